@@ -1,0 +1,25 @@
+import type { HostTensor } from '../host-tensor.js';
+import type { Graph } from '../ir/graph.js';
+import type { Node } from '../ir/node.js';
+import type { Tensor } from '../tensor/tensor.js';
+
+export type Feeds = Record<string, HostTensor>;
+
+/** A compiled graph. Parameters are read from their host data at each run, never copied in. */
+export interface Program {
+  readonly graph: Graph;
+  /** Runs the graph; outputs come back in the order they were given to `compile`. */
+  run(feeds?: Feeds): Promise<HostTensor[]>;
+}
+
+/** Compiles traced graphs into runnable programs (see ARCHITECTURE.md, "Executors"). */
+export interface Executor {
+  readonly name: string;
+  compile(outputs: readonly (Tensor | Node)[]): Program;
+  /** Releases cached programs and native resources. */
+  dispose(): Promise<void>;
+}
+
+export function outputNodes(outputs: readonly (Tensor | Node)[]): Node[] {
+  return outputs.map((o) => ('node' in o ? o.node : o));
+}

@@ -1,0 +1,69 @@
+import { HostTensor } from '../host-tensor.js';
+import { Tensor } from '../tensor/tensor.js';
+import type { CompositeOp, OpAttrs } from './ops.js';
+
+/** Stands in for -inf in masked scores: finite, so a fully masked row never produces NaN. */
+export const MASKED_SCORE = -1e30;
+
+type Decomposition<O extends CompositeOp> = (inputs: Tensor[], attrs: OpAttrs<O>) => Tensor;
+
+/** `true` where query t may see key s when the last query sits at the last key. */
+export function causalMask(t: number, s: number): Tensor {
+  const data = new Uint8Array(t * s);
+  for (let i = 0; i < t; i++) for (let j = 0; j <= i + s - t && j < s; j++) data[i * s + j] = 1;
+  return Tensor.constant(new HostTensor('bool', [t, s], data));
+}
+
+export function rotateHalf(x: Tensor): Tensor {
+  const half = x.dim(-1) / 2;
+  const [x1, x2] = x.split([half, half], -1);
+  return Tensor.concat([x2.neg(), x1], -1);
+}
+
+/** softmax(q·kᵀ·scale) under the causal and user masks, reshaped for grouped-query heads. */
+export function attentionProbs(q: Tensor, k: Tensor, mask: Tensor | undefined, attrs: OpAttrs<'attention'>): Tensor {
+  const [b, hq, t, d] = q.shape;
+  const [, hkv, s] = k.shape;
+  const g = hq / hkv;
+  const qg = q.reshape(b, hkv, g, t, d);
+  const scores = qg.matmul(k.unsqueeze(2).mT).mul(attrs.scale).reshape(b, hq, t, s);
+  let allowed: Tensor | null = attrs.causal ? causalMask(t, s) : null;
+  if (mask) allowed = allowed ? allowed.and(mask) : mask;
+  if (!allowed) return scores.softmax(-1);
+  const p = Tensor.where(allowed, scores, MASKED_SCORE).softmax(-1);
+  // Only a user mask can hide every key of a row; zero such rows instead of spreading them uniformly.
+  return mask ? Tensor.where(allowed, p, 0) : p;
+}
+
+/** Each composite op written in primitives; the reference executor runs these. */
+export const DECOMPOSITIONS: { [O in CompositeOp]: Decomposition<O> } = {
+  rms_norm: ([x, w], { eps }) => x.mul(x.square().mean(-1, true).add(eps).rsqrt()).mul(w),
+
+  layer_norm: ([x, w, b], { eps }) => {
+    const xc = x.sub(x.mean(-1, true));
+    return xc.mul(xc.square().mean(-1, true).add(eps).rsqrt()).mul(w).add(b);
+  },
+
+  rotary: ([x, cos, sin]) => x.mul(cos).add(rotateHalf(x).mul(sin)),
+
+  attention: ([q, k, v, mask], attrs) => {
+    const [b, hq, t, d] = q.shape;
+    const [, hkv, s] = k.shape;
+    const p = attentionProbs(q, k, mask, attrs).reshape(b, hkv, hq / hkv, t, s);
+    return p.matmul(v.unsqueeze(2)).reshape(b, hq, t, d);
+  },
+
+  cross_entropy: ([logits, labels], { ignoreIndex, reduction }) => {
+    const valid = labels.ne(ignoreIndex);
+    const safe = Tensor.where(valid, labels, 0);
+    const picked = logits.logSoftmax(-1).takeAlongAxis(safe.unsqueeze(1), 1).squeeze(1);
+    const nll = Tensor.where(valid, picked.neg(), 0);
+    if (reduction === 'none') return nll;
+    if (reduction === 'sum') return nll.sum();
+    return nll.sum().div(valid.cast(logits.dtype).sum().maximum(1));
+  },
+};
+
+export function decompose<O extends CompositeOp>(op: O, inputs: Tensor[], attrs: OpAttrs<O>): Tensor {
+  return (DECOMPOSITIONS[op] as Decomposition<O>)(inputs, attrs);
+}

@@ -1,0 +1,111 @@
+import type { DType } from '../dtype.js';
+import type { HostTensor } from '../host-tensor.js';
+import type { Parameter } from '../nn/parameter.js';
+
+/**
+ * The closed op set of the IR, grouped by kind. Every executor implements exactly these; every op
+ * has a shape rule (`shape-rules.ts`) and a gradient rule (`../autodiff/rules.ts`), and both tables
+ * are typed `Record<Op, ...>` so adding an op here fails to compile until it is handled everywhere.
+ *
+ * Semantics (all axes are normalised to non-negative integers at trace time):
+ * - leaf: `input` is fed by name at run time; `param` is a bound Parameter (fed zero-copy from its
+ *   host data); `const` embeds a small host tensor.
+ * - unary/binary/where: elementwise with numpy broadcasting. Comparisons, `and`, `or`, `not` give bool.
+ *   `gelu` has `approximate: 'none' | 'tanh'`; `cast` converts to `to` (float→int truncates toward 0).
+ *   `pow` takes a float exponent tensor (usually a scalar const).
+ * - reduce: over `axes` (empty = all axes) with `keepdim`.
+ * - movement: `reshape` (row-major, no -1 left after tracing), `permute` (out.shape[i] = in.shape[perm[i]]),
+ *   `slice` (per listed axis: start, end (exclusive), step > 0; clamped at trace time),
+ *   `concat` (along axis), `expand` (broadcast to shape, same rank), `pad` (constant `value`,
+ *   `pads[i] = [before, after]` per axis, non-negative), `split` (the `index`-th piece of `sizes` along axis).
+ * - indexing: `gather(data, indices)` along axis: out.shape = data[:axis] + indices.shape + data[axis+1:];
+ *   `take_along_axis(data, indices)`: indices has data's rank, out[i..] = data[.. indices[i..] ..] on axis;
+ *   `scatter_add(base, indices, updates)`: out = base; out[.. indices[i..] ..] += updates[i..] on axis,
+ *   indices and updates share a shape (torch.scatter_add). Negative or out-of-range indices are errors.
+ * - matmul: batched with broadcasting over leading dims (numpy matmul), rank ≥ 2 both sides.
+ * - normalize: `softmax`, `log_softmax` over one axis.
+ * - composite (each with a decomposition in `decompositions.ts`):
+ *   `rms_norm(x, w)`: x * rsqrt(mean(x², last axis) + eps) * w.
+ *   `layer_norm(x, w, b)`: (x - mean) * rsqrt(var + eps) * w + b over the last axis (biased variance).
+ *   `rotary(x, cos, sin)`: x * cos + rotate_half(x) * sin, rotate_half(x) = concat(-x[..., d/2:], x[..., :d/2]);
+ *     x is [B, H, T, D], cos/sin broadcast against it (typically [B, 1, T, D]).
+ *   `attention(q, k, v[, mask])`: q [B, Hq, T, D], k/v [B, Hkv, S, D] with Hq % Hkv == 0 (grouped-query:
+ *     query head h reads kv head floor(h / (Hq/Hkv))); scores = q·kᵀ * scale; when `causal`, query t
+ *     sees keys s ≤ t + (S - T); optional bool mask broadcastable to [B, Hq, T, S] (true = may attend);
+ *     softmax over keys; a row with no visible key yields zeros; out [B, Hq, T, D].
+ *   `cross_entropy(logits [N, C], labels [N] i64)`: -log_softmax(logits)[label], rows whose label equals
+ *     `ignoreIndex` contribute 0; reduction 'mean' divides by the count of non-ignored rows (0 if none),
+ *     'sum' adds, 'none' returns [N].
+ */
+export const OP_GROUPS = {
+  leaf: ['input', 'param', 'const'],
+  unary: ['neg', 'exp', 'log', 'sqrt', 'rsqrt', 'abs', 'tanh', 'sigmoid', 'relu', 'gelu', 'silu', 'sin', 'cos', 'not', 'cast'],
+  binary: ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'and', 'or'],
+  ternary: ['where'],
+  reduce: ['sum', 'mean', 'max', 'logsumexp'],
+  movement: ['reshape', 'permute', 'slice', 'concat', 'expand', 'pad', 'split'],
+  indexing: ['gather', 'take_along_axis', 'scatter_add'],
+  matmul: ['matmul'],
+  normalize: ['softmax', 'log_softmax'],
+  composite: ['rms_norm', 'layer_norm', 'rotary', 'attention', 'cross_entropy'],
+} as const;
+
+export type OpGroup = keyof typeof OP_GROUPS;
+export type OpOf<G extends OpGroup> = (typeof OP_GROUPS)[G][number];
+export type Op = OpOf<OpGroup>;
+
+export type UnaryOp = OpOf<'unary'>;
+export type BinaryOp = OpOf<'binary'>;
+export type ReduceOp = OpOf<'reduce'>;
+export type CompositeOp = OpOf<'composite'>;
+
+export const ALL_OPS: readonly Op[] = Object.values(OP_GROUPS).flat() as Op[];
+
+export const opGroup: Record<Op, OpGroup> = Object.fromEntries(
+  Object.entries(OP_GROUPS).flatMap(([g, ops]) => ops.map((o) => [o, g])),
+) as Record<Op, OpGroup>;
+
+export const COMPARISON_OPS: ReadonlySet<Op> = new Set(['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'and', 'or', 'not']);
+
+type NoAttrs = Record<string, never>;
+
+export interface ReduceAttrs {
+  axes: number[];
+  keepdim: boolean;
+}
+
+export interface AttentionAttrs {
+  causal: boolean;
+  scale: number;
+}
+
+/** Attributes of each op. Keys missing here take `NoAttrs`. */
+export interface OpAttrMap {
+  input: { name: string };
+  param: { param: Parameter };
+  const: { value: HostTensor };
+  gelu: { approximate: 'none' | 'tanh' };
+  cast: { to: DType };
+  sum: ReduceAttrs;
+  mean: ReduceAttrs;
+  max: ReduceAttrs;
+  logsumexp: ReduceAttrs;
+  reshape: { shape: number[] };
+  permute: { perm: number[] };
+  slice: { axes: number[]; starts: number[]; ends: number[]; steps: number[] };
+  concat: { axis: number };
+  expand: { shape: number[] };
+  pad: { pads: [number, number][]; value: number };
+  split: { axis: number; sizes: number[]; index: number };
+  gather: { axis: number };
+  take_along_axis: { axis: number };
+  scatter_add: { axis: number };
+  softmax: { axis: number };
+  log_softmax: { axis: number };
+  rms_norm: { eps: number };
+  layer_norm: { eps: number };
+  attention: AttentionAttrs;
+  cross_entropy: { ignoreIndex: number; reduction: 'mean' | 'sum' | 'none' };
+}
+
+export type OpAttrs<O extends Op> = O extends keyof OpAttrMap ? OpAttrMap[O] : NoAttrs;

@@ -1,0 +1,52 @@
+import { Tensor } from './tensor.js';
+
+/** Composite ops in their user-facing form (PyTorch's torch.nn.functional names where they exist). */
+export const F = {
+  linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+    const y = x.matmul(weight.mT);
+    return bias ? y.add(bias) : y;
+  },
+
+  rmsNorm(x: Tensor, weight: Tensor, eps = 1e-6): Tensor {
+    return Tensor.composite('rms_norm', [x, weight], { eps });
+  },
+
+  layerNorm(x: Tensor, weight: Tensor, bias: Tensor, eps = 1e-5): Tensor {
+    return Tensor.composite('layer_norm', [x, weight, bias], { eps });
+  },
+
+  /** Rotary position embedding in the rotate-half layout used by Llama, Mistral and Qwen. */
+  rotary(x: Tensor, cos: Tensor, sin: Tensor): Tensor {
+    return Tensor.composite('rotary', [x, cos, sin], {});
+  },
+
+  /**
+   * Scaled dot-product attention with grouped-query heads. `mask` (bool, true = may attend) is
+   * broadcast to [B, Hq, T, S]: a key-padding mask is `[B, 1, 1, S]`, a packing mask `[B, 1, T, S]`.
+   */
+  attention(q: Tensor, k: Tensor, v: Tensor, opts: { mask?: Tensor | null; causal?: boolean; scale?: number } = {}): Tensor {
+    const scale = opts.scale ?? 1 / Math.sqrt(q.dim(-1));
+    const inputs = opts.mask ? [q, k, v, opts.mask] : [q, k, v];
+    return Tensor.composite('attention', inputs, { causal: opts.causal ?? true, scale });
+  },
+
+  /** Cross-entropy over the last axis of `logits` ([..., C]) against integer `labels` ([...]). */
+  crossEntropy(
+    logits: Tensor,
+    labels: Tensor,
+    opts: { ignoreIndex?: number; reduction?: 'mean' | 'sum' | 'none' } = {},
+  ): Tensor {
+    const c = logits.dim(-1);
+    const flatLogits = logits.rank === 2 ? logits : logits.reshape(-1, c);
+    const flatLabels = labels.rank === 1 ? labels : labels.reshape(-1);
+    const loss = Tensor.composite('cross_entropy', [flatLogits, flatLabels], {
+      ignoreIndex: opts.ignoreIndex ?? -100,
+      reduction: opts.reduction ?? 'mean',
+    });
+    return opts.reduction === 'none' && labels.rank !== 1 ? loss.reshape([...labels.shape]) : loss;
+  },
+
+  swiglu(gate: Tensor, up: Tensor): Tensor {
+    return gate.silu().mul(up);
+  },
+};
