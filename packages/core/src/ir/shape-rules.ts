@@ -122,6 +122,7 @@ export const SHAPE_RULES: { [O in Op]: ShapeRule<O> } = {
   relu: unaryFloat,
   gelu: unaryFloat,
   silu: unaryFloat,
+  erf: unaryFloat,
   sin: unaryFloat,
   cos: unaryFloat,
   not: (i) => {

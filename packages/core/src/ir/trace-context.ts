@@ -1,3 +1,5 @@
+import type { HostTensor } from '../host-tensor.js';
+
 /**
  * Ambient state while tracing: the module path (for error messages and node scopes) and the open
  * gradient-checkpoint segment. Tracing is synchronous, so a plain stack is enough.
@@ -47,4 +49,23 @@ export function withoutSegments<T>(fn: () => T): T {
   } finally {
     segmentStack = saved;
   }
+}
+
+/**
+ * Run-time values produced while tracing (dropout masks): fed as named inputs rather than embedded
+ * as constants, so a new mask each step does not change the graph's signature or force a recompile.
+ */
+const tracedFeeds = new Map<string, HostTensor>();
+
+export function addTracedFeed(prefix: string, value: HostTensor): string {
+  const name = `${prefix}#${tracedFeeds.size}`;
+  tracedFeeds.set(name, value);
+  return name;
+}
+
+/** Returns and forgets the feeds recorded since the last call; pass them to `Program.run`. */
+export function takeTracedFeeds(): Record<string, HostTensor> {
+  const out = Object.fromEntries(tracedFeeds);
+  tracedFeeds.clear();
+  return out;
 }

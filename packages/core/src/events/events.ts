@@ -1,0 +1,15 @@
+/** Everything the trainer announces, as one discriminated union (`type` picks the payload). */
+export type TrainerEvent =
+  | { type: 'train_begin'; totalSteps: number; epochs: number; trainableParams: number }
+  | { type: 'step'; step: number; epoch: number; loss: number; lr: number; gradNorm: number; tokens: number; elapsedMs: number }
+  | { type: 'log'; step: number; metrics: Record<string, number> }
+  | { type: 'eval'; step: number; metrics: Record<string, number> }
+  | { type: 'checkpoint'; step: number; dir: string }
+  | { type: 'train_end'; step: number; metrics: Record<string, number> }
+  | { type: 'error'; step: number; error: Error };
+
+export type TrainerEventType = TrainerEvent['type'];
+export type EventOf<T extends TrainerEventType> = Extract<TrainerEvent, { type: T }>;
+
+/** What subscribers can ask of the trainer (early stopping, Ctrl-C, a dashboard). */
+export type TrainerCommand = { type: 'stop'; reason: string } | { type: 'save_now'; reason: string };

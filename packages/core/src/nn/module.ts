@@ -1,0 +1,140 @@
+import { EventEmitter } from 'eventemitter3';
+import type { HostTensor } from '../host-tensor.js';
+import { withScope } from '../ir/trace-context.js';
+import { Tensor } from '../tensor/tensor.js';
+import type { Parameter } from './parameter.js';
+
+export interface ModuleHookEvents {
+  /** After a module's forward: lets plugins observe or log activations while tracing. */
+  forward: (module: Module, inputs: unknown[], output: unknown) => void;
+}
+
+/**
+ * Base of every layer and model. Children and parameters are registered under their Hugging Face
+ * names, so `namedParameters()` and `stateDict()` give checkpoint keys with no translation, and
+ * tracing runs inside the module's path (errors name `model.layers.3.mlp.up_proj`).
+ */
+export abstract class Module {
+  training = true;
+  readonly hooks = new EventEmitter<ModuleHookEvents>();
+  private readonly params = new Map<string, Parameter>();
+  private readonly children = new Map<string, Module>();
+  /** Name under the parent; a root module has ''. */
+  private localName = '';
+
+  abstract forward(...args: never[]): unknown;
+
+  /** Runs `forward` inside this module's scope. Use this, not `forward`, from parent modules. */
+  call<M extends Module>(this: M, ...args: Parameters<M['forward']>): ReturnType<M['forward']> {
+    return withScope(this.localName, () => {
+      const out = (this.forward as (...a: unknown[]) => unknown)(...args);
+      if (this.hooks.listenerCount('forward')) this.hooks.emit('forward', this, args, out);
+      return out as ReturnType<M['forward']>;
+    });
+  }
+
+  protected param(name: string, p: Parameter): Parameter {
+    this.params.set(name, p);
+    return p;
+  }
+
+  protected module<M extends Module>(name: string, m: M): M {
+    m.localName = name;
+    this.children.set(name, m);
+    return m;
+  }
+
+  /** Replaces a child (used by method plugins such as LoRA to wrap a target layer). */
+  replaceModule(name: string, m: Module): void {
+    if (!this.children.has(name)) throw new Error(`no submodule "${name}" to replace`);
+    m.localName = name;
+    this.children.set(name, m);
+    (this as unknown as Record<string, unknown>)[name] = m;
+  }
+
+  /** A parameter as a traced tensor (weights stored in f16/bf16 are widened to f32 for compute). */
+  protected t(p: Parameter): Tensor {
+    return Tensor.param(p).float();
+  }
+
+  getModule(path: string): Module | undefined {
+    let m: Module | undefined = this;
+    for (const part of path ? path.split('.') : []) m = m?.children.get(part);
+    return m;
+  }
+
+  *namedModules(prefix = ''): Generator<[string, Module]> {
+    yield [prefix, this];
+    for (const [name, child] of this.children) yield* child.namedModules(prefix ? `${prefix}.${name}` : name);
+  }
+
+  /** Every parameter once (a tied weight is listed under its first name), as PyTorch does. */
+  namedParameters(): [string, Parameter][] {
+    const seen = new Set<Parameter>();
+    const out: [string, Parameter][] = [];
+    for (const [path, m] of this.namedModules()) {
+      for (const [name, p] of m.params) {
+        if (seen.has(p)) continue;
+        seen.add(p);
+        out.push([path ? `${path}.${name}` : name, p]);
+      }
+    }
+    return out;
+  }
+
+  parameters(): Parameter[] {
+    return this.namedParameters().map(([, p]) => p);
+  }
+
+  trainableParameters(): Parameter[] {
+    return this.parameters().filter((p) => p.requiresGrad);
+  }
+
+  /** Every key under which a tensor is stored, tied weights under each of their names. */
+  stateDict(): Map<string, HostTensor> {
+    const out = new Map<string, HostTensor>();
+    for (const [path, m] of this.namedModules()) {
+      for (const [name, p] of m.params) out.set(path ? `${path}.${name}` : name, p.value);
+    }
+    return out;
+  }
+
+  /** Loads values by name. With `strict`, missing and unexpected keys are errors listing them. */
+  loadStateDict(state: Map<string, HostTensor>, opts: { strict?: boolean } = {}): { missing: string[]; unexpected: string[] } {
+    const own = new Map<string, Parameter>();
+    for (const [path, m] of this.namedModules()) for (const [name, p] of m.params) own.set(path ? `${path}.${name}` : name, p);
+    const missing = [...own.keys()].filter((k) => !state.has(k));
+    const unexpected = [...state.keys()].filter((k) => !own.has(k));
+    if (opts.strict && (missing.length || unexpected.length)) {
+      throw new Error(`loadStateDict: missing keys [${missing.join(', ')}], unexpected keys [${unexpected.join(', ')}]`);
+    }
+    for (const [k, v] of state) own.get(k)?.assign(v);
+    return { missing, unexpected };
+  }
+
+  train(mode = true): this {
+    for (const [, m] of this.namedModules()) m.training = mode;
+    return this;
+  }
+
+  eval(): this {
+    return this.train(false);
+  }
+
+  /** Stops gradients for every parameter (all of them, or those whose name matches). */
+  freeze(match?: (name: string) => boolean): this {
+    for (const [n, p] of this.namedParameters()) if (!match || match(n)) p.requiresGrad = false;
+    return this;
+  }
+
+  unfreeze(match?: (name: string) => boolean): this {
+    for (const [n, p] of this.namedParameters()) if (!match || match(n)) p.requiresGrad = true;
+    return this;
+  }
+
+  /** Names parameters after their paths (done once the tree is built; names show in errors and checkpoints). */
+  nameParameters(): this {
+    for (const [name, p] of this.namedParameters()) p.name = name;
+    return this;
+  }
+}

@@ -1,0 +1,44 @@
+import type { DType } from '../dtype.js';
+import { F } from '../tensor/functional.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { init } from './init.js';
+import { Module } from './module.js';
+import { Parameter } from './parameter.js';
+
+/** Root-mean-square norm over the last axis with a learned scale (Llama, Qwen, Mistral). */
+export class RMSNorm extends Module {
+  readonly weight: Parameter;
+
+  constructor(
+    readonly dim: number,
+    readonly eps = 1e-6,
+    dtype: DType = 'f32',
+  ) {
+    super();
+    this.weight = this.param('weight', new Parameter(init.fill([dim], 1, dtype)));
+  }
+
+  forward(x: Tensor): Tensor {
+    return F.rmsNorm(x, this.t(this.weight), this.eps);
+  }
+}
+
+/** Layer norm over the last axis with learned scale and shift (GPT-2). */
+export class LayerNorm extends Module {
+  readonly weight: Parameter;
+  readonly bias: Parameter;
+
+  constructor(
+    readonly dim: number,
+    readonly eps = 1e-5,
+    dtype: DType = 'f32',
+  ) {
+    super();
+    this.weight = this.param('weight', new Parameter(init.fill([dim], 1, dtype)));
+    this.bias = this.param('bias', new Parameter(init.fill([dim], 0, dtype)));
+  }
+
+  forward(x: Tensor): Tensor {
+    return F.layerNorm(x, this.t(this.weight), this.t(this.bias), this.eps);
+  }
+}
