@@ -7,5 +7,8 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 120_000,
     hookTimeout: 120_000,
+    reporters: ['default', 'json'],
+    // .ci/run reads the counts from here to print its "N passed, N failed" line.
+    outputFile: { json: 'reports/vitest.json' },
   },
 });

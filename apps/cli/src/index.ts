@@ -1,0 +1,4 @@
+export { main } from './main.js';
+export { buildContainer } from './container.js';
+export { COMMAND, type Command } from './commands/command.interface.js';
+export { VERSION } from './version.js';

@@ -1,0 +1,38 @@
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { VERSION } from './version.js';
+
+const bin = fileURLToPath(new URL('../bin/tunekit.js', import.meta.url));
+const run = (...args: string[]) => execFileSync(process.execPath, [bin, ...args], { encoding: 'utf8' });
+
+describe('tunekit bin', () => {
+  it('prints its version', () => {
+    expect(VERSION).toMatch(/^\d+\.\d+\.\d+/);
+    expect(run('--version').trim()).toBe(VERSION);
+  });
+
+  it('prints help listing its commands', () => {
+    const out = run('--help');
+    expect(out).toContain(`tunekit ${VERSION}`);
+    expect(out).toMatch(/Commands:\n\s+info\s+Show version/);
+  });
+
+  it('reports an unknown command with exit code 2 and no stack trace', () => {
+    try {
+      run('frobnicate');
+      expect.unreachable('should exit non-zero');
+    } catch (e) {
+      const err = e as { status: number; stderr: string };
+      expect(err.status).toBe(2);
+      expect(err.stderr).toContain('unknown command "frobnicate"');
+      expect(err.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+
+  it('runs a command resolved through the container', () => {
+    const info = JSON.parse(run('info', '--json'));
+    expect(info.tunekit).toBe(VERSION);
+    expect(info.executor).toBe('ort');
+  });
+});
