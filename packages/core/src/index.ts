@@ -1,0 +1,32 @@
+import 'reflect-metadata';
+
+export { type DType, type FloatDType, DTYPES, DTYPE_INFO, isFloat, numel, toFloat32, fromFloat32, f32ToBf16Bits, bf16BitsToF32, f32ToF16Bits, f16BitsToF32 } from './dtype.js';
+export { HostTensor } from './host-tensor.js';
+
+export { ALL_OPS, OP_GROUPS, type Op, type OpAttrs, type OpGroup } from './ir/ops.js';
+export { Node } from './ir/node.js';
+export { Graph, topoSort, rewrite, decomposeComposites } from './ir/graph.js';
+export { ShapeError } from './ir/shape-error.js';
+export { withScope, checkpointSegment, takeTracedFeeds } from './ir/trace-context.js';
+export { DECOMPOSITIONS } from './ir/decompositions.js';
+
+export { Tensor, type Operand } from './tensor/tensor.js';
+export { F } from './tensor/functional.js';
+
+export { grad, backpropagate, GRAD_RULES } from './autodiff/index.js';
+
+export { type Executor, type Program, type Feeds } from './executors/executor.interface.js';
+export { ReferenceExecutor, ReferenceProgram } from './executors/reference/index.js';
+export { OrtExecutor } from './executors/ort/index.js';
+
+export * from './nn/index.js';
+export * from './optim/index.js';
+export * from './safetensors/index.js';
+
+export { Rng, type RngState } from './random/rng.js';
+export { EventBus } from './events/event-bus.js';
+export type { TrainerEvent, TrainerEventType, TrainerCommand, EventOf } from './events/events.js';
+export { EXECUTOR, EVENT_BUS, EXECUTOR_PROVIDER, type ExecutorProvider } from './tokens.js';
+
+export { checkOp, type OpInput, type CheckOpOptions, type CheckOpReport } from './testing/check-op.js';
+export { TinyTransformer, DecoderBlock, ropeTables, type TinyConfig } from './testing/tiny-transformer.js';

@@ -1,0 +1,1 @@
+export { TrainStep, type StepResult } from './train-step.js';
