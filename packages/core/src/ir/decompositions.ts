@@ -2,8 +2,8 @@ import { HostTensor } from '../host-tensor.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { CompositeOp, OpAttrs } from './ops.js';
 
-/** Stands in for -inf in masked scores: finite, so a fully masked row never produces NaN. */
-export const MASKED_SCORE = -1e30;
+/** Stands in for -inf in masked scores: finite in each dtype, so a fully masked row never produces NaN. */
+export const maskedScore = (dtype: string): number => (dtype === 'f16' ? -65504 : -1e30);
 
 type Decomposition<O extends CompositeOp> = (inputs: Tensor[], attrs: OpAttrs<O>) => Tensor;
 
@@ -30,9 +30,10 @@ export function attentionProbs(q: Tensor, k: Tensor, mask: Tensor | undefined, a
   let allowed: Tensor | null = attrs.causal ? causalMask(t, s) : null;
   if (mask) allowed = allowed ? allowed.and(mask) : mask;
   if (!allowed) return scores.softmax(-1);
-  const p = Tensor.where(allowed, scores, MASKED_SCORE).softmax(-1);
-  // Only a user mask can hide every key of a row; zero such rows instead of spreading them uniformly.
-  return mask ? Tensor.where(allowed, p, 0) : p;
+  const p = Tensor.where(allowed, scores, maskedScore(q.dtype)).softmax(-1);
+  // A row can see no key only under a user mask or with fewer keys than queries; zero such rows
+  // instead of spreading them uniformly.
+  return mask || t > s ? Tensor.where(allowed, p, 0) : p;
 }
 
 /** Each composite op written in primitives; the reference executor runs these. */

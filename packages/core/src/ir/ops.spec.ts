@@ -120,6 +120,7 @@ const CASES: Record<Op, OpCase[]> = {
       fn: (q, k, v, m) => F.attention(q, k, v, { mask: m, causal: false, scale: 0.7 }),
       inputs: [f(2, 2, 2, 4), f(2, 1, 3, 4), f(2, 1, 3, 4), bools([2, 1, 1, 3], [1, 1, 0, 0, 1, 1])],
     },
+    { name: 'attention more queries than keys: unseen rows are zero', fn: (q, k, v) => F.attention(q, k, v), inputs: [f(1, 1, 3, 2), f(1, 1, 2, 2), f(1, 1, 2, 2)] },
     { name: 'attention cached keys (T < S)', fn: (q, k, v) => F.attention(q, k, v), inputs: [f(1, 2, 2, 4), f(1, 2, 5, 4), f(1, 2, 5, 4)] },
     {
       name: 'attention fully masked row gives zeros',

@@ -78,6 +78,8 @@ const logical: ShapeRule<Op> = (i) => {
 
 const reduce = (i: readonly Node[], a: ReduceAttrs): ShapeInfo => {
   arity(i, 1);
+  // torch counts bools into i64 and maxes them as "any"; we ask for an explicit cast instead.
+  if (i[0].dtype === 'bool') fail('cannot reduce a bool tensor; cast it to a number type first');
   const rank = i[0].rank;
   a.axes.forEach((ax) => checkAxis(ax, rank));
   const axes = a.axes.length ? new Set(a.axes) : new Set(i[0].shape.map((_, k) => k));

@@ -1,4 +1,4 @@
-import { type DType, isFloat } from '../dtype.js';
+import { type DType, fromFloat32, isFloat } from '../dtype.js';
 import { HostTensor } from '../host-tensor.js';
 import { Node, makeNode } from '../ir/node.js';
 import type { BinaryOp, Op, OpAttrs, UnaryOp } from '../ir/ops.js';
@@ -45,9 +45,7 @@ export class Tensor {
   }
 
   static scalar(value: number, dtype: DType = 'f32'): Tensor {
-    const host = dtype === 'f32' ? HostTensor.scalar(value) : dtype === 'i64' ? HostTensor.i64([], [value]) : null;
-    if (!host) throw new Error(`scalar constants of dtype ${dtype} are not supported`);
-    return Tensor.constant(host);
+    return Tensor.constant(new HostTensor(dtype, [], fromFloat32(dtype, [value])));
   }
 
   static fromValues(shape: readonly number[], values: ArrayLike<number>, dtype: DType = 'f32'): Tensor {
@@ -80,12 +78,10 @@ export class Tensor {
     return new Tensor(makeNode(op, inputs.map((t) => t.node), attrs));
   }
 
+  /** A number operand becomes a scalar of this tensor's dtype (bool compares against 0/1). */
   private lift(x: Operand): Tensor {
-    return typeof x === 'number' ? Tensor.scalar(x, this.dtype === 'i64' ? 'i64' : 'f32').castLike(this) : x;
-  }
-
-  private castLike(t: Tensor): Tensor {
-    return this.dtype === t.dtype || !isFloat(t.dtype) ? this : this.cast(t.dtype);
+    if (typeof x !== 'number') return x;
+    return isFloat(this.dtype) ? Tensor.scalar(x).cast(this.dtype) : Tensor.scalar(x, this.dtype);
   }
 
   // ---- elementwise ----
@@ -107,6 +103,7 @@ export class Tensor {
   sigmoid() { return this.unary('sigmoid'); }
   relu() { return this.unary('relu'); }
   silu() { return this.unary('silu'); }
+  erf() { return this.unary('erf'); }
   sin() { return this.unary('sin'); }
   cos() { return this.unary('cos'); }
   not() { return this.unary('not'); }
