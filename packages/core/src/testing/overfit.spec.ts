@@ -61,6 +61,27 @@ describe('a small transformer built from nn overfits one batch', () => {
     for (let s = 0; s < steps; s++) expect(Math.abs(a[s] - b[s]), `step ${s}: ort ${a[s]} vs reference ${b[s]}`).toBeLessThan(1e-4);
   });
 
+  it('is reproducible bit for bit from one seed', async () => {
+    expect(await train(ort, 6)).toEqual(await train(ort, 6));
+  });
+
+  it('accumulating two half batches (scale 1/2) gives the gradients of the whole batch', async () => {
+    const model = new TinyTransformer(CONFIG);
+    const params = model.trainableParameters();
+    const step = new TrainStep(ort, params);
+    const { ids, labels } = batch();
+    const row = (t: HostTensor, b: number) => HostTensor.i64([1, T], Array.from(t.data as BigInt64Array).slice(b * T, (b + 1) * T));
+    const trace = (rows: number) => () => model.loss(Tensor.input('ids', [rows, T], 'i64'), Tensor.input('labels', [rows, T], 'i64'));
+    await step.run(trace(B), { ids, labels });
+    const whole = params.map((p) => Float32Array.from(p.grad!));
+    params.forEach((p) => p.zeroGrad());
+    for (let b = 0; b < B; b++) await step.run(trace(1), { ids: row(ids, b), labels: row(labels, b) }, 1 / B);
+    params.forEach((p, k) => {
+      const g = p.grad!;
+      for (let i = 0; i < g.length; i++) expect(Math.abs(g[i] - whole[k][i])).toBeLessThan(1e-6 + 1e-4 * Math.abs(whole[k][i]));
+    });
+  });
+
   it('gives the same losses with gradient checkpointing', async () => {
     const steps = 5;
     const plain = await train(ort, steps);
