@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Tensor } from '../tensor/tensor.js';
 import { Node } from './node.js';
 import { type CompositeOp, opGroup } from './ops.js';
@@ -71,8 +72,9 @@ export class Graph {
 function attrKey(n: Node): string {
   if (n.op === 'param') return '';
   if (n.op === 'const') {
-    const v = (n as Node<'const'>).attrs.value;
-    return `=${Array.from(v.data as ArrayLike<number | bigint>, String).join(',')}`;
+    // Hash the bytes: a causal mask at 2k tokens is 4 MB, far too long to spell out every step.
+    const { data } = (n as Node<'const'>).attrs.value;
+    return `=${createHash('sha1').update(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)).digest('base64')}`;
   }
   return JSON.stringify(n.attrs);
 }

@@ -1,0 +1,79 @@
+import type { OpOf, ReduceOp } from '../../ir/ops.js';
+import type { OnnxBuilder } from './onnx.builder.js';
+import { attr } from './onnx.proto.js';
+import { type Lowering, type LoweringTable, type LoweredOp, viaType } from './onnx.lowering.types.js';
+
+function reduceOp(b: OnnxBuilder, opType: string, x: string, rank: number, axes: readonly number[], keepdim: boolean): string {
+  // Reducing a scalar is the identity (and an explicit empty axes list would mean "all" to ONNX anyway).
+  if (rank === 0) return x;
+  const all = axes.length ? axes : Array.from({ length: rank }, (_, k) => k);
+  return b.op1(opType, [x, b.ints(all)], { keepdims: attr.int(keepdim ? 1 : 0) });
+}
+
+const reduce =
+  (opType: string): Lowering<ReduceOp> =>
+  (b, n, [x]) =>
+    reduceOp(b, opType, x, n.inputs[0].rank, n.attrs.axes, n.attrs.keepdim);
+
+export const REDUCE_LOWERINGS: LoweringTable<ReduceOp> = {
+  // ORT's ReduceSum has no u8 kernel; summing in i32 and casting back wraps the same way.
+  sum: (b, n, [x]) =>
+    viaType(b, n.dtype, ['u8'], 'i32', [x], ([v]) => reduceOp(b, 'ReduceSum', v, n.inputs[0].rank, n.attrs.axes, n.attrs.keepdim)),
+  mean: reduce('ReduceMean'),
+  max: reduce('ReduceMax'),
+  logsumexp: reduce('ReduceLogSumExp'),
+};
+
+export const MOVEMENT_LOWERINGS: LoweringTable<OpOf<'movement'>> = {
+  reshape: (b, n, [x]) => {
+    // ONNX reads a 0 in the target shape as "copy this dim" unless allowzero is set.
+    const attrs = n.attrs.shape.includes(0) ? { allowzero: attr.int(1) } : undefined;
+    return b.op1('Reshape', [x, b.ints(n.attrs.shape)], attrs);
+  },
+  permute: (b, n, [x]) => b.op1('Transpose', [x], { perm: attr.ints(n.attrs.perm) }),
+  slice: (b, n, [x]) => {
+    const { starts, ends, axes, steps } = n.attrs;
+    return b.op1('Slice', [x, b.ints(starts), b.ints(ends), b.ints(axes), b.ints(steps)]);
+  },
+  concat: (b, n, x) => b.op1('Concat', x, { axis: attr.int(n.attrs.axis) }),
+  expand: (b, n, [x]) => b.op1('Expand', [x, b.ints(n.attrs.shape)]),
+  pad: (b, n, [x]) => {
+    const { pads, value } = n.attrs;
+    if (pads.every(([lo, hi]) => lo === 0 && hi === 0)) return x;
+    const onnxPads = [...pads.map(([lo]) => lo), ...pads.map(([, hi]) => hi)];
+    return b.op1('Pad', [x, b.ints(onnxPads), b.scalar(n.dtype, value)], { mode: attr.string('constant') });
+  },
+  // The IR has one node per piece; all pieces of one input and layout share a single Split.
+  split: (b, n, [x]) => {
+    const { axis, sizes, index } = n.attrs;
+    const pieces = b.memo(`split:${x}:${axis}:${sizes}`, () =>
+      b.op('Split', [x, b.ints(sizes)], { axis: attr.int(axis) }, { outputs: sizes.length }),
+    );
+    return pieces[index];
+  },
+};
+
+export const INDEXING_LOWERINGS: LoweringTable<OpOf<'indexing'>> = {
+  gather: (b, n, x) => b.op1('Gather', x, { axis: attr.int(n.attrs.axis) }),
+  take_along_axis: (b, n, x) => b.op1('GatherElements', x, { axis: attr.int(n.attrs.axis) }),
+  scatter_add: (b, n, [base, indices, updates]) => {
+    // Adding bools is "or", which is max on bytes (ORT has no bool kernel).
+    const reduction = attr.string(n.dtype === 'bool' ? 'max' : 'add');
+    return viaType(b, n.dtype, ['bool'], 'u8', [base, updates], ([bv, uv]) =>
+      b.op1('ScatterElements', [bv, indices, uv], { axis: attr.int(n.attrs.axis), reduction }),
+    );
+  },
+};
+
+type KeptOp = Exclude<LoweredOp, OpOf<'leaf' | 'unary' | 'binary' | 'ternary' | 'reduce' | 'movement' | 'indexing'>>;
+
+export const MATMUL_NORM_LOWERINGS: LoweringTable<KeptOp> = {
+  matmul: (b, _n, x) => b.op1('MatMul', x),
+  softmax: (b, n, [x]) => b.op1('Softmax', [x], { axis: attr.int(n.attrs.axis) }),
+  log_softmax: (b, n, [x]) => b.op1('LogSoftmax', [x], { axis: attr.int(n.attrs.axis) }),
+  // Both compute in f32 over the last axis with the IR's formula (biased variance for layer_norm).
+  rms_norm: (b, n, x) =>
+    b.op1('SimplifiedLayerNormalization', x, { axis: attr.int(-1), epsilon: attr.float(n.attrs.eps), stash_type: attr.int(1) }),
+  layer_norm: (b, n, x) =>
+    b.op1('LayerNormalization', x, { axis: attr.int(-1), epsilon: attr.float(n.attrs.eps), stash_type: attr.int(1) }),
+};

@@ -1,0 +1,127 @@
+import { availableParallelism } from 'node:os';
+import { InferenceSession, type Tensor as OrtTensor } from 'onnxruntime-node';
+import { HostTensor } from '../../host-tensor.js';
+import { Graph } from '../../ir/graph.js';
+import type { Node } from '../../ir/node.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { type Executor, type Feeds, type Program, outputNodes } from '../executor.interface.js';
+import { type LoweredModel, lowerGraph } from './onnx.lowering.js';
+import { fromOrtTensor, hasStorageOf, toOrtTensor } from './ort.tensors.js';
+
+export type OrtOptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';
+
+export interface OrtExecutorOptions {
+  /** Intra-op threads; defaults to the machine's available parallelism. */
+  threads?: number;
+  /** ORT graph optimisations (fusions, constant folding, CSE); default 'all'. */
+  optimizationLevel?: OrtOptimizationLevel;
+  /** ORT execution providers in order of preference; default ['cpu']. */
+  executionProviders?: string[];
+}
+
+/** A session and how to read its outputs (the model bytes are not kept once ORT has them). */
+interface CompiledModel {
+  session: InferenceSession;
+  paramNames: string[];
+  outputNames: string[];
+  outputSlots: number[];
+}
+
+const fmt = (shape: readonly number[]) => `[${shape.join(', ')}]`;
+
+function checkFeed(what: string, node: Node, value: HostTensor | undefined): HostTensor {
+  if (!value) throw new Error(`ort: missing feed for ${what} (${node.dtype}${fmt(node.shape)})`);
+  if (value.dtype !== node.dtype || !hasStorageOf(node.dtype, value.data)) {
+    throw new Error(`ort: ${what} expects dtype ${node.dtype}, got ${value.dtype} (${value.data.constructor.name})`);
+  }
+  if (value.shape.length !== node.shape.length || value.shape.some((d, i) => d !== node.shape[i])) {
+    throw new Error(`ort: ${what} expects shape ${fmt(node.shape)}, got ${fmt(value.shape)}`);
+  }
+  return value;
+}
+
+/** A graph bound to a (possibly shared) session; parameters are read at each run. */
+class OrtProgram implements Program {
+  constructor(
+    readonly graph: Graph,
+    private readonly model: Promise<CompiledModel>,
+  ) {}
+
+  async run(feeds: Feeds = {}): Promise<HostTensor[]> {
+    const { session, paramNames, outputNames, outputSlots } = await this.model;
+    const ortFeeds: Record<string, OrtTensor> = {};
+    for (const input of this.graph.inputs) {
+      const { name } = input.attrs;
+      const value = checkFeed(`input "${name}"`, input, feeds[name]);
+      ortFeeds[name] = toOrtTensor(value.dtype, value.shape, value.data);
+    }
+    this.graph.params.forEach((node, k) => {
+      const p = node.attrs.param;
+      // Read now, not at compile time: optimizers update `data` in place and checkpoints replace `value`.
+      const value = checkFeed(`parameter ${p.name || `#${p.id}`}`, node, p.value);
+      ortFeeds[paramNames[k]] = toOrtTensor(value.dtype, value.shape, value.data);
+    });
+    const results = await session.run(ortFeeds, outputNames);
+    const seen = new Set<number>();
+    return outputSlots.map((slot, i) => {
+      const host = fromOrtTensor(this.graph.outputs[i].dtype, results[outputNames[slot]]);
+      // A node listed twice comes back as two tensors, so writing to one cannot change the other.
+      if (seen.has(slot)) return new HostTensor(host.dtype, host.shape, host.data.slice());
+      seen.add(slot);
+      return host;
+    });
+  }
+}
+
+/**
+ * Runs graphs on onnxruntime-node: each distinct graph signature is lowered to an ONNX model once
+ * and gets one InferenceSession, which every later trace with an equal signature reuses.
+ */
+export class OrtExecutor implements Executor {
+  readonly name = 'ort';
+  /** Sessions this executor has created (a re-traced training step must not add one). */
+  sessionsCreated = 0;
+  private readonly sessions = new Map<string, Promise<CompiledModel>>();
+  private readonly sessionOptions: InferenceSession.SessionOptions;
+
+  constructor(options: OrtExecutorOptions = {}) {
+    this.sessionOptions = {
+      executionProviders: options.executionProviders ?? ['cpu'],
+      graphOptimizationLevel: options.optimizationLevel ?? 'all',
+      intraOpNumThreads: options.threads ?? availableParallelism(),
+      // One step is one dependency chain; parallel node scheduling only adds contention.
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+      logSeverityLevel: 3,
+    };
+  }
+
+  compile(outputs: readonly (Tensor | Node)[]): Program {
+    const graph = new Graph(outputNodes(outputs));
+    const signature = graph.signature();
+    let model = this.sessions.get(signature);
+    if (!model) {
+      const created = this.createSession(lowerGraph(graph));
+      // Failures surface from run(); dropping the entry lets a later compile retry, and handling
+      // the rejection here keeps a compile that is never run from being an unhandled rejection.
+      created.catch(() => {
+        if (this.sessions.get(signature) === created) this.sessions.delete(signature);
+      });
+      this.sessions.set(signature, created);
+      model = created;
+    }
+    return new OrtProgram(graph, model);
+  }
+
+  private async createSession({ bytes, ...names }: LoweredModel): Promise<CompiledModel> {
+    this.sessionsCreated++;
+    return { session: await InferenceSession.create(bytes, this.sessionOptions), ...names };
+  }
+
+  async dispose(): Promise<void> {
+    const models = [...this.sessions.values()];
+    this.sessions.clear();
+    const settled = await Promise.allSettled(models);
+    await Promise.all(settled.map((s) => (s.status === 'fulfilled' ? s.value.session.release() : undefined)));
+  }
+}
