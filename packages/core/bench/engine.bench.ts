@@ -60,11 +60,11 @@ async function blockCase(ort: OrtExecutor): Promise<void> {
   const program = ort.compile([out, dx]);
   const feeds = { cos: random([1, 1, TOKENS, headDim], rng, 1), sin: random([1, 1, TOKENS, headDim], rng, 1), g: random([1, TOKENS, HIDDEN], rng, 1) };
   const ms = await timeMedian(10, 2, () => program.run(feeds));
-  // Forward FLOPs of the seven projections and of attention (scores and weighted sum over the full
-  // square); the backward to the inputs costs about twice the forward.
+  // Forward: the seven projections and attention's two products (full square, as executed).
+  // Backward to the inputs only: one product per projection (no weight gradient), four for attention.
   const proj = 2 * TOKENS * HIDDEN * (HIDDEN + 2 * 192 + HIDDEN + 3 * 1536);
   const attn = 2 * 2 * config.heads * TOKENS * TOKENS * headDim;
-  const flops = proj + attn + 2 * (proj + attn); // backward to inputs only: about twice the forward
+  const flops = 2 * proj + 3 * attn;
   report({
     bench: 'engine',
     case: `decoder block fwd+bwd (frozen weights) T=${TOKENS} SmolLM2-135M dims`,
