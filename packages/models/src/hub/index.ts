@@ -1,0 +1,10 @@
+export { resolveDataset, resolveModel } from './hub-resolve.js';
+export type { ResolveOptions } from './hub-resolve.js';
+export type { DownloadProgress } from './hub-download.js';
+export { DEFAULT_HUB_ENDPOINT, hubCacheDir, hubSettings } from './hub-env.js';
+export type { HubSettings, HubSettingsOverrides } from './hub-env.js';
+export { RepoCache, isCommitHash } from './hub-cache.js';
+export type { RepoRef, RepoType } from './hub-cache.js';
+export { HubDownloadError, HubMissingFilesError } from './hub.errors.js';
+export type { MissingIn } from './hub.errors.js';
+export { MODEL_OPTIONAL_FILES, SAFETENSORS_INDEX, shardsOfIndex } from './repo-file-plan.js';
