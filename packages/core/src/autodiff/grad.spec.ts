@@ -57,6 +57,12 @@ describe('grad', () => {
     a.forEach((t, k) => expect(Array.from(b[k].toFloat32())).toEqual(Array.from(t.toFloat32())));
   });
 
+  it('stops gradients at detach()', async () => {
+    const v = Tensor.param(x);
+    const [g] = await new ReferenceExecutor().compile(grad(v.detach().mul(v).sum(), [x])).run();
+    expect(Array.from(g.toFloat32())).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+
   it('propagates through f16/bf16 storage casts into f32 compute', async () => {
     const half = new Parameter(new HostTensor('bf16', [2], Uint16Array.of(0x3f80, 0x4000))); // 1, 2
     const [g] = await new ReferenceExecutor().compile(grad(Tensor.param(half).float().square().sum(), [half])).run();

@@ -128,6 +128,7 @@ export const GRAD_RULES: { [O in Op]: GradRule<O> } = {
   sin: (g, { x }) => [g.mul(x[0].cos())],
   cos: (g, { x }) => [g.mul(x[0].sin()).neg()],
   not: none,
+  stop_gradient: none,
   cast: (g, { x }) => [isFloat(x[0].dtype) ? g.cast(x[0].dtype) : null],
 
   add: (g, { x }) => [sumTo(g, x[0].shape), sumTo(g, x[1].shape)],

@@ -41,6 +41,9 @@ const CASES: Record<Op, OpCase[]> = {
   erf: one('erf', (x) => x.erf(), { shape: [3, 4], low: -2, high: 2 }),
   sin: one('sin', (x) => x.sin(), { shape: [3, 4], low: -3, high: 3 }),
   cos: one('cos', (x) => x.cos(), { shape: [3, 4], low: -3, high: 3 }),
+  // Finite differences see through a detach, so only the other operand is differentiated here;
+  // grad.spec.ts checks that no gradient flows back through it.
+  stop_gradient: one('stop_gradient passes values', (x, y) => x.detach().mul(y), { shape: [2, 3], grad: false }, f(2, 3)),
   not: one('not', (m) => m.not(), bools([2, 3], [1, 0, 0, 1, 1, 0])),
   cast: [
     { name: 'cast f32 -> i64 truncates', fn: (x) => x.mul(3).cast('i64'), inputs: [f(3, 4)] },

@@ -11,7 +11,7 @@ import type { Parameter } from '../nn/parameter.js';
  * - leaf: `input` is fed by name at run time; `param` is a bound Parameter (fed zero-copy from its
  *   host data); `const` embeds a small host tensor.
  * - unary/binary/where: elementwise with numpy broadcasting. Comparisons, `and`, `or`, `not` give bool.
- *   `gelu` has `approximate: 'none' | 'tanh'`; `erf` is the Gauss error function; `cast` converts to `to` (float→int truncates toward 0).
+ *   `gelu` has `approximate: 'none' | 'tanh'`; `erf` is the Gauss error function; `stop_gradient` is the identity whose gradient is zero (torch's detach); `cast` converts to `to` (float→int truncates toward 0).
  *   `pow` takes a float exponent tensor (usually a scalar const).
  * - reduce: over `axes` (empty = all axes) with `keepdim`.
  * - movement: `reshape` (row-major, no -1 left after tracing), `permute` (out.shape[i] = in.shape[perm[i]]),
@@ -39,7 +39,7 @@ import type { Parameter } from '../nn/parameter.js';
  */
 export const OP_GROUPS = {
   leaf: ['input', 'param', 'const'],
-  unary: ['neg', 'exp', 'log', 'sqrt', 'rsqrt', 'abs', 'tanh', 'sigmoid', 'relu', 'gelu', 'silu', 'erf', 'sin', 'cos', 'not', 'cast'],
+  unary: ['neg', 'exp', 'log', 'sqrt', 'rsqrt', 'abs', 'tanh', 'sigmoid', 'relu', 'gelu', 'silu', 'erf', 'sin', 'cos', 'not', 'cast', 'stop_gradient'],
   binary: ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'and', 'or'],
   ternary: ['where'],
   reduce: ['sum', 'mean', 'max', 'logsumexp'],

@@ -133,6 +133,7 @@ export const SHAPE_RULES: { [O in Op]: ShapeRule<O> } = {
     return { shape: [...i[0].shape], dtype: 'bool' };
   },
   cast: (i, a) => (arity(i, 1), { shape: [...i[0].shape], dtype: a.to }),
+  stop_gradient: (i) => (arity(i, 1), { shape: [...i[0].shape], dtype: i[0].dtype }),
 
   add: binaryArith,
   sub: binaryArith,

@@ -104,6 +104,8 @@ export class Tensor {
   relu() { return this.unary('relu'); }
   silu() { return this.unary('silu'); }
   erf() { return this.unary('erf'); }
+  /** The same values, but no gradient flows back through them (torch's `detach`). */
+  detach() { return this.unary('stop_gradient'); }
   sin() { return this.unary('sin'); }
   cos() { return this.unary('cos'); }
   not() { return this.unary('not'); }

@@ -32,6 +32,7 @@ export const UNARY_LOWERINGS: LoweringTable<UnaryOp> = {
   sin: direct('Sin'),
   cos: direct('Cos'),
   not: direct('Not'),
+  stop_gradient: direct('Identity'),
   cast: (b, n, [x]) => b.cast(x, n.inputs[0].dtype, n.attrs.to),
 };
 

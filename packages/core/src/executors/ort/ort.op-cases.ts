@@ -123,6 +123,7 @@ export const OP_CASES: Record<Op, OpCase[]> = {
     ...ew('neg f32', [rand([3, 4])], [3, 4], (x) => x.neg(), (v) => -v),
     ...ew('neg i64', [i64([3], [3, -1, 0])], [3], (x) => x.neg(), (v) => -v),
   ],
+  stop_gradient: ew('stop_gradient is the identity', [rand([2, 3])], [2, 3], (x) => x.detach(), (v) => v),
   exp: ew('exp', [rand([3, 4])], [3, 4], (x) => x.exp(), Math.exp),
   log: ew('log', [rand([3, 4], 0.1, 3)], [3, 4], (x) => x.log(), Math.log),
   sqrt: ew('sqrt', [rand([3, 4], 0.1, 3)], [3, 4], (x) => x.sqrt(), Math.sqrt),

@@ -89,6 +89,7 @@ const toInt: Fn1 = (x) => (Number.isFinite(x) ? Math.trunc(x) : 0);
 /** Unary/binary ops whose result needs only the input numbers; output rounding happens in the executor. */
 export const ELEMENTWISE_KERNELS: { [O in UnaryOp | BinaryOp | 'where']: Kernel<O> } = {
   neg: map1((x) => -x),
+  stop_gradient: map1((x) => x),
   exp: map1(Math.exp),
   log: map1(Math.log),
   sqrt: map1(Math.sqrt),
