@@ -1,0 +1,31 @@
+export { DataRowError, describeValue, type RecordSource } from './errors.js';
+
+export type { DataRecord, SourcedRecord, RecordReader } from './readers/reader.types.js';
+export { READERS, readerFor } from './readers/reader.registry.js';
+export { readJsonl } from './readers/jsonl.reader.js';
+export { readJson } from './readers/json.reader.js';
+export { csvReader } from './readers/csv.reader.js';
+export { readParquet } from './readers/parquet.reader.js';
+export { readText } from './readers/text.reader.js';
+export { resolveDataFiles, type DataFile, type HubFilesRef, type HubFilesResolver, type ResolveOptions } from './readers/resolve-files.js';
+
+export type { Example, FormatName, ColumnMap, RecordFormat } from './formats/format.types.js';
+export { RecordView, ItemView } from './formats/record-view.js';
+export { FORMATS, FORMAT_NAMES, formatByName, detectFormat } from './formats/format.registry.js';
+
+export type { ChatTokenizer, ChatMessage, ChatRole, ChatTemplateOptions } from './tokenize/chat-tokenizer.js';
+export { IGNORE_INDEX, trainedTokenCount, type TokenizedExample } from './tokenize/tokenized-example.js';
+export { assistantSpans, type CharSpan, type RenderChat } from './tokenize/assistant-spans.js';
+export { tokenizeSpans, type SpanTokens } from './tokenize/span-tokens.js';
+export { tokenizeChat, type ChatTokenizeOptions } from './tokenize/chat-masking.js';
+export { tokenizeCompletion, tokenizeText } from './tokenize/completion.js';
+export { tokenizeExample } from './tokenize/tokenize-example.js';
+
+export { truncate, truncateAll, TRUNCATION_SIDES, type TruncationSide, type TruncateReport } from './batching/truncate.js';
+export { rowOf, type Row } from './batching/row.js';
+export { packExamples, packedAttentionMask } from './batching/packer.js';
+export { Batcher, type Batch, type BatchTensors, type BatcherOptions, type DataCursor } from './batching/batcher.js';
+export { splitByRatio, type Split } from './split.js';
+
+export { parseDatasetConfig, DATASET_DEFAULTS, type DatasetConfig, type DatasetConfigInput } from './dataset.config.js';
+export { loadDataset, DataSplit, type DatasetStats, type LoadedDataset, type LoadDatasetOptions } from './dataset.js';
