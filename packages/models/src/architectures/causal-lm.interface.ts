@@ -1,0 +1,45 @@
+import type { Module, Tensor } from '@tunekit/core';
+import type { ModelConfig } from '../config/model-config.js';
+
+/** One layer's keys and values, [B, Hkv, S, D] (heads not repeated for grouped-query attention). */
+export interface KvEntry {
+  readonly k: Tensor;
+  readonly v: Tensor;
+}
+
+/** Per-layer keys and values of positions already processed. */
+export type KvCache = readonly KvEntry[];
+
+export interface ForwardOptions {
+  /** [B, T] or [1, T] i64 positions; default P..P+T-1 where P is the cached length. */
+  positionIds?: Tensor;
+  /**
+   * Which keys each query may see (true = may attend), on top of causality: a key padding mask
+   * [B, S] or a full mask [B, 1, T, S] (packing), where S = P + T. Non-bool masks count non-zero as true.
+   */
+  attentionMask?: Tensor;
+  /** Keys and values of the P positions before these T, as returned in `present`. */
+  past?: KvCache;
+}
+
+export interface CausalLMOutput {
+  /** [B, T, V] next-token logits, f32. */
+  readonly logits: Tensor;
+  /** Per layer, keys and values of all S = P + T positions, to feed back as `past`. */
+  readonly present: KvEntry[];
+}
+
+/**
+ * A causal language model traced from Hugging Face-named modules. Call it through `call()` (which
+ * runs `forward` in the module's scope) or through `loss()`.
+ */
+export interface CausalLM extends Module {
+  readonly config: ModelConfig;
+  forward(inputIds: Tensor, opts?: ForwardOptions): CausalLMOutput;
+  /**
+   * Mean next-token cross-entropy as transformers computes it: `labels` [B, T] are aligned with
+   * `inputIds` (usually equal to them, with -100 where no loss is wanted) and shifted inside, so
+   * logits at t are scored against labels at t + 1.
+   */
+  loss(inputIds: Tensor, labels: Tensor, opts?: ForwardOptions): Tensor;
+}

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { parseModelConfig } from '../config/model-config.js';
+import { checkpointLayout } from './checkpoint-layout.js';
+import { createModel } from './create-model.js';
+
+const sizes = { vocab_size: 50, hidden_size: 16, intermediate_size: 24, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2 };
+
+describe('checkpointLayout', () => {
+  it.each([
+    ['llama', { ...sizes, model_type: 'llama' }],
+    ['llama tied, biases', { ...sizes, model_type: 'llama', tie_word_embeddings: true, attention_bias: true, mlp_bias: true }],
+    ['mistral', { ...sizes, model_type: 'mistral' }],
+    ['qwen2', { ...sizes, model_type: 'qwen2' }],
+    ['qwen3', { ...sizes, model_type: 'qwen3', head_dim: 8 }],
+    ['gpt2', { model_type: 'gpt2', vocab_size: 50, n_embd: 16, n_head: 4, n_layer: 2, n_positions: 32 }],
+    ['gpt2 untied', { model_type: 'gpt2', vocab_size: 50, n_embd: 16, n_head: 4, n_layer: 2, n_positions: 32, tie_word_embeddings: false }],
+  ])('%s: lists exactly the model’s parameters, names and shapes', (_, raw) => {
+    const config = parseModelConfig(raw);
+    const fromModel = createModel(config).namedParameters().map(([name, p]): [string, readonly number[]] => [name, p.shape]);
+    const fromLayout = checkpointLayout(config).map((s): [string, readonly number[]] => [s.name, s.shape]);
+    expect(new Map(fromLayout)).toEqual(new Map(fromModel));
+    expect(fromLayout.length).toBe(fromModel.length);
+  });
+
+  it('initialises as transformers does: norms 1, biases 0, GPT-2 residual projections scaled', () => {
+    const gpt2 = checkpointLayout(parseModelConfig({ model_type: 'gpt2', vocab_size: 50, n_embd: 16, n_head: 4, n_layer: 8 }), 0.02);
+    const init = (name: string) => gpt2.find((s) => s.name === name)?.init;
+    expect(init('transformer.h.0.ln_1.weight')).toEqual({ kind: 'ones' });
+    expect(init('transformer.h.0.attn.c_attn.bias')).toEqual({ kind: 'zeros' });
+    expect(init('transformer.h.0.attn.c_attn.weight')).toEqual({ kind: 'normal', std: 0.02 });
+    expect(init('transformer.h.0.mlp.c_proj.weight')).toEqual({ kind: 'normal', std: 0.02 / 4 });
+  });
+});

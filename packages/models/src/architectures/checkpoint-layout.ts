@@ -1,0 +1,92 @@
+import type { ArchFamily, ModelConfig } from '../config/model-config.js';
+
+/** How transformers' `_init_weights` fills a tensor of a freshly created model. */
+export type TensorInit =
+  | { readonly kind: 'normal'; readonly std: number; /** nn.Embedding's padding_idx row, zeroed. */ readonly zeroRow?: number }
+  | { readonly kind: 'ones' }
+  | { readonly kind: 'zeros' };
+
+export interface TensorSpec {
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly init: TensorInit;
+}
+
+const ones: TensorInit = { kind: 'ones' };
+const zeros: TensorInit = { kind: 'zeros' };
+
+type Layout = (c: ModelConfig, std: number) => TensorSpec[];
+
+/** A weight and, when present, its bias (zeros). */
+function linear(name: string, outF: number, inF: number, bias: boolean, init: TensorInit): TensorSpec[] {
+  return [{ name: `${name}.weight`, shape: [outF, inF], init }, ...(bias ? [{ name: `${name}.bias`, shape: [outF], init: zeros }] : [])];
+}
+
+const decoderLayer = (c: ModelConfig, std: number, p: string): TensorSpec[] => {
+  const w: TensorInit = { kind: 'normal', std };
+  const { hidden: h, heads, kvHeads, headDim: d, intermediate: m } = c;
+  return [
+    { name: `${p}.input_layernorm.weight`, shape: [h], init: ones },
+    ...linear(`${p}.self_attn.q_proj`, heads * d, h, c.attentionBias.qkv, w),
+    ...linear(`${p}.self_attn.k_proj`, kvHeads * d, h, c.attentionBias.qkv, w),
+    ...linear(`${p}.self_attn.v_proj`, kvHeads * d, h, c.attentionBias.qkv, w),
+    ...linear(`${p}.self_attn.o_proj`, h, heads * d, c.attentionBias.o, w),
+    ...(c.qkNorm ? [`${p}.self_attn.q_norm.weight`, `${p}.self_attn.k_norm.weight`].map((name) => ({ name, shape: [d], init: ones })) : []),
+    { name: `${p}.post_attention_layernorm.weight`, shape: [h], init: ones },
+    ...linear(`${p}.mlp.gate_proj`, m, h, c.mlpBias, w),
+    ...linear(`${p}.mlp.up_proj`, m, h, c.mlpBias, w),
+    ...linear(`${p}.mlp.down_proj`, h, m, c.mlpBias, w),
+  ];
+};
+
+const gpt2Layer = (c: ModelConfig, std: number, p: string): TensorSpec[] => {
+  const w: TensorInit = { kind: 'normal', std };
+  // GPT-2 scales residual projections by 1/√(2·n_layer) at init (GPT2PreTrainedModel._init_weights).
+  const residual: TensorInit = { kind: 'normal', std: std / Math.sqrt(2 * c.layers) };
+  const conv1d = (name: string, inF: number, outF: number, init: TensorInit): TensorSpec[] => [
+    { name: `${name}.weight`, shape: [inF, outF], init },
+    { name: `${name}.bias`, shape: [outF], init: zeros },
+  ];
+  const norm = (name: string): TensorSpec[] => [
+    { name: `${name}.weight`, shape: [c.hidden], init: ones },
+    { name: `${name}.bias`, shape: [c.hidden], init: zeros },
+  ];
+  return [
+    ...norm(`${p}.ln_1`),
+    ...conv1d(`${p}.attn.c_attn`, c.hidden, 3 * c.hidden, w),
+    ...conv1d(`${p}.attn.c_proj`, c.hidden, c.hidden, residual),
+    ...norm(`${p}.ln_2`),
+    ...conv1d(`${p}.mlp.c_fc`, c.hidden, c.intermediate, w),
+    ...conv1d(`${p}.mlp.c_proj`, c.intermediate, c.hidden, residual),
+  ];
+};
+
+const lmHead = (c: ModelConfig, std: number): TensorSpec[] =>
+  c.tieWordEmbeddings ? [] : [{ name: 'lm_head.weight', shape: [c.vocab, c.hidden], init: { kind: 'normal', std } }];
+
+const LAYOUTS: Record<ArchFamily, Layout> = {
+  llama: (c, std) => [
+    { name: 'model.embed_tokens.weight', shape: [c.vocab, c.hidden], init: { kind: 'normal', std, zeroRow: c.padTokenId ?? undefined } },
+    ...Array.from({ length: c.layers }, (_, i) => decoderLayer(c, std, `model.layers.${i}`)).flat(),
+    { name: 'model.norm.weight', shape: [c.hidden], init: ones },
+    ...lmHead(c, std),
+  ],
+  gpt2: (c, std) => [
+    { name: 'transformer.wte.weight', shape: [c.vocab, c.hidden], init: { kind: 'normal', std } },
+    { name: 'transformer.wpe.weight', shape: [c.maxPositionEmbeddings, c.hidden], init: { kind: 'normal', std } },
+    ...Array.from({ length: c.layers }, (_, i) => gpt2Layer(c, std, `transformer.h.${i}`)).flat(),
+    { name: 'transformer.ln_f.weight', shape: [c.hidden], init: ones },
+    { name: 'transformer.ln_f.bias', shape: [c.hidden], init: zeros },
+    ...lmHead(c, std),
+  ],
+};
+
+/**
+ * Every tensor of a checkpoint for `config`, in model order, with transformers' initialisation,
+ * derived from the config alone: a checkpoint of any size can be written tensor by tensor without
+ * building the model. Tied heads are absent, as in save_pretrained. A spec checks that this lists
+ * exactly the model's `namedParameters()`.
+ */
+export function checkpointLayout(config: ModelConfig, initializerRange = 0.02): TensorSpec[] {
+  return LAYOUTS[config.family](config, initializerRange);
+}

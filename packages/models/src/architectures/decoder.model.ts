@@ -1,0 +1,66 @@
+import { Embedding, Module, RMSNorm, type Linear, type Tensor } from '@tunekit/core';
+import type { ModelConfig } from '../config/model-config.js';
+import type { BuildOptions } from './build-options.js';
+import { CausalLMBase } from './causal-lm.base.js';
+import type { CausalLMOutput, ForwardOptions, KvEntry } from './causal-lm.interface.js';
+import { DecoderLayer } from './decoder.layer.js';
+import { forwardContext } from './forward-context.js';
+import { type TiedLmHead, createLmHead } from './lm-head.js';
+import { ModuleList } from './module-list.js';
+import { ropeInverseFrequencies, rotaryTables } from './rope.js';
+
+/** The `model.` backbone (LlamaModel): embeddings, layers, final norm. */
+export class DecoderBackbone extends Module {
+  readonly embed_tokens: Embedding;
+  readonly layers: ModuleList<DecoderLayer>;
+  readonly norm: RMSNorm;
+  /** Host-computed once per model: every forward and every layer shares one cos/sin pair. */
+  private readonly invFreq: Float32Array;
+
+  constructor(
+    private readonly config: ModelConfig,
+    build: BuildOptions,
+  ) {
+    super();
+    if (!config.rope) throw new Error(`${config.modelType}: the decoder needs a RoPE config`);
+    this.invFreq = ropeInverseFrequencies(config.rope, config.headDim);
+    this.embed_tokens = this.module('embed_tokens', new Embedding(config.vocab, config.hidden, { ...build, std: 0.02 }));
+    const layers = Array.from({ length: config.layers }, () => new DecoderLayer(config, build));
+    this.layers = this.module('layers', new ModuleList(layers));
+    this.norm = this.module('norm', new RMSNorm(config.hidden, config.norm.eps, build.dtype));
+  }
+
+  forward(inputIds: Tensor, opts: ForwardOptions): { hidden: Tensor; present: KvEntry[] } {
+    const ctx = forwardContext(inputIds, opts, this.config);
+    const rope = rotaryTables(ctx.positionIds, this.invFreq);
+    let h = this.embed_tokens.call(inputIds);
+    const present: KvEntry[] = [];
+    this.layers.items.forEach((layer, i) => {
+      const out = layer.call(h, rope, ctx.mask, ctx.past(i));
+      h = out.hidden;
+      present.push(out.present);
+    });
+    return { hidden: this.norm.call(h), present };
+  }
+}
+
+/**
+ * Llama, Mistral, Qwen2, Qwen3, SmolLM, TinyLlama: one implementation, switched by the config
+ * (biases, q/k norms, RoPE scaling, sliding window, tied head). Parameter names are transformers'.
+ */
+export class DecoderForCausalLM extends CausalLMBase {
+  readonly model: DecoderBackbone;
+  readonly lm_head: Linear | TiedLmHead;
+
+  constructor(config: ModelConfig, build: BuildOptions) {
+    super(config);
+    this.model = this.module('model', new DecoderBackbone(config, build));
+    this.lm_head = this.module('lm_head', createLmHead(config, this.model.embed_tokens.weight, build));
+    this.nameParameters();
+  }
+
+  forward(inputIds: Tensor, opts: ForwardOptions = {}): CausalLMOutput {
+    const { hidden, present } = this.model.call(inputIds, opts);
+    return { logits: this.lm_head.call(hidden), present };
+  }
+}

@@ -1,0 +1,58 @@
+import { Embedding, LayerNorm, Module, type Linear, type Tensor } from '@tunekit/core';
+import type { ModelConfig } from '../config/model-config.js';
+import type { BuildOptions } from './build-options.js';
+import { CausalLMBase } from './causal-lm.base.js';
+import type { CausalLMOutput, ForwardOptions, KvEntry } from './causal-lm.interface.js';
+import { forwardContext } from './forward-context.js';
+import { Gpt2Block } from './gpt2.block.js';
+import { type TiedLmHead, createLmHead } from './lm-head.js';
+import { ModuleList } from './module-list.js';
+
+/** The `transformer.` backbone (GPT2Model): token and learned position embeddings, blocks, final norm. */
+export class Gpt2Backbone extends Module {
+  readonly wte: Embedding;
+  readonly wpe: Embedding;
+  readonly h: ModuleList<Gpt2Block>;
+  readonly ln_f: LayerNorm;
+
+  constructor(
+    private readonly config: ModelConfig,
+    build: BuildOptions,
+  ) {
+    super();
+    this.wte = this.module('wte', new Embedding(config.vocab, config.hidden, { ...build, std: 0.02 }));
+    this.wpe = this.module('wpe', new Embedding(config.maxPositionEmbeddings, config.hidden, { ...build, std: 0.02 }));
+    this.h = this.module('h', new ModuleList(Array.from({ length: config.layers }, () => new Gpt2Block(config, build))));
+    this.ln_f = this.module('ln_f', new LayerNorm(config.hidden, config.norm.eps, build.dtype));
+  }
+
+  forward(inputIds: Tensor, opts: ForwardOptions): { hidden: Tensor; present: KvEntry[] } {
+    const ctx = forwardContext(inputIds, opts, this.config);
+    let x = this.wte.call(inputIds).add(this.wpe.call(ctx.positionIds));
+    const present: KvEntry[] = [];
+    this.h.items.forEach((block, i) => {
+      const out = block.call(x, ctx.mask, ctx.past(i));
+      x = out.hidden;
+      present.push(out.present);
+    });
+    return { hidden: this.ln_f.call(x), present };
+  }
+}
+
+/** GPT2LMHeadModel. */
+export class Gpt2ForCausalLM extends CausalLMBase {
+  readonly transformer: Gpt2Backbone;
+  readonly lm_head: Linear | TiedLmHead;
+
+  constructor(config: ModelConfig, build: BuildOptions) {
+    super(config);
+    this.transformer = this.module('transformer', new Gpt2Backbone(config, build));
+    this.lm_head = this.module('lm_head', createLmHead(config, this.transformer.wte.weight, build));
+    this.nameParameters();
+  }
+
+  forward(inputIds: Tensor, opts: ForwardOptions = {}): CausalLMOutput {
+    const { hidden, present } = this.transformer.call(inputIds, opts);
+    return { logits: this.lm_head.call(hidden), present };
+  }
+}

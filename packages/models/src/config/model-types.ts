@@ -1,0 +1,66 @@
+import type { ConfigFields } from './config-fields.js';
+import { parseDecoderConfig, type DecoderTraits } from './decoder-config.js';
+import { parseGpt2Config } from './gpt2-config.js';
+import type { ModelConfig } from './model-config.js';
+
+export type ParsedFields = Omit<ModelConfig, 'modelType' | 'raw'>;
+
+interface ModelTypeRule {
+  parse(f: ConfigFields): ParsedFields;
+}
+
+const both = (on: boolean) => ({ qkv: on, o: on });
+
+/** Qwen applies its window only to layers ≥ max_window_layers; we do not implement per-layer windows. */
+function refuseQwenSlidingWindow(f: ConfigFields): null {
+  if (f.bool('use_sliding_window', false)) f.fail('use_sliding_window', 'sliding-window attention for Qwen models is not supported');
+  return null;
+}
+
+/**
+ * What differs between the RoPE decoders, as data: each entry reads only the fields its
+ * transformers config class has, with that class's defaults.
+ */
+const DECODER_TRAITS = {
+  llama: {
+    defaults: { rmsNormEps: 1e-6, ropeTheta: 10000, maxPositionEmbeddings: 2048 },
+    attentionBias: (f) => both(f.bool('attention_bias', false)),
+    mlpBias: (f) => f.bool('mlp_bias', false),
+    qkNorm: false,
+    slidingWindow: () => null,
+  },
+  mistral: {
+    defaults: { rmsNormEps: 1e-6, ropeTheta: 10000, maxPositionEmbeddings: 4096 * 32 },
+    attentionBias: () => both(false),
+    mlpBias: () => false,
+    qkNorm: false,
+    slidingWindow: (f) => f.optionalInt('sliding_window'),
+  },
+  qwen2: {
+    defaults: { rmsNormEps: 1e-6, ropeTheta: 10000, maxPositionEmbeddings: 32768 },
+    attentionBias: () => ({ qkv: true, o: false }),
+    mlpBias: () => false,
+    qkNorm: false,
+    slidingWindow: refuseQwenSlidingWindow,
+  },
+  qwen3: {
+    defaults: { rmsNormEps: 1e-6, ropeTheta: 10000, maxPositionEmbeddings: 32768 },
+    attentionBias: (f) => both(f.bool('attention_bias', false)),
+    mlpBias: () => false,
+    qkNorm: true,
+    slidingWindow: refuseQwenSlidingWindow,
+  },
+} satisfies Record<string, DecoderTraits>;
+
+/** Every supported `model_type` and how its config.json is read. */
+export const MODEL_TYPES = {
+  llama: { parse: (f) => parseDecoderConfig(f, DECODER_TRAITS.llama) },
+  mistral: { parse: (f) => parseDecoderConfig(f, DECODER_TRAITS.mistral) },
+  qwen2: { parse: (f) => parseDecoderConfig(f, DECODER_TRAITS.qwen2) },
+  qwen3: { parse: (f) => parseDecoderConfig(f, DECODER_TRAITS.qwen3) },
+  gpt2: { parse: parseGpt2Config },
+} as const satisfies Record<string, ModelTypeRule>;
+
+export type ModelType = keyof typeof MODEL_TYPES;
+
+export const isModelType = (t: string): t is ModelType => Object.hasOwn(MODEL_TYPES, t);

@@ -1,0 +1,38 @@
+// ---- configuration ----
+export { type ArchFamily, type ModelConfig, parseModelConfig } from './config/model-config.js';
+export { MODEL_TYPES, type ModelType, isModelType } from './config/model-types.js';
+export { type RopeConfig, type RopeScaling, type RopeScalingType } from './config/rope-scaling.js';
+export { type RawConfig } from './config/config-fields.js';
+export { ModelConfigError } from './config/config-error.js';
+
+// ---- architectures ----
+export type { CausalLM, CausalLMOutput, ForwardOptions, KvCache, KvEntry } from './architectures/causal-lm.interface.js';
+export { CausalLMBase } from './architectures/causal-lm.base.js';
+export { type CreateModelOptions, createModel } from './architectures/create-model.js';
+export { DecoderForCausalLM, DecoderBackbone } from './architectures/decoder.model.js';
+export { DecoderLayer } from './architectures/decoder.layer.js';
+export { DecoderAttention } from './architectures/decoder.attention.js';
+export { DecoderMlp } from './architectures/decoder.mlp.js';
+export { Gpt2ForCausalLM, Gpt2Backbone } from './architectures/gpt2.model.js';
+export { Gpt2Attention, Gpt2Block, Gpt2Mlp } from './architectures/gpt2.block.js';
+export { Conv1D } from './architectures/gpt2.conv1d.js';
+export { TiedLmHead } from './architectures/lm-head.js';
+export { ModuleList } from './architectures/module-list.js';
+export { type RotaryTables, ropeInverseFrequencies, rotaryTables } from './architectures/rope.js';
+export { type TensorInit, type TensorSpec, checkpointLayout } from './architectures/checkpoint-layout.js';
+
+// ---- loading and saving ----
+export { type LoadModelOptions, type LoadedModel, loadModel } from './loading/load-model.js';
+export { loadWeights } from './loading/load-weights.js';
+export { saveModel } from './loading/save-model.js';
+export { type TensorSource, writeShardedCheckpoint } from './loading/shard-writer.js';
+export { CheckpointError } from './loading/checkpoint-error.js';
+
+// ---- testing support ----
+export { type TinyModel, type TinyModelOptions, createTinyModel, tinyConfigJson } from './testing/create-tiny-model.js';
+export { TINY_PRESETS, type TinyArch, type TinyPreset, type TinyShape } from './testing/tiny-presets.js';
+
+// ---- tokenizer, chat templates, Hub ----
+export * from './tokenizer/index.js';
+export * from './chat/index.js';
+export * from './hub/index.js';

@@ -1,0 +1,26 @@
+import type { Parameter } from '@tunekit/core';
+import type { ArchFamily, ModelConfig } from '../config/model-config.js';
+
+interface KeyRules {
+  /** The backbone prefix, absent from checkpoints saved from the bare backbone (GPT2Model, LlamaModel). */
+  readonly prefix: string;
+  /** Non-parameter buffers some checkpoints carry (causal masks, RoPE tables): rebuilt, never loaded. */
+  readonly ignored: readonly RegExp[];
+}
+
+const KEY_RULES: Record<ArchFamily, KeyRules> = {
+  llama: { prefix: 'model.', ignored: [/(^|\.)rotary_emb\.inv_freq$/] },
+  gpt2: { prefix: 'transformer.', ignored: [/(^|\.)attn\.(masked_)?bias$/] },
+};
+
+export type KeyTarget = { readonly kind: 'param'; readonly name: string } | { readonly kind: 'ignore' } | { readonly kind: 'unexpected' };
+
+/** Which parameter a checkpoint key fills, if any. `params` is keyed by `namedParameters()` names. */
+export function resolveCheckpointKey(key: string, params: ReadonlyMap<string, Parameter>, config: ModelConfig): KeyTarget {
+  const rules = KEY_RULES[config.family];
+  for (const name of [key, rules.prefix + key]) if (params.has(name)) return { kind: 'param', name };
+  if (rules.ignored.some((re) => re.test(key))) return { kind: 'ignore' };
+  // A tied head is the embedding: transformers re-ties after loading and drops this copy too.
+  if (config.tieWordEmbeddings && key === 'lm_head.weight') return { kind: 'ignore' };
+  return { kind: 'unexpected' };
+}

@@ -1,0 +1,35 @@
+import { type Executor, type FloatDType, OrtExecutor } from '@tunekit/core';
+import { join } from 'node:path';
+import type { CausalLM } from '../architectures/causal-lm.interface.js';
+import { createModel } from '../architectures/create-model.js';
+import type { RawConfig } from '../config/config-fields.js';
+import { type ModelConfig, parseModelConfig } from '../config/model-config.js';
+import { readJsonObject } from './json-file.js';
+import { loadWeights } from './load-weights.js';
+
+export interface LoadModelOptions {
+  /** Storage dtype of the parameters (default f32); compute is f32 either way. */
+  dtype?: FloatDType;
+  /** The executor handed back with the model (default: a new OrtExecutor). */
+  executor?: Executor;
+}
+
+export interface LoadedModel {
+  readonly model: CausalLM;
+  readonly config: ModelConfig;
+  /** generation_config.json as read, or null when the folder has none. */
+  readonly generationConfig: RawConfig | null;
+  readonly executor: Executor;
+  readonly dir: string;
+}
+
+/** Loads a Hugging Face model folder: config.json, generation_config.json, safetensors weights. */
+export async function loadModel(dir: string, opts: LoadModelOptions = {}): Promise<LoadedModel> {
+  const dtype = opts.dtype ?? 'f32';
+  const configPath = join(dir, 'config.json');
+  const config = parseModelConfig(await readJsonObject(configPath), configPath);
+  const generationConfig = await readJsonObject(join(dir, 'generation_config.json'), { optional: true });
+  const model = createModel(config, { dtype });
+  await loadWeights(model, dir, dtype);
+  return { model, config, generationConfig, executor: opts.executor ?? new OrtExecutor(), dir };
+}

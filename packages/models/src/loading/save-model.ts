@@ -1,0 +1,28 @@
+import { type DType, type FloatDType, type HostTensor, isFloat, writeSafetensors } from '@tunekit/core';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { CausalLM } from '../architectures/causal-lm.interface.js';
+import type { RawConfig } from '../config/config-fields.js';
+import { writeJsonAtomic } from './json-file.js';
+import { TORCH_DTYPE } from './torch-dtype.js';
+import { SINGLE_FILE } from './weight-files.js';
+
+/** The one float dtype all parameters share, if they do (what `torch_dtype` records). */
+function storageDtype(tensors: readonly HostTensor[]): FloatDType | null {
+  const dtypes = new Set<DType>(tensors.map((t) => t.dtype));
+  const [only] = dtypes;
+  return dtypes.size === 1 && isFloat(only) ? only : null;
+}
+
+/**
+ * Writes the model as save_pretrained does: config.json and one model.safetensors holding every
+ * parameter once (a tied head is stored only as the embedding) with `{"format": "pt"}` metadata.
+ */
+export async function saveModel(model: CausalLM, dir: string, opts: { generationConfig?: RawConfig | null } = {}): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const tensors = new Map(model.namedParameters().map(([name, p]) => [name, p.value]));
+  const dtype = storageDtype([...tensors.values()]);
+  await writeJsonAtomic(join(dir, 'config.json'), dtype ? { ...model.config.raw, torch_dtype: TORCH_DTYPE[dtype] } : model.config.raw);
+  if (opts.generationConfig) await writeJsonAtomic(join(dir, 'generation_config.json'), opts.generationConfig);
+  await writeSafetensors(join(dir, SINGLE_FILE), tensors, { format: 'pt' });
+}

@@ -1,0 +1,67 @@
+import type { FloatDType } from '@tunekit/core';
+import type { ModelType } from '../config/model-types.js';
+import { TORCH_DTYPE } from '../loading/torch-dtype.js';
+import { BOS_TOKEN_ID, EOS_TOKEN_ID } from './tiny-tokenizer.js';
+import type { TinyShape } from './tiny-presets.js';
+
+type Json = Record<string, unknown>;
+
+/** The transformers release whose config classes these writers follow. */
+export const TRANSFORMERS_VERSION = '4.46.3';
+
+const common = (s: TinyShape, dtype: FloatDType): Json => ({
+  bos_token_id: BOS_TOKEN_ID,
+  eos_token_id: EOS_TOKEN_ID,
+  initializer_range: s.initializerRange,
+  tie_word_embeddings: s.tied,
+  torch_dtype: TORCH_DTYPE[dtype],
+  transformers_version: TRANSFORMERS_VERSION,
+  use_cache: true,
+  vocab_size: s.vocab,
+});
+
+const decoder = (s: TinyShape): Json => ({
+  attention_dropout: 0.0,
+  hidden_act: 'silu',
+  hidden_size: s.hidden,
+  intermediate_size: s.intermediate,
+  max_position_embeddings: s.maxPositions,
+  num_attention_heads: s.heads,
+  num_hidden_layers: s.layers,
+  num_key_value_heads: s.kvHeads,
+  rms_norm_eps: s.eps,
+  rope_theta: s.ropeTheta,
+});
+
+/** config.json as each transformers config class writes it (its own fields, defaults included). */
+export const CONFIG_WRITERS: Record<ModelType, (s: TinyShape, dtype: FloatDType) => Json> = {
+  llama: (s, dtype) => ({
+    architectures: ['LlamaForCausalLM'], model_type: 'llama', ...common(s, dtype), ...decoder(s),
+    attention_bias: false, head_dim: s.headDim, mlp_bias: false, pretraining_tp: 1, rope_scaling: null,
+  }),
+  mistral: (s, dtype) => ({
+    architectures: ['MistralForCausalLM'], model_type: 'mistral', ...common(s, dtype), ...decoder(s),
+    head_dim: s.headDim, sliding_window: 4096,
+  }),
+  qwen2: (s, dtype) => ({
+    architectures: ['Qwen2ForCausalLM'], model_type: 'qwen2', ...common(s, dtype), ...decoder(s),
+    max_window_layers: s.layers, rope_scaling: null, sliding_window: null, use_sliding_window: false,
+  }),
+  qwen3: (s, dtype) => ({
+    architectures: ['Qwen3ForCausalLM'], model_type: 'qwen3', ...common(s, dtype), ...decoder(s),
+    attention_bias: false, head_dim: s.headDim, max_window_layers: s.layers, rope_scaling: null, sliding_window: null, use_sliding_window: false,
+  }),
+  gpt2: (s, dtype) => ({
+    architectures: ['GPT2LMHeadModel'], model_type: 'gpt2', ...common(s, dtype),
+    activation_function: 'gelu_new', attn_pdrop: 0.1, embd_pdrop: 0.1, layer_norm_epsilon: s.eps,
+    n_embd: s.hidden, n_head: s.heads, n_inner: s.intermediate === 4 * s.hidden ? null : s.intermediate, n_layer: s.layers,
+    n_positions: s.maxPositions, reorder_and_upcast_attn: false, resid_pdrop: 0.1, scale_attn_by_inverse_layer_idx: false,
+    scale_attn_weights: true, summary_activation: null, summary_first_dropout: 0.1, summary_proj_to_labels: true,
+    summary_type: 'cls_index', summary_use_proj: true,
+  }),
+};
+
+/** transformers writes config files with `sort_keys=True`. */
+export function sortKeys(json: Json): Json {
+  return Object.fromEntries(Object.entries(json).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}

@@ -1,0 +1,61 @@
+import type { ModelType } from '../config/model-types.js';
+
+/** The sizes a tiny or preset-shaped checkpoint is made with (config.json field values). */
+export interface TinyShape {
+  readonly hidden: number;
+  readonly intermediate: number;
+  readonly layers: number;
+  readonly heads: number;
+  readonly kvHeads: number;
+  readonly headDim: number;
+  readonly vocab: number;
+  readonly tied: boolean;
+  readonly ropeTheta: number;
+  readonly eps: number;
+  readonly maxPositions: number;
+  readonly initializerRange: number;
+}
+
+export type TinyArch = ModelType;
+
+const preset = (modelType: ModelType, s: Omit<TinyShape, 'headDim'>) => ({ modelType, shape: { ...s, headDim: s.hidden / s.heads } });
+
+/** Real models' shapes (from their config.json files), for benchmarks at true size. */
+export const TINY_PRESETS = {
+  'smollm2-135m': preset('llama', {
+    hidden: 576, intermediate: 1536, layers: 30, heads: 9, kvHeads: 3, vocab: 49152, tied: true,
+    ropeTheta: 100000, eps: 1e-5, maxPositions: 8192, initializerRange: 0.041666666666666664,
+  }),
+  'smollm2-360m': preset('llama', {
+    hidden: 960, intermediate: 2560, layers: 32, heads: 15, kvHeads: 5, vocab: 49152, tied: true,
+    ropeTheta: 100000, eps: 1e-5, maxPositions: 8192, initializerRange: 0.02,
+  }),
+  'qwen2.5-0.5b': preset('qwen2', {
+    hidden: 896, intermediate: 4864, layers: 24, heads: 14, kvHeads: 2, vocab: 151936, tied: true,
+    ropeTheta: 1000000, eps: 1e-6, maxPositions: 32768, initializerRange: 0.02,
+  }),
+  'tinyllama-1.1b': preset('llama', {
+    hidden: 2048, intermediate: 5632, layers: 22, heads: 32, kvHeads: 4, vocab: 32000, tied: false,
+    ropeTheta: 10000, eps: 1e-5, maxPositions: 2048, initializerRange: 0.02,
+  }),
+  'llama-2-7b': preset('llama', {
+    hidden: 4096, intermediate: 11008, layers: 32, heads: 32, kvHeads: 32, vocab: 32000, tied: false,
+    ropeTheta: 10000, eps: 1e-5, maxPositions: 4096, initializerRange: 0.02,
+  }),
+} as const satisfies Record<string, { modelType: ModelType; shape: TinyShape }>;
+
+export type TinyPreset = keyof typeof TINY_PRESETS;
+
+const TINY: TinyShape = {
+  hidden: 64, intermediate: 128, layers: 2, heads: 4, kvHeads: 2, headDim: 16, vocab: 320, tied: false,
+  ropeTheta: 10000, eps: 1e-6, maxPositions: 256, initializerRange: 0.02,
+};
+
+/** Tiny shapes per architecture: each config class's defaults where they matter (GPT-2 ties its head). */
+export const TINY_SHAPES: Record<TinyArch, TinyShape> = {
+  llama: TINY,
+  mistral: TINY,
+  qwen2: TINY,
+  qwen3: TINY,
+  gpt2: { ...TINY, kvHeads: TINY.heads, tied: true, eps: 1e-5 },
+};
