@@ -14,6 +14,7 @@ export { Tensor, type Operand } from './tensor/tensor.js';
 export { F } from './tensor/functional.js';
 
 export { grad, backpropagate, GRAD_RULES } from './autodiff/index.js';
+export { TrainStep, type StepResult } from './train/index.js';
 
 export { type Executor, type Program, type Feeds } from './executors/executor.interface.js';
 export { ReferenceExecutor, ReferenceProgram } from './executors/reference/index.js';
@@ -30,3 +31,4 @@ export { EXECUTOR, EVENT_BUS, EXECUTOR_PROVIDER, type ExecutorProvider } from '.
 
 export { checkOp, type OpInput, type CheckOpOptions, type CheckOpReport } from './testing/check-op.js';
 export { TinyTransformer, DecoderBlock, ropeTables, type TinyConfig } from './testing/tiny-transformer.js';
+

@@ -69,6 +69,18 @@ describe('Module', () => {
     expect(net.layers[0].q_proj.training).toBe(true);
   });
 
+  it('clones a tree with its own parameters, keeping fields and tied weights consistent', () => {
+    const net = new Net().nameParameters();
+    const copy = net.clone();
+    expect(copy).toBeInstanceOf(Net);
+    expect(copy.namedParameters().map(([n]) => n)).toEqual(net.namedParameters().map(([n]) => n));
+    expect(copy.lm_head.weight).toBe(copy.getModule('lm_head')!.namedParameters()[0][1]);
+    expect(copy.lm_head.weight).not.toBe(net.lm_head.weight);
+    (copy.lm_head.weight.value.data as Float32Array)[0] = 123;
+    expect((net.lm_head.weight.value.data as Float32Array)[0]).not.toBe(123);
+    expect(copy.layers[0]).toBe(copy.getModule('0'));
+  });
+
   it('loads a state dict by name and reports missing and unexpected keys', () => {
     const net = new Net();
     const state = new Map([['lm_head.bias', HostTensor.f32([10], Array(10).fill(7))], ['extra.weight', HostTensor.f32([1], [0])]]);

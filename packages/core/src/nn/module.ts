@@ -1,8 +1,8 @@
 import { EventEmitter } from 'eventemitter3';
-import type { HostTensor } from '../host-tensor.js';
+import { HostTensor } from '../host-tensor.js';
 import { withScope } from '../ir/trace-context.js';
 import { Tensor } from '../tensor/tensor.js';
-import type { Parameter } from './parameter.js';
+import { Parameter } from './parameter.js';
 
 export interface ModuleHookEvents {
   /** After a module's forward: lets plugins observe or log activations while tracing. */
@@ -130,6 +130,37 @@ export abstract class Module {
   unfreeze(match?: (name: string) => boolean): this {
     for (const [n, p] of this.namedParameters()) if (!match || match(n)) p.requiresGrad = true;
     return this;
+  }
+
+  /**
+   * A copy of this module tree with its own parameters (values copied, tied weights kept tied
+   * within the copy). Fields that pointed at children or parameters point at their copies.
+   */
+  clone(memo = new Map<object, object>()): this {
+    const known = memo.get(this);
+    if (known) return known as this;
+    const copy = Object.create(Object.getPrototypeOf(this)) as this;
+    memo.set(this, copy);
+    const remap = (v: unknown): unknown => {
+      if (v instanceof Module) return v.clone(memo);
+      if (v instanceof Parameter) {
+        let q = memo.get(v) as Parameter | undefined;
+        if (!q) {
+          q = new Parameter(new HostTensor(v.dtype, v.shape, v.value.data.slice()), v.requiresGrad);
+          q.name = v.name;
+          memo.set(v, q);
+        }
+        return q;
+      }
+      if (Array.isArray(v) && v.some((x) => x instanceof Module || x instanceof Parameter)) return v.map(remap);
+      return v;
+    };
+    for (const [key, value] of Object.entries(this)) (copy as Record<string, unknown>)[key] = remap(value);
+    const self = copy as unknown as { params: Map<string, Parameter>; children: Map<string, Module>; hooks: EventEmitter<ModuleHookEvents> };
+    self.params = new Map([...this.params].map(([n, p]) => [n, remap(p) as Parameter]));
+    self.children = new Map([...this.children].map(([n, m]) => [n, m.clone(memo)]));
+    self.hooks = new EventEmitter<ModuleHookEvents>();
+    return copy;
   }
 
   /** Names parameters after their paths (done once the tree is built; names show in errors and checkpoints). */

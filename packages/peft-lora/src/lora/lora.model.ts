@@ -1,0 +1,185 @@
+import { type Module, Rng } from '@tunekit/core';
+import { type LoraConfig, loraScaling } from './lora.config.js';
+import { type LoraBase, LoraLayer } from './lora.layer.js';
+import { findTargets, matchesModules } from './lora.targets.js';
+import { variantFor } from './lora.variants.js';
+import { ModulesToSave } from './modules-to-save.js';
+
+function parentOf(model: Module, name: string): [Module, string] {
+  const dot = name.lastIndexOf('.');
+  const parent = dot < 0 ? model : model.getModule(name.slice(0, dot));
+  if (!parent) throw new Error(`lora: no parent module for "${name}"`);
+  return [parent, name.slice(dot + 1)];
+}
+
+/** The longest pattern key of rank_pattern / alpha_pattern that matches a module, as PEFT resolves them. */
+function patternValue(patterns: Record<string, number>, name: string, fallback: number): number {
+  const hit = Object.keys(patterns)
+    .filter((p) => new RegExp(`(^|\\.)${p}$`).test(name))
+    .sort((a, b) => b.length - a.length)[0];
+  return hit === undefined ? fallback : patterns[hit];
+}
+
+/**
+ * The model transform of the LoRA method (peft.tuners.lora.LoraModel): injects `LoraLayer`s in
+ * place of the target layers, freezes the rest, and manages named adapters, merging and unloading.
+ */
+export class LoraModel {
+  readonly configs = new Map<string, LoraConfig>();
+  private activeName: string;
+
+  private constructor(
+    readonly model: Module & { config?: { modelType?: string } },
+    config: LoraConfig,
+    adapterName: string,
+    seed: number,
+  ) {
+    this.activeName = adapterName;
+    this.addAdapter(adapterName, config, seed);
+  }
+
+  /** Wraps `model` in place with one adapter and returns the handle (PEFT's get_peft_model). */
+  static inject(model: Module & { config?: { modelType?: string } }, config: LoraConfig, opts: { adapterName?: string; seed?: number } = {}): LoraModel {
+    return new LoraModel(model, config, opts.adapterName ?? 'default', opts.seed ?? 0);
+  }
+
+  get activeAdapter(): string {
+    return this.activeName;
+  }
+
+  layers(): [string, LoraLayer][] {
+    return [...this.model.namedModules()].filter((e): e is [string, LoraLayer] => e[1] instanceof LoraLayer);
+  }
+
+  addAdapter(name: string, config: LoraConfig, seed = 0): void {
+    if (this.configs.has(name)) throw new Error(`lora: adapter "${name}" already exists`);
+    const targets = findTargets(this.model, config, this.model.config?.modelType);
+    const rng = new Rng(seed);
+    for (const target of targets) {
+      let layer = this.model.getModule(target);
+      if (!(layer instanceof LoraLayer)) {
+        const [parent, child] = parentOf(this.model, target);
+        layer = new LoraLayer(layer as LoraBase);
+        parent.replaceModule(child, layer);
+      }
+      const r = patternValue(config.rank_pattern, target, config.r);
+      const alpha = patternValue(config.alpha_pattern, target, config.lora_alpha);
+      (layer as LoraLayer).addAdapter(name, {
+        r,
+        alpha,
+        scaling: loraScaling(config, r, alpha),
+        dropout: config.lora_dropout,
+        init: config.init_lora_weights,
+        variant: variantFor(config.use_dora),
+        rng,
+      });
+    }
+    for (const target of config.modules_to_save ?? []) this.wrapModuleToSave(target, name);
+    this.configs.set(name, config);
+    this.setAdapter(this.activeName);
+  }
+
+  private wrapModuleToSave(target: string, adapterName: string): void {
+    const matches = [...this.model.namedModules()].filter(([n, m]) => n && !(m instanceof ModulesToSave) && matchesModules(n, [target]) && !n.includes('.modules_to_save.') && !n.includes('.original_module'));
+    if (!matches.length) throw new Error(`lora: modules_to_save entry "${target}" matched no module`);
+    for (const [name, m] of matches) {
+      const existing = this.model.getModule(name);
+      const wrapper = existing instanceof ModulesToSave ? existing : new ModulesToSave(m);
+      wrapper.addCopy(adapterName);
+      if (!(existing instanceof ModulesToSave)) {
+        const [parent, child] = parentOf(this.model, name);
+        parent.replaceModule(child, wrapper);
+      }
+    }
+  }
+
+  /** Makes `name` the adapter that runs and trains; every other parameter is frozen (bias rules apply). */
+  setAdapter(name: string): void {
+    const config = this.configs.get(name);
+    if (!config) throw new Error(`lora: no adapter "${name}" (have ${[...this.configs.keys()].join(', ')})`);
+    this.activeName = name;
+    for (const [, layer] of this.layers()) layer.activeAdapters = layer.adapters.has(name) ? [name] : [];
+    for (const [, m] of this.model.namedModules()) if (m instanceof ModulesToSave) m.setActive(name);
+    this.model.freeze();
+    this.model.unfreeze((n) => isAdapterParam(n, name));
+    if (config.bias === 'all') this.model.unfreeze((n) => n.endsWith('.bias'));
+    if (config.bias === 'lora_only') this.model.unfreeze((n) => n.endsWith('base_layer.bias'));
+  }
+
+  /** Runs `fn` (a trace) with every adapter switched off: the base model, e.g. DPO's reference. */
+  disableAdapter<T>(fn: () => T): T {
+    const layers = this.layers().map(([, l]) => l);
+    const saved = layers.map((l) => l.disabled);
+    const wrappers = [...this.model.namedModules()].map(([, m]) => m).filter((m): m is ModulesToSave => m instanceof ModulesToSave);
+    layers.forEach((l) => (l.disabled = true));
+    wrappers.forEach((w) => (w.disabled = true));
+    try {
+      return fn();
+    } finally {
+      layers.forEach((l, i) => (l.disabled = saved[i]));
+      wrappers.forEach((w) => (w.disabled = false));
+    }
+  }
+
+  merge(adapterNames: string[] = [this.activeName]): void {
+    for (const [, layer] of this.layers()) layer.merge(adapterNames.filter((n) => layer.adapters.has(n)));
+  }
+
+  unmerge(): void {
+    for (const [, layer] of this.layers()) layer.unmerge();
+  }
+
+  /** Folds the active adapter into the base weights and puts the original layers back. */
+  mergeAndUnload(): Module {
+    this.merge();
+    return this.unload();
+  }
+
+  /** Puts the original layers back without merging (the adapters are dropped). */
+  unload(): Module {
+    for (const [name, layer] of this.layers()) {
+      const [parent, child] = parentOf(this.model, name);
+      parent.replaceModule(child, layer.base_layer);
+    }
+    for (const [name, m] of [...this.model.namedModules()]) {
+      if (m instanceof ModulesToSave) {
+        const [parent, child] = parentOf(this.model, name);
+        parent.replaceModule(child, m.unwrap());
+      }
+    }
+    this.model.unfreeze();
+    return this.model;
+  }
+
+  /** (trainable, all) parameter counts as PEFT counts them. */
+  parameterCounts(): { trainable: number; all: number } {
+    let trainable = 0;
+    let all = 0;
+    for (const p of this.model.parameters()) {
+      all += p.size;
+      if (p.requiresGrad) trainable += p.size;
+    }
+    return { trainable, all };
+  }
+
+  /** PEFT's line: `trainable params: 921,600 || all params: 135,436,608 || trainable%: 0.6805`. */
+  trainableParametersLine(): string {
+    const { trainable, all } = this.parameterCounts();
+    const fmt = (n: number) => n.toLocaleString('en-US');
+    return `trainable params: ${fmt(trainable)} || all params: ${fmt(all)} || trainable%: ${((100 * trainable) / all).toFixed(4)}`;
+  }
+
+  printTrainableParameters(log: (line: string) => void = console.log): void {
+    log(this.trainableParametersLine());
+  }
+}
+
+/** Whether a parameter belongs to adapter `name` (LoRA matrices, DoRA magnitudes, modules_to_save copies). */
+export function isAdapterParam(paramName: string, name: string): boolean {
+  return (
+    paramName.includes(`.lora_A.${name}.`) ||
+    paramName.includes(`.lora_B.${name}.`) ||
+    paramName.includes(`.lora_magnitude_vector.${name}.`) ||
+    paramName.includes(`.modules_to_save.${name}.`)
+  );
+}

@@ -1,0 +1,54 @@
+import { Linear, type Module } from '@tunekit/core';
+import { Conv1D } from '@tunekit/models';
+import type { LoraConfig } from './lora.config.js';
+
+/**
+ * Default target modules per architecture, as PEFT's
+ * TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING has them.
+ */
+export const DEFAULT_LORA_TARGETS: Record<string, readonly string[]> = {
+  llama: ['q_proj', 'v_proj'],
+  mistral: ['q_proj', 'v_proj'],
+  qwen2: ['q_proj', 'v_proj'],
+  qwen3: ['q_proj', 'v_proj'],
+  gpt2: ['c_attn'],
+};
+
+/** Output heads that 'all-linear' leaves alone, as PEFT does. */
+const OUTPUT_HEADS: readonly string[] = ['lm_head'];
+
+export const isAdaptable = (m: Module): m is Linear | Conv1D => m instanceof Linear || m instanceof Conv1D;
+
+/** PEFT's rule: a list entry matches the whole name or its last dotted parts; a string is a full-match regex. */
+export function matchesModules(name: string, spec: readonly string[] | string): boolean {
+  if (typeof spec === 'string') return new RegExp(`^(?:${spec})$`).test(name);
+  return spec.some((t) => name === t || name.endsWith(`.${t}`));
+}
+
+const LAYER_INDEX = /\.(?:layers|h|blocks)\.(\d+)\./;
+
+/** The names of the modules a config adapts in `model`, in module order. */
+export function findTargets(model: Module, config: LoraConfig, modelType: string | undefined): string[] {
+  const spec = config.target_modules ?? DEFAULT_LORA_TARGETS[modelType ?? ''];
+  if (!spec) {
+    throw new Error(`lora: target_modules is not set and there is no default for model type "${modelType ?? 'unknown'}"`);
+  }
+  const layers = config.layers_to_transform === null ? null : new Set([config.layers_to_transform].flat());
+  const targets: string[] = [];
+  for (const [name, m] of model.namedModules()) {
+    if (!name) continue;
+    const wanted = spec === 'all-linear' ? isAdaptable(m) && !OUTPUT_HEADS.some((h) => name === h || name.endsWith(`.${h}`)) : matchesModules(name, spec);
+    if (!wanted) continue;
+    if (config.exclude_modules && matchesModules(name, config.exclude_modules)) continue;
+    if (layers) {
+      const idx = LAYER_INDEX.exec(`.${name}.`);
+      if (!idx || !layers.has(Number(idx[1]))) continue;
+    }
+    if (!isAdaptable(m)) throw new Error(`lora: target "${name}" is a ${m.constructor.name}; only Linear and Conv1D layers can be adapted`);
+    targets.push(name);
+  }
+  if (targets.length === 0) {
+    throw new Error(`lora: target_modules ${JSON.stringify(spec)} matched no module of the model`);
+  }
+  return targets;
+}

@@ -1,0 +1,55 @@
+/** Shared checks for method configs: unknown keys get a did-you-mean, wrong types name the key. */
+
+export class PeftConfigError extends Error {
+  constructor(where: string, detail: string) {
+    super(`${where}: ${detail}`);
+    this.name = 'PeftConfigError';
+  }
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length];
+}
+
+export function didYouMean(key: string, known: readonly string[]): string {
+  const best = known.map((k) => [k, editDistance(key, k)] as const).sort((x, y) => x[1] - y[1])[0];
+  return best && best[1] <= Math.max(2, Math.floor(key.length / 3)) ? ` (did you mean "${best[0]}"?)` : '';
+}
+
+export function rejectUnknownKeys(raw: Record<string, unknown>, known: readonly string[], where: string, ignored: readonly string[] = []): void {
+  for (const key of Object.keys(raw)) {
+    if (!known.includes(key) && !ignored.includes(key)) {
+      throw new PeftConfigError(where, `unknown option "${key}"${didYouMean(key, known)}`);
+    }
+  }
+}
+
+type Check = (v: unknown) => boolean;
+export const is = {
+  int: ((v) => Number.isInteger(v)) as Check,
+  positiveInt: ((v) => Number.isInteger(v) && (v as number) > 0) as Check,
+  number: ((v) => typeof v === 'number' && Number.isFinite(v)) as Check,
+  bool: ((v) => typeof v === 'boolean') as Check,
+  string: ((v) => typeof v === 'string') as Check,
+  stringList: ((v) => Array.isArray(v) && v.every((x) => typeof x === 'string')) as Check,
+  oneOf:
+    (...values: unknown[]): Check =>
+    (v) =>
+      values.includes(v),
+};
+
+export function expectType(raw: Record<string, unknown>, key: string, check: Check, expected: string, where: string): void {
+  if (raw[key] !== undefined && raw[key] !== null && !check(raw[key])) {
+    throw new PeftConfigError(where, `${key}: expected ${expected}, got ${JSON.stringify(raw[key])}`);
+  }
+}

@@ -1,0 +1,28 @@
+import type { Module, Parameter } from '@tunekit/core';
+
+/** What a trainer or the CLI needs from an adapted model, whatever the method. */
+export interface AdapterHandle {
+  readonly method: string;
+  readonly model: Module;
+  trainableParameters(): Parameter[];
+  trainableParametersLine(): string;
+  /** Writes the adapter in its method's format (PEFT's layout for PEFT methods). */
+  save(dir: string, opts?: { baseModel?: string }): Promise<void>;
+  /** Folds the adapter into the base weights where the method allows it, returning the plain model. */
+  mergeAndUnload(): Module;
+  /** Traces `fn` with the adapter switched off (the base model, e.g. DPO's reference). */
+  disableAdapter<T>(fn: () => T): T;
+}
+
+/**
+ * A parameter-efficient method as a plugin: validated options, a transform that adapts a model,
+ * and a loader for saved adapters. Registered under PEFT_METHOD; configs pick one by `name`.
+ */
+export interface PeftMethod<C = unknown> {
+  readonly name: string;
+  parseConfig(raw: Record<string, unknown>): C;
+  apply(model: Module & { config?: { modelType?: string } }, config: C, opts?: { seed?: number }): AdapterHandle;
+  load(model: Module & { config?: { modelType?: string } }, dir: string, opts?: { trainable?: boolean }): Promise<AdapterHandle>;
+  /** Whether a folder holds an adapter of this method (its config file says so). */
+  recognises(adapterConfig: Record<string, unknown>): boolean;
+}
