@@ -32,3 +32,6 @@ export { EXECUTOR, EVENT_BUS, EXECUTOR_PROVIDER, type ExecutorProvider } from '.
 export { checkOp, type OpInput, type CheckOpOptions, type CheckOpReport } from './testing/check-op.js';
 export { TinyTransformer, DecoderBlock, ropeTables, type TinyConfig } from './testing/tiny-transformer.js';
 
+// --- trainer (packages/core/src/trainer) ---
+export * from './trainer/index.js';
+export { TRAINING_ARGUMENTS, TASK, MODEL_CHECKPOINTER, CALLBACK } from './tokens.js';

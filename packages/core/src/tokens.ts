@@ -1,6 +1,10 @@
 import type { InjectionToken } from 'tsyringe';
 import type { EventBus } from './events/event-bus.js';
 import type { Executor } from './executors/executor.interface.js';
+import type { TrainerCallback } from './trainer/callbacks/trainer-callback.interface.js';
+import type { ModelCheckpointer } from './trainer/model-checkpointer.js';
+import type { Task } from './trainer/task.interface.js';
+import type { TrainingArguments } from './trainer/training-arguments.js';
 
 /**
  * Typed DI tokens of the core package. Plugins register providers under them; consumers take
@@ -16,3 +20,13 @@ export interface ExecutorProvider {
   create(): Executor;
 }
 export const EXECUTOR_PROVIDER: InjectionToken<ExecutorProvider> = Symbol.for('tunekit.core.ExecutorProvider');
+
+// --- trainer (packages/core/src/trainer) ---
+/** The run's validated `TrainingArguments` (see `parseTrainingArguments`). */
+export const TRAINING_ARGUMENTS: InjectionToken<TrainingArguments> = Symbol.for('tunekit.core.TrainingArguments');
+/** The task being trained (causal LM, SFT, DPO, ...): how a batch becomes a loss. */
+export const TASK: InjectionToken<Task> = Symbol.for('tunekit.core.Task');
+/** Writes/reads the trained weights in a checkpoint; the LoRA package registers an adapter one. */
+export const MODEL_CHECKPOINTER: InjectionToken<ModelCheckpointer> = Symbol.for('tunekit.core.ModelCheckpointer');
+/** Event-bus subscribers attached for each run; register any number, the trainer takes them all. */
+export const CALLBACK: InjectionToken<TrainerCallback> = Symbol.for('tunekit.core.TrainerCallback');

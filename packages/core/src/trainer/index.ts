@@ -1,0 +1,37 @@
+export {
+  type IntervalStrategy,
+  type OptimizerName,
+  type TrainingArguments,
+  OPTIMIZER_NAMES,
+  TRAINING_ARGUMENT_NAMES,
+  TrainingArgumentsError,
+  evalMetricKey,
+  levenshtein,
+  parseTrainingArguments,
+} from './training-arguments.js';
+export type { Batch, TrainDataSource } from './data-source.interface.js';
+export { type Example, type InMemoryDataSourceOptions, InMemoryDataSource } from './in-memory.data-source.js';
+export type { Task, TaskOutput } from './task.interface.js';
+export { type CausalLmLossOptions, type CausalLmModel, CausalLmTask, IGNORE_INDEX } from './causal-lm.task.js';
+export { collectModuleRngs, hashName, mixSeed, restoreRngs, rngStates, seedRngs } from './rng-registry.js';
+export { MODEL_WEIGHTS_FILE, type ModelCheckpointer, type NamedParameterSource, TrainableParametersCheckpointer } from './model-checkpointer.js';
+export { type DataPosition, type LogEntry, TRAINER_STATE_FILE, type TrainerState, initialTrainerState, isImprovement, parseTrainerState } from './trainer-state.js';
+export {
+  CHECKPOINT_FILES,
+  CHECKPOINT_PREFIX,
+  type TrainingSnapshot,
+  latestCheckpoint,
+  listCheckpoints,
+  loadCheckpoint,
+  rotateCheckpoints,
+  saveCheckpoint,
+} from './trainer-checkpoint.js';
+export { OPTIMIZERS, type TrainingPlan, planTraining } from './trainer-setup.js';
+export { type NonFiniteContext, NonFiniteLossError } from './non-finite-loss.error.js';
+export { evaluateTask } from './evaluation.js';
+export { Trainer, type TrainOptions, type TrainResult } from './trainer.js';
+export { type RegisterTrainerOptions, registerTrainer } from './register-trainer.js';
+export type { TrainerCallback } from './callbacks/trainer-callback.interface.js';
+export { ProgressBarCallback, type ProgressOutput, formatDuration, formatRate } from './callbacks/progress-bar.callback.js';
+export { METRICS_LOG_FILE, MetricsLogCallback } from './callbacks/metrics-log.callback.js';
+export { EarlyStoppingCallback } from './callbacks/early-stopping.callback.js';

@@ -1,0 +1,44 @@
+import type { Feeds } from '../executors/executor.interface.js';
+import type { Parameter } from '../nn/parameter.js';
+import type { Rng } from '../random/rng.js';
+import type { Tensor } from '../tensor/tensor.js';
+import type { Batch } from './data-source.interface.js';
+
+/** What a task traces for one batch. */
+export interface TaskOutput {
+  /** Scalar loss to minimise (a mean over the batch's loss tokens). */
+  loss: Tensor;
+  /** The batch's weight in means over an eval set: the number of tokens `loss` averages over. */
+  weight: number;
+  /** Extra scalar metrics (accuracy, reward margins), computed in the same program run as the loss. */
+  metrics?: Readonly<Record<string, Tensor>>;
+  /** Inputs beyond the batch's tensors (e.g. reference log-probs), fed by name. */
+  feeds?: Feeds;
+}
+
+/**
+ * How a batch becomes a loss (pretraining, SFT, reward modelling, DPO, PPO, ...). The trainer owns
+ * the loop (accumulation, clipping, schedules, evaluation, checkpoints); a task only traces.
+ */
+export interface Task {
+  /** 'causal_lm', 'sft', 'dpo', ...: recorded in checkpoints and logs. */
+  readonly name: string;
+  /** Every parameter under its checkpoint (HF) name; the trainer optimizes those with `requiresGrad`. */
+  namedParameters(): Iterable<readonly [string, Parameter]>;
+  /**
+   * Every generator the traced graph draws from (dropout masks), under stable names. They are
+   * seeded from `seed` on a fresh run and saved in each checkpoint, so a resumed run replays them.
+   */
+  rngs(): ReadonlyMap<string, Rng>;
+  /** Train mode (dropout on) or eval mode. */
+  setTraining(training: boolean): void;
+  /** Recompute activations in the backward pass (`gradient_checkpointing`); throws if unsupported. */
+  setGradientCheckpointing(enabled: boolean): void;
+  /**
+   * Traces the loss of one batch. Inputs are `Tensor.input(name, ...)` named after `batch.tensors`
+   * (or `feeds`), so one compiled program serves every batch of the same shape.
+   */
+  trace(batch: Batch): TaskOutput;
+  /** Metrics derived from the eval means (`loss` and each traced metric), e.g. perplexity. */
+  derivedMetrics?(means: Readonly<Record<string, number>>): Record<string, number>;
+}

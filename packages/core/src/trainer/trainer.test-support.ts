@@ -1,0 +1,62 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Dropout } from '../nn/dropout.js';
+import { Module } from '../nn/module.js';
+import { Rng } from '../random/rng.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { type TinyConfig, TinyTransformer } from '../testing/tiny-transformer.js';
+import type { Example } from './in-memory.data-source.js';
+import { type TrainingArguments, parseTrainingArguments } from './training-arguments.js';
+
+export const TINY: TinyConfig = { vocab: 32, hidden: 32, intermediate: 64, layers: 2, heads: 4, kvHeads: 2, seed: 7 };
+export const SEQ = 12;
+
+/** Wraps a submodule so its output goes through dropout: the way a plugin inserts a layer. */
+class WithDropout extends Module {
+  readonly inner: Module & { forward(x: Tensor): Tensor };
+  readonly drop: Dropout;
+  constructor(inner: Module & { forward(x: Tensor): Tensor }, p: number) {
+    super();
+    this.inner = this.module('inner', inner);
+    this.drop = this.module('drop', new Dropout(p));
+  }
+  forward(x: Tensor): Tensor {
+    return this.drop.call(this.inner.call(x));
+  }
+}
+
+/**
+ * TinyTransformer with dropout after every MLP (two Dropout modules, two Rngs), and gradient
+ * checkpointing switchable the way a real model's `setGradientCheckpointing` would.
+ */
+export function tinyLm(dropout = 0.1): TinyTransformer & { setGradientCheckpointing(enabled: boolean): void } {
+  const model = new TinyTransformer({ ...TINY });
+  if (dropout > 0) {
+    model.model.layers.blocks.forEach((block) => block.replaceModule('mlp', new WithDropout(block.mlp, dropout)));
+    model.nameParameters();
+  }
+  return Object.assign(model, {
+    setGradientCheckpointing(enabled: boolean) {
+      model.config.gradientCheckpointing = enabled;
+    },
+  });
+}
+
+/** Random next-token examples (labels = ids shifted by one), some label positions masked with -100. */
+export function examples(count: number, seed = 99, masked = 0): Example[] {
+  const rng = new Rng(seed);
+  return Array.from({ length: count }, () => {
+    const row = Array.from({ length: SEQ + 1 }, () => rng.int(TINY.vocab));
+    const labels = row.slice(1).map((t, i) => (i < masked ? -100 : t));
+    return { input_ids: row.slice(0, SEQ), labels };
+  });
+}
+
+export function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'tunekit-trainer-'));
+}
+
+export function args(overrides: Partial<TrainingArguments> & { output_dir: string }): TrainingArguments {
+  return parseTrainingArguments({ per_device_train_batch_size: 2, per_device_eval_batch_size: 2, learning_rate: 1e-2, logging_steps: 1, ...overrides });
+}

@@ -1,0 +1,368 @@
+// tsyringe's decorators need the Reflect polyfill loaded first, even when this file is imported directly.
+import 'reflect-metadata';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Subscription } from 'rxjs';
+import { inject, injectAll, injectable } from 'tsyringe';
+import { EventBus } from '../events/event-bus.js';
+import type { TrainerCommand } from '../events/events.js';
+import type { Executor } from '../executors/executor.interface.js';
+import type { Parameter } from '../nn/parameter.js';
+import { clipGradNorm, gradNorm } from '../optim/grad-clip.js';
+import type { LrScheduler } from '../optim/lr-schedule.js';
+import type { Optimizer } from '../optim/optimizer.interface.js';
+import { CALLBACK, EVENT_BUS, EXECUTOR, MODEL_CHECKPOINTER, TASK, TRAINING_ARGUMENTS } from '../tokens.js';
+import { TrainStep } from '../train/train-step.js';
+import type { TrainerCallback } from './callbacks/trainer-callback.interface.js';
+import type { TrainDataSource } from './data-source.interface.js';
+import { evaluateTask } from './evaluation.js';
+import { installInterruptHandler } from './interrupt-handler.js';
+import { type ModelCheckpointer, TrainableParametersCheckpointer } from './model-checkpointer.js';
+import { NonFiniteLossError } from './non-finite-loss.error.js';
+import { restoreRngs, rngStates, seedRngs } from './rng-registry.js';
+import type { Task } from './task.interface.js';
+import { latestCheckpoint, loadCheckpoint, rotateCheckpoints, saveCheckpoint } from './trainer-checkpoint.js';
+import { OPTIMIZERS, type TrainingPlan, createScheduler, planTraining } from './trainer-setup.js';
+import { type TrainerState, initialTrainerState, isImprovement } from './trainer-state.js';
+import { type TrainingArguments, evalMetricKey } from './training-arguments.js';
+
+export interface TrainOptions {
+  /** Needed when `eval_strategy` is not 'no'. */
+  evalData?: TrainDataSource;
+  /** Overrides `args.resume_from_checkpoint` (HF's `trainer.train(resume_from_checkpoint=...)`). */
+  resumeFromCheckpoint?: string | boolean | null;
+}
+
+export interface TrainResult {
+  globalStep: number;
+  /** Mean step loss of this call (steps done before a resume are not in it). */
+  trainingLoss: number;
+  metrics: Record<string, number>;
+  /** Why the run ended early (early stopping, Ctrl-C, a `stop` command); absent when it ran to the end. */
+  stopReason?: string;
+  lastCheckpoint: string | null;
+  bestModelCheckpoint: string | null;
+}
+
+/** Mutable state of one `train()` call. */
+interface Run {
+  plan: TrainingPlan;
+  data: TrainDataSource;
+  evalData?: TrainDataSource;
+  params: Parameter[];
+  optimizer: Optimizer;
+  scheduler: LrScheduler;
+  step: TrainStep;
+  lastCheckpoint: string | null;
+  lastSavedStep: number;
+  stopReason?: string;
+  saveRequested: boolean;
+  /** Sums since the last `log` event (HF logs the mean loss over the logging window). */
+  window: { loss: number; steps: number; metrics: Record<string, number> };
+}
+
+/**
+ * The training loop shared by every task: micro-batches and accumulation, clipping, optimizer and
+ * LR schedule, logging and evaluation, checkpoints and exact resume, early stopping and Ctrl-C
+ * through commands on the event bus. Collaborators come in through DI tokens; `Trainer.create`
+ * builds one without a container.
+ */
+@injectable()
+export class Trainer {
+  private state: TrainerState = initialTrainerState();
+  private attached = false;
+
+  constructor(
+    @inject(TRAINING_ARGUMENTS) readonly args: TrainingArguments,
+    @inject(TASK) readonly task: Task,
+    @inject(EXECUTOR) private readonly executor: Executor,
+    @inject(EVENT_BUS) readonly bus: EventBus,
+    @inject(MODEL_CHECKPOINTER) private readonly checkpointer: ModelCheckpointer,
+    @injectAll(CALLBACK, { isOptional: true }) private readonly callbacks: TrainerCallback[] = [],
+  ) {}
+
+  /** The state as of the last step (what the next checkpoint's `trainer_state.json` will hold). */
+  get trainerState(): Readonly<TrainerState> {
+    return this.state;
+  }
+
+  async train(data: TrainDataSource, opts: TrainOptions = {}): Promise<TrainResult> {
+    checkBatchSize(data, this.args.per_device_train_batch_size, 'per_device_train_batch_size');
+    if (opts.evalData) checkBatchSize(opts.evalData, this.args.per_device_eval_batch_size, 'per_device_eval_batch_size');
+    if (this.args.eval_strategy !== 'no' && !opts.evalData) throw new Error(`trainer: eval_strategy '${this.args.eval_strategy}' needs evalData`);
+    const run = await this.prepare(data, opts);
+    return this.withCallbacks(() => this.loop(run));
+  }
+
+  /** `eval_loss`, `eval_perplexity` (for LM tasks) and the task's metrics over `data`; publishes an `eval` event. */
+  async evaluate(data: TrainDataSource, metricKeyPrefix = 'eval'): Promise<Record<string, number>> {
+    checkBatchSize(data, this.args.per_device_eval_batch_size, 'per_device_eval_batch_size');
+    return this.withCallbacks(async () => {
+      const metrics = await evaluateTask(this.executor, this.task, data, metricKeyPrefix);
+      this.bus.publish({ type: 'eval', step: this.state.global_step, metrics: { ...metrics, epoch: this.state.epoch } });
+      return metrics;
+    });
+  }
+
+  /** Writes the current weights (HF `save_model`): `output_dir` by default. */
+  async saveModel(dir = this.args.output_dir): Promise<void> {
+    await mkdir(dir, { recursive: true });
+    await this.checkpointer.save(dir);
+  }
+
+  private async prepare(data: TrainDataSource, opts: TrainOptions): Promise<Run> {
+    const plan = planTraining(this.args, data.numBatches(0));
+    const named = [...this.task.namedParameters()].filter(([, p]) => p.requiresGrad);
+    if (named.length === 0) throw new Error(`trainer: task '${this.task.name}' has no trainable parameters`);
+    const params = named.map(([, p]) => p);
+    const optimizer = OPTIMIZERS[this.args.optim](named, this.args);
+    const scheduler = createScheduler(optimizer, this.args, plan);
+    this.task.setGradientCheckpointing(this.args.gradient_checkpointing);
+    this.state = {
+      ...initialTrainerState(),
+      max_steps: plan.maxSteps,
+      num_train_epochs: plan.numEpochs,
+      logging_steps: plan.loggingSteps,
+      eval_steps: plan.evalSteps,
+      save_steps: plan.saveSteps,
+      train_batch_size: this.args.per_device_train_batch_size,
+    };
+    const resumeDir = await this.resolveResume(opts.resumeFromCheckpoint === undefined ? this.args.resume_from_checkpoint : opts.resumeFromCheckpoint);
+    if (resumeDir) {
+      // Everything is read and validated before anything is applied to the live objects.
+      const snapshot = await loadCheckpoint(resumeDir);
+      const { epoch, batch } = snapshot.state.data_position;
+      if (batch > data.numBatches(epoch)) {
+        throw new Error(`${resumeDir}: data position (epoch ${epoch}, batch ${batch}) is past the data source's ${data.numBatches(epoch)} batches; did the data change?`);
+      }
+      await this.checkpointer.load(resumeDir);
+      optimizer.loadStateDict(snapshot.optimizer);
+      scheduler.loadStateDict(snapshot.scheduler);
+      restoreRngs(this.task.rngs(), snapshot.rngs, join(resumeDir, 'rng_state.json'));
+      const { max_steps, num_train_epochs, logging_steps, eval_steps, save_steps } = this.state;
+      this.state = { ...snapshot.state, max_steps, num_train_epochs, logging_steps, eval_steps, save_steps };
+    } else {
+      seedRngs(this.task.rngs(), this.args.seed);
+    }
+    return {
+      plan,
+      data,
+      evalData: opts.evalData,
+      params,
+      optimizer,
+      scheduler,
+      step: new TrainStep(this.executor, params),
+      lastCheckpoint: resumeDir,
+      lastSavedStep: resumeDir ? this.state.global_step : -1,
+      saveRequested: false,
+      window: { loss: 0, steps: 0, metrics: {} },
+    };
+  }
+
+  private async resolveResume(option: string | boolean | null): Promise<string | null> {
+    if (option === null || option === false) return null;
+    if (typeof option === 'string') return option;
+    const latest = await latestCheckpoint(this.args.output_dir);
+    if (!latest) throw new Error(`resume_from_checkpoint: no checkpoint-<step> directory under ${this.args.output_dir}`);
+    return latest;
+  }
+
+  private async loop(run: Run): Promise<TrainResult> {
+    const commands = this.bus.commands$.subscribe((c) => onCommand(run, c));
+    const uninstall = installInterruptHandler(this.bus);
+    const startStep = this.state.global_step;
+    const started = performance.now();
+    let lossSum = 0;
+    try {
+      this.bus.publish({
+        type: 'train_begin',
+        totalSteps: run.plan.maxSteps,
+        epochs: run.plan.numEpochs,
+        trainableParams: run.params.reduce((n, p) => n + p.size, 0),
+        startStep,
+        history: this.state.log_history,
+      });
+      this.task.setTraining(true);
+      while (this.state.global_step < run.plan.maxSteps && this.state.data_position.epoch < run.plan.numEpochs && run.stopReason === undefined) {
+        lossSum += await this.optimizerStep(run);
+      }
+      // A save_now that came with a stop before the first step, or on a step that already saved.
+      if (run.saveRequested) await this.save(run);
+    } catch (err) {
+      this.bus.publish({ type: 'error', step: this.state.global_step, error: err as Error });
+      throw err;
+    } finally {
+      uninstall();
+      commands.unsubscribe();
+    }
+    return this.finish(run, lossSum / Math.max(1, this.state.global_step - startStep), (performance.now() - started) / 1000, startStep);
+  }
+
+  /** One optimizer step over up to `gradient_accumulation_steps` micro-batches, then log/eval/save. Returns its loss. */
+  private async optimizerStep(run: Run): Promise<number> {
+    const { data, params, optimizer, scheduler } = run;
+    const position = this.state.data_position;
+    const n = data.numBatches(position.epoch);
+    if (n < 1) throw new Error(`trainer: the data source has no batches in epoch ${position.epoch}`);
+    // An epoch's last step takes the micro-batches that are left, averaged over their own count.
+    const micro = Math.min(this.args.gradient_accumulation_steps, n - position.batch);
+    const started = performance.now();
+    let loss = 0;
+    let tokens = 0;
+    const metrics: Record<string, number> = {};
+    for (let j = 0; j < micro; j++) {
+      const batch = await data.batch(position.epoch, position.batch);
+      const out = this.task.trace(batch);
+      const names = Object.keys(out.metrics ?? {});
+      const result = await run.step.run(() => ({ loss: out.loss, extras: names.map((k) => out.metrics![k]) }), { ...batch.tensors, ...out.feeds }, 1 / micro);
+      if (!Number.isFinite(result.loss)) this.fail(run, 'loss', result.loss, position.batch);
+      loss += result.loss / micro;
+      names.forEach((k, i) => (metrics[k] = (metrics[k] ?? 0) + result.extras[i].item() / micro));
+      tokens += batch.tokens;
+      position.batch++;
+    }
+    const norm = this.args.max_grad_norm > 0 ? clipGradNorm(params, this.args.max_grad_norm) : gradNorm(params);
+    if (!Number.isFinite(norm)) this.fail(run, 'grad_norm', norm, position.batch - 1);
+    const lr = optimizer.lr;
+    optimizer.step();
+    scheduler.step();
+    optimizer.zeroGrad();
+
+    const epochEnded = position.batch >= n;
+    if (epochEnded) this.state.data_position = { epoch: position.epoch + 1, batch: 0 };
+    const s = this.state;
+    s.global_step++;
+    s.num_input_tokens_seen += tokens;
+    s.epoch = s.data_position.epoch + s.data_position.batch / Math.max(1, data.numBatches(s.data_position.epoch));
+    this.bus.publish({ type: 'step', step: s.global_step, epoch: s.epoch, loss, lr, gradNorm: norm, tokens, elapsedMs: performance.now() - started });
+
+    const w = run.window;
+    w.loss += loss;
+    w.steps++;
+    for (const [k, v] of Object.entries(metrics)) w.metrics[k] = (w.metrics[k] ?? 0) + v;
+    await this.maybeLogEvaluateSave(run, { lr, norm, epochEnded });
+    return loss;
+  }
+
+  /** HF's `_maybe_log_save_evaluate`: log, then evaluate, then save, each on its own schedule. */
+  private async maybeLogEvaluateSave(run: Run, last: { lr: number; norm: number; epochEnded: boolean }): Promise<void> {
+    const { global_step: step } = this.state;
+    const { plan } = run;
+    const a = this.args;
+    if (step % plan.loggingSteps === 0) {
+      const w = run.window;
+      const means = Object.fromEntries(Object.entries(w.metrics).map(([k, v]) => [k, v / w.steps]));
+      this.record('log', { loss: w.loss / w.steps, grad_norm: last.norm, learning_rate: last.lr, ...means, num_input_tokens_seen: this.state.num_input_tokens_seen });
+      run.window = { loss: 0, steps: 0, metrics: {} };
+    }
+    const due = (strategy: string, every: number) => (strategy === 'steps' && step % every === 0) || (strategy === 'epoch' && last.epochEnded);
+    if (run.evalData && due(a.eval_strategy, plan.evalSteps)) {
+      const metrics = await evaluateTask(this.executor, this.task, run.evalData, 'eval');
+      this.task.setTraining(true);
+      this.trackBest(metrics);
+      this.record('eval', metrics);
+    }
+    // HF saves at the final step too, so a finished run can always be resumed or reloaded.
+    const finalStep = step >= plan.maxSteps && a.save_strategy !== 'no';
+    if (run.saveRequested || due(a.save_strategy, plan.saveSteps) || finalStep) await this.save(run);
+  }
+
+  /** Appends to the log history (with the fractional epoch, as HF) and publishes the event. */
+  private record(type: 'log' | 'eval', metrics: Record<string, number>): void {
+    const entry = { ...metrics, epoch: this.state.epoch, step: this.state.global_step };
+    this.state.log_history.push(entry);
+    this.bus.publish({ type, step: this.state.global_step, metrics: entry });
+  }
+
+  private trackBest(metrics: Record<string, number>): void {
+    const name = this.args.metric_for_best_model;
+    if (name === null) return;
+    const key = evalMetricKey(name);
+    const value = metrics[key];
+    if (value === undefined) throw new Error(`metric_for_best_model '${name}': no '${key}' among the eval metrics (${Object.keys(metrics).join(', ')})`);
+    if (isImprovement(value, this.state.best_metric, this.args.greater_is_better ?? false)) {
+      this.state.best_metric = value;
+      this.state.best_global_step = this.state.global_step;
+    }
+  }
+
+  private async save(run: Run): Promise<void> {
+    run.saveRequested = false;
+    const s = this.state;
+    if (run.lastSavedStep === s.global_step) return;
+    if (s.best_global_step === s.global_step) s.best_model_checkpoint = join(this.args.output_dir, `checkpoint-${s.global_step}`);
+    const snapshot = {
+      state: structuredClone(s),
+      optimizer: run.optimizer.stateDict(),
+      scheduler: run.scheduler.stateDict(),
+      rngs: rngStates(this.task.rngs()),
+    };
+    const dir = await saveCheckpoint(this.args.output_dir, snapshot, this.checkpointer, this.args);
+    run.lastCheckpoint = dir;
+    run.lastSavedStep = s.global_step;
+    this.bus.publish({ type: 'checkpoint', step: s.global_step, dir });
+    await rotateCheckpoints(this.args.output_dir, this.args.save_total_limit, s.best_model_checkpoint);
+  }
+
+  private fail(run: Run, quantity: string, value: number, batch: number): never {
+    run.optimizer.zeroGrad();
+    const { global_step, data_position } = this.state;
+    throw new NonFiniteLossError({ quantity, value, step: global_step + 1, epoch: data_position.epoch, batch, lastCheckpoint: run.lastCheckpoint });
+  }
+
+  private async finish(run: Run, trainingLoss: number, seconds: number, startStep: number): Promise<TrainResult> {
+    const s = this.state;
+    if (this.args.load_best_model_at_end && s.best_model_checkpoint) await this.checkpointer.load(s.best_model_checkpoint);
+    const steps = s.global_step - startStep;
+    const metrics = {
+      train_runtime: seconds,
+      train_steps_per_second: steps / seconds,
+      train_tokens_per_second: s.num_input_tokens_seen / seconds,
+      train_loss: trainingLoss,
+    };
+    this.record('log', metrics);
+    this.bus.publish({ type: 'train_end', step: s.global_step, metrics, stopReason: run.stopReason });
+    const result: TrainResult = { globalStep: s.global_step, trainingLoss, metrics, lastCheckpoint: run.lastCheckpoint, bestModelCheckpoint: s.best_model_checkpoint };
+    if (run.stopReason !== undefined) result.stopReason = run.stopReason;
+    return result;
+  }
+
+  /** Attaches the callbacks for the duration of `fn`, unless an outer call already did. */
+  private async withCallbacks<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.attached) return fn();
+    const subscription = new Subscription();
+    for (const callback of this.callbacks) subscription.add(callback.attach(this.bus, this.args));
+    this.attached = true;
+    try {
+      return await fn();
+    } finally {
+      this.attached = false;
+      subscription.unsubscribe();
+    }
+  }
+
+  /** A trainer without a container (scripts, tests). */
+  static create(options: {
+    args: TrainingArguments;
+    task: Task;
+    executor: Executor;
+    bus?: EventBus;
+    /** Defaults to saving every trainable parameter. */
+    checkpointer?: ModelCheckpointer;
+    callbacks?: TrainerCallback[];
+  }): Trainer {
+    const { args, task, executor } = options;
+    return new Trainer(args, task, executor, options.bus ?? new EventBus(), options.checkpointer ?? new TrainableParametersCheckpointer(task), options.callbacks ?? []);
+  }
+}
+
+function onCommand(run: Run, command: TrainerCommand): void {
+  if (command.type === 'stop') run.stopReason ??= command.reason;
+  else run.saveRequested = true;
+}
+
+function checkBatchSize(data: TrainDataSource, expected: number, name: string): void {
+  if (data.batchSize !== undefined && data.batchSize !== expected) {
+    throw new Error(`trainer: the data source makes batches of ${data.batchSize}, but ${name} is ${expected}`);
+  }
+}
