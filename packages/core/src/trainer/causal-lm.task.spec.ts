@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { EventBus } from '../events/event-bus.js';
 import type { EventOf } from '../events/events.js';
 import { OrtExecutor } from '../executors/ort/index.js';
+import { HostTensor } from '../host-tensor.js';
 import { F } from '../tensor/functional.js';
 import { Tensor } from '../tensor/tensor.js';
 import { CALLBACK, EVENT_BUS, EXECUTOR, TASK, TRAINING_ARGUMENTS } from '../tokens.js';
@@ -21,6 +22,15 @@ const executor = new OrtExecutor({ threads: 1 });
 afterAll(() => executor.dispose());
 
 describe('CausalLmTask and evaluation', () => {
+  it('weighs a batch by its scored labels, skipping each row\'s first when the model shifts inside', () => {
+    const batch = {
+      tensors: { input_ids: HostTensor.i64([2, 3], [1, 2, 3, 4, 5, 6]), labels: HostTensor.i64([2, 3], [1, 2, -100, -100, 5, 6]) },
+      tokens: 6,
+    };
+    expect(new CausalLmTask(tinyLm()).trace(batch).weight).toBe(4);
+    expect(new CausalLmTask(tinyLm(), { labelsShiftedInside: true }).trace(batch).weight).toBe(3);
+  });
+
   it('eval_loss is the token-weighted mean over the eval set, perplexity its exp, and dropout is off', async () => {
     // Batches of 2 rows with 3 masked labels each, and a last batch of 1 row: unequal weights.
     const data = new InMemoryDataSource(examples(5, 11, 3), { batchSize: 2, shuffle: false });

@@ -23,11 +23,15 @@ export const IGNORE_INDEX = -100;
 
 const input = (name: string, t: HostTensor): Tensor => Tensor.input(name, t.shape, t.dtype);
 
-/** Labels that count toward the loss: the token weight of a batch. */
-function lossTokens(labels: HostTensor): number {
+/**
+ * Labels that count toward the loss: the token weight of a batch. When the model shifts labels
+ * inside (Hugging Face causal LMs), the first label of each row is never scored.
+ */
+function lossTokens(labels: HostTensor, shifted: boolean): number {
   const data = labels.data as ArrayLike<number | bigint>;
+  const width = labels.shape[labels.shape.length - 1];
   let n = 0;
-  for (let i = 0; i < data.length; i++) if (Number(data[i]) !== IGNORE_INDEX) n++;
+  for (let i = 0; i < data.length; i++) if (Number(data[i]) !== IGNORE_INDEX && !(shifted && i % width === 0)) n++;
   return n;
 }
 
@@ -39,7 +43,11 @@ export class CausalLmTask implements Task {
   readonly name: string = 'causal_lm';
   private readonly generators: ReadonlyMap<string, Rng>;
 
-  constructor(readonly model: CausalLmModel) {
+  /** `labelsShiftedInside`: the model scores logits at t against labels at t + 1, as transformers does. */
+  constructor(
+    readonly model: CausalLmModel,
+    private readonly opts: { labelsShiftedInside?: boolean } = {},
+  ) {
     this.generators = collectModuleRngs(model);
   }
 
@@ -67,7 +75,7 @@ export class CausalLmTask implements Task {
     if (mask) opts.attentionMask = input('attention_mask', mask);
     if (positions) opts.positionIds = input('position_ids', positions);
     const loss = this.model.loss(input('input_ids', ids), input('labels', labels), ...(mask || positions ? [opts] : []));
-    return { loss, weight: lossTokens(labels) };
+    return { loss, weight: lossTokens(labels, this.opts.labelsShiftedInside ?? false) };
   }
 
   derivedMetrics(means: Readonly<Record<string, number>>): Record<string, number> {
