@@ -79,10 +79,13 @@ function matmulGrad(g: Tensor, a: Tensor, b: Tensor): [Tensor, Tensor] {
   return [da, db];
 }
 
+/**
+ * (softmax − onehot) · w per row, built to touch the [N, C] logits as few times as possible: the
+ * probabilities come from the forward's log-softmax (shared after CSE) and the −w at each label is
+ * a scatter of N values instead of a dense one-hot.
+ */
 function crossEntropyGrad(g: Tensor, logits: Tensor, labels: Tensor, a: OpAttrs<'cross_entropy'>): Tensor {
-  const [, c] = logits.shape;
   const valid = labels.ne(a.ignoreIndex);
-  const onehot = Tensor.arange(c).reshape(1, c).eq(Tensor.where(valid, labels, 0).unsqueeze(1)).cast(logits.dtype);
   const weight = valid.cast(logits.dtype);
   const perRow =
     a.reduction === 'none'
@@ -90,7 +93,8 @@ function crossEntropyGrad(g: Tensor, logits: Tensor, labels: Tensor, a: OpAttrs<
       : a.reduction === 'sum'
         ? weight.mul(g)
         : weight.mul(g.div(weight.sum().maximum(1)));
-  return logits.softmax(-1).sub(onehot).mul(perRow.unsqueeze(1));
+  const w = perRow.unsqueeze(1);
+  return logits.logSoftmax(-1).exp().mul(w).scatterAdd(1, Tensor.where(valid, labels, 0).unsqueeze(1), w.neg());
 }
 
 /** The gradient rule of every op, in one table. A new op does not compile until it has one. */
