@@ -36,3 +36,6 @@ export { TINY_PRESETS, type TinyArch, type TinyPreset, type TinyShape } from './
 export * from './tokenizer/index.js';
 export * from './chat/index.js';
 export * from './hub/index.js';
+
+// ---- generation (packages/models/src/generation) ----
+export * from './generation/index.js';

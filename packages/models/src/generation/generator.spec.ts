@@ -1,0 +1,140 @@
+import { OrtExecutor } from '@tunekit/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CausalLM } from '../architectures/causal-lm.interface.js';
+import { type LoadedModel, loadModel } from '../loading/load-model.js';
+import { tempDirs } from '../testing/checkpoint.test-support.js';
+import { createTinyModel } from '../testing/create-tiny-model.js';
+import type { TinyArch } from '../testing/tiny-presets.js';
+import { logitsAt, runModel } from '../testing/model.test-support.js';
+import { TINY_TOKENIZER_SIZE } from '../testing/tiny-tokenizer.js';
+import { HfTokenizer } from '../tokenizer/hf-tokenizer.js';
+import { argmax } from './sampler.js';
+import { type TokenEvent, generate, generateStream } from './generator.js';
+
+const dirs = tempDirs();
+const models = new Map<TinyArch, LoadedModel>();
+afterAll(async () => {
+  await Promise.all([...models.values()].map((m) => m.executor.dispose()));
+  await dirs.cleanup();
+});
+
+beforeAll(async () => {
+  for (const arch of ['llama', 'gpt2'] as const) {
+    // The vocab matches the tiny tokenizer so every generated id decodes. Weights 10× transformers'
+    // init make attention matter to the argmax: at std 0.02 a token's own embedding decides it, and
+    // a wrong mask or position would go unseen.
+    const tiny = await createTinyModel({ arch, dir: await dirs.make(`gen-${arch}`), seed: 11, vocab: TINY_TOKENIZER_SIZE, config: { initializer_range: 0.2 } });
+    models.set(arch, await loadModel(tiny.dir));
+  }
+});
+
+const get = (arch: TinyArch) => models.get(arch)!;
+
+/** Greedy decoding the slow way: the whole sequence through the model again for every token. */
+async function greedyByRecomputing(model: CausalLM, prompt: readonly number[], newTokens: number): Promise<number[]> {
+  const executor = new OrtExecutor();
+  const ids = [...prompt];
+  for (let i = 0; i < newTokens; i++) {
+    const { logits } = await runModel(model, executor, { ids: [ids] });
+    ids.push(argmax(logitsAt(logits, 0, ids.length - 1)));
+  }
+  await executor.dispose();
+  return ids.slice(prompt.length);
+}
+
+describe.each(['llama', 'gpt2'] as const)('greedy generation on a tiny %s', (arch) => {
+  it('decoding with the static KV cache picks the tokens recomputing the full sequence picks', async () => {
+    const { model, executor } = get(arch);
+    const prompt = [5, 77, 140, 9, 200];
+    const result = await generate(model, executor, [prompt], { maxNewTokens: 12, eosTokenIds: [] });
+    expect(result.outputIds[0]).toEqual(await greedyByRecomputing(model, prompt, 12));
+    expect(result.sequences[0]).toEqual([...prompt, ...result.outputIds[0]]);
+    expect(result.finishReasons).toEqual(['length']);
+  });
+
+  it('a left-padded batch with rows of different lengths and stop points equals generating each row alone', async () => {
+    const { model, executor } = get(arch);
+    const prompts = [[3, 4, 5], [100, 101, 102, 103, 104, 105, 106, 107, 108], [60, 61, 62, 63, 64, 65]];
+    const alone = async (prompt: number[], eosTokenIds: number[]) => generate(model, executor, [prompt], { maxNewTokens: 10, eosTokenIds });
+    // Make the second token of row 0 an EOS: rows then stop wherever (if anywhere) they produce it.
+    const eos = (await alone(prompts[0], [])).outputIds[0][1];
+    const singles = await Promise.all(prompts.map((p) => alone(p, [eos])));
+    const batched = await generate(model, executor, prompts, { maxNewTokens: 10, eosTokenIds: [eos] });
+    expect(batched.outputIds).toEqual(singles.map((s) => s.outputIds[0]));
+    expect(batched.finishReasons).toEqual(singles.map((s) => s.finishReasons[0]));
+    expect(batched.finishReasons[0]).toBe('eos');
+    expect(new Set(batched.outputIds.map((o) => o.length)).size).toBeGreaterThan(1);
+  });
+});
+
+describe('generation programs and sampling', () => {
+  it('compiles exactly two programs for a 20-token generation, and none for a second one of the same shape', async () => {
+    const { model } = get('llama');
+    const executor = new OrtExecutor();
+    await generate(model, executor, [[1, 2, 3, 4]], { maxNewTokens: 20, eosTokenIds: [] });
+    expect(executor.sessionsCreated).toBe(2);
+    await generate(model, executor, [[9, 8, 7]], { maxNewTokens: 20, eosTokenIds: [] });
+    expect(executor.sessionsCreated).toBe(2);
+    await executor.dispose();
+  });
+
+  it('sampling with a seed replays exactly, a different seed differs, and top-k = 1 is greedy', async () => {
+    const { model, executor } = get('llama');
+    const sample = (seed: number, extra: object = {}) =>
+      generate(model, executor, [[10, 20, 30]], { maxNewTokens: 12, eosTokenIds: [], doSample: true, temperature: 1.5, topK: 0, seed, ...extra });
+    const a = await sample(1);
+    expect((await sample(1)).outputIds).toEqual(a.outputIds);
+    expect((await sample(2)).outputIds).not.toEqual(a.outputIds);
+    const greedy = await generate(model, executor, [[10, 20, 30]], { maxNewTokens: 12, eosTokenIds: [] });
+    expect((await sample(3, { topK: 1 })).outputIds).toEqual(greedy.outputIds);
+    expect(greedy.outputIds).not.toEqual(a.outputIds);
+  });
+
+  it('streams each row as it goes: the streamed text is the decode of the final ids', async () => {
+    const { model, executor, dir } = get('llama');
+    const tokenizer = await HfTokenizer.fromDir(dir);
+    const events: TokenEvent[] = [];
+    const stream = generateStream(model, executor, { texts: ['the cat', 'in a hat on the mat'], chat: true }, { tokenizer, maxNewTokens: 16, eosTokenIds: [] });
+    let next = await stream.next();
+    for (; !next.done; next = await stream.next()) events.push(next.value);
+    const result = next.value;
+    expect(result.sequences[1].slice(0, -16)).toEqual(tokenizer.encodeChat([{ role: 'user', content: 'in a hat on the mat' }], { addGenerationPrompt: true }));
+    for (const row of [0, 1]) {
+      const mine = events.filter((e) => e.row === row);
+      expect(mine.map((e) => e.tokenId)).toEqual(result.outputIds[row]);
+      expect(mine.map((e) => e.step)).toEqual([...Array(16).keys()]);
+      const decoded = tokenizer.decode(result.outputIds[row], { skipSpecialTokens: true, cleanUpTokenizationSpaces: false });
+      expect(mine.map((e) => e.text).join('')).toBe(decoded);
+      expect(result.texts[row]).toBe(decoded);
+    }
+    expect(result.texts.join('').length).toBeGreaterThan(0);
+  });
+
+  it('ends only the row whose text reaches a stop string, keeping the token that completed it', async () => {
+    const { model, executor, dir } = get('llama');
+    const tokenizer = await HfTokenizer.fromDir(dir);
+    const prompts = [[40, 41, 42], [90, 91]];
+    const options = { tokenizer, maxNewTokens: 12, eosTokenIds: [] };
+    const free = await generate(model, executor, prompts, options);
+    // A stop string from the middle of row 0's text that row 1's text lacks (random bytes decode
+    // to U+FFFD too, which is no character a user would stop on).
+    const candidates = [...Array(Math.max(0, free.texts[0].length - 3)).keys()].map((i) => free.texts[0].slice(i + 1, i + 3));
+    const stop = candidates.find((s) => !free.texts[1].includes(s) && !s.includes('\ufffd') && s.trim().length === 2);
+    expect(stop).toBeDefined();
+    const deltas: string[] = [];
+    const stopped = await generate(model, executor, prompts, { ...options, stopStrings: [stop!], onToken: (e) => e.row === 0 && deltas.push(e.text) });
+    expect(stopped.finishReasons).toEqual(['stop_string', 'length']);
+    expect(stopped.outputIds[1]).toEqual(free.outputIds[1]);
+    expect(stopped.outputIds[0]).toEqual(free.outputIds[0].slice(0, stopped.outputIds[0].length));
+    expect(stopped.outputIds[0].length).toBeLessThan(12);
+    expect(stopped.texts[0]).toContain(stop);
+    expect(deltas.slice(0, -1).join('')).not.toContain(stop);
+  });
+
+  it('rejects ids outside the vocabulary and stop strings without a tokenizer', async () => {
+    const { model, executor } = get('gpt2');
+    await expect(generate(model, executor, [[1, TINY_TOKENIZER_SIZE]])).rejects.toThrow(/token id 269, outside the model's vocabulary of 269/);
+    await expect(generate(model, executor, [[1]], { stopStrings: ['x'] })).rejects.toThrow(/stop strings need a tokenizer/);
+    await expect(generate(model, executor, [[1]], { maxNewTokens: 300 })).rejects.toThrow(/passes gpt2's 256 positions/);
+  });
+});

@@ -1,0 +1,151 @@
+import { type Executor, HostTensor, type Program, Rng } from '@tunekit/core';
+import type { CausalLM } from '../architectures/causal-lm.interface.js';
+import type { RawConfig } from '../config/config-fields.js';
+import type { TextTokenizer } from '../tokenizer/tokenizer.interface.js';
+import { type GenerationConfig, type GenerationOptions, resolveGenerationConfig } from './generation-config.js';
+import { GenerationRow } from './generation-row.js';
+import { StaticKvCache } from './kv-cache.js';
+import { leftPad, roundUp } from './left-padding.js';
+import { type LogitsProcessor, logitsPipeline } from './logits-processors.js';
+import { type GenerateInput, checkContext, promptIds } from './prompt-input.js';
+import { type TokenChooser, tokenChooser } from './sampler.js';
+import { ATTENTION_MASK, INPUT_IDS, POSITION_IDS, decodeProgram, pastName, prefillProgram } from './step-programs.js';
+import { type FinishReason, stoppingCriteria } from './stopping.js';
+
+export interface GenerateOptions extends GenerationOptions {
+  /** Encodes text prompts, streams text, checks stop strings; its EOS ids are the last-resort default. */
+  tokenizer?: TextTokenizer;
+  /** generation_config.json (`LoadedModel.generationConfig`): defaults under the explicit options. */
+  generationConfig?: RawConfig | null;
+  /** Leave special tokens out of streamed and returned text (default true, as pipelines do). */
+  skipSpecialTokens?: boolean;
+  /** The padded prompt length is a multiple of this (default 16), so nearby lengths share a prefill program. */
+  promptMultiple?: number;
+  /** Cache slots are a multiple of this (default 64), so nearby lengths share a decode program. */
+  cacheMultiple?: number;
+  /** Called with every token as it is chosen (the same events `generateStream` yields). */
+  onToken?: (event: TokenEvent) => void;
+}
+
+export interface TokenEvent {
+  readonly row: number;
+  /** 0 for the token chosen after the prompt. */
+  readonly step: number;
+  readonly tokenId: number;
+  /** Text this token completed (empty without a tokenizer, or while a character is partial). */
+  readonly text: string;
+  /** Set when this was the row's last token. */
+  readonly finishReason: FinishReason | null;
+}
+
+export interface GenerateResult {
+  /** Prompt followed by generated ids, per row, without padding. */
+  readonly sequences: number[][];
+  /** Generated ids only (an EOS that ended the row included). */
+  readonly outputIds: number[][];
+  /** Decoded `outputIds` (empty strings without a tokenizer). */
+  readonly texts: string[];
+  readonly finishReasons: FinishReason[];
+  readonly config: GenerationConfig;
+  /** Prefill covers tracing and, on first use, compiling; decode covers every later step (and the consumer's time between tokens). */
+  readonly timings: { readonly prefillMs: number; readonly decodeMs: number; readonly decodeSteps: number };
+}
+
+/** How each step turns one logits row into the row's next token. */
+interface Picker {
+  readonly rows: readonly GenerationRow[];
+  readonly processors: readonly LogitsProcessor[];
+  readonly choose: TokenChooser;
+  readonly rng: Rng;
+}
+
+/** Chooses a token for every unfinished row from logits [B, V]. */
+function* pickTokens(p: Picker, logits: HostTensor, step: number): Generator<TokenEvent> {
+  const vocab = logits.shape[1];
+  const data = logits.toFloat32();
+  for (const [b, row] of p.rows.entries()) {
+    if (row.finished) continue;
+    const scores = data.subarray(b * vocab, (b + 1) * vocab);
+    for (const process of p.processors) process(scores, row);
+    const tokenId = p.choose(scores, p.rng);
+    const { text, finishReason } = row.accept(tokenId);
+    yield { row: b, step, tokenId, text, finishReason };
+  }
+}
+
+/**
+ * Generates for a batch, yielding each token as it is chosen and returning the result. Two
+ * programs run: a prefill over the left-padded prompts and a one-token decode step against a
+ * static cache, both compiled once per (batch, padded length, cache slots).
+ */
+export async function* generateStream(
+  model: CausalLM,
+  executor: Executor,
+  input: GenerateInput,
+  options: GenerateOptions = {},
+): AsyncGenerator<TokenEvent, GenerateResult, undefined> {
+  const { tokenizer } = options;
+  const prompts = promptIds(input, tokenizer, model.config);
+  const longest = Math.max(...prompts.map((p) => p.length));
+  const defaults = { generationConfig: options.generationConfig ?? null, modelConfig: model.config, tokenizerEosIds: tokenizer?.eosTokenIds };
+  const config = resolveGenerationConfig(options, defaults, longest);
+  if (config.stopStrings.length && !tokenizer) throw new Error('generate: stop strings need a tokenizer (options.tokenizer)');
+  const padded = leftPad(prompts, config.padTokenId, options.promptMultiple ?? 16);
+  const capacity = roundUp(padded.length + config.maxNewTokens - 1, options.cacheMultiple ?? 64);
+  checkContext(model.config, longest, config.maxNewTokens, capacity);
+
+  const stop = stoppingCriteria(config);
+  const rows = prompts.map((p) => new GenerationRow(p, stop, tokenizer, options.skipSpecialTokens ?? true));
+  const picker: Picker = { rows, processors: logitsPipeline(config), choose: tokenChooser(config), rng: new Rng(config.seed) };
+  const batch = prompts.length;
+
+  const start = performance.now();
+  const prefill = prefillProgram(model, executor, batch, padded.length);
+  const { inputIds, positionIds, attentionMask } = padded;
+  const [prefillLogits, ...prefillKv] = await prefill.program.run({ [INPUT_IDS]: inputIds, [POSITION_IDS]: positionIds, [ATTENTION_MASK]: attentionMask });
+  const layers = prefillKv.length / 2;
+  const cache = new StaticKvCache({ layers, batch, heads: prefill.kvHeads, capacity, headDim: prefill.headDim }, padded.pads);
+  cache.append(prefillKv);
+  const prefillMs = performance.now() - start;
+  yield* pickTokens(picker, prefillLogits, 0);
+
+  // Fed by reference: refilled in place each step, as are the cache buffers and mask.
+  const ids = HostTensor.i64([batch, 1], new Array<number>(batch).fill(0));
+  const positions = HostTensor.i64([batch, 1], new Array<number>(batch).fill(0));
+  const feeds: Record<string, HostTensor> = { [INPUT_IDS]: ids, [POSITION_IDS]: positions, [ATTENTION_MASK]: cache.mask };
+  cache.keys.forEach((k, i) => (feeds[pastName(i, 'k')] = k));
+  cache.values.forEach((v, i) => (feeds[pastName(i, 'v')] = v));
+  let decode: Program | null = null;
+  let steps = 0;
+  const decodeStart = performance.now();
+  while (!rows.every((r) => r.finished)) {
+    decode ??= decodeProgram(model, executor, cache.shape);
+    rows.forEach((row, b) => {
+      // A finished row still occupies its batch slot; it reads a pad whose output is ignored.
+      ids.data[b] = BigInt(row.finished ? config.padTokenId : row.generated[row.generated.length - 1]);
+      positions.data[b] = BigInt(cache.nextPosition(b));
+    });
+    const [logits, ...kv] = await decode.run(feeds);
+    cache.append(kv);
+    yield* pickTokens(picker, logits, ++steps);
+  }
+
+  return {
+    sequences: rows.map((r) => [...r.prompt, ...r.generated]),
+    outputIds: rows.map((r) => r.generated),
+    texts: rows.map((r) => r.text),
+    finishReasons: rows.map((r) => r.finishReason as FinishReason),
+    config,
+    timings: { prefillMs, decodeMs: performance.now() - decodeStart, decodeSteps: steps },
+  };
+}
+
+/** Runs `generateStream` to the end, passing each token to `options.onToken`. */
+export async function generate(model: CausalLM, executor: Executor, input: GenerateInput, options: GenerateOptions = {}): Promise<GenerateResult> {
+  const stream = generateStream(model, executor, input, options);
+  for (;;) {
+    const next = await stream.next();
+    if (next.done) return next.value;
+    options.onToken?.(next.value);
+  }
+}

@@ -1,0 +1,54 @@
+import { HostTensor } from '@tunekit/core';
+import { describe, expect, it } from 'vitest';
+import { StaticKvCache } from './kv-cache.js';
+import { leftPad } from './left-padding.js';
+
+/** [B, H, T, D] filled with value(b, h, t, d). */
+const block = (b: number, h: number, t: number, d: number, value: (b: number, h: number, t: number, d: number) => number) => {
+  const out = HostTensor.zeros('f32', [b, h, t, d]);
+  for (let i = 0; i < out.size; i++) out.data[i] = value(Math.floor(i / (h * t * d)), Math.floor(i / (t * d)) % h, Math.floor(i / d) % t, i % d);
+  return out;
+};
+
+describe('leftPad', () => {
+  it('right-aligns prompts in a length rounded up to the multiple, with positions restarting per row', () => {
+    const p = leftPad([[7, 8, 9], [5]], 0, 4);
+    expect(p.length).toBe(4);
+    expect(p.pads).toEqual([1, 3]);
+    expect([...p.inputIds.data].map(Number)).toEqual([0, 7, 8, 9, 0, 0, 0, 5]);
+    expect([...p.positionIds.data].map(Number)).toEqual([0, 0, 1, 2, 0, 0, 0, 0]);
+    expect([...p.attentionMask.data]).toEqual([0, 1, 1, 1, 0, 0, 0, 1]);
+  });
+});
+
+describe('StaticKvCache', () => {
+  const shape = { layers: 2, batch: 2, heads: 2, capacity: 6, headDim: 3 };
+
+  it('writes a prefill and then single steps into their slots, leaving the rest untouched', () => {
+    const cache = new StaticKvCache(shape, [0, 0]);
+    const tagged = (layer: number, kv: number, t: number, offset = 0) => block(2, 2, t, 3, (b, h, s, d) => 1000 * layer + 100 * kv + 10 * (s + offset) + b + h / 10 + d / 100);
+    cache.append([tagged(0, 0, 3), tagged(0, 1, 3), tagged(1, 0, 3), tagged(1, 1, 3)]);
+    cache.append([tagged(0, 0, 1, 3), tagged(0, 1, 1, 3), tagged(1, 0, 1, 3), tagged(1, 1, 1, 3)]);
+    expect(cache.length).toBe(4);
+    const at = (t: HostTensor, b: number, h: number, s: number, d: number) => t.data[((b * 2 + h) * 6 + s) * 3 + d];
+    expect(at(cache.values[1], 1, 1, 2, 2)).toBeCloseTo(1000 + 100 + 20 + 1 + 0.1 + 0.02, 4);
+    expect(at(cache.keys[0], 0, 1, 3, 0)).toBeCloseTo(30 + 0.1, 4);
+    expect(at(cache.keys[1], 1, 0, 4, 1)).toBe(0);
+  });
+
+  it('masks left padding and empty slots, always shows the incoming token, and tracks positions per row', () => {
+    const cache = new StaticKvCache(shape, [0, 2]);
+    const kv = (t: number) => Array.from({ length: 4 }, () => block(2, 2, t, 3, () => 1));
+    cache.append(kv(3));
+    expect([...cache.mask.data]).toEqual([1, 1, 1, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 1]);
+    expect([cache.nextPosition(0), cache.nextPosition(1)]).toEqual([3, 1]);
+    cache.append(kv(1));
+    expect([...cache.mask.data]).toEqual([1, 1, 1, 1, 0, 0, 1, 0, 0, 1, 1, 0, 0, 1]);
+    expect([cache.nextPosition(0), cache.nextPosition(1)]).toEqual([4, 2]);
+  });
+
+  it('refuses to overflow its slots', () => {
+    const cache = new StaticKvCache(shape, [0, 0]);
+    expect(() => cache.append(Array.from({ length: 4 }, () => block(2, 2, 7, 3, () => 0)))).toThrow(/0 \+ 7 positions exceed its 6 slots/);
+  });
+});

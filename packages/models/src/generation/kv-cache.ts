@@ -1,0 +1,73 @@
+import { HostTensor } from '@tunekit/core';
+
+export interface KvCacheShape {
+  readonly layers: number;
+  readonly batch: number;
+  /** Key/value heads (fewer than query heads under grouped-query attention). */
+  readonly heads: number;
+  /** Slots per row: the padded prompt plus every generated token but the last, rounded up. */
+  readonly capacity: number;
+  readonly headDim: number;
+}
+
+/**
+ * Keys and values of every layer in host buffers [B, Hkv, capacity, D] allocated once, plus the
+ * key mask [B, capacity + 1] that says which slots hold real positions (the extra last column is
+ * the token being decoded). Shapes never change while it fills, so one compiled decode program
+ * serves every step; the buffers are fed to it as zero-copy inputs and only the new slot is
+ * written back, so no step copies the cache.
+ */
+export class StaticKvCache {
+  readonly keys: HostTensor<'f32'>[];
+  readonly values: HostTensor<'f32'>[];
+  readonly mask: HostTensor<'bool'>;
+  /** Slots filled so far (the same for every row: short prompts are left-padded). */
+  private filled = 0;
+
+  constructor(
+    readonly shape: KvCacheShape,
+    /** Left padding of each row: its slots before this never become visible. */
+    private readonly pads: readonly number[],
+  ) {
+    const { layers, batch, heads, capacity, headDim } = shape;
+    const buffer = () => HostTensor.zeros('f32', [batch, heads, capacity, headDim]);
+    this.keys = Array.from({ length: layers }, buffer);
+    this.values = Array.from({ length: layers }, buffer);
+    this.mask = HostTensor.zeros('bool', [batch, capacity + 1]);
+    for (let b = 0; b < batch; b++) this.mask.data[b * (capacity + 1) + capacity] = 1;
+  }
+
+  get length(): number {
+    return this.filled;
+  }
+
+  /** The position of the next token of row b: its real tokens so far. */
+  nextPosition(row: number): number {
+    return this.filled - this.pads[row];
+  }
+
+  /**
+   * Appends T positions: `kv` holds each layer's keys then values, [B, Hkv, T, D] each (a
+   * prefill's T = prompt length, a decode step's T = 1), as the programs output them.
+   */
+  append(kv: readonly HostTensor[]): void {
+    const { layers, batch, capacity } = this.shape;
+    const t = kv[0].shape[2];
+    if (this.filled + t > capacity) throw new Error(`kv cache: ${this.filled} + ${t} positions exceed its ${capacity} slots`);
+    for (let layer = 0; layer < layers; layer++) {
+      this.copyIn(this.keys[layer].data, kv[2 * layer].toFloat32(), t);
+      this.copyIn(this.values[layer].data, kv[2 * layer + 1].toFloat32(), t);
+    }
+    for (let b = 0; b < batch; b++) {
+      const row = b * (capacity + 1);
+      this.mask.data.fill(1, row + Math.max(this.filled, this.pads[b]), row + this.filled + t);
+    }
+    this.filled += t;
+  }
+
+  private copyIn(dst: Float32Array, src: Float32Array, t: number): void {
+    const { batch, heads, capacity, headDim } = this.shape;
+    const run = t * headDim;
+    for (let bh = 0; bh < batch * heads; bh++) dst.set(src.subarray(bh * run, (bh + 1) * run), (bh * capacity + this.filled) * headDim);
+  }
+}

@@ -1,0 +1,107 @@
+import type { GenerationConfig } from './generation-config.js';
+
+/** What a processor may know about the row whose logits it rewrites. */
+export interface RowContext {
+  /** Every distinct id in the row so far, prompt included. */
+  readonly seen: ReadonlySet<number>;
+}
+
+/** Rewrites one row of next-token logits in place; -Infinity removes a token from the draw. */
+export type LogitsProcessor = (logits: Float32Array, row: RowContext) => void;
+
+/** transformers' RepetitionPenaltyLogitsProcessor: positive logits are divided, negative ones multiplied. */
+export function repetitionPenalty(penalty: number): LogitsProcessor {
+  return (logits, { seen }) => {
+    for (const id of seen) {
+      const l = logits[id];
+      logits[id] = l < 0 ? l * penalty : l / penalty;
+    }
+  };
+}
+
+export function temperature(t: number): LogitsProcessor {
+  return (logits) => {
+    for (let i = 0; i < logits.length; i++) logits[i] /= t;
+  };
+}
+
+/**
+ * The k-th largest value (1-based) by quickselect on a copy: O(V) per token, where sorting the
+ * vocabulary would be O(V log V) for a threshold that needs one element.
+ */
+export function kthLargest(values: Float32Array, k: number, scratch = new Float32Array(values.length)): number {
+  const a = scratch.length === values.length ? scratch : new Float32Array(values.length);
+  a.set(values);
+  const target = k - 1;
+  let lo = 0;
+  let hi = a.length - 1;
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >>> 1];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] > pivot) i++;
+      while (a[j] < pivot) j--;
+      if (i <= j) {
+        const tmp = a[i];
+        a[i++] = a[j];
+        a[j--] = tmp;
+      }
+    }
+    if (target <= j) hi = j;
+    else if (target >= i) lo = i;
+    else break;
+  }
+  return a[target];
+}
+
+/** transformers' TopKLogitsWarper: tokens below the k-th largest logit go; ties with it stay. */
+export function topK(k: number): LogitsProcessor {
+  let scratch = new Float32Array(0);
+  return (logits) => {
+    if (k >= logits.length) return;
+    if (scratch.length !== logits.length) scratch = new Float32Array(logits.length);
+    const threshold = kthLargest(logits, k, scratch);
+    for (let i = 0; i < logits.length; i++) if (logits[i] < threshold) logits[i] = -Infinity;
+  };
+}
+
+/**
+ * transformers' TopPLogitsWarper: a token stays while the probability of the tokens ranked above
+ * it is below p, so the most likely token always stays. Only tokens still in the draw are sorted,
+ * which after top-k is a few dozen.
+ */
+export function topP(p: number): LogitsProcessor {
+  return (logits) => {
+    const order: number[] = [];
+    for (let i = 0; i < logits.length; i++) if (logits[i] > -Infinity) order.push(i);
+    order.sort((x, y) => logits[y] - logits[x] || x - y);
+    const max = logits[order[0]];
+    const weights = order.map((i) => Math.exp(logits[i] - max));
+    const total = weights.reduce((s, w) => s + w, 0);
+    let above = 0;
+    let kept = 0;
+    while (kept < order.length && above < p * total) above += weights[kept++];
+    for (let r = kept; r < order.length; r++) logits[order[r]] = -Infinity;
+  };
+}
+
+interface ProcessorRule {
+  /** Warpers shape a distribution to sample from; greedy decoding skips them, as transformers does. */
+  readonly samplingOnly: boolean;
+  readonly active: (c: GenerationConfig) => boolean;
+  readonly make: (c: GenerationConfig) => LogitsProcessor;
+}
+
+/** In transformers' order: the repetition penalty, then the warpers temperature → top-k → top-p. */
+const PIPELINE: readonly ProcessorRule[] = [
+  { samplingOnly: false, active: (c) => c.repetitionPenalty !== 1, make: (c) => repetitionPenalty(c.repetitionPenalty) },
+  { samplingOnly: true, active: (c) => c.temperature !== 1, make: (c) => temperature(c.temperature) },
+  { samplingOnly: true, active: (c) => c.topK > 0, make: (c) => topK(c.topK) },
+  { samplingOnly: true, active: (c) => c.topP < 1, make: (c) => topP(c.topP) },
+];
+
+/** The processors a configuration turns on, in the order to apply them. */
+export function logitsPipeline(config: GenerationConfig): LogitsProcessor[] {
+  return PIPELINE.filter((r) => (config.doSample || !r.samplingOnly) && r.active(config)).map((r) => r.make(config));
+}

@@ -1,0 +1,31 @@
+import { Rng } from '@tunekit/core';
+import { describe, expect, it } from 'vitest';
+import { argmax, sampleSoftmax } from './sampler.js';
+
+describe('sampler', () => {
+  it('argmax returns the first of equal maxima, as torch.argmax', () => {
+    expect(argmax(Float32Array.of(1, 5, 3, 5))).toBe(1);
+    expect(argmax(Float32Array.of(-Infinity, -2, -3))).toBe(1);
+  });
+
+  it('draws in proportion to softmax and never a removed token', () => {
+    const logits = Float32Array.from([0.1, 0.6, 0.3, 0], (p, i) => (i === 3 ? -Infinity : Math.log(p)));
+    const rng = new Rng(3);
+    const counts = [0, 0, 0, 0];
+    const n = 20000;
+    for (let i = 0; i < n; i++) counts[sampleSoftmax(logits, rng)]++;
+    expect(counts[3]).toBe(0);
+    // 4 standard deviations of a binomial at n = 20000 is under 0.015.
+    [0.1, 0.6, 0.3].forEach((p, i) => expect(Math.abs(counts[i] / n - p)).toBeLessThan(0.015));
+  });
+
+  it('replays the same draws from the same seed', () => {
+    const logits = Float32Array.from({ length: 50 }, (_, i) => Math.sin(i));
+    const draw = (seed: number) => {
+      const rng = new Rng(seed);
+      return Array.from({ length: 20 }, () => sampleSoftmax(logits, rng));
+    };
+    expect(draw(11)).toEqual(draw(11));
+    expect(draw(11)).not.toEqual(draw(12));
+  });
+});

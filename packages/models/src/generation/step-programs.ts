@@ -1,0 +1,62 @@
+import { type Executor, type Program, Tensor } from '@tunekit/core';
+import type { CausalLM } from '../architectures/causal-lm.interface.js';
+import type { KvCacheShape } from './kv-cache.js';
+
+/** Graph input names, shared by both programs so one feed builder serves them. */
+export const INPUT_IDS = 'input_ids';
+export const POSITION_IDS = 'position_ids';
+export const ATTENTION_MASK = 'attention_mask';
+export const pastName = (layer: number, which: 'k' | 'v'): string => `past_${which}_${layer}`;
+
+/**
+ * logits[:, -1, :] as [B, V]. Where the head is one matmul (every supported architecture) the
+ * slice moves in front of it: slicing rows commutes with a matmul, and the head on every prompt
+ * position is the costliest single product of a prefill (T·H·V multiply-adds for one used row).
+ */
+function lastPositionLogits(logits: Tensor): Tensor {
+  const [b, t, v] = logits.shape;
+  const { node } = logits;
+  const [hidden, weight] = node.inputs;
+  if (node.op === 'matmul' && hidden.shape.length === 3 && weight.shape.length === 2) {
+    return new Tensor(hidden).slice(1, t - 1).matmul(new Tensor(weight)).reshape(b, v);
+  }
+  return logits.slice(1, t - 1).reshape(b, v);
+}
+
+export interface PrefillProgram {
+  readonly program: Program;
+  /** Key/value heads and head size, as the model's cache entries have them. */
+  readonly kvHeads: number;
+  readonly headDim: number;
+}
+
+/** [B, P] prompts → last-position logits [B, V], then each layer's keys and values [B, Hkv, P, D]. */
+export function prefillProgram(model: CausalLM, executor: Executor, batch: number, length: number): PrefillProgram {
+  const input = (name: string, dtype: 'i64' | 'bool') => Tensor.input(name, [batch, length], dtype);
+  const { logits, present } = model.call(input(INPUT_IDS, 'i64'), {
+    positionIds: input(POSITION_IDS, 'i64'),
+    attentionMask: input(ATTENTION_MASK, 'bool'),
+  });
+  const [, kvHeads, , headDim] = present[0].k.shape;
+  return { program: executor.compile([lastPositionLogits(logits), ...present.flatMap((e) => [e.k, e.v])]), kvHeads, headDim };
+}
+
+/**
+ * One token per row attending to the whole static cache plus itself (mask [B, capacity + 1]) →
+ * logits [B, V], then each layer's keys and values of that token only, [B, Hkv, 1, D].
+ * With one query, causality hides nothing; the mask alone hides empty slots and left padding.
+ */
+export function decodeProgram(model: CausalLM, executor: Executor, cache: KvCacheShape): Program {
+  const { batch, layers, heads, capacity, headDim } = cache;
+  const slot = (layer: number, which: 'k' | 'v') => Tensor.input(pastName(layer, which), [batch, heads, capacity, headDim]);
+  const past = Array.from({ length: layers }, (_, i) => ({ k: slot(i, 'k'), v: slot(i, 'v') }));
+  const { logits, present } = model.call(Tensor.input(INPUT_IDS, [batch, 1], 'i64'), {
+    positionIds: Tensor.input(POSITION_IDS, [batch, 1], 'i64'),
+    attentionMask: Tensor.input(ATTENTION_MASK, [batch, capacity + 1], 'bool'),
+    past,
+  });
+  // present is [cache ‖ new]; only the new slot leaves the program, so the host copies one
+  // position per head instead of the whole cache.
+  const newSlots = present.flatMap((e) => [e.k.slice(2, capacity), e.v.slice(2, capacity)]);
+  return executor.compile([lastPositionLogits(logits), ...newSlots]);
+}
