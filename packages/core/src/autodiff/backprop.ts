@@ -34,7 +34,9 @@ export function backpropagate(out: Tensor, seed: Tensor, wrt: readonly Tensor[])
   for (let i = order.length - 1; i >= 0; i--) {
     const node = order[i];
     const g = grads.get(node);
-    if (!g || node.inputs.length === 0) continue;
+    // A target is a leaf of this differentiation even when it was computed: what it was computed
+    // from is outside the question (and, for a composite's local gradient, the whole model).
+    if (!g || node.inputs.length === 0 || sources.has(node)) continue;
     if (!node.inputs.some((x) => reach.has(x))) continue;
     const rule = GRAD_RULES[node.op] as GradRule<Op>;
     const contributions = withScope(

@@ -4,6 +4,7 @@ import { topoSort } from '../ir/graph.js';
 import { checkpointSegment } from '../ir/trace-context.js';
 import { ReferenceExecutor } from '../executors/reference/index.js';
 import { Parameter } from '../nn/parameter.js';
+import { F } from '../tensor/functional.js';
 import { Tensor } from '../tensor/tensor.js';
 import { grad } from './grad.js';
 
@@ -55,6 +56,21 @@ describe('grad', () => {
     const ref = new ReferenceExecutor();
     const [a, b] = [await ref.compile(plain).run(), await ref.compile(ckpt).run()];
     a.forEach((t, k) => expect(Array.from(b[k].toFloat32())).toEqual(Array.from(t.toFloat32())));
+  });
+
+  it('keeps backward work linear in depth when composites share inputs (e.g. one RoPE table for all layers)', () => {
+    const count = (layers: number) => {
+      const cos = Tensor.input('cos', [1, 1, 4, 4]).cos();
+      const sin = Tensor.input('sin', [1, 1, 4, 4]).sin();
+      const p = Parameter.fromValues([1, 1, 4, 4], Array.from({ length: 16 }, (_, i) => i / 16));
+      let h = Tensor.param(p);
+      for (let l = 0; l < layers; l++) h = F.rotary(h, cos, sin).tanh();
+      const loss = h.sum();
+      const before = Tensor.scalar(0).node.id;
+      grad(loss, [p]);
+      return Tensor.scalar(0).node.id - before;
+    };
+    expect(count(16) / count(8)).toBeLessThan(2.2);
   });
 
   it('stops gradients at detach()', async () => {
