@@ -1,4 +1,5 @@
 import { COMMAND, type Command } from './commands/command.interface.js';
+import { CliError } from './cli-error.js';
 import { buildContainer } from './container.js';
 import { VERSION } from './version.js';
 
@@ -17,6 +18,14 @@ function help(commands: Command[]): string {
     '  -v, --version  Print the version',
   ].join('\n');
 }
+
+/** Parsers that list several problems put each on its own line; the CLI's contract is one line. */
+const oneLine = (message: string): string =>
+  message
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .join('; ');
 
 /** Entry point: returns the process exit code; user errors print one line, never a stack trace. */
 export async function main(argv: string[]): Promise<number> {
@@ -43,8 +52,8 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await command.run(rest);
   } catch (e) {
-    console.error(`tunekit ${command.name}: ${e instanceof Error ? e.message : String(e)}`);
+    console.error(`tunekit ${command.name}: ${oneLine(e instanceof Error ? e.message : String(e))}`);
     if (process.env.TUNEKIT_DEBUG) console.error(e);
-    return 1;
+    return e instanceof CliError ? e.exitCode : 1;
   }
 }

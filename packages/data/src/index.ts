@@ -29,3 +29,4 @@ export { splitByRatio, type Split } from './split.js';
 
 export { parseDatasetConfig, DATASET_DEFAULTS, type DatasetConfig, type DatasetConfigInput } from './dataset.config.js';
 export { loadDataset, DataSplit, type DatasetStats, type LoadedDataset, type LoadDatasetOptions } from './dataset.js';
+export { toTrainDataSource, type TrainDataSourceOptions } from './trainer-source/trainer-source.js';

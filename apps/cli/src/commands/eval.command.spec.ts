@@ -1,0 +1,54 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Workspace, lines, runCli, saveRandomAdapter, yesRecords } from '../testing/cli.test-support.js';
+
+describe('tunekit eval', () => {
+  let ws: Workspace;
+
+  beforeAll(async () => {
+    ws = await Workspace.create();
+    await ws.jsonl('valid.jsonl', yesRecords(6));
+    await saveRandomAdapter(ws.model, ws.path('adapter'));
+  });
+  afterAll(() => ws.remove());
+
+  const evalJson = async (...extra: string[]) => {
+    const run = await runCli(['eval', '--model', ws.model, '--data', 'valid.jsonl', '--batch-size', '4', '--json', ...extra], { cwd: ws.root });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(lines(run.stdout)).toHaveLength(1);
+    return JSON.parse(run.stdout) as Record<string, unknown>;
+  };
+
+  it('prints one JSON object with eval_loss and perplexity, and an adapter changes the loss', async () => {
+    const base = await evalJson();
+    expect(base).toMatchObject({ model: ws.model, adapter: null, data: 'valid.jsonl', examples: 6 });
+    const loss = base.eval_loss as number;
+    // A random model over a ~270-token vocabulary: near ln(270) ≈ 5.6.
+    expect(loss).toBeGreaterThan(4);
+    expect(loss).toBeLessThan(7);
+    expect(base.perplexity).toBeCloseTo(Math.exp(loss), 6);
+
+    const adapted = await evalJson('--adapter', ws.path('adapter'));
+    expect(adapted.adapter).toBe(ws.path('adapter'));
+    expect(Math.abs((adapted.eval_loss as number) - loss)).toBeGreaterThan(1e-3);
+    expect(adapted.perplexity).toBeCloseTo(Math.exp(adapted.eval_loss as number), 6);
+    // The batch size changes how rows are padded, not the token-weighted mean.
+    expect((await evalJson('--batch-size', '1')).eval_loss).toBeCloseTo(loss, 4);
+  });
+
+  it('prints key/value lines without --json', async () => {
+    const run = await runCli(['eval', '--model', ws.model, '--data', ws.path('valid.jsonl')]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^eval_loss\s+\d+\.\d+$/m);
+    expect(run.stdout).toMatch(/^perplexity\s+\d+\.\d+$/m);
+  });
+
+  it('reports a missing flag and a folder without an adapter in one line', async () => {
+    const missing = await runCli(['eval', '--model', ws.model]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr.trim()).toBe(`tunekit eval: --data is required; usage: tunekit eval --model M [--adapter DIR] --data FILE [--max-length N] [--batch-size N] [--json]`);
+    const noAdapter = await runCli(['eval', '--model', ws.model, '--adapter', ws.model, '--data', ws.path('valid.jsonl')]);
+    expect(noAdapter.code).toBe(1);
+    expect(lines(noAdapter.stderr)).toEqual([`tunekit eval: ${ws.model}/adapter_config.json: cannot read the adapter config (ENOENT)`]);
+  });
+});

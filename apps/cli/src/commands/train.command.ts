@@ -1,0 +1,45 @@
+import { inject, injectable } from 'tsyringe';
+import type { DependencyContainer } from 'tsyringe';
+import { parseCommandArgs } from '../args.js';
+import { UsageError } from '../cli-error.js';
+import { readConfigDocument } from '../config/config-document.js';
+import { parsePlugins, parseRunConfig } from '../config/run-config.js';
+import { describePlan } from '../config/run-plan.js';
+import { ROOT_CONTAINER } from '../tokens.js';
+import { buildRunContainer, peftMethods } from '../training/run-container.js';
+import { runTraining } from '../training/train-run.js';
+import type { Command } from './command.interface.js';
+
+const USAGE = 'tunekit train CONFIG.yaml [--set key.path=value ...] [--dry-run]';
+
+/** `tunekit train`: one YAML file (model, method, data, training arguments) to a trained adapter or model. */
+@injectable()
+export class TrainCommand implements Command {
+  readonly name = 'train';
+  readonly summary = 'Fine-tune a model as a YAML config describes (LoRA or full, SFT or pretraining)';
+  readonly usage = [
+    USAGE,
+    '',
+    '  --set key.path=value  Override a config value (YAML-typed: 1e-4, true, [q_proj, v_proj]); repeatable',
+    '  --dry-run             Validate the config and print the plan without loading the model or data',
+    '',
+    'Write an example config with `tunekit init`.',
+  ].join('\n');
+
+  constructor(@inject(ROOT_CONTAINER) private readonly root: DependencyContainer) {}
+
+  async run(argv: string[]): Promise<number> {
+    const { values, positionals } = parseCommandArgs(argv, { set: { type: 'string', multiple: true }, 'dry-run': { type: 'boolean' } }, USAGE);
+    if (positionals.length !== 1) throw new UsageError(`expected one config file, got ${positionals.length}; usage: ${USAGE}`);
+    const doc = await readConfigDocument(positionals[0], values.set ?? []);
+    // Plugins first: they may register the methods (and their option sections) the rest of the file uses.
+    const plugins = parsePlugins(doc.raw, doc.locate);
+    const container = await buildRunContainer(this.root, plugins, { baseDir: doc.baseDir, progressOutput: process.stderr });
+    const config = parseRunConfig(doc.raw, { ...doc, methods: peftMethods(container) });
+    if (values['dry-run']) {
+      console.log(describePlan(config));
+      return 0;
+    }
+    return runTraining(config, container);
+  }
+}

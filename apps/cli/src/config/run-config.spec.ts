@@ -1,0 +1,158 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LORA_METHOD } from '@tunekit/peft-lora';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CliError } from '../cli-error.js';
+import { readConfigDocument } from './config-document.js';
+import { EXAMPLE_CONFIG } from './example-config.js';
+import { parseRunConfig } from './run-config.js';
+import type { RunConfig } from './run-config.types.js';
+
+const methods = new Map([['lora', LORA_METHOD]]);
+let root: string;
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'tunekit-config-'));
+  await mkdir(join(root, 'cfg', 'models', 'tiny'), { recursive: true });
+});
+afterAll(() => rm(root, { recursive: true, force: true }));
+
+/** Writes `text` as cfg/run.yaml and parses it with the overrides. */
+async function parse(text: string, sets: string[] = []): Promise<RunConfig> {
+  const file = join(root, 'cfg', 'run.yaml');
+  await writeFile(file, text);
+  const doc = await readConfigDocument(file, sets);
+  return parseRunConfig(doc.raw, { ...doc, methods });
+}
+
+/** The one-line message a config mistake produces, with the temp folder shortened to `run.yaml`. */
+async function problem(text: string, sets: string[] = []): Promise<string> {
+  const error = await parse(text, sets).then(
+    () => expect.unreachable('the config should be rejected'),
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(CliError);
+  expect((error as CliError).exitCode).toBe(2);
+  const message = (error as Error).message;
+  expect(message).not.toContain('\n');
+  return message.replaceAll(`${join(root, 'cfg')}/`, '');
+}
+
+const MINIMAL = 'model: org/model\ndata: { path: train.jsonl }\n';
+
+describe('parseRunConfig', () => {
+  it('fills defaults and resolves relative paths against the config file\'s folder', async () => {
+    const config = await parse(`
+model: models/tiny
+lora: { r: 16, lora_alpha: 32, target_modules: [q_proj, v_proj] }
+data: { path: data/train.jsonl, max_length: 128 }
+training: { output_dir: runs/x, learning_rate: 2.0e-4, resume_from_checkpoint: runs/x/checkpoint-4 }
+evaluation: { path: data/test.jsonl }
+seed: 7
+`);
+    const dir = join(root, 'cfg');
+    expect(config.model).toEqual({ path: join(dir, 'models/tiny'), dtype: 'f32' });
+    expect(config.baseDir).toBe(dir);
+    expect(config).toMatchObject({ task: 'sft', method: 'lora', seed: 7, samples: [], plugins: [] });
+    expect(config.methodConfig).toMatchObject({ r: 16, lora_alpha: 32, target_modules: ['q_proj', 'v_proj'], lora_dropout: 0 });
+    // Data paths stay as written: loadDataset resolves them from baseDir and prints them as written.
+    expect(config.data).toMatchObject({ path: 'data/train.jsonl', max_length: 128, seed: 7, format: 'auto', packing: false });
+    expect(config.training).toMatchObject({ output_dir: join(dir, 'runs/x'), learning_rate: 2e-4, seed: 7, resume_from_checkpoint: join(dir, 'runs/x/checkpoint-4') });
+    expect(config.evaluation).toEqual({ path: join(dir, 'data/test.jsonl'), metric: 'exact_match', max_new_tokens: 32, chat: false, batch_size: 8, limit: null });
+  });
+
+  it('keeps a Hub id that is not a local folder, and reads the mapping form of model', async () => {
+    expect((await parse(MINIMAL)).model).toEqual({ path: 'org/model', dtype: 'f32' });
+    const config = await parse('model: { path: org/model, revision: v1, dtype: bf16 }\ndata: { path: train.jsonl }\n');
+    expect(config.model).toEqual({ path: 'org/model', revision: 'v1', dtype: 'bf16' });
+  });
+
+  it('takes the task\'s defaults (pretrain: full fine-tuning on plain text), which explicit values override', async () => {
+    const pretrain = await parse(`task: pretrain\n${MINIMAL}`);
+    expect(pretrain).toMatchObject({ method: 'full', methodConfig: null });
+    expect(pretrain.data).toMatchObject({ format: 'text', train_on_inputs: true });
+    const explicit = await parse(`task: pretrain\nmethod: lora\n${MINIMAL.replace('{ path: train.jsonl }', '{ path: train.jsonl, format: messages }')}`);
+    expect(explicit.method).toBe('lora');
+    expect(explicit.data.format).toBe('messages');
+  });
+
+  it('accepts the example config `tunekit init` writes', async () => {
+    const config = await parse(EXAMPLE_CONFIG);
+    expect(config).toMatchObject({ method: 'lora', model: { path: 'HuggingFaceTB/SmolLM2-135M-Instruct' } });
+    expect(config.training).toMatchObject({ eval_strategy: 'epoch', lr_scheduler_type: 'cosine', learning_rate: 2e-4 });
+  });
+
+  it.each([
+    ['a top-level key', `${MINIMAL}trainnig: {}\n`, 'run.yaml:3: trainnig: unknown key (did you mean "training"?)'],
+    ['a training argument', `${MINIMAL}training:\n  output_dir: x\n  lerning_rate: 1\n`, 'run.yaml:5: training.lerning_rate: unknown key (did you mean "learning_rate"?)'],
+    ['a data key', 'model: org/model\ndata:\n  path: train.jsonl\n  max_lenght: 10\n', 'run.yaml:4: data.max_lenght: unknown key (did you mean "max_length"?)'],
+    ['a LoRA option', `${MINIMAL}lora:\n  lora_alpah: 8\n`, 'run.yaml:4: lora.lora_alpah: unknown key (did you mean "lora_alpha"?)'],
+    ['an evaluation key', `${MINIMAL}evaluation: { path: t.jsonl, metrc: contains }\n`, 'run.yaml:3: evaluation.metrc: unknown key (did you mean "metric"?)'],
+    ['a model key', 'model: { path: org/model, dtyp: bf16 }\ndata: { path: x.jsonl }\n', 'run.yaml:1: model.dtyp: unknown key (did you mean "dtype"?)'],
+    ['a method', `method: lroa\n${MINIMAL}`, 'run.yaml:1: method: unknown method "lroa" (did you mean "lora"?)'],
+  ])('rejects a misspelt %s with a did-you-mean and its line', async (_, text, message) => {
+    expect(await problem(text)).toBe(message);
+  });
+
+  it.each([
+    ['lora.r', `${MINIMAL}lora:\n  r: 0\n`, 'run.yaml:4: lora.r: expected a positive integer, got 0'],
+    ['data.max_length', 'model: org/model\ndata: { path: x.jsonl, max_length: -5 }\n', 'run.yaml:2: data.max_length: expected a positive integer, got -5'],
+    ['training.learning_rate', `${MINIMAL}training:\n  learning_rate: fast\n`, 'run.yaml:4: training.learning_rate: must be a number >= 0, got "fast" (string)'],
+    ['training.warmup_ratio as NaN', `${MINIMAL}training:\n  warmup_ratio: .nan\n`, 'run.yaml:4: training.warmup_ratio: expected a finite number, got NaN'],
+    ['model.dtype', 'model: { path: org/model, dtype: f16 }\ndata: { path: x.jsonl }\n', 'run.yaml:1: model.dtype: expected one of f32 | bf16, got "f16"'],
+    ['evaluation.metric', `${MINIMAL}evaluation:\n  path: t.jsonl\n  metric: bleu\n`, 'run.yaml:5: evaluation.metric: expected one of exact_match | contains, got "bleu"'],
+    ['seed', `${MINIMAL}seed: -1\n`, 'run.yaml:3: seed: expected an integer in [0, 2^32), got -1'],
+    ['samples', `${MINIMAL}samples: hello\n`, 'run.yaml:3: samples: expected a list of non-empty strings, got "hello"'],
+    ['a missing data section', 'model: org/model\n', 'run.yaml:1: data: required: at least { path: FILE }'],
+  ])('names the key path and line of a wrong %s', async (_, text, message) => {
+    expect(await problem(text)).toBe(message);
+  });
+
+  it('rejects options for a method the run does not use, and evaluation without validation data', async () => {
+    expect(await problem(`method: full\n${MINIMAL}lora: { r: 4 }\n`)).toBe('run.yaml:4: lora: options for method "lora", but method is "full"');
+    expect(await problem(`${MINIMAL}training:\n  eval_strategy: steps\n`)).toBe(
+      'run.yaml:4: training.eval_strategy: "steps" needs validation data: set data.validation_split or data.validation_path',
+    );
+  });
+
+  it('reports YAML syntax errors and duplicate keys at their line and column', async () => {
+    expect(await problem(`${MINIMAL}seed: a: b\n`)).toMatch(/^run\.yaml:3:7: Nested mappings are not allowed in compact mappings$/);
+    expect(await problem(`${MINIMAL}seed: 1\nseed: 2\n`)).toMatch(/^run\.yaml:4:1: Map keys must be unique/);
+  });
+});
+
+describe('--set overrides', () => {
+  const base = `${MINIMAL}lora: { r: 8 }\ntraining: { learning_rate: 1.0e-3 }\n`;
+
+  it('apply YAML-typed values, create missing sections, and apply in order', async () => {
+    const config = await parse(base, [
+      'training.learning_rate=1e-4',
+      'lora.target_modules=[q_proj, v_proj]',
+      'data.packing=true',
+      'evaluation.path=test.jsonl',
+      'seed=5',
+      'seed=6',
+    ]);
+    expect(config.training.learning_rate).toBe(1e-4);
+    expect(config.methodConfig).toMatchObject({ r: 8, target_modules: ['q_proj', 'v_proj'] });
+    expect(config.data.packing).toBe(true);
+    expect(config.evaluation?.path).toBe(join(root, 'cfg', 'test.jsonl'));
+    expect(config.seed).toBe(6);
+  });
+
+  it('name the --set in errors, with a did-you-mean for unknown paths', async () => {
+    expect(await problem(base, ['training.lerning_rate=1e-4'])).toBe('--set training.lerning_rate: unknown key (did you mean "learning_rate"?)');
+    expect(await problem(base, ['trainig.seed=1'])).toBe('--set trainig.seed: trainig: unknown key (did you mean "training"?)');
+    expect(await problem(base, ['lora.r=-1'])).toBe('--set lora.r: expected a positive integer, got -1');
+    // A bad value elsewhere in the file is still reported at its line.
+    expect(await problem(base.replace('r: 8', 'r: 0'), ['training.learning_rate=1e-4'])).toBe('run.yaml:3: lora.r: expected a positive integer, got 0');
+  });
+
+  it('reject malformed overrides and paths through a value that is not a mapping', async () => {
+    expect(await problem(base, ['training.learning_rate'])).toMatch(/^--set training\.learning_rate: expected key\.path=value/);
+    expect(await problem(base, ['=3'])).toMatch(/^--set =3: expected key\.path=value/);
+    expect(await problem(base, ['model.path=other'])).toBe('--set model.path: model is "org/model", not a mapping');
+    expect(await problem(base, ['lora.target_modules=[q_proj'])).toMatch(/^--set lora\.target_modules=\[q_proj: the value is not valid YAML/);
+  });
+});

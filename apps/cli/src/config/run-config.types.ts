@@ -1,0 +1,50 @@
+import type { FloatDType, TrainingArguments } from '@tunekit/core';
+import type { DatasetConfig } from '@tunekit/data';
+
+export interface ModelSpec {
+  /** An absolute local folder, or a Hub repo id. */
+  readonly path: string;
+  readonly revision?: string;
+  readonly dtype: FloatDType;
+}
+
+export const ACCURACY_METRICS = ['exact_match', 'contains'] as const;
+export type AccuracyMetric = (typeof ACCURACY_METRICS)[number];
+
+/** `evaluation:` — task accuracy by greedy generation, before and after training. */
+export interface EvaluationConfig {
+  /** Absolute path of a prompt/completion or messages file. */
+  readonly path: string;
+  readonly metric: AccuracyMetric;
+  readonly max_new_tokens: number;
+  /** Apply the chat template to prompt/completion prompts (messages records always use it). */
+  readonly chat: boolean;
+  readonly batch_size: number;
+  /** Score only the first N records (null: all). */
+  readonly limit: number | null;
+}
+
+export const FULL_METHOD = 'full';
+
+/** A validated run config: everything `tunekit train` needs, relative paths resolved. */
+export interface RunConfig {
+  /** The config file as given on the command line. */
+  readonly file: string;
+  /** The config file's folder: relative paths (data files, plugins) resolve against it. */
+  readonly baseDir: string;
+  readonly model: ModelSpec;
+  readonly task: TaskName;
+  /** `full`, or the name of a registered PEFT method (`lora`). */
+  readonly method: string;
+  /** The method's options as its own parser returned them (null for `full`). */
+  readonly methodConfig: unknown;
+  readonly data: DatasetConfig;
+  readonly training: TrainingArguments;
+  readonly evaluation: EvaluationConfig | null;
+  readonly samples: readonly string[];
+  readonly seed: number;
+  readonly plugins: readonly string[];
+}
+
+export const TASK_NAMES = ['sft', 'pretrain'] as const;
+export type TaskName = (typeof TASK_NAMES)[number];

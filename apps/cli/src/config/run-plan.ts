@@ -1,0 +1,21 @@
+import type { RunConfig } from './run-config.types.js';
+
+/** What `train --dry-run` prints: the resolved settings a run would use, one `key: value` per line. */
+export function describePlan(config: RunConfig): string {
+  const t = config.training;
+  const length = t.max_steps > 0 ? `${t.max_steps} steps` : `${t.num_train_epochs} epochs`;
+  const d = config.data;
+  const rows: [string, unknown][] = [
+    ['config', `${config.file} (valid)`],
+    ['model', `${config.model.path}${config.model.revision ? `@${config.model.revision}` : ''} (${config.model.dtype})`],
+    ['task', config.task],
+    ['method', config.methodConfig === null ? config.method : `${config.method} ${JSON.stringify(config.methodConfig)}`],
+    ['data', `${JSON.stringify(d.path)} format ${d.format}, max_length ${d.max_length}${d.packing ? ', packed' : ''}, validation ${d.validation_path ? JSON.stringify(d.validation_path) : d.validation_split}`],
+    ['training', `${length}, batch ${t.per_device_train_batch_size} x ${t.gradient_accumulation_steps}, lr ${t.learning_rate} (${t.lr_scheduler_type}), optim ${t.optim}, seed ${t.seed}`],
+    ['output_dir', t.output_dir],
+    ['evaluation', config.evaluation ? `${config.evaluation.metric} on ${config.evaluation.path}` : 'none'],
+    ['samples', config.samples.length],
+    ['plugins', config.plugins.length ? config.plugins.join(', ') : 'none'],
+  ];
+  return [...rows.map(([k, v]) => `${k.padEnd(10)} ${v}`), 'dry run: nothing was loaded or trained'].join('\n');
+}

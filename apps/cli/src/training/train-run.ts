@@ -1,0 +1,77 @@
+import { CausalLmTask, EXECUTOR, MODEL_CHECKPOINTER, TASK, TRAINING_ARGUMENTS, Trainer, type TrainDataSource } from '@tunekit/core';
+import { type LoadedDataset, loadDataset, toTrainDataSource } from '@tunekit/data';
+import { type CausalLM, HfTokenizer, loadModel, resolveDataset, resolveModel } from '@tunekit/models';
+import type { DependencyContainer } from 'tsyringe';
+import { EXIT_INTERRUPTED } from '../cli-error.js';
+import type { RunConfig } from '../config/run-config.types.js';
+import { publishFiles } from '../fs-atomic.js';
+import { copyTokenizerFiles } from '../model-loading.js';
+import { AccuracyProbe } from '../evaluation/accuracy-probe.js';
+import { peftMethods } from './run-container.js';
+import { printSamples } from './samples.js';
+import { prepareMethod } from './training-method.js';
+
+const print = (line: string): void => console.log(line);
+
+function describeData({ stats, config }: LoadedDataset): string {
+  const parts = [`${stats.trainExamples} training examples (${stats.format ?? config.format})`, `${stats.trainRows} rows${config.packing ? ' packed' : ''}`];
+  if (stats.validationExamples) parts.push(`${stats.validationExamples} validation examples`);
+  if (stats.truncated) parts.push(`${stats.truncated} truncated to ${config.max_length} tokens`);
+  if (stats.skipped) parts.push(`${stats.skipped} bad rows skipped`);
+  return `data: ${parts.join(', ')}`;
+}
+
+/**
+ * `tunekit train` once the config is valid: model → method → data → (accuracy before) → trainer →
+ * final adapter or model in output_dir → (accuracy after, samples). Returns the exit code.
+ */
+export async function runTraining(config: RunConfig, container: DependencyContainer): Promise<number> {
+  const args = config.training;
+  const executor = container.resolve(EXECUTOR);
+  const modelDir = await resolveModel(config.model.path, config.model.revision === undefined ? {} : { revision: config.model.revision });
+  const loaded = await loadModel(modelDir, { dtype: config.model.dtype, executor });
+  const model = loaded.model as CausalLM;
+  const tokenizer = await HfTokenizer.fromDir(modelDir);
+  const generation = { model, executor, tokenizer, generationConfig: loaded.generationConfig };
+  print(`model: ${config.model.path} (${loaded.config.modelType}, ${config.model.dtype})`);
+  const method = prepareMethod({ config, model, generationConfig: loaded.generationConfig, methods: peftMethods(container) });
+  print(`method: ${config.method}  ${method.trainableLine}`);
+
+  const dataset = await loadDataset(config.data, tokenizer, {
+    cwd: config.baseDir,
+    resolveHubFiles: (ref) => resolveDataset(ref.repo, { revision: ref.revision, allowPatterns: [ref.pattern] }),
+  });
+  print(describeData(dataset));
+  const packed = config.data.packing;
+  const train = toTrainDataSource(dataset.train.batcher(args.per_device_train_batch_size), { packed });
+  const evalData: TrainDataSource | undefined =
+    dataset.validation && args.eval_strategy !== 'no' ? toTrainDataSource(dataset.validation.batcher(args.per_device_eval_batch_size), { packed }) : undefined;
+
+  const probe = config.evaluation && (await AccuracyProbe.create(config.evaluation, generation, print));
+  const before = probe && (await probe.measure('before training'));
+
+  container.register(TRAINING_ARGUMENTS, { useValue: args });
+  container.register(TASK, { useValue: new CausalLmTask(model, { labelsShiftedInside: true }) });
+  if (method.checkpointer) container.register(MODEL_CHECKPOINTER, { useValue: method.checkpointer });
+  const trainer = container.resolve(Trainer);
+  // The trainer's own SIGINT handler sends save_now (reason 'SIGINT') then stop: that command, not
+  // the stop reason, tells Ctrl-C apart from early stopping, which ends a run normally.
+  let interrupted = false;
+  const watch = trainer.bus.commands$.subscribe((c) => (interrupted ||= c.type === 'save_now' && c.reason === 'SIGINT'));
+  const result = await trainer.train(train, evalData ? { evalData } : {}).finally(() => watch.unsubscribe());
+  if (interrupted) {
+    print(`interrupted at step ${result.globalStep}; saved ${result.lastCheckpoint ?? 'nothing'}; resume with --set training.resume_from_checkpoint=true`);
+    return EXIT_INTERRUPTED;
+  }
+
+  const written = await publishFiles(args.output_dir, async (staging) => {
+    await method.saveFinal(staging);
+    await copyTokenizerFiles(modelDir, staging);
+  });
+  print(`saved ${written.sort().join(', ')} in ${args.output_dir}`);
+  const after = probe && (await probe.measure('after training'));
+  await printSamples(config, generation, print);
+  // Last on purpose: scripts and the quickstart read the final line.
+  if (before && after) print(`accuracy: ${before} -> ${after}`);
+  return 0;
+}
