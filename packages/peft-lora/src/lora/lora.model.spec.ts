@@ -25,6 +25,8 @@ describe('LoRA injection', () => {
     expect(trainable).toContain('model.layers.0.self_attn.v_proj.lora_B.default.weight [16,4]');
     expect(trainable).toHaveLength(8);
     expect(model.getModule('model.layers.0.self_attn.q_proj.base_layer')).toBeDefined();
+    // Parameters carry their new paths (optimizer checkpoints are keyed by them).
+    expect(model.namedParameters().every(([n, p]) => p.name === n)).toBe(true);
   });
 
   it('supports all-linear (never the LM head), a regex, exclude_modules and layers_to_transform', () => {

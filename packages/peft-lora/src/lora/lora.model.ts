@@ -76,6 +76,8 @@ export class LoraModel {
     }
     for (const target of config.modules_to_save ?? []) this.wrapModuleToSave(target, name);
     this.configs.set(name, config);
+    // Paths changed (base_layer, lora_A.<name>): optimizer state and checkpoints key parameters by name.
+    this.model.nameParameters();
     this.setAdapter(this.activeName);
   }
 
@@ -148,7 +150,7 @@ export class LoraModel {
       }
     }
     this.model.unfreeze();
-    return this.model;
+    return this.model.nameParameters();
   }
 
   /** (trainable, all) parameter counts as PEFT counts them. */
