@@ -142,6 +142,26 @@ describe('tunekit train', () => {
     expect((await readdir(ws.path('full'))).sort()).toEqual(['config.json', 'generation_config.json', 'metrics.jsonl', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']);
   });
 
+  it('pretrains from scratch (task pretrain, model.train_from_scratch) and saves a full checkpoint', async () => {
+    await ws.jsonl('corpus.jsonl', Array.from({ length: 8 }, (_, i) => ({ text: `story ${i}: the cat sat on the mat and the dog ran home.` })));
+    const run = await runCli([
+      'train', config,
+      '--set', `model={path: ${ws.model}, train_from_scratch: true}`,
+      '--set', 'task=pretrain', '--set', 'method=full', '--set', 'lora=null', '--set', 'data={path: corpus.jsonl, format: text, max_length: 32}',
+      '--set', 'training={output_dir: scratch, max_steps: 3, per_device_train_batch_size: 4, learning_rate: 1.0e-3, save_strategy: "no", logging_steps: 1}',
+    ]);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('from scratch');
+    const base = await tensors(join(ws.model, 'model.safetensors'));
+    const out = await tensors(ws.path('scratch/model.safetensors'));
+    const q = 'model.layers.0.self_attn.q_proj.weight';
+    // Neither the starting checkpoint's weights nor a copy of them: trained from a fresh init.
+    expect(maxAbsDiff(out.get(q)!, base.get(q)!)).toBeGreaterThan(1e-3);
+    const metrics = lines(await readFile(ws.path('scratch/metrics.jsonl'), 'utf8')).map((l) => JSON.parse(l));
+    expect(metrics.filter((m) => 'loss' in m)).toHaveLength(3);
+  });
+
   it('stops early when eval_loss stops improving, and still saves the final adapter', async () => {
     const run = await runCli([
       'train', config,

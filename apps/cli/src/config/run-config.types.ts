@@ -6,6 +6,8 @@ export interface ModelSpec {
   readonly path: string;
   readonly revision?: string;
   readonly dtype: FloatDType;
+  /** Build the architecture from config.json with transformers' random init (pretraining from scratch). */
+  readonly trainFromScratch?: boolean;
 }
 
 export const ACCURACY_METRICS = ['exact_match', 'contains'] as const;

@@ -44,7 +44,13 @@ function modelLocation(path: string, baseDir: string): string {
   return LOOKS_LIKE_PATH.test(path) || existsSync(local) ? local : path;
 }
 
-const MODEL_FIELDS: Record<string, Check> = { path: check.string, revision: check.string, dtype: check.oneOf(['f32', 'bf16']) };
+const MODEL_FIELDS: Record<string, Check> = {
+  path: check.string,
+  revision: check.string,
+  dtype: check.oneOf(['f32', 'bf16']),
+  // LLaMA-Factory's name: start from the architecture's random init (pretraining), not its weights.
+  train_from_scratch: check.bool,
+};
 
 export function parseModelSection(raw: unknown, ctx: SectionContext): ModelSpec {
   const path: KeyPath = ['model'];
@@ -52,7 +58,11 @@ export function parseModelSection(raw: unknown, ctx: SectionContext): ModelSpec 
   if (typeof raw === 'string') return { path: modelLocation(raw, ctx.baseDir), dtype: 'f32' };
   const fields = withoutNulls(checkFields(raw, path, MODEL_FIELDS, ctx.locate));
   if (fields.path === undefined) throw new ConfigError(ctx.locate, [...path, 'path'], 'required: a model folder or Hub id');
-  const spec: ModelSpec = { path: modelLocation(fields.path as string, ctx.baseDir), dtype: (fields.dtype as ModelSpec['dtype']) ?? 'f32' };
+  const spec: ModelSpec = {
+    path: modelLocation(fields.path as string, ctx.baseDir),
+    dtype: (fields.dtype as ModelSpec['dtype']) ?? 'f32',
+    ...(fields.train_from_scratch === true ? { trainFromScratch: true } : {}),
+  };
   return fields.revision === undefined ? spec : { ...spec, revision: fields.revision as string };
 }
 

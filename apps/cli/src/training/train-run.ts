@@ -29,11 +29,15 @@ export async function runTraining(config: RunConfig, container: DependencyContai
   const args = config.training;
   const executor = container.resolve(EXECUTOR);
   const modelDir = await resolveModel(config.model.path, config.model.revision === undefined ? {} : { revision: config.model.revision });
-  const loaded = await loadModel(modelDir, { dtype: config.model.dtype, executor });
+  const loaded = await loadModel(modelDir, {
+    dtype: config.model.dtype,
+    executor,
+    ...(config.model.trainFromScratch ? { fromScratch: { seed: args.seed } } : {}),
+  });
   const model = loaded.model as CausalLM;
   const tokenizer = await HfTokenizer.fromDir(modelDir);
   const generation = { model, executor, tokenizer, generationConfig: loaded.generationConfig };
-  print(`model: ${config.model.path} (${loaded.config.modelType}, ${config.model.dtype})`);
+  print(`model: ${config.model.path} (${loaded.config.modelType}, ${config.model.dtype}${config.model.trainFromScratch ? ', from scratch' : ''})`);
   const method = prepareMethod({ config, model, generationConfig: loaded.generationConfig, methods: peftMethods(container) });
   print(`method: ${config.method}  ${method.trainableLine}`);
 

@@ -5,6 +5,7 @@ import { createModel } from '../architectures/create-model.js';
 import type { RawConfig } from '../config/config-fields.js';
 import { type ModelConfig, parseModelConfig } from '../config/model-config.js';
 import { readJsonObject } from './json-file.js';
+import { initializeWeights } from './init-weights.js';
 import { loadWeights } from './load-weights.js';
 
 export interface LoadModelOptions {
@@ -12,6 +13,11 @@ export interface LoadModelOptions {
   dtype?: FloatDType;
   /** The executor handed back with the model (default: a new OrtExecutor). */
   executor?: Executor;
+  /**
+   * Start from transformers' random initialisation instead of the folder's weights (pretraining
+   * from scratch, `AutoModelForCausalLM.from_config`); the folder needs only config.json.
+   */
+  fromScratch?: { seed: number };
 }
 
 export interface LoadedModel {
@@ -30,6 +36,7 @@ export async function loadModel(dir: string, opts: LoadModelOptions = {}): Promi
   const config = parseModelConfig(await readJsonObject(configPath), configPath);
   const generationConfig = await readJsonObject(join(dir, 'generation_config.json'), { optional: true });
   const model = createModel(config, { dtype });
-  await loadWeights(model, dir, dtype);
+  if (opts.fromScratch) initializeWeights(model, { seed: opts.fromScratch.seed, dtype });
+  else await loadWeights(model, dir, dtype);
   return { model, config, generationConfig, executor: opts.executor ?? new OrtExecutor(), dir };
 }

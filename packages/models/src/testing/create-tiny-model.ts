@@ -1,7 +1,8 @@
-import { type FloatDType, HostTensor, Rng, init } from '@tunekit/core';
+import { type FloatDType, Rng } from '@tunekit/core';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type TensorSpec, checkpointLayout } from '../architectures/checkpoint-layout.js';
+import { checkpointLayout } from '../architectures/checkpoint-layout.js';
+import { initialTensor } from '../loading/init-weights.js';
 import { type ModelConfig, parseModelConfig } from '../config/model-config.js';
 import { writeJsonAtomic } from '../loading/json-file.js';
 import { writeShardedCheckpoint } from '../loading/shard-writer.js';
@@ -44,16 +45,6 @@ function resolveShape(opts: Omit<TinyModelOptions, 'dir' | 'seed'>): { arch: Tin
   // head_dim follows hidden/heads unless set on its own, as in the config classes.
   const headDim = opts.headDim ?? (opts.hidden || opts.heads ? shape.hidden / shape.heads : base.headDim);
   return { arch, shape: { ...shape, headDim } };
-}
-
-/** transformers' initialisation of one tensor, drawn from the seeded stream. */
-function initialTensor(spec: TensorSpec, rng: Rng, dtype: FloatDType): HostTensor {
-  const { shape, init: how } = spec;
-  if (how.kind !== 'normal') return init.fill(shape, how.kind === 'ones' ? 1 : 0, dtype);
-  const t = init.normal(shape, how.std, rng, dtype);
-  // All-zero bits are +0 in every float dtype, so the row can be cleared in storage.
-  if (how.zeroRow !== undefined) (t.data as Float32Array | Uint16Array).fill(0, how.zeroRow * shape[1], (how.zeroRow + 1) * shape[1]);
-  return t;
 }
 
 /** The config.json `createTinyModel` writes for these options (sorted keys, as transformers writes them). */
