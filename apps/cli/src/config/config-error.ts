@@ -1,4 +1,4 @@
-import { levenshtein } from '@tunekit/core';
+import { closestName } from '@tunekit/core';
 import { CliError } from '../cli-error.js';
 
 export type KeyPath = readonly string[];
@@ -21,16 +21,8 @@ export class ConfigError extends CliError {
 /** A value as the user wrote it; JSON would print NaN and Infinity as null. */
 export const describeValue = (v: unknown): string => (v === undefined ? 'nothing' : typeof v === 'number' && !Number.isFinite(v) ? String(v) : JSON.stringify(v));
 
-/** The closest known key, when near enough to be a typo (the core parser's threshold). */
-export function closest(key: string, known: readonly string[]): string | null {
-  let best: string | null = null;
-  let bestDistance = Infinity;
-  for (const name of known) {
-    const d = levenshtein(key.toLowerCase(), name);
-    if (d < bestDistance) [best, bestDistance] = [name, d];
-  }
-  return bestDistance <= Math.max(2, Math.floor(key.length / 3)) ? best : null;
-}
+/** The closest known key, when near enough to be a typo (the rule every parser shares). */
+export const closest = closestName;
 
 export function unknownKeyDetail(key: string, known: readonly string[]): string {
   const hint = closest(key, known);

@@ -6,7 +6,6 @@ export {
   TRAINING_ARGUMENT_NAMES,
   TrainingArgumentsError,
   evalMetricKey,
-  levenshtein,
   parseTrainingArguments,
 } from './training-arguments.js';
 export type { Batch, TrainDataSource } from './data-source.interface.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TrainingArgumentsError, levenshtein, parseTrainingArguments, resolveInterval } from './training-arguments.js';
+import { TrainingArgumentsError, parseTrainingArguments, resolveInterval } from './training-arguments.js';
 import { planTraining } from './trainer-setup.js';
 
 describe('parseTrainingArguments', () => {
@@ -53,11 +53,6 @@ describe('parseTrainingArguments', () => {
     expect(() => parseTrainingArguments({ logging_steps: 1.5 })).toThrow('logging_steps must be an integer >= 1 or a fraction in (0, 1)');
   });
 
-  it('levenshtein counts edits', () => {
-    expect(levenshtein('kitten', 'sitting')).toBe(3);
-    expect(levenshtein('', 'abc')).toBe(3);
-    expect(levenshtein('seed', 'seed')).toBe(0);
-  });
 });
 
 describe('planTraining (HF _inner_training_loop arithmetic)', () => {

@@ -1,4 +1,5 @@
 import { type LrSchedulerType, LR_SCHEDULES } from '../optim/lr-schedule.js';
+import { closestName } from '../util/did-you-mean.js';
 
 /** When to evaluate or save (HF `IntervalStrategy`). */
 export type IntervalStrategy = 'no' | 'steps' | 'epoch';
@@ -141,28 +142,6 @@ export class TrainingArgumentsError extends Error {
   override readonly name = 'TrainingArgumentsError';
 }
 
-/** Edit distance (insert, delete, substitute), for did-you-mean hints. */
-export function levenshtein(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length];
-}
-
-/** The closest known name, when it is close enough to be a plausible typo. */
-function didYouMean(key: string, known: readonly string[]): string | null {
-  let best: string | null = null;
-  let bestDistance = Infinity;
-  for (const name of known) {
-    const d = levenshtein(key.toLowerCase(), name);
-    if (d < bestDistance) [best, bestDistance] = [name, d];
-  }
-  return bestDistance <= Math.max(2, Math.floor(key.length / 3)) ? best : null;
-}
-
 /** Relations between arguments that HF checks in `TrainingArguments.__post_init__`. */
 const CROSS_CHECKS: readonly ((a: TrainingArguments) => string | null)[] = [
   (a) => (a.max_steps === -1 && a.num_train_epochs === 0 ? 'num_train_epochs must be > 0 when max_steps is not set' : null),
@@ -189,7 +168,7 @@ export function parseTrainingArguments(input: unknown): TrainingArguments {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(input)) {
     if (!Object.hasOwn(FIELDS, key)) {
-      const hint = didYouMean(key, TRAINING_ARGUMENT_NAMES);
+      const hint = closestName(key, TRAINING_ARGUMENT_NAMES);
       problems.push(`unknown training argument '${key}'${hint ? ` (did you mean '${hint}'?)` : ''}`);
       continue;
     }

@@ -1,3 +1,5 @@
+import { closestName } from '@tunekit/core';
+
 /** Shared checks for method configs: unknown keys get a did-you-mean, wrong types name the key. */
 
 export class PeftConfigError extends Error {
@@ -7,23 +9,9 @@ export class PeftConfigError extends Error {
   }
 }
 
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length];
-}
-
 export function didYouMean(key: string, known: readonly string[]): string {
-  const best = known.map((k) => [k, editDistance(key, k)] as const).sort((x, y) => x[1] - y[1])[0];
-  return best && best[1] <= Math.max(2, Math.floor(key.length / 3)) ? ` (did you mean "${best[0]}"?)` : '';
+  const best = closestName(key, known);
+  return best ? ` (did you mean "${best}"?)` : '';
 }
 
 export function rejectUnknownKeys(raw: Record<string, unknown>, known: readonly string[], where: string, ignored: readonly string[] = []): void {
