@@ -88,15 +88,17 @@ export class HfTokenizer implements TextTokenizer {
     return addSpecialTokens ? [...this.framing.prefix, ...body, ...this.framing.suffix] : body;
   }
 
+  /**
+   * Ids the tokenizer does not know decode to nothing, as in the Rust tokenizers library: models pad
+   * their embedding past the tokenizer (Qwen by hundreds of rows), and a sampled padding id must
+   * not crash a generation. A non-integer id is a caller's bug and throws.
+   */
   decode(ids: readonly number[], options: DecodeOptions = {}): string {
+    for (const id of ids) if (!Number.isInteger(id)) throw new RangeError(`${this.dir}: token id ${id} is not an integer`);
+    const known = ids.filter((id) => this.inner.id_to_token(id) !== undefined);
     // @huggingface/tokenizers rejects an empty list; an empty generation step is not an error.
-    if (ids.length === 0) return '';
-    for (const id of ids) {
-      if (!Number.isInteger(id) || this.inner.id_to_token(id) === undefined) {
-        throw new RangeError(`${this.dir}: token id ${id} is not in the vocabulary (${this.vocabSize} tokens)`);
-      }
-    }
-    return this.inner.decode([...ids], {
+    if (known.length === 0) return '';
+    return this.inner.decode(known, {
       skip_special_tokens: options.skipSpecialTokens ?? false,
       clean_up_tokenization_spaces: options.cleanUpTokenizationSpaces ?? null,
     });
