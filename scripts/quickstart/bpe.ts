@@ -1,0 +1,130 @@
+/**
+ * A byte-level BPE tokenizer learnt from the corpus, written as a Hugging Face `tokenizer.json`
+ * (GPT-2's design: bytes mapped to printable characters, GPT-2's pre-tokenizer regex, merges
+ * learnt greedily by pair frequency). Any text encodes, since every byte is in the vocabulary.
+ */
+
+export const SPECIAL_TOKENS = ['<|endoftext|>', '<|im_start|>', '<|im_end|>'] as const;
+
+/** ChatML: each message between `<|im_start|>role\n` and `<|im_end|>\n`; generation opens an assistant turn. */
+export const CHAT_TEMPLATE =
+  "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}{% endfor %}" +
+  "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
+
+/** GPT-2's pre-tokenizer: contractions, letters, digits, other symbols, each with one leading space. */
+const GPT2_SPLIT = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
+
+/** GPT-2's `bytes_to_unicode`: printable bytes stand for themselves, the rest for U+0100 onwards. */
+export function byteAlphabet(): string[] {
+  const printable = (b: number) => (b >= 0x21 && b <= 0x7e) || (b >= 0xa1 && b <= 0xac) || (b >= 0xae && b <= 0xff);
+  const chars = new Array<string>(256);
+  let extra = 0;
+  for (let b = 0; b < 256; b++) chars[b] = printable(b) ? String.fromCodePoint(b) : String.fromCodePoint(256 + extra++);
+  return chars;
+}
+
+const BYTE_CHARS = byteAlphabet();
+const encoder = new TextEncoder();
+const toByteChars = (piece: string): string[] => [...encoder.encode(piece)].map((b) => BYTE_CHARS[b]);
+
+/**
+ * Pre-token counts of the corpus. A word counts both with and without its leading space: in chat
+ * text a word often follows a newline (the first word of an answer), and it should be the same
+ * one token there as inside a sentence.
+ */
+export function countWords(lines: Iterable<string>): Map<string, number> {
+  const counts = new Map<string, number>();
+  const add = (w: string, n: number) => counts.set(w, (counts.get(w) ?? 0) + n);
+  for (const line of lines) {
+    for (const [piece] of line.matchAll(GPT2_SPLIT)) {
+      add(piece, 1);
+      if (/^ \p{L}+$/u.test(piece)) add(piece.slice(1), 1);
+    }
+  }
+  return counts;
+}
+
+/**
+ * Learns `numMerges` merges: repeatedly join the most frequent adjacent pair (ties broken by the
+ * pair's text, so the result is deterministic). Stops early when no pair is left to merge.
+ */
+export function learnMerges(counts: ReadonlyMap<string, number>, numMerges: number): [string, string][] {
+  // Sorted so the order of the words (and with it every tie) never depends on insertion order.
+  const words = [...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([w, n]) => ({ symbols: toByteChars(w), n }));
+  const merges: [string, string][] = [];
+  while (merges.length < numMerges) {
+    const pairs = new Map<string, number>();
+    for (const { symbols, n } of words) for (let i = 0; i + 1 < symbols.length; i++) {
+      const key = `${symbols[i]} ${symbols[i + 1]}`;
+      pairs.set(key, (pairs.get(key) ?? 0) + n);
+    }
+    let best: string | null = null;
+    let bestCount = 0;
+    for (const [key, n] of pairs) if (n > bestCount || (n === bestCount && best !== null && key < best)) [best, bestCount] = [key, n];
+    if (best === null) break;
+    const [a, b] = best.split(' ');
+    merges.push([a, b]);
+    for (const w of words) {
+      const out: string[] = [];
+      for (let i = 0; i < w.symbols.length; i++) {
+        if (i + 1 < w.symbols.length && w.symbols[i] === a && w.symbols[i + 1] === b) out.push(a + b), i++;
+        else out.push(w.symbols[i]);
+      }
+      w.symbols = out;
+    }
+  }
+  return merges;
+}
+
+const byteLevel = (addPrefixSpace: boolean, trimOffsets: boolean) => ({ type: 'ByteLevel', add_prefix_space: addPrefixSpace, trim_offsets: trimOffsets, use_regex: true });
+
+const addedToken = (content: string, id: number) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
+
+/** tokenizer.json: special tokens first (ids 0, 1, 2), then the 256 bytes, then one token per merge. */
+export function tokenizerJson(merges: readonly [string, string][]): Record<string, unknown> {
+  const tokens = [...SPECIAL_TOKENS, ...BYTE_CHARS, ...merges.map(([a, b]) => a + b)];
+  return {
+    version: '1.0',
+    truncation: null,
+    padding: null,
+    added_tokens: SPECIAL_TOKENS.map(addedToken),
+    normalizer: null,
+    pre_tokenizer: byteLevel(false, true),
+    post_processor: byteLevel(true, false),
+    decoder: byteLevel(true, true),
+    model: {
+      type: 'BPE',
+      dropout: null,
+      unk_token: null,
+      continuing_subword_prefix: null,
+      end_of_word_suffix: null,
+      fuse_unk: false,
+      byte_fallback: false,
+      ignore_merges: false,
+      vocab: Object.fromEntries(tokens.map((t, i) => [t, i])),
+      merges,
+    },
+  };
+}
+
+/** BOS and padding are `<|endoftext|>`; EOS is `<|im_end|>`, which ends both documents and chat turns. */
+export const BOS_TOKEN = SPECIAL_TOKENS[0];
+export const EOS_TOKEN = SPECIAL_TOKENS[2];
+
+export function tokenizerConfig(modelMaxLength: number): Record<string, unknown> {
+  const { content: _content, id: _id, ...flags } = addedToken('', 0);
+  return {
+    add_bos_token: false,
+    add_prefix_space: false,
+    added_tokens_decoder: Object.fromEntries(SPECIAL_TOKENS.map((t, i) => [String(i), { content: t, ...flags }])),
+    additional_special_tokens: ['<|im_start|>', '<|im_end|>'],
+    bos_token: BOS_TOKEN,
+    chat_template: CHAT_TEMPLATE,
+    clean_up_tokenization_spaces: false,
+    eos_token: EOS_TOKEN,
+    model_max_length: modelMaxLength,
+    pad_token: BOS_TOKEN,
+    tokenizer_class: 'GPT2Tokenizer',
+    unk_token: null,
+  };
+}
