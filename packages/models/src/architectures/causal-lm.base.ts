@@ -10,6 +10,16 @@ export abstract class CausalLMBase extends Module implements CausalLM {
 
   abstract override forward(inputIds: Tensor, opts?: ForwardOptions): CausalLMOutput;
 
+  /**
+   * transformers' `gradient_checkpointing_enable()`: every decoder layer becomes a checkpoint
+   * segment, recomputed in the backward pass, so a step keeps one hidden state per layer alive.
+   */
+  setGradientCheckpointing(enabled: boolean): void {
+    for (const [, m] of this.namedModules()) {
+      if ('gradientCheckpointing' in m && typeof m.gradientCheckpointing === 'boolean') m.gradientCheckpointing = enabled;
+    }
+  }
+
   loss(inputIds: Tensor, labels: Tensor, opts: ForwardOptions = {}): Tensor {
     const { logits } = (this as CausalLMBase).call(inputIds, opts);
     // Shift the labels rather than the logits (as transformers' ForCausalLMLoss does): the last

@@ -42,4 +42,6 @@ export interface CausalLM extends Module {
    * logits at t are scored against labels at t + 1.
    */
   loss(inputIds: Tensor, labels: Tensor, opts?: ForwardOptions): Tensor;
+  /** Recompute each layer in the backward pass instead of keeping its activations. */
+  setGradientCheckpointing(enabled: boolean): void;
 }

@@ -1,4 +1,4 @@
-import { Embedding, Module, RMSNorm, type Linear, type Tensor } from '@tunekit/core';
+import { Embedding, Module, RMSNorm, type Linear, type Tensor, checkpointSegment } from '@tunekit/core';
 import type { ModelConfig } from '../config/model-config.js';
 import type { BuildOptions } from './build-options.js';
 import { CausalLMBase } from './causal-lm.base.js';
@@ -14,6 +14,8 @@ export class DecoderBackbone extends Module {
   readonly embed_tokens: Embedding;
   readonly layers: ModuleList<DecoderLayer>;
   readonly norm: RMSNorm;
+  /** Recompute each layer in the backward pass instead of keeping its activations (set through the model). */
+  gradientCheckpointing = false;
   /** Host-computed once per model: every forward and every layer shares one cos/sin pair. */
   private readonly invFreq: Float32Array;
 
@@ -36,7 +38,8 @@ export class DecoderBackbone extends Module {
     let h = this.embed_tokens.call(inputIds);
     const present: KvEntry[] = [];
     this.layers.items.forEach((layer, i) => {
-      const out = layer.call(h, rope, ctx.mask, ctx.past(i));
+      const run = () => layer.call(h, rope, ctx.mask, ctx.past(i));
+      const out = this.gradientCheckpointing ? checkpointSegment(run) : run();
       h = out.hidden;
       present.push(out.present);
     });

@@ -1,4 +1,4 @@
-import { Embedding, LayerNorm, Module, type Linear, type Tensor } from '@tunekit/core';
+import { Embedding, LayerNorm, Module, type Linear, type Tensor, checkpointSegment } from '@tunekit/core';
 import type { ModelConfig } from '../config/model-config.js';
 import type { BuildOptions } from './build-options.js';
 import { CausalLMBase } from './causal-lm.base.js';
@@ -14,6 +14,8 @@ export class Gpt2Backbone extends Module {
   readonly wpe: Embedding;
   readonly h: ModuleList<Gpt2Block>;
   readonly ln_f: LayerNorm;
+  /** Recompute each block in the backward pass instead of keeping its activations (set through the model). */
+  gradientCheckpointing = false;
 
   constructor(
     private readonly config: ModelConfig,
@@ -31,7 +33,8 @@ export class Gpt2Backbone extends Module {
     let x = this.wte.call(inputIds).add(this.wpe.call(ctx.positionIds));
     const present: KvEntry[] = [];
     this.h.items.forEach((block, i) => {
-      const out = block.call(x, ctx.mask, ctx.past(i));
+      const run = () => block.call(x, ctx.mask, ctx.past(i));
+      const out = this.gradientCheckpointing ? checkpointSegment(run) : run();
       x = out.hidden;
       present.push(out.present);
     });

@@ -46,6 +46,16 @@ function checkFeed(what: string, node: Node, value: HostTensor | undefined): Hos
   return value;
 }
 
+/**
+ * Session config that turns off ORT's common-subexpression elimination. A gradient-checkpointed
+ * graph recomputes its segments in the backward pass on purpose; CSE would merge each recomputed
+ * node with its forward twin and keep the activations alive after all (measured: no memory saved).
+ */
+const WITHOUT_CSE = { optimization: { disable_specified_optimizers: 'CommonSubexpressionElimination' } };
+
+/** Whether the graph holds checkpoint segments (forward nodes recomputed by the backward graph). */
+const recomputes = (graph: Graph): boolean => graph.nodes.some((n) => n.segment !== null);
+
 /** A graph bound to a (possibly shared) session; parameters are read at each run. */
 class OrtProgram implements Program {
   constructor(
@@ -108,7 +118,7 @@ export class OrtExecutor implements Executor {
     const signature = graph.signature();
     let model = this.sessions.get(signature);
     if (!model) {
-      const created = this.createSession(lowerGraph(graph));
+      const created = this.createSession(lowerGraph(graph), recomputes(graph));
       // Failures surface from run(); dropping the entry lets a later compile retry, and handling
       // the rejection here keeps a compile that is never run from being an unhandled rejection.
       created.catch(() => {
@@ -120,9 +130,10 @@ export class OrtExecutor implements Executor {
     return new OrtProgram(graph, model);
   }
 
-  private async createSession({ bytes, ...names }: LoweredModel): Promise<CompiledModel> {
+  private async createSession({ bytes, ...names }: LoweredModel, keepRecomputation: boolean): Promise<CompiledModel> {
     this.sessionsCreated++;
-    return { session: await InferenceSession.create(bytes, this.sessionOptions), ...names };
+    const options = keepRecomputation ? { ...this.sessionOptions, extra: WITHOUT_CSE } : this.sessionOptions;
+    return { session: await InferenceSession.create(bytes, options), ...names };
   }
 
   async dispose(): Promise<void> {
