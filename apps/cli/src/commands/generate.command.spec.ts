@@ -4,11 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { HfTokenizer, createTinyModel } from '@tunekit/models';
+import { HostTensor, OrtExecutor, Rng, fromFloat32 } from '@tunekit/core';
+import { HfTokenizer, createTinyModel, generate, loadModel } from '@tunekit/models';
+import { LoraModel, loadAdapter, parseLoraConfig, saveAdapter } from '@tunekit/peft-lora';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const bin = fileURLToPath(new URL('../../bin/tunekit.js', import.meta.url));
-const gpt2Fixture = '/work/shared/fixtures/tiny-random-gpt2';
+const gpt2Fixture = fileURLToPath(new URL('../../../../../shared/fixtures/tiny-random-gpt2', import.meta.url));
 
 interface Run {
   code: number;
@@ -43,6 +45,30 @@ beforeAll(async () => {
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 describe('tunekit generate', () => {
+  it('--adapter applies a saved PEFT adapter: the same tokens as loading it in code, not the base model\'s', async () => {
+    const adapterDir = join(dir, 'adapter');
+    const base = await loadModel(dir);
+    const lora = LoraModel.inject(base.model, parseLoraConfig({ r: 4, lora_alpha: 16, target_modules: 'all-linear' }));
+    const rng = new Rng(11);
+    for (const [name, p] of base.model.namedParameters()) {
+      if (name.includes('lora_B')) p.assign(new HostTensor('f32', p.shape, fromFloat32('f32', Array.from({ length: p.size }, () => rng.normal() * 0.5))));
+    }
+    await saveAdapter(lora, adapterDir);
+    await base.executor.dispose();
+
+    const ids = [5, 17, 42, 8];
+    const args = ['--model', dir, '--input-ids', ids.join(','), '--max-new-tokens', '6', '--temperature', '0', '--json'];
+    const withAdapter = onlyJsonObject((await tunekit(...args, '--adapter', adapterDir)).stdout);
+    const without = onlyJsonObject((await tunekit(...args)).stdout);
+
+    const ref = await loadModel(dir, { executor: new OrtExecutor() });
+    await loadAdapter(ref.model, adapterDir);
+    const expected = await generate(ref.model, ref.executor, [ids], { maxNewTokens: 6, doSample: false, generationConfig: ref.generationConfig });
+    await ref.executor.dispose();
+    expect(withAdapter.output_ids).toEqual(expected.outputIds[0]);
+    expect(withAdapter.output_ids).not.toEqual(without.output_ids);
+  });
+
   it('--json prints one object: the chat-templated prompt ids, the new ids and their text', async () => {
     const run = await tunekit('--model', dir, '--prompt', 'the cat', '--chat', '--max-new-tokens', '5', '--json');
     expect(run.code).toBe(0);

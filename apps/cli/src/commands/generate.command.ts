@@ -1,7 +1,9 @@
 import { parseArgs } from 'node:util';
-import { inject, injectable } from 'tsyringe';
+import { inject, injectAll, injectable } from 'tsyringe';
 import { EXECUTOR, type Executor } from '@tunekit/core';
-import { type GenerateInput, type GenerateOptions, HfTokenizer, generate, loadModel, resolveModel } from '@tunekit/models';
+import { type GenerateInput, type GenerateOptions, generate } from '@tunekit/models';
+import { PEFT_METHOD, type PeftMethod } from '@tunekit/peft-lora';
+import { loadModelWithAdapter } from '../model-loading.js';
 import type { Command } from './command.interface.js';
 
 type GenerationFlags = Pick<GenerateOptions, 'maxNewTokens' | 'temperature' | 'topK' | 'topP' | 'seed' | 'doSample'>;
@@ -59,16 +61,20 @@ export class GenerateCommand implements Command {
   readonly name = 'generate';
   readonly summary = 'Generate text from a model (greedy or sampled, streamed)';
   readonly usage = [
-    'tunekit generate --model PATH_OR_ID (--prompt TEXT | --input-ids 1,2,3) [--chat] [--max-new-tokens N]',
-    '                 [--temperature T] [--top-k K] [--top-p P] [--seed S] [--json]',
+    'tunekit generate --model PATH_OR_ID [--adapter DIR] (--prompt TEXT | --input-ids 1,2,3) [--chat]',
+    '                 [--max-new-tokens N] [--temperature T] [--top-k K] [--top-p P] [--seed S] [--json]',
     '',
+    '  --adapter      a saved adapter (PEFT layout, e.g. a `tunekit train` output_dir) applied on top',
     '  --chat         apply the model\'s chat template to the prompt (as a user turn)',
     '  --temperature  0 means greedy; any sampling flag turns sampling on',
     '  --json         print one object: {"input_ids": [...], "output_ids": [...], "text": "..."}',
     '                 where output_ids are the new tokens only and text is their decoding',
   ].join('\n');
 
-  constructor(@inject(EXECUTOR) private readonly executor: Executor) {}
+  constructor(
+    @inject(EXECUTOR) private readonly executor: Executor,
+    @injectAll(PEFT_METHOD) private readonly methods: PeftMethod[],
+  ) {}
 
   async run(argv: string[]): Promise<number> {
     const { values } = parseArgs({
@@ -77,6 +83,7 @@ export class GenerateCommand implements Command {
       allowPositionals: false,
       options: {
         model: { type: 'string' },
+        adapter: { type: 'string' },
         prompt: { type: 'string' },
         'input-ids': { type: 'string' },
         chat: { type: 'boolean', default: false },
@@ -91,9 +98,7 @@ export class GenerateCommand implements Command {
     const input: GenerateInput =
       values.prompt !== undefined ? { texts: [values.prompt], chat: values.chat } : [parseIds(values['input-ids'] as string)];
 
-    const dir = await resolveModel(values.model);
-    const { model, generationConfig } = await loadModel(dir, { executor: this.executor });
-    const tokenizer = await HfTokenizer.fromDir(dir);
+    const { model, generationConfig, tokenizer } = await loadModelWithAdapter(values.model, values.adapter, { executor: this.executor, methods: this.methods });
     const streaming = !values.json;
     try {
       const result = await generate(model, this.executor, input, {
