@@ -4,26 +4,16 @@
  * learnt greedily by pair frequency). Any text encodes, since every byte is in the vocabulary.
  */
 
+import { BYTE_TO_CHAR, CHATML_TEMPLATE, byteLevelBpeTokenizerJson, specialAddedToken } from '@tunekit/models';
+
 export const SPECIAL_TOKENS = ['<|endoftext|>', '<|im_start|>', '<|im_end|>'] as const;
 
-/** ChatML: each message between `<|im_start|>role\n` and `<|im_end|>\n`; generation opens an assistant turn. */
-export const CHAT_TEMPLATE =
-  "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}{% endfor %}" +
-  "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
+export const CHAT_TEMPLATE = CHATML_TEMPLATE;
 
 /** GPT-2's pre-tokenizer: contractions, letters, digits, other symbols, each with one leading space. */
 const GPT2_SPLIT = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
 
-/** GPT-2's `bytes_to_unicode`: printable bytes stand for themselves, the rest for U+0100 onwards. */
-export function byteAlphabet(): string[] {
-  const printable = (b: number) => (b >= 0x21 && b <= 0x7e) || (b >= 0xa1 && b <= 0xac) || (b >= 0xae && b <= 0xff);
-  const chars = new Array<string>(256);
-  let extra = 0;
-  for (let b = 0; b < 256; b++) chars[b] = printable(b) ? String.fromCodePoint(b) : String.fromCodePoint(256 + extra++);
-  return chars;
-}
-
-const BYTE_CHARS = byteAlphabet();
+const BYTE_CHARS = BYTE_TO_CHAR;
 const encoder = new TextEncoder();
 const toByteChars = (piece: string): string[] => [...encoder.encode(piece)].map((b) => BYTE_CHARS[b]);
 
@@ -76,35 +66,10 @@ export function learnMerges(counts: ReadonlyMap<string, number>, numMerges: numb
   return merges;
 }
 
-const byteLevel = (addPrefixSpace: boolean, trimOffsets: boolean) => ({ type: 'ByteLevel', add_prefix_space: addPrefixSpace, trim_offsets: trimOffsets, use_regex: true });
-
-const addedToken = (content: string, id: number) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
 
 /** tokenizer.json: special tokens first (ids 0, 1, 2), then the 256 bytes, then one token per merge. */
 export function tokenizerJson(merges: readonly [string, string][]): Record<string, unknown> {
-  const tokens = [...SPECIAL_TOKENS, ...BYTE_CHARS, ...merges.map(([a, b]) => a + b)];
-  return {
-    version: '1.0',
-    truncation: null,
-    padding: null,
-    added_tokens: SPECIAL_TOKENS.map(addedToken),
-    normalizer: null,
-    pre_tokenizer: byteLevel(false, true),
-    post_processor: byteLevel(true, false),
-    decoder: byteLevel(true, true),
-    model: {
-      type: 'BPE',
-      dropout: null,
-      unk_token: null,
-      continuing_subword_prefix: null,
-      end_of_word_suffix: null,
-      fuse_unk: false,
-      byte_fallback: false,
-      ignore_merges: false,
-      vocab: Object.fromEntries(tokens.map((t, i) => [t, i])),
-      merges,
-    },
-  };
+  return byteLevelBpeTokenizerJson({ specialTokens: SPECIAL_TOKENS, tokens: [...SPECIAL_TOKENS, ...BYTE_CHARS, ...merges.map(([a, b]) => a + b)], merges });
 }
 
 /** BOS and padding are `<|endoftext|>`; EOS is `<|im_end|>`, which ends both documents and chat turns. */
@@ -112,7 +77,7 @@ export const BOS_TOKEN = SPECIAL_TOKENS[0];
 export const EOS_TOKEN = SPECIAL_TOKENS[2];
 
 export function tokenizerConfig(modelMaxLength: number): Record<string, unknown> {
-  const { content: _content, id: _id, ...flags } = addedToken('', 0);
+  const { content: _content, id: _id, ...flags } = specialAddedToken('', 0);
   return {
     add_bos_token: false,
     add_prefix_space: false,

@@ -7,3 +7,4 @@ export type { TokenizerConfig } from './tokenizer-config.js';
 export { selectChatTemplate } from './chat-template-selection.js';
 export type { NamedChatTemplate } from './chat-template-selection.js';
 export type { ApplyChatTemplateOptions, DecodeOptions, EncodeOptions, TextTokenizer } from './tokenizer.interface.js';
+export { BYTE_TO_CHAR, CHATML_TEMPLATE, byteLevelBpeTokenizerJson, specialAddedToken } from './byte-level-bpe.js';
