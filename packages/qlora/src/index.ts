@@ -1,0 +1,32 @@
+export {
+  type QuantType4Bit,
+  NF4_CODE,
+  NF4_THRESHOLDS,
+  FP4_RAW,
+  FP4_CODE,
+  FP4_DEQUANT_LUT,
+  FP4_THRESHOLDS,
+  DYNAMIC_MAP_SIGNED,
+  createDynamicMap,
+  quantizeNf4Value,
+  quantizeFp4Value,
+  dequantizeNf4Value,
+  dequantizeFp4Value,
+  quantizeToMap,
+} from './quant/code-tables.js';
+export {
+  BLOCKSIZES_4BIT,
+  type Quantize4BitOptions,
+  type Quantized4Bit,
+  type Dequantize4BitInput,
+  assertBlocksize4Bit,
+  blockAbsmax,
+  quantize4bit,
+  dequantize4bit,
+} from './quant/blockwise.js';
+export {
+  DOUBLE_QUANT_BLOCKSIZE,
+  type DoubleQuantized,
+  doubleQuantize,
+  doubleDequantize,
+} from './quant/double-quant.js';
