@@ -30,3 +30,11 @@ export {
   doubleQuantize,
   doubleDequantize,
 } from './quant/double-quant.js';
+export {
+  type Linear4bitOptions,
+  type Linear4bitQuantState,
+  type QuantizeModelOptions,
+  Linear4bit,
+  codeTable4bit,
+  quantizeModel,
+} from './layers/linear-4bit.js';

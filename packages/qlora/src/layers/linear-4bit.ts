@@ -1,0 +1,210 @@
+/**
+ * A frozen 4-bit linear layer with bitsandbytes `Linear4bit` semantics: the weight [out, in] is
+ * stored blockwise-quantized (NF4 or FP4, optionally with double-quantized scales) and is
+ * dequantized inside the traced graph on every forward, so no full-precision copy of it outlives
+ * a step.
+ *
+ * The big arrays (packed codes, absmax or its double-quant pieces) enter the graph as frozen
+ * Parameters, not constants: executors read a Parameter's host data at each run without copying
+ * it, whereas a constant is embedded into the compiled program (for ORT, serialized into the ONNX
+ * model), which would duplicate every weight once more. The 16- and 256-entry code tables are tiny
+ * and never change, so they are constants.
+ *
+ * Parameter names follow bitsandbytes' serialized state dict: `weight` (packed u8, [ceil(n/2), 1]),
+ * `weight.absmax` (f32, or u8 codes with double quant), `weight.nested_absmax` (f32), `bias`.
+ */
+import { HostTensor, Linear, Module, Parameter, Tensor, F } from '@tunekit/core';
+import { type QuantType4Bit, dequantizeFp4Value, dequantizeNf4Value } from '../quant/code-tables.js';
+import { assertBlocksize4Bit, dequantize4bit, quantize4bit } from '../quant/blockwise.js';
+import { type DoubleQuantized, doubleDequantize, doubleQuantize } from '../quant/double-quant.js';
+
+export interface Linear4bitOptions {
+  quantType?: QuantType4Bit;
+  /** Power of two in 32..4096; default 64 (bitsandbytes' default). */
+  blocksize?: number;
+  /** Quantize the absmax scales to 8 bits (bitsandbytes `compress_statistics`); default false. */
+  doubleQuant?: boolean;
+}
+
+/** The metadata that is not a tensor (bitsandbytes' `QuantState` minus its arrays). */
+export interface Linear4bitQuantState {
+  quantType: QuantType4Bit;
+  blocksize: number;
+  shape: readonly [number, number];
+  /** With double quant: the float32 mean added back to the dequantized scales. */
+  offset: number | null;
+  nestedQuantMap: Float32Array | null;
+  nestedBlocksize: number | null;
+}
+
+/** The 16 levels a 4-bit code indexes, exactly as `dequantize4bit` reads them. */
+export function codeTable4bit(quantType: QuantType4Bit): Float32Array {
+  const level = quantType === 'nf4' ? dequantizeNf4Value : dequantizeFp4Value;
+  return Float32Array.from({ length: 16 }, (_, c) => level(c));
+}
+
+export class Linear4bit extends Module {
+  /** Packed codes, two per byte, first element in the high nibble: u8 [ceil(out·in / 2), 1]. */
+  readonly weight: Parameter;
+  /** f32 [nBlocks] scales, or u8 [nBlocks] codes when double-quantized. */
+  readonly absmax: Parameter;
+  /** f32 [ceil(nBlocks / 256)] with double quant, else null. */
+  readonly nestedAbsmax: Parameter | null;
+  readonly bias: Parameter | null;
+  readonly quantState: Linear4bitQuantState;
+
+  constructor(
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    parts: {
+      packed: Uint8Array;
+      absmax: Float32Array | DoubleQuantized;
+      quantType: QuantType4Bit;
+      blocksize: number;
+      bias?: Float32Array | null;
+    },
+  ) {
+    super();
+    const n = inFeatures * outFeatures;
+    assertBlocksize4Bit(parts.blocksize);
+    const nBlocks = Math.ceil(n / parts.blocksize);
+    if (parts.packed.length !== Math.ceil(n / 2)) {
+      throw new Error(`Linear4bit: ${parts.packed.length} bytes cannot hold [${outFeatures}, ${inFeatures}] 4-bit values`);
+    }
+    const frozen = (t: HostTensor) => new Parameter(t, false);
+    this.weight = this.param('weight', frozen(new HostTensor('u8', [parts.packed.length, 1], parts.packed)));
+    const dq = parts.absmax instanceof Float32Array ? null : parts.absmax;
+    if (dq) {
+      if (dq.quantAbsmax.length !== nBlocks) throw new Error(`Linear4bit: expected ${nBlocks} absmax codes, got ${dq.quantAbsmax.length}`);
+      this.absmax = this.param('weight.absmax', frozen(new HostTensor('u8', [nBlocks], dq.quantAbsmax)));
+      this.nestedAbsmax = this.param('weight.nested_absmax', frozen(HostTensor.f32([dq.nestedAbsmax.length], dq.nestedAbsmax)));
+    } else {
+      const absmax = parts.absmax as Float32Array;
+      if (absmax.length !== nBlocks) throw new Error(`Linear4bit: expected ${nBlocks} absmax values, got ${absmax.length}`);
+      this.absmax = this.param('weight.absmax', frozen(HostTensor.f32([nBlocks], absmax)));
+      this.nestedAbsmax = null;
+    }
+    this.bias = parts.bias ? this.param('bias', frozen(HostTensor.f32([outFeatures], parts.bias))) : null;
+    this.quantState = {
+      quantType: parts.quantType,
+      blocksize: parts.blocksize,
+      shape: [outFeatures, inFeatures],
+      offset: dq ? dq.offset : null,
+      nestedQuantMap: dq ? dq.nestedQuantMap : null,
+      nestedBlocksize: dq ? dq.nestedBlocksize : null,
+    };
+  }
+
+  /** Quantizes a Linear's weight (any storage dtype) with the bitsandbytes-exact primitives. */
+  static fromLinear(linear: Linear, opts: Linear4bitOptions = {}): Linear4bit {
+    const quantType = opts.quantType ?? 'nf4';
+    const blocksize = opts.blocksize ?? 64;
+    const { inFeatures, outFeatures } = linear;
+    const q = quantize4bit(linear.weight.value.toFloat32(), { quantType, blocksize, shape: [outFeatures, inFeatures] });
+    return new Linear4bit(inFeatures, outFeatures, {
+      packed: q.packed,
+      absmax: opts.doubleQuant ? doubleQuantize(q.absmax) : q.absmax,
+      quantType,
+      blocksize,
+      bias: linear.bias ? linear.bias.value.toFloat32() : null,
+    });
+  }
+
+  get doubleQuant(): boolean {
+    return this.nestedAbsmax !== null;
+  }
+
+  /** The float32 scales, dequantized on the host when double-quantized. */
+  private hostAbsmax(): Float32Array {
+    const s = this.quantState;
+    if (!this.nestedAbsmax) return this.absmax.value.data as Float32Array;
+    return doubleDequantize({
+      quantAbsmax: this.absmax.value.data as Uint8Array,
+      nestedAbsmax: this.nestedAbsmax.value.data as Float32Array,
+      offset: s.offset!,
+      nestedQuantMap: s.nestedQuantMap!,
+      nestedBlocksize: s.nestedBlocksize!,
+    });
+  }
+
+  /** The weight [out, in] as float32 on the host (the values the graph computes). */
+  dequantizedWeight(): Float32Array {
+    return dequantize4bit({
+      packed: this.weight.value.data as Uint8Array,
+      absmax: this.hostAbsmax(),
+      shape: this.quantState.shape,
+      blocksize: this.quantState.blocksize,
+      quantType: this.quantState.quantType,
+    });
+  }
+
+  /** Storage bytes of the quantized weight (codes and scales, bias excluded). */
+  quantizedBytes(): number {
+    return this.parameters().filter((p) => p !== this.bias).reduce((s, p) => s + p.value.data.byteLength, 0);
+  }
+
+  /** The block scales as a traced f32 [nBlocks] (double quant: `code[q] · nested[i / 256] + offset`). */
+  private absmaxTensor(): Tensor {
+    const absmax = Tensor.param(this.absmax);
+    if (!this.nestedAbsmax) return absmax;
+    const s = this.quantState;
+    const nBlocks = this.absmax.shape[0]!;
+    const nb = s.nestedBlocksize!;
+    const nested = Tensor.param(this.nestedAbsmax);
+    const levels = Tensor.constant(HostTensor.f32([s.nestedQuantMap!.length], s.nestedQuantMap!)).gather(0, absmax.cast('i32'));
+    // One nested scale per absmax: [nNested, 1] → [nNested, nb] → flat, cut to nBlocks.
+    const scale = nested
+      .reshape([nested.shape[0]!, 1])
+      .expand([nested.shape[0]!, nb])
+      .reshape([nested.shape[0]! * nb])
+      .slice(0, 0, nBlocks);
+    return levels.mul(scale).add(s.offset!);
+  }
+
+  /** The weight [out, in] dequantized in the graph from the packed bytes. */
+  weightTensor(): Tensor {
+    const { blocksize, quantType } = this.quantState;
+    const n = this.inFeatures * this.outFeatures;
+    const nBytes = this.weight.shape[0]!;
+    const bytes = Tensor.param(this.weight).reshape([nBytes]).cast('i32');
+    const high = bytes.div(16); // integer division truncates
+    const low = bytes.sub(high.mul(16));
+    const codes = Tensor.concat([high.unsqueeze(1), low.unsqueeze(1)], 1).reshape([2 * nBytes]);
+    const table = codeTable4bit(quantType);
+    let levels = Tensor.constant(HostTensor.f32([16], table)).gather(0, codes);
+    const nBlocks = Math.ceil(n / blocksize);
+    const padded = nBlocks * blocksize;
+    if (padded > 2 * nBytes) levels = levels.pad([[0, padded - 2 * nBytes]]);
+    const scaled = levels.reshape([nBlocks, blocksize]).mul(this.absmaxTensor().reshape([nBlocks, 1]));
+    return scaled.reshape([padded]).slice(0, 0, n).reshape([this.outFeatures, this.inFeatures]);
+  }
+
+  forward(x: Tensor): Tensor {
+    return F.linear(x, this.weightTensor(), this.bias && Tensor.param(this.bias));
+  }
+}
+
+export interface QuantizeModelOptions extends Linear4bitOptions {
+  /** Last path segments (or full paths) never quantized; default `['lm_head']`. */
+  skipModules?: readonly string[];
+}
+
+/**
+ * Replaces every `Linear` in `model` (embeddings and norms are not Linear; the LM head is skipped
+ * by name) with a `Linear4bit`, then renames parameters after their new paths.
+ * Returns the replaced paths.
+ */
+export function quantizeModel<M extends Module>(model: M, opts: QuantizeModelOptions = {}): string[] {
+  const skip = opts.skipModules ?? ['lm_head'];
+  const targets = [...model.namedModules()].filter(
+    ([path, m]) => m instanceof Linear && path !== '' && !skip.some((s) => path === s || path.split('.').at(-1) === s),
+  );
+  for (const [path, m] of targets) {
+    const cut = path.lastIndexOf('.');
+    const parent = cut < 0 ? model : model.getModule(path.slice(0, cut));
+    if (!parent) throw new Error(`quantizeModel: no parent module for "${path}"`);
+    parent.replaceModule(path.slice(cut + 1), Linear4bit.fromLinear(m as Linear, opts));
+  }
+  model.nameParameters();
+  return targets.map(([path]) => path);
+}
