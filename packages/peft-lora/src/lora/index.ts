@@ -3,7 +3,7 @@ import { PEFT_METHOD } from '../tokens.js';
 import { LORA_METHOD } from './lora.method.js';
 
 export { type LoraConfig, type LoraInit, type LoraBias, LORA_DEFAULTS, parseLoraConfig, loraScaling, toPeftJson } from './lora.config.js';
-export { LoraLayer, type LoraAdapter, type LoraBase } from './lora.layer.js';
+export { LoraLayer, type LoraAdapter, type LoraBase, type CustomLoraBase, isCustomLoraBase } from './lora.layer.js';
 export { LoraModel, isAdapterParam } from './lora.model.js';
 export { DEFAULT_LORA_TARGETS, findTargets, matchesModules } from './lora.targets.js';
 export { type LoraVariant, STANDARD_LORA, DORA, variantFor } from './lora.variants.js';

@@ -6,8 +6,28 @@ import type { LoraInit } from './lora.config.js';
 import { pissaInit } from './lora.pissa.js';
 import type { LoraVariant } from './lora.variants.js';
 
-/** Layers LoRA can wrap: nn.Linear ([out, in] weight) and GPT-2's Conv1D ([in, out], fan_in_fan_out). */
-export type LoraBase = Linear | Conv1D;
+/**
+ * A frozen layer of another kind that LoRA can wrap (QLoRA's 4-bit linear): it computes x·Wᵀ + b
+ * and shows its weight as [out, in] — traced for DoRA, on the host for DoRA's initial magnitude
+ * and PiSSA. Without `setHostWeightOutIn` its weight cannot change: no merge, no PiSSA.
+ */
+export interface CustomLoraBase extends Module {
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+  readonly bias: Parameter | null;
+  forward(x: Tensor): Tensor;
+  weightOutIn(): Tensor;
+  hostWeightOutIn(): Float64Array;
+  setHostWeightOutIn?(w: Float64Array): void;
+}
+
+export function isCustomLoraBase(m: Module): m is CustomLoraBase {
+  const c = m as unknown as Partial<Record<keyof CustomLoraBase, unknown>>;
+  return typeof c.weightOutIn === 'function' && typeof c.hostWeightOutIn === 'function' && typeof c.inFeatures === 'number';
+}
+
+/** Layers LoRA can wrap: nn.Linear ([out, in] weight), GPT-2's Conv1D ([in, out], fan_in_fan_out), or a custom base. */
+export type LoraBase = Linear | Conv1D | CustomLoraBase;
 
 export interface AdapterSpec {
   r: number;
@@ -80,7 +100,9 @@ export class LoraLayer extends Module {
 
   /** The base weight as a traced [out, in] f32 tensor, whatever its storage layout. */
   weightOutIn(): Tensor {
-    const w = f32(this.base_layer.weight);
+    const base = this.base_layer;
+    if (isCustomLoraBase(base)) return base.weightOutIn();
+    const w = f32(base.weight);
     return this.fanInFanOut ? w.mT : w;
   }
 
@@ -135,13 +157,23 @@ export class LoraLayer extends Module {
 
   /** The base weight as float64 [out, in]. */
   baseWeightOutIn(): Float64Array {
-    const w = Float64Array.from(this.base_layer.weight.value.toFloat32());
+    const base = this.base_layer;
+    if (isCustomLoraBase(base)) return base.hostWeightOutIn();
+    const w = Float64Array.from(base.weight.value.toFloat32());
     return this.fanInFanOut ? transpose(w, this.inFeatures, this.outFeatures) : w;
   }
 
   setBaseWeightOutIn(w: Float64Array): void {
+    const base = this.base_layer;
+    if (isCustomLoraBase(base)) {
+      if (!base.setHostWeightOutIn) {
+        throw new Error(`${base.constructor.name} weights cannot be changed in place (merge or PiSSA): dequantize to a 16/32-bit model first`);
+      }
+      base.setHostWeightOutIn(w);
+      return;
+    }
     const stored = this.fanInFanOut ? transpose(w, this.outFeatures, this.inFeatures) : w;
-    const p = this.base_layer.weight;
+    const p = base.weight;
     p.assign(new HostTensor(p.dtype, p.shape, fromFloat32(p.dtype, stored)));
   }
 

@@ -39,7 +39,7 @@ describe('LoRA injection', () => {
     expect(names({ target_modules: ['q_proj'], layers_to_transform: [1] })).toEqual(['model.layers.1.self_attn.q_proj']);
     expect(names({ target_modules: ['c_attn', 'c_proj'] }, 'gpt2')).toHaveLength(6);
     expect(() => names({ target_modules: ['nope'] })).toThrow('matched no module');
-    expect(() => names({ target_modules: ['input_layernorm'] })).toThrow('only Linear and Conv1D layers can be adapted');
+    expect(() => names({ target_modules: ['input_layernorm'] })).toThrow('only Linear, Conv1D and layers exposing their weight');
   });
 
   it("prints trainable parameters in PEFT's format (SmolLM2-135M, r=16 on q_proj and v_proj)", () => {

@@ -1,6 +1,7 @@
 import { Linear, type Module } from '@tunekit/core';
 import { Conv1D } from '@tunekit/models';
 import type { LoraConfig } from './lora.config.js';
+import { type LoraBase, isCustomLoraBase } from './lora.layer.js';
 
 /**
  * Default target modules per architecture, as PEFT's
@@ -17,7 +18,7 @@ export const DEFAULT_LORA_TARGETS: Record<string, readonly string[]> = {
 /** Output heads that 'all-linear' leaves alone, as PEFT does. */
 const OUTPUT_HEADS: readonly string[] = ['lm_head'];
 
-export const isAdaptable = (m: Module): m is Linear | Conv1D => m instanceof Linear || m instanceof Conv1D;
+export const isAdaptable = (m: Module): m is LoraBase => m instanceof Linear || m instanceof Conv1D || isCustomLoraBase(m);
 
 /** PEFT's rule: a list entry matches the whole name or its last dotted parts; a string is a full-match regex. */
 export function matchesModules(name: string, spec: readonly string[] | string): boolean {
@@ -44,7 +45,7 @@ export function findTargets(model: Module, config: LoraConfig, modelType: string
       const idx = LAYER_INDEX.exec(`.${name}.`);
       if (!idx || !layers.has(Number(idx[1]))) continue;
     }
-    if (!isAdaptable(m)) throw new Error(`lora: target "${name}" is a ${m.constructor.name}; only Linear and Conv1D layers can be adapted`);
+    if (!isAdaptable(m)) throw new Error(`lora: target "${name}" is a ${m.constructor.name}; only Linear, Conv1D and layers exposing their weight (4-bit linear) can be adapted`);
     targets.push(name);
   }
   if (targets.length === 0) {

@@ -179,6 +179,16 @@ export class Linear4bit extends Module {
     return scaled.reshape([padded]).slice(0, 0, n).reshape([this.outFeatures, this.inFeatures]);
   }
 
+  /** LoRA's view of a base layer (CustomLoraBase): the weight as traced [out, in] f32. */
+  weightOutIn(): Tensor {
+    return this.weightTensor();
+  }
+
+  /** LoRA's host view (DoRA's initial magnitude). No setter: 4-bit weights are not merged into in place. */
+  hostWeightOutIn(): Float64Array {
+    return Float64Array.from(this.dequantizedWeight());
+  }
+
   forward(x: Tensor): Tensor {
     return F.linear(x, this.weightTensor(), this.bias && Tensor.param(this.bias));
   }
