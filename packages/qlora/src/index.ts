@@ -38,3 +38,14 @@ export {
   codeTable4bit,
   quantizeModel,
 } from './layers/linear-4bit.js';
+export {
+  BNB_WEIGHTS_FILE,
+  type BnbQuantizationConfig,
+  type SaveQuantizedOptions,
+  Bnb4bitFormatError,
+  bnbQuantizationConfig,
+  packQuantStateJson,
+  quantizedStateDict,
+  saveQuantizedModel,
+  loadQuantizedModel,
+} from './serialization/bnb-4bit.format.js';
