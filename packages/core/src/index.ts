@@ -26,6 +26,7 @@ export * from './safetensors/index.js';
 
 export { Rng, type RngState } from './random/rng.js';
 export { closestName, levenshtein } from './util/did-you-mean.js';
+export { writeDirAtomically } from './util/atomic-dir.js';
 export { EventBus } from './events/event-bus.js';
 export type { TrainerEvent, TrainerEventType, TrainerCommand, EventOf } from './events/events.js';
 export { EXECUTOR, EVENT_BUS, EXECUTOR_PROVIDER, type ExecutorProvider } from './tokens.js';

@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { mkdir, open, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { HostTensor } from '../host-tensor.js';
 import type { LrSchedulerState } from '../optim/lr-schedule.js';
 import type { OptimizerMeta, OptimizerState } from '../optim/optimizer.interface.js';
@@ -10,6 +9,7 @@ import { writeSafetensors } from '../safetensors/safetensors.writer.js';
 import type { ModelCheckpointer } from './model-checkpointer.js';
 import { TRAINER_STATE_FILE, type TrainerState, parseTrainerState } from './trainer-state.js';
 import type { TrainingArguments } from './training-arguments.js';
+import { writeDirAtomically } from '../util/atomic-dir.js';
 
 /**
  * Layout of `<output_dir>/checkpoint-<step>/`:
@@ -97,9 +97,7 @@ export async function saveCheckpoint(
 ): Promise<string> {
   await mkdir(outputDir, { recursive: true });
   const final = checkpointDir(outputDir, snapshot.state.global_step);
-  const tmp = join(outputDir, `.${basename(final)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
-  await mkdir(tmp);
-  try {
+  await writeDirAtomically(final, async (tmp) => {
     await model.save(tmp);
     await writeSafetensors(join(tmp, CHECKPOINT_FILES.optimizerBuffers), flattenBuffers(snapshot.optimizer.buffers));
     await writeJson(join(tmp, CHECKPOINT_FILES.optimizerMeta), snapshot.optimizer.meta);
@@ -107,19 +105,7 @@ export async function saveCheckpoint(
     await writeJson(join(tmp, CHECKPOINT_FILES.rng), { format: 'tunekit.rng/1', rngs: snapshot.rngs });
     await writeJson(join(tmp, CHECKPOINT_FILES.state), snapshot.state);
     await writeJson(join(tmp, CHECKPOINT_FILES.args), args);
-    if (await exists(final)) {
-      // rename() cannot replace a non-empty directory: move the old one aside, then drop it.
-      const old = `${tmp}.old`;
-      await rename(final, old);
-      await rename(tmp, final);
-      await rm(old, { recursive: true, force: true });
-    } else {
-      await rename(tmp, final);
-    }
-  } catch (err) {
-    await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
-    throw err;
-  }
+  });
   return final;
 }
 

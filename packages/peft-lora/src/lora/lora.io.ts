@@ -1,6 +1,6 @@
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type HostTensor, type Module, SafetensorsFile, writeSafetensors } from '@tunekit/core';
+import { type HostTensor, type Module, SafetensorsFile, writeDirAtomically, writeSafetensors } from '@tunekit/core';
 import { type LoraConfig, parseLoraConfig, toPeftJson } from './lora.config.js';
 import { LoraModel } from './lora.model.js';
 
@@ -43,19 +43,12 @@ export async function saveAdapter(lora: LoraModel, dir: string, opts: { adapterN
   const name = opts.adapterName ?? lora.activeAdapter;
   const config = lora.configs.get(name);
   if (!config) throw new Error(`lora: no adapter "${name}" to save`);
-  const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
-  await mkdir(tmp, { recursive: true });
-  try {
+  await writeDirAtomically(dir, async (tmp) => {
     const json = toPeftJson({ ...config, base_model_name_or_path: opts.baseModel ?? config.base_model_name_or_path });
     if (lora.layers().some(([, l]) => l.fanInFanOut && l.adapters.has(name))) json.fan_in_fan_out = true;
     await writeFile(join(tmp, ADAPTER_CONFIG), `${JSON.stringify(json, null, 2)}\n`);
     await writeSafetensors(join(tmp, ADAPTER_WEIGHTS), adapterTensors(lora, name), { format: 'pt' });
-    await rm(dir, { recursive: true, force: true });
-    await rename(tmp, dir);
-  } catch (e) {
-    await rm(tmp, { recursive: true, force: true });
-    throw e;
-  }
+  });
 }
 
 export async function readAdapterConfig(dir: string): Promise<LoraConfig> {
