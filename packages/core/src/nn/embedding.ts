@@ -12,10 +12,12 @@ export class Embedding extends Module {
   constructor(
     readonly numEmbeddings: number,
     readonly embeddingDim: number,
-    opts: { dtype?: DType; rng?: Rng; std?: number } = {},
+    opts: { dtype?: DType; rng?: Rng; std?: number; /** zeros instead of drawn values (weights about to be loaded) */ empty?: boolean } = {},
   ) {
     super();
-    this.weight = this.param('weight', new Parameter(init.normal([numEmbeddings, embeddingDim], opts.std ?? 1, opts.rng ?? globalRng(), opts.dtype)));
+    const shape = [numEmbeddings, embeddingDim];
+    const values = opts.empty ? init.fill(shape, 0, opts.dtype) : init.normal(shape, opts.std ?? 1, opts.rng ?? globalRng(), opts.dtype);
+    this.weight = this.param('weight', new Parameter(values));
   }
 
   forward(ids: Tensor): Tensor {

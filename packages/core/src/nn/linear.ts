@@ -10,6 +10,8 @@ export interface LinearOptions {
   bias?: boolean;
   dtype?: DType;
   rng?: Rng;
+  /** Allocate zeros instead of drawing initial values (the weights are about to be loaded). */
+  empty?: boolean;
 }
 
 /** y = x·Wᵀ + b with W stored [out, in] (PyTorch and Hugging Face layout). */
@@ -24,8 +26,9 @@ export class Linear extends Module {
   ) {
     super();
     const rng = opts.rng ?? globalRng();
-    this.weight = this.param('weight', new Parameter(init.kaimingUniform([outFeatures, inFeatures], inFeatures, rng, opts.dtype)));
-    this.bias = opts.bias === false ? null : this.param('bias', new Parameter(init.kaimingUniform([outFeatures], inFeatures, rng, opts.dtype)));
+    const draw = (shape: number[]) => (opts.empty ? init.fill(shape, 0, opts.dtype) : init.kaimingUniform(shape, inFeatures, rng, opts.dtype));
+    this.weight = this.param('weight', new Parameter(draw([outFeatures, inFeatures])));
+    this.bias = opts.bias === false ? null : this.param('bias', new Parameter(draw([outFeatures])));
   }
 
   forward(x: Tensor): Tensor {

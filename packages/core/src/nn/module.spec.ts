@@ -108,6 +108,10 @@ describe('Module', () => {
     expect(Math.min(...w)).toBeGreaterThanOrEqual(-bound);
     expect(Math.max(...w)).toBeGreaterThan(bound * 0.9);
     expect(Array.from(new RMSNorm(3).weight.value.toFloat32())).toEqual([1, 1, 1]);
+    // `empty` allocates zeros without drawing (a model about to load its weights).
+    const empty = new Linear(4, 3, { empty: true, rng: new Rng(5) });
+    expect([...empty.weight.value.toFloat32(), ...empty.bias!.value.toFloat32()].every((v) => v === 0)).toBe(true);
+    expect([...new Embedding(5, 2, { empty: true }).weight.value.toFloat32()].every((v) => v === 0)).toBe(true);
     expect(Array.from(new LayerNorm(2).bias.value.toFloat32())).toEqual([0, 0]);
   });
 });

@@ -6,4 +6,6 @@ export interface BuildOptions {
   readonly dtype: FloatDType;
   /** Source of the initial values, so a seed fixes a freshly built model. */
   readonly rng: Rng;
+  /** Allocate zeros instead of drawing values: loading overwrites every weight anyway. */
+  readonly empty?: boolean;
 }

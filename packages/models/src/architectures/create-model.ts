@@ -16,9 +16,11 @@ export interface CreateModelOptions {
   dtype?: FloatDType;
   /** Seed of the initial values (default 0). */
   seed?: number;
+  /** Allocate zero weights without drawing values, for a model whose weights are loaded next. */
+  empty?: boolean;
 }
 
 /** Builds the model a config describes, with freshly initialised weights. */
 export function createModel(config: ModelConfig, opts: CreateModelOptions = {}): CausalLM {
-  return new ARCHITECTURES[config.family](config, { dtype: opts.dtype ?? 'f32', rng: new Rng(opts.seed ?? 0) });
+  return new ARCHITECTURES[config.family](config, { dtype: opts.dtype ?? 'f32', rng: new Rng(opts.seed ?? 0), empty: opts.empty });
 }

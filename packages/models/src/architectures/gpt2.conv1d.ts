@@ -16,7 +16,8 @@ export class Conv1D extends Module {
     build: BuildOptions,
   ) {
     super();
-    this.weight = this.param('weight', new Parameter(init.normal([inFeatures, outFeatures], 0.02, build.rng, build.dtype)));
+    const shape = [inFeatures, outFeatures];
+    this.weight = this.param('weight', new Parameter(build.empty ? init.fill(shape, 0, build.dtype) : init.normal(shape, 0.02, build.rng, build.dtype)));
     this.bias = this.param('bias', new Parameter(init.fill([outFeatures], 0, build.dtype)));
   }
 

@@ -21,5 +21,5 @@ export class TiedLmHead extends Module {
 export function createLmHead(config: ModelConfig, embedding: Parameter, build: BuildOptions): Linear | TiedLmHead {
   return config.tieWordEmbeddings
     ? new TiedLmHead(embedding)
-    : new Linear(config.hidden, config.vocab, { bias: false, dtype: build.dtype, rng: build.rng });
+    : new Linear(config.hidden, config.vocab, { bias: false, dtype: build.dtype, rng: build.rng, empty: build.empty });
 }

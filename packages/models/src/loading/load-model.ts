@@ -35,7 +35,8 @@ export async function loadModel(dir: string, opts: LoadModelOptions = {}): Promi
   const configPath = join(dir, 'config.json');
   const config = parseModelConfig(await readJsonObject(configPath), configPath);
   const generationConfig = await readJsonObject(join(dir, 'generation_config.json'), { optional: true });
-  const model = createModel(config, { dtype });
+  // Every weight is overwritten next (from the files or by the from-scratch init): don't draw values twice.
+  const model = createModel(config, { dtype, empty: true });
   if (opts.fromScratch) initializeWeights(model, { seed: opts.fromScratch.seed, dtype });
   else await loadWeights(model, dir, dtype);
   return { model, config, generationConfig, executor: opts.executor ?? new OrtExecutor(), dir };
