@@ -23,7 +23,7 @@ export { type TensorInit, type TensorSpec, checkpointLayout } from './architectu
 
 // ---- loading and saving ----
 export { type LoadModelOptions, type LoadedModel, loadModel } from './loading/load-model.js';
-export { loadWeights } from './loading/load-weights.js';
+export { CheckpointReader, type LoadWeightsOptions, loadWeights } from './loading/load-weights.js';
 export { initializeWeights } from './loading/init-weights.js';
 export { saveModel } from './loading/save-model.js';
 export { type TensorSource, writeShardedCheckpoint } from './loading/shard-writer.js';

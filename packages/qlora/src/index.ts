@@ -34,10 +34,14 @@ export {
   type Linear4bitOptions,
   type Linear4bitQuantState,
   type QuantizeModelOptions,
+  type LinearWeightSource,
   Linear4bit,
   codeTable4bit,
+  quantizationTargets,
   quantizeModel,
+  quantizeModelFrom,
 } from './layers/linear-4bit.js';
+export { type Load4bitOptions, type Loaded4bitModel, loadModel4bit } from './loading/load-4bit.js';
 export {
   BNB_WEIGHTS_FILE,
   type BnbQuantizationConfig,

@@ -24,6 +24,9 @@ export const init = {
   },
 
   fill(shape: readonly number[], value: number, dtype: DType = 'f32'): HostTensor {
+    // Fresh typed arrays are already zero, and a large one is mapped lazily by the OS: leaving it
+    // unwritten keeps an `empty` model's untouched weights from costing resident memory.
+    if (value === 0) return HostTensor.zeros(dtype, shape);
     return new HostTensor(dtype, shape, fromFloat32(dtype, new Float32Array(numel(shape)).fill(value)));
   },
 };

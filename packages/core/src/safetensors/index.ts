@@ -16,5 +16,5 @@ export {
   readHeaderLength,
 } from './safetensors.header.js';
 export { type IoChunk, planChunks } from './safetensors.io.js';
-export { type ReadOptions, type SafetensorsTensorInfo, SafetensorsFile, readSafetensors } from './safetensors.reader.js';
+export { type ReadOptions, ReadScratch, type SafetensorsTensorInfo, SafetensorsFile, readSafetensors } from './safetensors.reader.js';
 export { type TensorMap, serializeSafetensors, writeSafetensors } from './safetensors.writer.js';

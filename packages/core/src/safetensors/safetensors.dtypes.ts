@@ -40,6 +40,7 @@ export const DTYPE_TO_SAFETENSORS: Record<DType, SafetensorsDType> = {
   i64: 'I64',
   i32: 'I32',
   u8: 'U8',
+  i8: 'I8',
   bool: 'BOOL',
 };
 
@@ -59,11 +60,12 @@ export const toDType = (s: SafetensorsDType): DType | undefined => SAFETENSORS_T
 export const WRITE_RANK: Record<DType, number> = {
   bool: 0,
   u8: 1,
-  f16: 2,
-  bf16: 3,
-  i32: 4,
-  f32: 5,
-  i64: 6,
+  i8: 2,
+  f16: 3,
+  bf16: 4,
+  i32: 5,
+  f32: 6,
+  i64: 7,
 };
 
 /**

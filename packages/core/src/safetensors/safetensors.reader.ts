@@ -1,5 +1,5 @@
 import { type FileHandle, open } from 'node:fs/promises';
-import { type DType, type FloatDType, type Storage, allocStorage, fromFloat32, isFloat, numel, toFloat32 } from '../dtype.js';
+import { type DType, type FloatDType, type Storage, allocStorage, bf16BitsToF32, f16BitsToF32, fromFloat32, isFloat, numel, toFloat32 } from '../dtype.js';
 import { HostTensor } from '../host-tensor.js';
 import { type SafetensorsDType, DTYPE_TO_SAFETENSORS, assertLittleEndian, toDType } from './safetensors.dtypes.js';
 import { SafetensorsError } from './safetensors.errors.js';
@@ -20,7 +20,34 @@ export interface SafetensorsTensorInfo {
 export interface ReadOptions {
   /** Convert a float tensor to another float dtype (f32/f16/bf16) after reading. */
   into?: DType;
+  /**
+   * Read a float tensor as f32 into these reusable buffers instead of fresh ones: the result is a
+   * view the next read with the same scratch overwrites. For loaders that consume each tensor at
+   * once (quantizing while loading), so memory does not wait on the garbage collector.
+   */
+  scratch?: ReadScratch;
 }
+
+/** Buffers reused across reads (see ReadOptions.scratch); they grow to the largest tensor read. */
+export class ReadScratch {
+  private raw = new Uint8Array(0);
+  private wide = new Float32Array(0);
+
+  /** `n` bytes for a tensor's stored form. */
+  bytes(n: number): Uint8Array {
+    if (this.raw.byteLength < n) this.raw = new Uint8Array(n);
+    return this.raw.subarray(0, n);
+  }
+
+  /** `n` float32s for its widened form. */
+  float32(n: number): Float32Array {
+    if (this.wide.length < n) this.wide = new Float32Array(n);
+    return this.wide.subarray(0, n);
+  }
+}
+
+/** Widening of each half type, element by element, into a caller's buffer. */
+const WIDEN: Partial<Record<DType, (bits: number) => number>> = { bf16: bf16BitsToF32, f16: f16BitsToF32 };
 
 /**
  * A safetensors file opened for random access. Opening reads only the 8-byte prefix and the
@@ -103,6 +130,7 @@ export class SafetensorsFile {
       const supported = Object.values(DTYPE_TO_SAFETENSORS).join(', ');
       throw new SafetensorsError(this.path, `dtype ${t.dtype} cannot be read into a HostTensor (supported: ${supported}); use readBytes()`, t.name);
     }
+    if (opts.scratch) return this.readIntoScratch(t, dtype, opts.scratch);
     const data = this.alloc(t, () => allocStorage(dtype, numel(t.shape)));
     await this.fill(t, bytesOf(data));
     const tensor = new HostTensor(dtype, t.shape, data);
@@ -118,6 +146,22 @@ export class SafetensorsFile {
     const h = this.handle;
     this.handle = null;
     await h?.close();
+  }
+
+  private async readIntoScratch(t: HeaderTensor, dtype: DType, scratch: ReadScratch): Promise<HostTensor<'f32'>> {
+    const n = numel(t.shape);
+    const widen = WIDEN[dtype];
+    if (dtype !== 'f32' && !widen) throw new SafetensorsError(this.path, `a scratch read gives f32; cannot widen ${t.dtype}`, t.name);
+    const out = scratch.float32(n);
+    if (dtype === 'f32') {
+      await this.fill(t, new Uint8Array(out.buffer, out.byteOffset, 4 * n));
+      return new HostTensor('f32', t.shape, out);
+    }
+    const raw = scratch.bytes(2 * n);
+    await this.fill(t, raw);
+    const halves = new Uint16Array(raw.buffer, raw.byteOffset, n);
+    for (let i = 0; i < n; i++) out[i] = widen!(halves[i]!);
+    return new HostTensor('f32', t.shape, out);
   }
 
   private entry(name: string): HeaderTensor {

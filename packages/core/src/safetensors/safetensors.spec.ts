@@ -75,6 +75,7 @@ describe('round trip', () => {
     ['i64.vec', HostTensor.i64([3], [2n ** 62n, -1n, -(2n ** 63n)])],
     ['i32.vec', new HostTensor('i32', [2], Int32Array.of(-(2 ** 31), 2 ** 31 - 1))],
     ['u8.vec', new HostTensor('u8', [4], Uint8Array.of(0, 1, 128, 255))],
+    ['i8.vec', new HostTensor('i8', [4], Int8Array.of(-128, -1, 0, 127))],
     ['bool.mask', new HostTensor('bool', [2, 2], Uint8Array.of(1, 0, 0, 1))],
     ['scalar', HostTensor.scalar(3.5)],
     ['empty.f32', HostTensor.zeros('f32', [0, 4])],
@@ -122,12 +123,13 @@ describe('round trip', () => {
     expect((await readSafetensors(empty)).size).toBe(0);
   });
 
-  it('writes in the documented order: dtype rank desc (I64, F32, I32, BF16, F16, U8, BOOL), then UTF-8 name', async () => {
+  it('writes in the documented order: dtype rank desc (I64, F32, I32, BF16, F16, I8, U8, BOOL), then UTF-8 name', async () => {
     const path = tmpPath();
     await writeSafetensors(path, {
       '2': f32([1], [0]),
       '10': f32([1], [0]),
       b: new HostTensor('u8', [1], Uint8Array.of(0)),
+      c: new HostTensor('i8', [1], Int8Array.of(0)),
       a: new HostTensor('bool', [1], Uint8Array.of(0)),
       z: HostTensor.i64([1], [0]),
       h: half('f16', [1], [0]),
@@ -136,7 +138,7 @@ describe('round trip', () => {
     });
     const file = await SafetensorsFile.open(path);
     // JSON key order of integer-like names would be "2", "10" if we had used JSON.stringify(object).
-    expect(file.names()).toEqual(['z', '10', '2', 'i', 'g', 'h', 'b', 'a']);
+    expect(file.names()).toEqual(['z', '10', '2', 'i', 'g', 'h', 'c', 'b', 'a']);
     await file.close();
   });
 

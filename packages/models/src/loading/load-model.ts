@@ -6,7 +6,7 @@ import type { RawConfig } from '../config/config-fields.js';
 import { type ModelConfig, parseModelConfig } from '../config/model-config.js';
 import { readJsonObject } from './json-file.js';
 import { initializeWeights } from './init-weights.js';
-import { loadWeights } from './load-weights.js';
+import { type LoadWeightsOptions, loadWeights } from './load-weights.js';
 
 export interface LoadModelOptions {
   /** Storage dtype of the parameters (default f32); compute is f32 either way. */
@@ -18,6 +18,8 @@ export interface LoadModelOptions {
    * from scratch, `AutoModelForCausalLM.from_config`); the folder needs only config.json.
    */
   fromScratch?: { seed: number };
+  /** Replaces modules while loading (see LoadWeightsOptions.prepare); ignored with fromScratch. */
+  prepare?: LoadWeightsOptions['prepare'];
 }
 
 export interface LoadedModel {
@@ -38,6 +40,6 @@ export async function loadModel(dir: string, opts: LoadModelOptions = {}): Promi
   // Every weight is overwritten next (from the files or by the from-scratch init): don't draw values twice.
   const model = createModel(config, { dtype, empty: true });
   if (opts.fromScratch) initializeWeights(model, { seed: opts.fromScratch.seed, dtype });
-  else await loadWeights(model, dir, dtype);
+  else await loadWeights(model, dir, dtype, { prepare: opts.prepare });
   return { model, config, generationConfig, executor: opts.executor ?? new OrtExecutor(), dir };
 }

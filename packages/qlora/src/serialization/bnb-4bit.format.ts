@@ -155,7 +155,8 @@ export async function loadQuantizedModel(dir: string): Promise<{ model: CausalLM
   if (!qc || qc.quant_method !== 'bitsandbytes' || qc.load_in_4bit !== true) {
     throw new Bnb4bitFormatError(configPath, null, 'quantization_config with quant_method "bitsandbytes" and load_in_4bit true is required');
   }
-  const model = createModel(parseModelConfig(raw, configPath)) as CausalLM;
+  // Built empty: the Linears about to be replaced never become resident, the rest is overwritten.
+  const model = createModel(parseModelConfig(raw, configPath), { empty: true }) as CausalLM;
   const path = join(dir, BNB_WEIGHTS_FILE);
   const file = await SafetensorsFile.open(path);
   const quantized: string[] = [];
