@@ -4,7 +4,7 @@
  * learnt greedily by pair frequency). Any text encodes, since every byte is in the vocabulary.
  */
 
-import { BYTE_TO_CHAR, CHATML_TEMPLATE, byteLevelBpeTokenizerJson, specialAddedToken } from '@tunekit/models';
+import { BYTE_TO_CHAR, CHATML_TEMPLATE, byteLevelBpeTokenizerJson, specialAddedToken, trainBpe } from '@tunekit/models';
 
 export const SPECIAL_TOKENS = ['<|endoftext|>', '<|im_start|>', '<|im_end|>'] as const;
 
@@ -14,8 +14,6 @@ export const CHAT_TEMPLATE = CHATML_TEMPLATE;
 const GPT2_SPLIT = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
 
 const BYTE_CHARS = BYTE_TO_CHAR;
-const encoder = new TextEncoder();
-const toByteChars = (piece: string): string[] => [...encoder.encode(piece)].map((b) => BYTE_CHARS[b]);
 
 /**
  * Pre-token counts of the corpus. A word counts both with and without its leading space: in chat
@@ -35,37 +33,13 @@ export function countWords(lines: Iterable<string>): Map<string, number> {
 }
 
 /**
- * Learns `numMerges` merges: repeatedly join the most frequent adjacent pair (ties broken by the
- * pair's text, so the result is deterministic). Stops early when no pair is left to merge.
+ * Learns up to `numMerges` merges with TuneKit's BPE trainer: repeatedly join the most frequent
+ * adjacent pair (ties broken by the pair's text, so the result is deterministic). Stops early when
+ * no pair is left to merge.
  */
 export function learnMerges(counts: ReadonlyMap<string, number>, numMerges: number): [string, string][] {
-  // Sorted so the order of the words (and with it every tie) never depends on insertion order.
-  const words = [...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([w, n]) => ({ symbols: toByteChars(w), n }));
-  const merges: [string, string][] = [];
-  while (merges.length < numMerges) {
-    const pairs = new Map<string, number>();
-    for (const { symbols, n } of words) for (let i = 0; i + 1 < symbols.length; i++) {
-      const key = `${symbols[i]} ${symbols[i + 1]}`;
-      pairs.set(key, (pairs.get(key) ?? 0) + n);
-    }
-    let best: string | null = null;
-    let bestCount = 0;
-    for (const [key, n] of pairs) if (n > bestCount || (n === bestCount && best !== null && key < best)) [best, bestCount] = [key, n];
-    if (best === null) break;
-    const [a, b] = best.split(' ');
-    merges.push([a, b]);
-    for (const w of words) {
-      const out: string[] = [];
-      for (let i = 0; i < w.symbols.length; i++) {
-        if (i + 1 < w.symbols.length && w.symbols[i] === a && w.symbols[i + 1] === b) out.push(a + b), i++;
-        else out.push(w.symbols[i]);
-      }
-      w.symbols = out;
-    }
-  }
-  return merges;
+  return trainBpe(counts, { vocabSize: 256 + numMerges }).merges.map(([a, b]) => [a, b]);
 }
-
 
 /** tokenizer.json: special tokens first (ids 0, 1, 2), then the 256 bytes, then one token per merge. */
 export function tokenizerJson(merges: readonly [string, string][]): Record<string, unknown> {

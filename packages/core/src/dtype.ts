@@ -2,12 +2,12 @@
  * Storage dtypes. CPU executors compute floating point in f32 (the reference executor can use f64);
  * f16 and bf16 exist so weights can be held and fed at half the size.
  */
-export type DType = 'f32' | 'f16' | 'bf16' | 'i64' | 'i32' | 'u8' | 'bool';
+export type DType = 'f32' | 'f16' | 'bf16' | 'i64' | 'i32' | 'u8' | 'i8' | 'bool';
 
-export const DTYPES: readonly DType[] = ['f32', 'f16', 'bf16', 'i64', 'i32', 'u8', 'bool'];
+export const DTYPES: readonly DType[] = ['f32', 'f16', 'bf16', 'i64', 'i32', 'u8', 'i8', 'bool'];
 
 export type FloatDType = 'f32' | 'f16' | 'bf16';
-export type IntDType = 'i64' | 'i32' | 'u8';
+export type IntDType = 'i64' | 'i32' | 'u8' | 'i8';
 
 /** The typed array that holds each dtype's raw storage on the host. */
 export interface StorageArrays {
@@ -17,6 +17,7 @@ export interface StorageArrays {
   i64: BigInt64Array;
   i32: Int32Array;
   u8: Uint8Array;
+  i8: Int8Array;
   bool: Uint8Array;
 }
 export type Storage<D extends DType = DType> = StorageArrays[D];
@@ -35,6 +36,7 @@ export const DTYPE_INFO: Record<DType, DTypeInfo> = {
   i64: { bytes: 8, float: false, alloc: (n) => new BigInt64Array(n), fromBuffer: (b, o, n) => new BigInt64Array(b, o, n) },
   i32: { bytes: 4, float: false, alloc: (n) => new Int32Array(n), fromBuffer: (b, o, n) => new Int32Array(b, o, n) },
   u8: { bytes: 1, float: false, alloc: (n) => new Uint8Array(n), fromBuffer: (b, o, n) => new Uint8Array(b, o, n) },
+  i8: { bytes: 1, float: false, alloc: (n) => new Int8Array(n), fromBuffer: (b, o, n) => new Int8Array(b, o, n) },
   bool: { bytes: 1, float: false, alloc: (n) => new Uint8Array(n), fromBuffer: (b, o, n) => new Uint8Array(b, o, n) },
 };
 
@@ -147,7 +149,8 @@ export function fromFloat32(dtype: DType, src: ArrayLike<number>): Storage {
       return o;
     }
     default: {
-      const o = allocStorage(dtype, n) as Int32Array | Uint8Array;
+      // Typed-array stores wrap modulo 2^bits, as a C cast to a narrower int does.
+      const o = allocStorage(dtype, n) as Int32Array | Uint8Array | Int8Array;
       for (let i = 0; i < n; i++) o[i] = Math.trunc(src[i]);
       return o;
     }

@@ -8,6 +8,7 @@ export { ModelConfigError } from './config/config-error.js';
 // ---- architectures ----
 export type { CausalLM, CausalLMOutput, ForwardOptions, KvCache, KvEntry } from './architectures/causal-lm.interface.js';
 export { CausalLMBase } from './architectures/causal-lm.base.js';
+export type { VirtualTokens, VirtualTokenSource } from './architectures/virtual-tokens.js';
 export { type CreateModelOptions, createModel } from './architectures/create-model.js';
 export { DecoderForCausalLM, DecoderBackbone } from './architectures/decoder.model.js';
 export { DecoderLayer } from './architectures/decoder.layer.js';
@@ -40,3 +41,6 @@ export * from './hub/index.js';
 
 // ---- generation (packages/models/src/generation) ----
 export * from './generation/index.js';
+
+// ---- tokenizer training (packages/models/src/tokenizer/training) ----
+export * from './tokenizer/training/index.js';

@@ -1,13 +1,28 @@
 import type { DependencyContainer } from 'tsyringe';
 import { registerLora } from './lora/index.js';
+import { registerIa3 } from './ia3/index.js';
+import { registerAdapter } from './adapter/index.js';
+import { registerPromptTuning } from './prompt-tuning/index.js';
+import { registerPrefixTuning } from './prefix-tuning/index.js';
 
 export * from './lora/index.js';
+export * from './ia3/index.js';
+export * from './adapter/index.js';
+export * from './prompt-learning/index.js';
+export * from './prompt-tuning/index.js';
+export * from './prefix-tuning/index.js';
 export { PEFT_METHOD } from './tokens.js';
 export type { PeftMethod, AdapterHandle } from './peft/peft-method.interface.js';
 export { PeftConfigError, didYouMean } from './peft/config-validation.js';
 export { ModuleDict } from './peft/module-dict.js';
+export { ParameterDict } from './peft/parameter-dict.js';
+export { type CustomBaseLayer, isCustomBaseLayer } from './peft/base-weight.js';
 
 /** Registers every method of this package (the plugin entry point a config can name). */
 export function register(container: DependencyContainer): void {
   registerLora(container);
+  registerIa3(container);
+  registerAdapter(container);
+  registerPromptTuning(container);
+  registerPrefixTuning(container);
 }

@@ -53,3 +53,30 @@ export {
   saveQuantizedModel,
   loadQuantizedModel,
 } from './serialization/bnb-4bit.format.js';
+export {
+  type Int8Quantized,
+  INT8_DEQUANT_SCALE,
+  roundHalfEven,
+  int8VectorwiseQuant,
+  int8VectorwiseDequant,
+  quantizeWeightInt8,
+} from './int8/int8-vectorwise.js';
+export { type Linear8bitOptions, LLM_INT8_DEFAULT_THRESHOLD, Linear8bit } from './int8/linear-8bit.js';
+export { type QuantizeModel8bitOptions, quantizeModel8bit } from './int8/quantize-model-8bit.js';
+export { DEFAULT_SKIP_MODULES, isSkippedModule } from './config/skip-modules.js';
+export {
+  type BnbComputeDtype,
+  type BnbConfig,
+  BNB_CONFIG_DEFAULTS,
+  BnbConfigError,
+  parseBnbConfig,
+  toBnbConfigDict,
+} from './config/bnb.config.js';
+export {
+  BNB_8BIT_WEIGHTS_FILE,
+  type SaveInt8Options,
+  Bnb8bitFormatError,
+  int8StateDict,
+  saveInt8Model,
+  loadInt8Model,
+} from './serialization/bnb-8bit.format.js';

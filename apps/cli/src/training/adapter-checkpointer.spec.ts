@@ -50,7 +50,7 @@ describe('AdapterCheckpointer', () => {
   });
 
   it('refuses a method it has no key mapping for', () => {
-    const handle = { ...adapted(4, 1), method: 'ia3' };
-    expect(() => AdapterCheckpointer.for(handle)).toThrow('method "ia3" has no checkpoint key mapping (have lora)');
+    const handle = { ...adapted(4, 1), method: 'no-such-method' };
+    expect(() => AdapterCheckpointer.for(handle)).toThrow(/^method "no-such-method" has no checkpoint key mapping \(have lora, /);
   });
 });

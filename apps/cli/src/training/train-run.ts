@@ -38,7 +38,7 @@ export async function runTraining(config: RunConfig, container: DependencyContai
   const tokenizer = await HfTokenizer.fromDir(modelDir);
   const generation = { model, executor, tokenizer, generationConfig: loaded.generationConfig };
   print(`model: ${config.model.path} (${loaded.config.modelType}, ${config.model.dtype}${config.model.trainFromScratch ? ', from scratch' : ''})`);
-  const method = prepareMethod({ config, model, generationConfig: loaded.generationConfig, methods: peftMethods(container) });
+  const method = prepareMethod({ config, model, generationConfig: loaded.generationConfig, methods: peftMethods(container), tokenizer });
   print(`method: ${config.method}  ${method.trainableLine}`);
 
   const dataset = await loadDataset(config.data, tokenizer, {

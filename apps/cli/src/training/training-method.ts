@@ -1,5 +1,5 @@
 import type { ModelCheckpointer, Module } from '@tunekit/core';
-import { type CausalLM, type RawConfig, saveModel } from '@tunekit/models';
+import { type CausalLM, type RawConfig, type TextTokenizer, saveModel } from '@tunekit/models';
 import type { PeftMethod } from '@tunekit/peft-lora';
 import { FULL_METHOD, type RunConfig } from '../config/run-config.types.js';
 import { AdapterCheckpointer } from './adapter-checkpointer.js';
@@ -19,6 +19,8 @@ export interface MethodInputs {
   readonly model: CausalLM;
   readonly generationConfig: RawConfig | null;
   readonly methods: ReadonlyMap<string, PeftMethod>;
+  /** The model's tokenizer, for methods initialised from text (prompt tuning's TEXT init). */
+  readonly tokenizer?: TextTokenizer;
 }
 
 function parameterLine(model: Module): string {
@@ -33,8 +35,8 @@ function fullFineTuning({ model, generationConfig }: MethodInputs): PreparedMeth
   return { trainableLine: parameterLine(model), checkpointer: null, saveFinal: (dir) => saveModel(model, dir, { generationConfig }) };
 }
 
-function peftMethod(method: PeftMethod, { config, model }: MethodInputs): PreparedMethod {
-  const handle = method.apply(model, config.methodConfig, { seed: config.seed });
+function peftMethod(method: PeftMethod, { config, model, tokenizer }: MethodInputs): PreparedMethod {
+  const handle = method.apply(model, config.methodConfig, { seed: config.seed, tokenizer });
   const baseModel = config.model.path;
   return {
     trainableLine: handle.trainableParametersLine(),

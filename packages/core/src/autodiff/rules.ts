@@ -1,5 +1,5 @@
 import { isFloat } from '../dtype.js';
-import { attentionProbs, decompose } from '../ir/decompositions.js';
+import { attentionProbs, decompose, unpack4bitLevels } from '../ir/decompositions.js';
 import type { Node } from '../ir/node.js';
 import type { CompositeOp, Op, OpAttrs } from '../ir/ops.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -227,4 +227,20 @@ export const GRAD_RULES: { [O in Op]: GradRule<O> } = {
     return mask ? [dq, dk, dv, null] : [dq, dk, dv];
   },
   cross_entropy: (g, { x, attrs }) => [crossEntropyGrad(g, x[0], x[1], attrs), null],
+  matmul_4bit: (g, { x, attrs }) => {
+    const [a, packed, absmax] = x;
+    // a·Wᵀ and a·W are each other's input gradient, through the same 4-bit weight.
+    const da = Tensor.composite('matmul_4bit', [g, packed, absmax], { ...attrs, transB: !attrs.transB });
+    // The scales' gradient needs dW [N, K] in full; it is traced lazily, so it costs nothing unless
+    // a trainable value reaches the scales (never with frozen quantized weights).
+    const [g2, a2] = [g.reshape(-1, g.dim(-1)), a.reshape(-1, a.dim(-1))];
+    const dw = attrs.transB ? g2.mT.matmul(a2) : a2.mT.matmul(g2);
+    const nBlocks = absmax.dim(0);
+    const numel = attrs.n * attrs.k;
+    const padded = nBlocks * attrs.blocksize;
+    let flat = dw.reshape([numel]);
+    if (padded > numel) flat = flat.pad([[0, padded - numel]]);
+    const dAbsmax = flat.mul(unpack4bitLevels(packed, attrs)).reshape([nBlocks, attrs.blocksize]).sum(1);
+    return [da, null, dAbsmax];
+  },
 };

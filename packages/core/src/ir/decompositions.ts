@@ -36,6 +36,30 @@ export function attentionProbs(q: Tensor, k: Tensor, mask: Tensor | undefined, a
   return mask || t > s ? Tensor.where(allowed, p, 0) : p;
 }
 
+/**
+ * The unscaled levels of a 4-bit weight, flat [nBlocks · blocksize] (zero-padded past N·K): one
+ * gather through a [256, 2] table turns each byte into its two codes' levels, high nibble first.
+ */
+export function unpack4bitLevels(packed: Tensor, attrs: OpAttrs<'matmul_4bit'>): Tensor {
+  const pairs = new Float32Array(512);
+  for (let b = 0; b < 256; b++) {
+    pairs[2 * b] = attrs.levels[b >> 4]!;
+    pairs[2 * b + 1] = attrs.levels[b & 15]!;
+  }
+  const nBytes = packed.dim(0);
+  const levels = Tensor.constant(HostTensor.f32([256, 2], pairs)).gather(0, packed.cast('i32')).reshape([2 * nBytes]);
+  const padded = Math.ceil((attrs.n * attrs.k) / attrs.blocksize) * attrs.blocksize;
+  return padded > 2 * nBytes ? levels.pad([[0, padded - 2 * nBytes]]) : padded < 2 * nBytes ? levels.slice(0, 0, padded) : levels;
+}
+
+/** W [N, K] of a 4-bit weight: levels times their block's absmax. */
+export function dequantize4bit(packed: Tensor, absmax: Tensor, attrs: OpAttrs<'matmul_4bit'>): Tensor {
+  const nBlocks = absmax.dim(0);
+  const numel = attrs.n * attrs.k;
+  const scaled = unpack4bitLevels(packed, attrs).reshape([nBlocks, attrs.blocksize]).mul(absmax.reshape([nBlocks, 1])).reshape([nBlocks * attrs.blocksize]);
+  return (nBlocks * attrs.blocksize === numel ? scaled : scaled.slice(0, 0, numel)).reshape([attrs.n, attrs.k]);
+}
+
 /** Each composite op written in primitives; the reference executor runs these. */
 export const DECOMPOSITIONS: { [O in CompositeOp]: Decomposition<O> } = {
   rms_norm: ([x, w], { eps }) => x.mul(x.square().mean(-1, true).add(eps).rsqrt()).mul(w),
@@ -52,6 +76,11 @@ export const DECOMPOSITIONS: { [O in CompositeOp]: Decomposition<O> } = {
     const [, hkv, s] = k.shape;
     const p = attentionProbs(q, k, mask, attrs).reshape(b, hkv, hq / hkv, t, s);
     return p.matmul(v.unsqueeze(2)).reshape(b, hq, t, d);
+  },
+
+  matmul_4bit: ([x, packed, absmax], attrs) => {
+    const w = dequantize4bit(packed, absmax, attrs);
+    return x.matmul(attrs.transB ? w.mT : w);
   },
 
   cross_entropy: ([logits, labels], { ignoreIndex, reduction }) => {

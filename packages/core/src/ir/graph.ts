@@ -96,9 +96,9 @@ export function rewrite(outputs: readonly Node[], visit: (node: Node, inputs: No
 }
 
 /** Replaces every composite op (or those `keep` rejects) by its decomposition into primitives. */
-export function decomposeComposites(outputs: readonly Node[], keep: (op: CompositeOp) => boolean = () => false): Node[] {
+export function decomposeComposites(outputs: readonly Node[], keep: (op: CompositeOp, node: Node) => boolean = () => false): Node[] {
   return rewrite(outputs, (node, inputs) => {
-    if (opGroup[node.op] !== 'composite' || keep(node.op as CompositeOp)) return undefined;
+    if (opGroup[node.op] !== 'composite' || keep(node.op as CompositeOp, node)) return undefined;
     const op = node.op as CompositeOp;
     return withScope(node.scope, () => decompose(op, inputs.map((x) => new Tensor(x)), node.attrs as never).node, true);
   });

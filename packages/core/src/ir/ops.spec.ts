@@ -5,6 +5,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { type OpInput, checkOp } from '../testing/check-op.js';
 import { ALL_OPS, type Op } from './ops.js';
 import { opSuiteExecutor } from '../testing/op-suite-executor.js';
+import { ALL_BYTES, BNB_FP4_LEVELS, BNB_NF4_LEVELS } from '../testing/bnb-levels.test-support.js';
 
 interface OpCase {
   name: string;
@@ -19,6 +20,8 @@ const bools = (shape: number[], values: number[]): OpInput => ({ shape, dtype: '
 const one = (name: string, fn: OpCase['fn'], ...inputs: OpInput[]): OpCase[] => [{ name, fn, inputs }];
 
 /** Every op of the IR with at least one case; the type makes a new op fail to compile until it has one. */
+const u8 = (shape: number[], values: readonly number[]): OpInput => ({ shape, dtype: 'u8', values: [...values] });
+
 const CASES: Record<Op, OpCase[]> = {
   input: one('fed input', (x, y) => x.mul(y), { shape: [2, 3], feed: true }, f(2, 3)),
   param: one('parameter as output', (x) => x, f(2, 3)),
@@ -49,6 +52,12 @@ const CASES: Record<Op, OpCase[]> = {
     { name: 'cast f32 -> i64 truncates', fn: (x) => x.mul(3).cast('i64'), inputs: [f(3, 4)] },
     { name: 'cast bool -> f32 gates a gradient', fn: (x) => x.gt(0).cast('f32').mul(x), inputs: [f(3, 4)] },
     { name: 'cast i64 -> f32', fn: (i, x) => i.cast('f32').mul(x), inputs: [ints([4], [3, -1, 0, 7]), f(4)] },
+    // In range only: C++ leaves out-of-range float -> int8 undefined, so executors may differ there.
+    { name: 'cast f32 -> i8 truncates', fn: (x, y) => x.mul(100).cast('i8').cast('f32').mul(y), inputs: [{ shape: [3, 4], grad: false }, f(3, 4)] },
+    // The wrapped int8 value feeds the next op, so an executor that does not wrap in-graph differs.
+    { name: 'cast i64 -> i8 wraps', fn: (i, y) => i.cast('i8').cast('f32').mul(y), inputs: [ints([4], [300, -129, 5, -128]), f(4)] },
+    // Row-wise int8 dequantization (LLM.int8 weights): the gradient reaches the f32 scales through the cast.
+    { name: 'cast i8 -> f32 scaled per row', fn: (q, s) => q.cast('f32').mul(s), inputs: [{ shape: [2, 3], dtype: 'i8', values: [-128, -1, 0, 1, 64, 127] }, f(2, 1)] },
   ],
 
   add: one('add broadcast', (a, b) => a.add(b), f(2, 3, 4), f(3, 1)),
@@ -136,6 +145,12 @@ const CASES: Record<Op, OpCase[]> = {
     { name: 'cross_entropy sum', fn: (l, y) => F.crossEntropy(l, y, { reduction: 'sum' }), inputs: [f(3, 5), ints([3], [2, 2, -100])] },
     { name: 'cross_entropy none over [B, T, C]', fn: (l, y) => F.crossEntropy(l, y, { reduction: 'none' }), inputs: [f(2, 2, 3), ints([2, 2], [0, 2, -100, 1])] },
     { name: 'cross_entropy all ignored is 0', fn: (l, y) => F.crossEntropy(l, y), inputs: [f(2, 3), ints([2], [-100, -100])] },
+  ],
+  // The scales are differentiated too (finite differences check the rule's dW-through-levels path).
+  matmul_4bit: [
+    { name: 'nf4 x·Wᵀ (fused in ORT)', fn: (x, p, s) => F.matmul4bit(x, p, s, { n: 16, k: 32, blocksize: 64, levels: BNB_NF4_LEVELS, quantType: 'nf4' }), inputs: [f(3, 32), u8([256], ALL_BYTES), pos(8)] },
+    { name: 'fp4 g·W (an input gradient: decomposed in ORT)', fn: (g, p, s) => F.matmul4bit(g, p, s, { n: 16, k: 32, blocksize: 16, levels: BNB_FP4_LEVELS, quantType: 'fp4', transB: false }), inputs: [f(2, 16), u8([256], ALL_BYTES), pos(32)] },
+    { name: 'own levels, odd size (decomposed)', fn: (x, p, s) => F.matmul4bit(x, p, s, { n: 3, k: 5, blocksize: 4, levels: Array.from({ length: 16 }, (_, c) => c / 4 - 2) }), inputs: [f(2, 5), u8([8], [0x1f, 0x2e, 0x3d, 0x4c, 0x5b, 0x6a, 0x79, 0x80]), pos(4)] },
   ],
 };
 

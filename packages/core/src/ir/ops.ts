@@ -36,6 +36,11 @@ import type { Parameter } from '../nn/parameter.js';
  *   `cross_entropy(logits [N, C], labels [N] i64)`: -log_softmax(logits)[label], rows whose label equals
  *     `ignoreIndex` contribute 0; reduction 'mean' divides by the count of non-ignored rows (0 if none),
  *     'sum' adds, 'none' returns [N].
+ *   `matmul_4bit(a, packed u8 [ceil(N·K/2)], absmax f32 [ceil(N·K/blocksize)])`: a matmul with a weight
+ *     W [N, K] stored as 4-bit codes (bitsandbytes layout: row-major, two codes per byte, first in the
+ *     high nibble; element i is `levels[code_i] · absmax[floor(i / blocksize)]`). `transB` true:
+ *     a [..., K] → a·Wᵀ [..., N] (a Linear's forward); false: a [..., N] → a·W [..., K] (its input
+ *     gradient). `quantType` names the code table when it is bitsandbytes' nf4 or fp4.
  */
 export const OP_GROUPS = {
   leaf: ['input', 'param', 'const'],
@@ -47,7 +52,7 @@ export const OP_GROUPS = {
   indexing: ['gather', 'take_along_axis', 'scatter_add'],
   matmul: ['matmul'],
   normalize: ['softmax', 'log_softmax'],
-  composite: ['rms_norm', 'layer_norm', 'rotary', 'attention', 'cross_entropy'],
+  composite: ['rms_norm', 'layer_norm', 'rotary', 'attention', 'cross_entropy', 'matmul_4bit'],
 } as const;
 
 export type OpGroup = keyof typeof OP_GROUPS;
@@ -72,6 +77,18 @@ type NoAttrs = Record<string, never>;
 export interface ReduceAttrs {
   axes: number[];
   keepdim: boolean;
+}
+
+export interface Matmul4bitAttrs {
+  /** Rows (out features) and columns (in features) of the weight. */
+  n: number;
+  k: number;
+  blocksize: number;
+  /** The 16 values a code indexes. */
+  levels: readonly number[];
+  /** bitsandbytes' name for `levels`, when they are its table (lets executors use a fused kernel). */
+  quantType: 'nf4' | 'fp4' | null;
+  transB: boolean;
 }
 
 export interface AttentionAttrs {
@@ -106,6 +123,7 @@ export interface OpAttrMap {
   layer_norm: { eps: number };
   attention: AttentionAttrs;
   cross_entropy: { ignoreIndex: number; reduction: 'mean' | 'sum' | 'none' };
+  matmul_4bit: Matmul4bitAttrs;
 }
 
 export type OpAttrs<O extends Op> = O extends keyof OpAttrMap ? OpAttrMap[O] : NoAttrs;

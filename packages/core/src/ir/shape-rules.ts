@@ -331,6 +331,23 @@ export const SHAPE_RULES: { [O in Op]: ShapeRule<O> } = {
     }
     return { shape: a.reduction === 'none' ? [i[0].shape[0]] : [], dtype: i[0].dtype };
   },
+  matmul_4bit: (i, a) => {
+    arity(i, 3);
+    const [x, packed, absmax] = i;
+    floatInput(x);
+    if (a.levels.length !== 16) fail(`needs 16 levels, got ${a.levels.length}`);
+    if (!(a.blocksize > 0 && Number.isInteger(a.blocksize))) fail(`blocksize ${a.blocksize} must be a positive integer`);
+    const numel = a.n * a.k;
+    if (packed.dtype !== 'u8' || packed.rank !== 1 || packed.shape[0] !== Math.ceil(numel / 2)) {
+      fail(`packed codes must be u8 [${Math.ceil(numel / 2)}] for a [${a.n}, ${a.k}] weight, got ${packed.dtype} ${fmt(packed.shape)}`);
+    }
+    if (absmax.dtype !== x.dtype || absmax.rank !== 1 || absmax.shape[0] !== Math.ceil(numel / a.blocksize)) {
+      fail(`absmax must be ${x.dtype} [${Math.ceil(numel / a.blocksize)}], got ${absmax.dtype} ${fmt(absmax.shape)}`);
+    }
+    const [inner, outer] = a.transB ? [a.k, a.n] : [a.n, a.k];
+    if (x.rank < 1 || x.shape[x.rank - 1] !== inner) fail(`cannot multiply ${fmt(x.shape)} by a 4-bit [${a.n}, ${a.k}] weight${a.transB ? ' transposed' : ''}`);
+    return { shape: [...x.shape.slice(0, -1), outer], dtype: x.dtype };
+  },
 };
 
 export function inferShape<O extends Op>(op: O, inputs: readonly Node[], attrs: OpAttrs<O>): ShapeInfo {

@@ -1,4 +1,16 @@
+import { dequantize4bit } from '../ir/decompositions.js';
 import { Tensor } from './tensor.js';
+
+type Matmul4bitOptions = { n: number; k: number; blocksize: number; levels: ArrayLike<number>; quantType?: 'nf4' | 'fp4' | null; transB?: boolean };
+
+const matmul4bitAttrs = (o: Matmul4bitOptions) => ({
+  n: o.n,
+  k: o.k,
+  blocksize: o.blocksize,
+  levels: Array.from(o.levels),
+  quantType: o.quantType ?? null,
+  transB: o.transB ?? true,
+});
 
 /** Composite ops in their user-facing form (PyTorch's torch.nn.functional names where they exist). */
 export const F = {
@@ -44,6 +56,19 @@ export const F = {
       reduction: opts.reduction ?? 'mean',
     });
     return opts.reduction === 'none' && labels.rank !== 1 ? loss.reshape([...labels.shape]) : loss;
+  },
+
+  /**
+   * `x` times a 4-bit weight W [n, k] (see the IR's `matmul_4bit`): `transB` (default) is a
+   * Linear's `x·Wᵀ`, otherwise `x·W`. `packed` is u8 [ceil(n·k/2)], `absmax` [ceil(n·k/blocksize)].
+   */
+  matmul4bit(x: Tensor, packed: Tensor, absmax: Tensor, opts: Matmul4bitOptions): Tensor {
+    return Tensor.composite('matmul_4bit', [x, packed, absmax], matmul4bitAttrs(opts));
+  },
+
+  /** The 4-bit weight W [n, k] itself, in primitives (what DoRA's norms and merges need). */
+  dequantize4bit(packed: Tensor, absmax: Tensor, opts: Omit<Matmul4bitOptions, 'transB'>): Tensor {
+    return dequantize4bit(packed, absmax, matmul4bitAttrs(opts));
   },
 
   swiglu(gate: Tensor, up: Tensor): Tensor {

@@ -254,7 +254,7 @@ export class Tensor {
   }
 
   /** Builds a composite op (see `functional.ts` for the user-facing forms). */
-  static composite<O extends 'rms_norm' | 'layer_norm' | 'rotary' | 'attention' | 'cross_entropy'>(
+  static composite<O extends 'rms_norm' | 'layer_norm' | 'rotary' | 'attention' | 'cross_entropy' | 'matmul_4bit'>(
     op: O,
     inputs: readonly Tensor[],
     attrs: OpAttrs<O>,

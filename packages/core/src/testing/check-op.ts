@@ -1,4 +1,4 @@
-import { type DType, isFloat } from '../dtype.js';
+import { type DType, fromFloat32, isFloat } from '../dtype.js';
 import { HostTensor } from '../host-tensor.js';
 import { grad } from '../autodiff/grad.js';
 import type { Executor } from '../executors/executor.interface.js';
@@ -53,9 +53,7 @@ function values(spec: OpInput, rng: Rng): number[] {
 
 function constant(spec: OpInput, v: number[]): Tensor {
   const dtype = spec.dtype ?? 'f32';
-  if (dtype === 'i64') return Tensor.constant(HostTensor.i64(spec.shape, v));
-  if (dtype === 'f32') return Tensor.constant(HostTensor.f32(spec.shape, v));
-  return Tensor.constant(new HostTensor(dtype, spec.shape, dtype === 'i32' ? Int32Array.from(v) : Uint8Array.from(v)));
+  return Tensor.constant(new HostTensor(dtype, spec.shape, fromFloat32(dtype, v)));
 }
 
 function compare(what: string, got: ArrayLike<number>, want: ArrayLike<number>, atol: number, rtol: number): number {

@@ -1,5 +1,6 @@
 import type { Module, Tensor } from '@tunekit/core';
 import type { ModelConfig } from '../config/model-config.js';
+import type { VirtualTokens } from './virtual-tokens.js';
 
 /** One layer's keys and values, [B, Hkv, S, D] (heads not repeated for grouped-query attention). */
 export interface KvEntry {
@@ -20,12 +21,18 @@ export interface ForwardOptions {
   attentionMask?: Tensor;
   /** Keys and values of the P positions before these T, as returned in `present`. */
   past?: KvCache;
+  /**
+   * Virtual tokens in front of this sequence (see `VirtualTokens`), instead of the model's installed
+   * source; null for none. Only where a sequence starts: with `past` the cache already holds them.
+   * Positions and masks given alongside describe the tokens alone.
+   */
+  virtualTokens?: VirtualTokens | null;
 }
 
 export interface CausalLMOutput {
   /** [B, T, V] next-token logits, f32. */
   readonly logits: Tensor;
-  /** Per layer, keys and values of all S = P + T positions, to feed back as `past`. */
+  /** Per layer, keys and values of all S = P + T positions (virtual ones first), to feed back as `past`. */
   readonly present: KvEntry[];
 }
 

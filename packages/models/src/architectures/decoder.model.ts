@@ -2,7 +2,7 @@ import { Embedding, Module, RMSNorm, type Linear, type Tensor, checkpointSegment
 import type { ModelConfig } from '../config/model-config.js';
 import type { BuildOptions } from './build-options.js';
 import { CausalLMBase } from './causal-lm.base.js';
-import type { CausalLMOutput, ForwardOptions, KvEntry } from './causal-lm.interface.js';
+import type { ForwardOptions, KvEntry } from './causal-lm.interface.js';
 import { DecoderLayer } from './decoder.layer.js';
 import { forwardContext } from './forward-context.js';
 import { type TiedLmHead, createLmHead } from './lm-head.js';
@@ -35,7 +35,7 @@ export class DecoderBackbone extends Module {
   forward(inputIds: Tensor, opts: ForwardOptions): { hidden: Tensor; present: KvEntry[] } {
     const ctx = forwardContext(inputIds, opts, this.config);
     const rope = rotaryTables(ctx.positionIds, this.invFreq);
-    let h = this.embed_tokens.call(inputIds);
+    let h = ctx.embed(this.embed_tokens.call(inputIds));
     const present: KvEntry[] = [];
     this.layers.items.forEach((layer, i) => {
       const run = () => layer.call(h, rope, ctx.mask, ctx.past(i));
@@ -62,8 +62,15 @@ export class DecoderForCausalLM extends CausalLMBase {
     this.nameParameters();
   }
 
-  forward(inputIds: Tensor, opts: ForwardOptions = {}): CausalLMOutput {
-    const { hidden, present } = this.model.call(inputIds, opts);
-    return { logits: this.lm_head.call(hidden), present };
+  protected hiddenStates(inputIds: Tensor, opts: ForwardOptions): { hidden: Tensor; present: KvEntry[] } {
+    return this.model.call(inputIds, opts);
+  }
+
+  protected head(hidden: Tensor): Tensor {
+    return this.lm_head.call(hidden);
+  }
+
+  inputEmbeddings(): Embedding {
+    return this.model.embed_tokens;
   }
 }

@@ -1,16 +1,16 @@
 import { ShapeError, Tensor } from '@tunekit/core';
 import type { ModelConfig } from '../config/model-config.js';
 import { attentionMask } from './attention-mask.js';
-import type { ForwardOptions, KvEntry } from './causal-lm.interface.js';
+import type { ForwardOptions, KvCache, KvEntry } from './causal-lm.interface.js';
 
 const fmt = (shape: readonly number[]) => `[${shape.join(', ')}]`;
 
 /** What every layer of one forward shares, computed once. */
 export interface ForwardContext {
   readonly batch: number;
-  /** New positions in this call. */
+  /** Positions computed in this call: the tokens, after any virtual embeddings. */
   readonly t: number;
-  /** Cached positions before them. */
+  /** Cached positions before them (a virtual key/value prefix counts). */
   readonly pastLength: number;
   /** [B|1, T] positions. */
   readonly positionIds: Tensor;
@@ -18,6 +18,8 @@ export interface ForwardContext {
   readonly mask: Tensor | null;
   /** The cache entry of each layer, or undefined for all without a cache. */
   past(layer: number): KvEntry | undefined;
+  /** The tokens' embeddings [B, T, H], with the virtual embeddings in front when this forward has them. */
+  embed(tokens: Tensor): Tensor;
 }
 
 /** Positions P..P+T-1 as [1, T] i64 (transformers' default, from `cache_position`). */
@@ -31,24 +33,69 @@ function checkPositionIds(positionIds: Tensor, b: number, t: number): Tensor {
   return positionIds;
 }
 
-function pastLengthOf(opts: ForwardOptions, config: ModelConfig): number {
-  if (!opts.past) return 0;
-  if (opts.past.length !== config.layers) {
-    throw new ShapeError('past', '', `expected one cache entry per layer (${config.layers}), got ${opts.past.length}`);
-  }
-  return opts.past[0].k.dim(2);
+function checkPast(past: KvCache, config: ModelConfig, what: string): KvCache {
+  if (past.length !== config.layers) throw new ShapeError(what, '', `expected one cache entry per layer (${config.layers}), got ${past.length}`);
+  return past;
+}
+
+/** [1|B, ...rest] → [B, ...rest], checking `rest` against what the model expects. */
+function batched(x: Tensor, batch: number, rest: readonly (number | null)[], what: string, expected: string): Tensor {
+  const ok = x.rank === rest.length + 1 && (x.dim(0) === 1 || x.dim(0) === batch) && rest.every((d, i) => d === null || x.dim(i + 1) === d);
+  if (!ok) throw new ShapeError(what, '', `expected ${expected}, got ${fmt(x.shape)}`);
+  return x.dim(0) === batch ? x : x.expand(batch, ...x.shape.slice(1));
+}
+
+/** The virtual tokens of this forward, checked against the model and repeated over the batch. */
+function virtualParts(opts: ForwardOptions, batch: number, config: ModelConfig): { embeds: Tensor | null; prefix: KvCache | null } {
+  const v = opts.virtualTokens;
+  if (!v) return { embeds: null, prefix: null };
+  if (opts.past) throw new ShapeError('virtual_tokens', '', 'virtual tokens start a sequence; with `past` the cache already holds them in its first slots');
+  if (v.embeds) return { embeds: batched(v.embeds, batch, [null, config.hidden], 'virtual_tokens.embeds', `[1|${batch}, n, ${config.hidden}]`), prefix: null };
+  const { kvHeads, headDim } = config;
+  const n = v.kv[0]?.k.rank === 4 ? v.kv[0].k.dim(2) : null;
+  const entry = (x: Tensor, which: string, layer: number) =>
+    batched(x, batch, [kvHeads, n, headDim], `virtual_tokens.kv[${layer}].${which}`, `[1|${batch}, ${kvHeads}, n, ${headDim}] with the same n in every layer`);
+  const prefix = checkPast(v.kv, config, 'virtual_tokens.kv').map((e, i) => ({ k: entry(e.k, 'k', i), v: entry(e.v, 'v', i) }));
+  return { embeds: null, prefix };
+}
+
+/**
+ * Position ids for the tokens after n virtual positions: given ones move up by n, and virtual
+ * embeddings (which are queries too) take 0..n-1 in front of them. This is what PEFT gets from
+ * transformers: PeftModelForCausalLM drops position_ids, so the model numbers positions from its
+ * cache_position, 0..n+T-1 over prompt embeddings and past..past+T-1 after a prefix cache of n
+ * (prepare_inputs_for_generation adds num_virtual_tokens to cache_position likewise). Given ids
+ * (padding, packing) count from each row's first token, so a row's virtual tokens sit right before it.
+ */
+function shiftedPositions(given: Tensor, n: number, embeds: boolean): Tensor {
+  if (n === 0) return given;
+  const shifted = given.add(n);
+  if (!embeds) return shifted;
+  const lead = Tensor.fromValues([1, n], Array.from({ length: n }, (_, i) => i), 'i64').expand(given.dim(0), n);
+  return Tensor.concat([lead, shifted], 1);
 }
 
 export function forwardContext(inputIds: Tensor, opts: ForwardOptions, config: ModelConfig): ForwardContext {
   if (inputIds.rank !== 2) throw new ShapeError('input_ids', '', `expected [B, T], got ${fmt(inputIds.shape)}`);
-  const [batch, t] = inputIds.shape;
-  const pastLength = pastLengthOf(opts, config);
+  const [batch, tokens] = inputIds.shape;
+  const { embeds, prefix } = virtualParts(opts, batch, config);
+  const n = embeds ? embeds.dim(1) : prefix ? prefix[0].k.dim(2) : 0;
+  const past = prefix ?? (opts.past && checkPast(opts.past, config, 'past'));
+  const pastLength = past ? past[0].k.dim(2) : 0;
+  const t = tokens + (embeds ? n : 0);
   return {
     batch,
     t,
     pastLength,
-    positionIds: opts.positionIds ? checkPositionIds(opts.positionIds, batch, t) : defaultPositionIds(t, pastLength),
-    mask: attentionMask({ mask: opts.attentionMask, t, s: pastLength + t, slidingWindow: config.slidingWindow }),
-    past: (layer) => opts.past?.[layer],
+    positionIds: opts.positionIds ? shiftedPositions(checkPositionIds(opts.positionIds, batch, tokens), n, embeds !== null) : defaultPositionIds(t, pastLength),
+    mask: attentionMask({
+      mask: opts.attentionMask,
+      t,
+      s: pastLength + t,
+      slidingWindow: config.slidingWindow,
+      ...(n ? { virtual: { n, asQueries: embeds !== null } } : {}),
+    }),
+    past: (layer) => past?.[layer],
+    embed: (x) => (embeds ? Tensor.concat([embeds, x], 1) : x),
   };
 }

@@ -2,7 +2,7 @@ import { Embedding, LayerNorm, Module, type Linear, type Tensor, checkpointSegme
 import type { ModelConfig } from '../config/model-config.js';
 import type { BuildOptions } from './build-options.js';
 import { CausalLMBase } from './causal-lm.base.js';
-import type { CausalLMOutput, ForwardOptions, KvEntry } from './causal-lm.interface.js';
+import type { ForwardOptions, KvEntry } from './causal-lm.interface.js';
 import { forwardContext } from './forward-context.js';
 import { Gpt2Block } from './gpt2.block.js';
 import { type TiedLmHead, createLmHead } from './lm-head.js';
@@ -30,7 +30,7 @@ export class Gpt2Backbone extends Module {
 
   forward(inputIds: Tensor, opts: ForwardOptions): { hidden: Tensor; present: KvEntry[] } {
     const ctx = forwardContext(inputIds, opts, this.config);
-    let x = this.wte.call(inputIds).add(this.wpe.call(ctx.positionIds));
+    let x = ctx.embed(this.wte.call(inputIds)).add(this.wpe.call(ctx.positionIds));
     const present: KvEntry[] = [];
     this.h.items.forEach((block, i) => {
       const run = () => block.call(x, ctx.mask, ctx.past(i));
@@ -54,8 +54,15 @@ export class Gpt2ForCausalLM extends CausalLMBase {
     this.nameParameters();
   }
 
-  forward(inputIds: Tensor, opts: ForwardOptions = {}): CausalLMOutput {
-    const { hidden, present } = this.transformer.call(inputIds, opts);
-    return { logits: this.lm_head.call(hidden), present };
+  protected hiddenStates(inputIds: Tensor, opts: ForwardOptions): { hidden: Tensor; present: KvEntry[] } {
+    return this.transformer.call(inputIds, opts);
+  }
+
+  protected head(hidden: Tensor): Tensor {
+    return this.lm_head.call(hidden);
+  }
+
+  inputEmbeddings(): Embedding {
+    return this.transformer.wte;
   }
 }

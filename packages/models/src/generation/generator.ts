@@ -9,7 +9,7 @@ import { leftPad, roundUp } from './left-padding.js';
 import { type LogitsProcessor, logitsPipeline } from './logits-processors.js';
 import { type GenerateInput, checkContext, promptIds } from './prompt-input.js';
 import { type TokenChooser, tokenChooser } from './sampler.js';
-import { ATTENTION_MASK, INPUT_IDS, POSITION_IDS, decodeProgram, pastName, prefillProgram } from './step-programs.js';
+import { ATTENTION_MASK, INPUT_IDS, POSITION_IDS, decodeProgram, pastName, tracePrefill } from './step-programs.js';
 import { type FinishReason, stoppingCriteria } from './stopping.js';
 
 export interface GenerateOptions extends GenerationOptions {
@@ -91,20 +91,23 @@ export async function* generateStream(
   const config = resolveGenerationConfig(options, defaults, longest);
   if (config.stopStrings.length && !tokenizer) throw new Error('generate: stop strings need a tokenizer (options.tokenizer)');
   const padded = leftPad(prompts, config.padTokenId, options.promptMultiple ?? 16);
-  const capacity = roundUp(padded.length + config.maxNewTokens - 1, options.cacheMultiple ?? 64);
-  checkContext(model.config, longest, config.maxNewTokens, capacity);
+  const batch = prompts.length;
+  const start = performance.now();
+  const prefill = tracePrefill(model, batch, padded.length);
+  // A prompt-learning method's virtual tokens take the cache's first slots, before the padding.
+  const virtual = prefill.slots - padded.length;
+  const capacity = roundUp(prefill.slots + config.maxNewTokens - 1, options.cacheMultiple ?? 64);
+  checkContext(model.config, longest, config.maxNewTokens, capacity, virtual);
 
   const stop = stoppingCriteria(config);
   const rows = prompts.map((p) => new GenerationRow(p, stop, tokenizer, options.skipSpecialTokens ?? true));
   const picker: Picker = { rows, processors: logitsPipeline(config), choose: tokenChooser(config), rng: new Rng(config.seed) };
-  const batch = prompts.length;
 
-  const start = performance.now();
-  const prefill = prefillProgram(model, executor, batch, padded.length);
   const { inputIds, positionIds, attentionMask } = padded;
-  const [prefillLogits, ...prefillKv] = await prefill.program.run({ [INPUT_IDS]: inputIds, [POSITION_IDS]: positionIds, [ATTENTION_MASK]: attentionMask });
+  const prefillProgram = executor.compile(prefill.outputs);
+  const [prefillLogits, ...prefillKv] = await prefillProgram.run({ [INPUT_IDS]: inputIds, [POSITION_IDS]: positionIds, [ATTENTION_MASK]: attentionMask });
   const layers = prefillKv.length / 2;
-  const cache = new StaticKvCache({ layers, batch, heads: prefill.kvHeads, capacity, headDim: prefill.headDim }, padded.pads);
+  const cache = new StaticKvCache({ layers, batch, heads: prefill.kvHeads, capacity, headDim: prefill.headDim }, padded.pads, virtual);
   cache.append(prefillKv);
   const prefillMs = performance.now() - start;
   yield* pickTokens(picker, prefillLogits, 0);

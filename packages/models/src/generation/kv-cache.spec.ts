@@ -47,6 +47,17 @@ describe('StaticKvCache', () => {
     expect([cache.nextPosition(0), cache.nextPosition(1)]).toEqual([4, 2]);
   });
 
+  it('keeps virtual-token slots visible to every row and hides the padding after them', () => {
+    const cache = new StaticKvCache(shape, [0, 1], 2);
+    const kv = (t: number) => Array.from({ length: 4 }, () => block(2, 2, t, 3, () => 1));
+    cache.append(kv(4));
+    expect([...cache.mask.data]).toEqual([1, 1, 1, 1, 0, 0, 1, 1, 1, 0, 1, 0, 0, 1]);
+    // Positions count the virtual tokens: row 1 has 2 virtual and 1 real token so far.
+    expect([cache.nextPosition(0), cache.nextPosition(1)]).toEqual([4, 3]);
+    cache.append(kv(1));
+    expect([...cache.mask.data]).toEqual([1, 1, 1, 1, 1, 0, 1, 1, 1, 0, 1, 1, 0, 1]);
+  });
+
   it('refuses to overflow its slots', () => {
     const cache = new StaticKvCache(shape, [0, 0]);
     expect(() => cache.append(Array.from({ length: 4 }, () => block(2, 2, 7, 3, () => 0)))).toThrow(/0 \+ 7 positions exceed its 6 slots/);

@@ -26,8 +26,10 @@ export class StaticKvCache {
 
   constructor(
     readonly shape: KvCacheShape,
-    /** Left padding of each row: its slots before this never become visible. */
+    /** Left padding of each row: these slots (after the virtual ones) never become visible. */
     private readonly pads: readonly number[],
+    /** Slots before the padding that every row sees: a prompt-learning method's virtual tokens. */
+    private readonly virtual = 0,
   ) {
     const { layers, batch, heads, capacity, headDim } = shape;
     const buffer = () => HostTensor.zeros('f32', [batch, heads, capacity, headDim]);
@@ -41,7 +43,7 @@ export class StaticKvCache {
     return this.filled;
   }
 
-  /** The position of the next token of row b: its real tokens so far. */
+  /** The position of the next token of row b: its virtual and real tokens so far. */
   nextPosition(row: number): number {
     return this.filled - this.pads[row];
   }
@@ -60,7 +62,9 @@ export class StaticKvCache {
     }
     for (let b = 0; b < batch; b++) {
       const row = b * (capacity + 1);
-      this.mask.data.fill(1, row + Math.max(this.filled, this.pads[b]), row + this.filled + t);
+      const [padStart, padEnd] = [this.virtual, this.virtual + this.pads[b]];
+      this.mask.data.fill(1, row + this.filled, row + Math.min(this.filled + t, padStart));
+      this.mask.data.fill(1, row + Math.max(this.filled, padEnd), row + this.filled + t);
     }
     this.filled += t;
   }

@@ -23,22 +23,29 @@ function lastPositionLogits(logits: Tensor): Tensor {
   return logits.slice(1, t - 1).reshape(b, v);
 }
 
-export interface PrefillProgram {
-  readonly program: Program;
+export interface PrefillTrace {
+  /** Last-position logits, then each layer's keys and values: what the program outputs. */
+  readonly outputs: readonly Tensor[];
   /** Key/value heads and head size, as the model's cache entries have them. */
   readonly kvHeads: number;
   readonly headDim: number;
+  /** Cache slots the prefill fills: the padded prompt, after any virtual tokens the model puts first. */
+  readonly slots: number;
 }
 
-/** [B, P] prompts → last-position logits [B, V], then each layer's keys and values [B, Hkv, P, D]. */
-export function prefillProgram(model: CausalLM, executor: Executor, batch: number, length: number): PrefillProgram {
+/**
+ * [B, P] prompts → last-position logits [B, V], then each layer's keys and values [B, Hkv, n + P, D]
+ * (n virtual tokens of a prompt-learning method first, 0 without one). Traced only: compile
+ * `outputs` once the cache layout it implies has been checked.
+ */
+export function tracePrefill(model: CausalLM, batch: number, length: number): PrefillTrace {
   const input = (name: string, dtype: 'i64' | 'bool') => Tensor.input(name, [batch, length], dtype);
   const { logits, present } = model.call(input(INPUT_IDS, 'i64'), {
     positionIds: input(POSITION_IDS, 'i64'),
     attentionMask: input(ATTENTION_MASK, 'bool'),
   });
-  const [, kvHeads, , headDim] = present[0].k.shape;
-  return { program: executor.compile([lastPositionLogits(logits), ...present.flatMap((e) => [e.k, e.v])]), kvHeads, headDim };
+  const [, kvHeads, slots, headDim] = present[0].k.shape;
+  return { outputs: [lastPositionLogits(logits), ...present.flatMap((e) => [e.k, e.v])], kvHeads, headDim, slots };
 }
 
 /**

@@ -9,7 +9,7 @@ export { DEFAULT_LORA_TARGETS, findTargets, matchesModules } from './lora.target
 export { type LoraVariant, STANDARD_LORA, DORA, variantFor } from './lora.variants.js';
 export { truncatedSvd } from './lora.pissa.js';
 export { saveAdapter, loadAdapter, readAdapterConfig, peftKey, ADAPTER_CONFIG, ADAPTER_WEIGHTS } from './lora.io.js';
-export { ModulesToSave } from './modules-to-save.js';
+export { ModulesToSave } from '../peft/modules-to-save.js';
 export { LORA_METHOD } from './lora.method.js';
 
 /** The method's one registration call. */

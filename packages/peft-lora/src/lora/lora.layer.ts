@@ -1,30 +1,15 @@
-import { Dropout, HostTensor, Linear, Module, Parameter, Rng, Tensor, fromFloat32, init } from '@tunekit/core';
+import { Dropout, Linear, Module, Parameter, Rng, Tensor, init } from '@tunekit/core';
 import { Conv1D } from '@tunekit/models';
 import { ModuleDict } from '../peft/module-dict.js';
-import { matmul, rowNorms, transpose } from '../peft/host-math.js';
+import { type CustomBaseLayer, hostWeightOutIn, isCustomBaseLayer, setHostWeightOutIn } from '../peft/base-weight.js';
+import { matmul, rowNorms } from '../peft/host-math.js';
 import type { LoraInit } from './lora.config.js';
 import { pissaInit } from './lora.pissa.js';
 import type { LoraVariant } from './lora.variants.js';
 
-/**
- * A frozen layer of another kind that LoRA can wrap (QLoRA's 4-bit linear): it computes x·Wᵀ + b
- * and shows its weight as [out, in] — traced for DoRA, on the host for DoRA's initial magnitude
- * and PiSSA. Without `setHostWeightOutIn` its weight cannot change: no merge, no PiSSA.
- */
-export interface CustomLoraBase extends Module {
-  readonly inFeatures: number;
-  readonly outFeatures: number;
-  readonly bias: Parameter | null;
-  forward(x: Tensor): Tensor;
-  weightOutIn(): Tensor;
-  hostWeightOutIn(): Float64Array;
-  setHostWeightOutIn?(w: Float64Array): void;
-}
-
-export function isCustomLoraBase(m: Module): m is CustomLoraBase {
-  const c = m as unknown as Partial<Record<keyof CustomLoraBase, unknown>>;
-  return typeof c.weightOutIn === 'function' && typeof c.hostWeightOutIn === 'function' && typeof c.inFeatures === 'number';
-}
+/** A frozen layer of another kind that LoRA can wrap (QLoRA's 4-bit linear); see CustomBaseLayer. */
+export type CustomLoraBase = CustomBaseLayer;
+export const isCustomLoraBase = isCustomBaseLayer;
 
 /** Layers LoRA can wrap: nn.Linear ([out, in] weight), GPT-2's Conv1D ([in, out], fan_in_fan_out), or a custom base. */
 export type LoraBase = Linear | Conv1D | CustomLoraBase;
@@ -157,24 +142,11 @@ export class LoraLayer extends Module {
 
   /** The base weight as float64 [out, in]. */
   baseWeightOutIn(): Float64Array {
-    const base = this.base_layer;
-    if (isCustomLoraBase(base)) return base.hostWeightOutIn();
-    const w = Float64Array.from(base.weight.value.toFloat32());
-    return this.fanInFanOut ? transpose(w, this.inFeatures, this.outFeatures) : w;
+    return hostWeightOutIn(this.base_layer);
   }
 
   setBaseWeightOutIn(w: Float64Array): void {
-    const base = this.base_layer;
-    if (isCustomLoraBase(base)) {
-      if (!base.setHostWeightOutIn) {
-        throw new Error(`${base.constructor.name} weights cannot be changed in place (merge or PiSSA): dequantize to a 16/32-bit model first`);
-      }
-      base.setHostWeightOutIn(w);
-      return;
-    }
-    const stored = this.fanInFanOut ? transpose(w, this.outFeatures, this.inFeatures) : w;
-    const p = base.weight;
-    p.assign(new HostTensor(p.dtype, p.shape, fromFloat32(p.dtype, stored)));
+    setHostWeightOutIn(this.base_layer, w);
   }
 
   /** scaling · B · A on the host, [out, in] float64. */

@@ -1,16 +1,13 @@
 import { type Module, Rng } from '@tunekit/core';
 import { type LoraConfig, loraScaling } from './lora.config.js';
 import { type LoraBase, LoraLayer } from './lora.layer.js';
-import { findTargets, matchesModules } from './lora.targets.js';
+import { findTargets } from './lora.targets.js';
 import { variantFor } from './lora.variants.js';
-import { ModulesToSave } from './modules-to-save.js';
+import { type ModulesToSave, modulesToSaveIn, unwrapModulesToSave, wrapModulesToSave } from '../peft/modules-to-save.js';
+import { replaceModuleAt } from '../peft/module-paths.js';
+import { parameterCounts, trainableParametersLine } from '../peft/parameter-count.js';
 
-function parentOf(model: Module, name: string): [Module, string] {
-  const dot = name.lastIndexOf('.');
-  const parent = dot < 0 ? model : model.getModule(name.slice(0, dot));
-  if (!parent) throw new Error(`lora: no parent module for "${name}"`);
-  return [parent, name.slice(dot + 1)];
-}
+const WHERE = 'lora';
 
 /** The longest pattern key of rank_pattern / alpha_pattern that matches a module, as PEFT resolves them. */
 function patternValue(patterns: Record<string, number>, name: string, fallback: number): number {
@@ -58,9 +55,8 @@ export class LoraModel {
     for (const target of targets) {
       let layer = this.model.getModule(target);
       if (!(layer instanceof LoraLayer)) {
-        const [parent, child] = parentOf(this.model, target);
         layer = new LoraLayer(layer as LoraBase);
-        parent.replaceModule(child, layer);
+        replaceModuleAt(this.model, target, layer, WHERE);
       }
       const r = patternValue(config.rank_pattern, target, config.r);
       const alpha = patternValue(config.alpha_pattern, target, config.lora_alpha);
@@ -74,25 +70,11 @@ export class LoraModel {
         rng,
       });
     }
-    for (const target of config.modules_to_save ?? []) this.wrapModuleToSave(target, name);
+    for (const target of config.modules_to_save ?? []) wrapModulesToSave(this.model, target, name, WHERE);
     this.configs.set(name, config);
     // Paths changed (base_layer, lora_A.<name>): optimizer state and checkpoints key parameters by name.
     this.model.nameParameters();
     this.setAdapter(this.activeName);
-  }
-
-  private wrapModuleToSave(target: string, adapterName: string): void {
-    const matches = [...this.model.namedModules()].filter(([n, m]) => n && !(m instanceof ModulesToSave) && matchesModules(n, [target]) && !n.includes('.modules_to_save.') && !n.includes('.original_module'));
-    if (!matches.length) throw new Error(`lora: modules_to_save entry "${target}" matched no module`);
-    for (const [name, m] of matches) {
-      const existing = this.model.getModule(name);
-      const wrapper = existing instanceof ModulesToSave ? existing : new ModulesToSave(m);
-      wrapper.addCopy(adapterName);
-      if (!(existing instanceof ModulesToSave)) {
-        const [parent, child] = parentOf(this.model, name);
-        parent.replaceModule(child, wrapper);
-      }
-    }
   }
 
   /** Makes `name` the adapter that runs and trains; every other parameter is frozen (bias rules apply). */
@@ -101,7 +83,7 @@ export class LoraModel {
     if (!config) throw new Error(`lora: no adapter "${name}" (have ${[...this.configs.keys()].join(', ')})`);
     this.activeName = name;
     for (const [, layer] of this.layers()) layer.activeAdapters = layer.adapters.has(name) ? [name] : [];
-    for (const [, m] of this.model.namedModules()) if (m instanceof ModulesToSave) m.setActive(name);
+    for (const [, m] of modulesToSaveIn(this.model)) m.setActive(name);
     this.model.freeze();
     this.model.unfreeze((n) => isAdapterParam(n, name));
     if (config.bias === 'all') this.model.unfreeze((n) => n.endsWith('.bias'));
@@ -112,7 +94,7 @@ export class LoraModel {
   disableAdapter<T>(fn: () => T): T {
     const layers = this.layers().map(([, l]) => l);
     const saved = layers.map((l) => l.disabled);
-    const wrappers = [...this.model.namedModules()].map(([, m]) => m).filter((m): m is ModulesToSave => m instanceof ModulesToSave);
+    const wrappers: ModulesToSave[] = modulesToSaveIn(this.model).map(([, m]) => m);
     layers.forEach((l) => (l.disabled = true));
     wrappers.forEach((w) => (w.disabled = true));
     try {
@@ -139,36 +121,20 @@ export class LoraModel {
 
   /** Puts the original layers back without merging (the adapters are dropped). */
   unload(): Module {
-    for (const [name, layer] of this.layers()) {
-      const [parent, child] = parentOf(this.model, name);
-      parent.replaceModule(child, layer.base_layer);
-    }
-    for (const [name, m] of [...this.model.namedModules()]) {
-      if (m instanceof ModulesToSave) {
-        const [parent, child] = parentOf(this.model, name);
-        parent.replaceModule(child, m.unwrap());
-      }
-    }
+    for (const [name, layer] of this.layers()) replaceModuleAt(this.model, name, layer.base_layer, WHERE);
+    unwrapModulesToSave(this.model, WHERE);
     this.model.unfreeze();
     return this.model.nameParameters();
   }
 
   /** (trainable, all) parameter counts as PEFT counts them. */
   parameterCounts(): { trainable: number; all: number } {
-    let trainable = 0;
-    let all = 0;
-    for (const p of this.model.parameters()) {
-      all += p.size;
-      if (p.requiresGrad) trainable += p.size;
-    }
-    return { trainable, all };
+    return parameterCounts(this.model);
   }
 
   /** PEFT's line: `trainable params: 921,600 || all params: 135,436,608 || trainable%: 0.6805`. */
   trainableParametersLine(): string {
-    const { trainable, all } = this.parameterCounts();
-    const fmt = (n: number) => n.toLocaleString('en-US');
-    return `trainable params: ${fmt(trainable)} || all params: ${fmt(all)} || trainable%: ${((100 * trainable) / all).toFixed(4)}`;
+    return trainableParametersLine(this.model);
   }
 
   printTrainableParameters(log: (line: string) => void = console.log): void {

@@ -1,7 +1,8 @@
-import { Linear, type Module } from '@tunekit/core';
-import { Conv1D } from '@tunekit/models';
+import type { Module } from '@tunekit/core';
+import { isWeightedBase } from '../peft/base-weight.js';
+import { isOutputHead, matchesModules } from '../peft/module-match.js';
 import type { LoraConfig } from './lora.config.js';
-import { type LoraBase, isCustomLoraBase } from './lora.layer.js';
+import type { LoraBase } from './lora.layer.js';
 
 /**
  * Default target modules per architecture, as PEFT's
@@ -15,16 +16,9 @@ export const DEFAULT_LORA_TARGETS: Record<string, readonly string[]> = {
   gpt2: ['c_attn'],
 };
 
-/** Output heads that 'all-linear' leaves alone, as PEFT does. */
-const OUTPUT_HEADS: readonly string[] = ['lm_head'];
+export const isAdaptable = (m: Module): m is LoraBase => isWeightedBase(m);
 
-export const isAdaptable = (m: Module): m is LoraBase => m instanceof Linear || m instanceof Conv1D || isCustomLoraBase(m);
-
-/** PEFT's rule: a list entry matches the whole name or its last dotted parts; a string is a full-match regex. */
-export function matchesModules(name: string, spec: readonly string[] | string): boolean {
-  if (typeof spec === 'string') return new RegExp(`^(?:${spec})$`).test(name);
-  return spec.some((t) => name === t || name.endsWith(`.${t}`));
-}
+export { matchesModules };
 
 const LAYER_INDEX = /\.(?:layers|h|blocks)\.(\d+)\./;
 
@@ -38,7 +32,7 @@ export function findTargets(model: Module, config: LoraConfig, modelType: string
   const targets: string[] = [];
   for (const [name, m] of model.namedModules()) {
     if (!name) continue;
-    const wanted = spec === 'all-linear' ? isAdaptable(m) && !OUTPUT_HEADS.some((h) => name === h || name.endsWith(`.${h}`)) : matchesModules(name, spec);
+    const wanted = spec === 'all-linear' ? isAdaptable(m) && !isOutputHead(name) : matchesModules(name, spec);
     if (!wanted) continue;
     if (config.exclude_modules && matchesModules(name, config.exclude_modules)) continue;
     if (layers) {

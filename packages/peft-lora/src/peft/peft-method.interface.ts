@@ -1,4 +1,5 @@
 import type { Module, Parameter } from '@tunekit/core';
+import type { TextTokenizer } from '@tunekit/models';
 
 /** What a trainer or the CLI needs from an adapted model, whatever the method. */
 export interface AdapterHandle {
@@ -21,7 +22,8 @@ export interface AdapterHandle {
 export interface PeftMethod<C = unknown> {
   readonly name: string;
   parseConfig(raw: Record<string, unknown>): C;
-  apply(model: Module & { config?: { modelType?: string } }, config: C, opts?: { seed?: number }): AdapterHandle;
+  /** `tokenizer`: the model's, for methods that initialise from text (prompt tuning's TEXT init). */
+  apply(model: Module & { config?: { modelType?: string } }, config: C, opts?: { seed?: number; tokenizer?: TextTokenizer }): AdapterHandle;
   load(model: Module & { config?: { modelType?: string } }, dir: string, opts?: { trainable?: boolean }): Promise<AdapterHandle>;
   /** Whether a folder holds an adapter of this method (its config file says so). */
   recognises(adapterConfig: Record<string, unknown>): boolean;

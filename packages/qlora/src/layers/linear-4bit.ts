@@ -43,17 +43,6 @@ export function codeTable4bit(quantType: QuantType4Bit): Float32Array {
   return Float32Array.from({ length: 16 }, (_, c) => level(c));
 }
 
-/** For every byte value, the levels of its two codes: [256, 2], high nibble first. */
-function byteLevelTable(quantType: QuantType4Bit): HostTensor {
-  const table = codeTable4bit(quantType);
-  const pairs = new Float32Array(512);
-  for (let b = 0; b < 256; b++) {
-    pairs[2 * b] = table[b >> 4]!;
-    pairs[2 * b + 1] = table[b & 15]!;
-  }
-  return HostTensor.f32([256, 2], pairs);
-}
-
 export class Linear4bit extends Module {
   /** Packed codes, two per byte, first element in the high nibble: u8 [ceil(out·in / 2), 1]. */
   readonly weight: Parameter;
@@ -177,21 +166,17 @@ export class Linear4bit extends Module {
     return levels.mul(scale).add(s.offset!);
   }
 
+  /** The packed codes and scales as the IR's 4-bit ops take them. */
+  private quantOperands(): [Tensor, Tensor, { n: number; k: number; blocksize: number; levels: Float32Array; quantType: QuantType4Bit }] {
+    const { blocksize, quantType } = this.quantState;
+    const packed = Tensor.param(this.weight).reshape([this.weight.shape[0]!]);
+    return [packed, this.absmaxTensor(), { n: this.outFeatures, k: this.inFeatures, blocksize, levels: codeTable4bit(quantType), quantType }];
+  }
+
   /** The weight [out, in] dequantized in the graph from the packed bytes. */
   weightTensor(): Tensor {
-    const { blocksize, quantType } = this.quantState;
-    const n = this.inFeatures * this.outFeatures;
-    const nBytes = this.weight.shape[0]!;
-    // One gather through a 256 × 2 table turns each byte into its two levels (high nibble first):
-    // fewer ops and intermediates than splitting nibbles arithmetically, which matters at 7B scale.
-    const bytes = Tensor.param(this.weight).reshape([nBytes]).cast('i32');
-    let levels = Tensor.constant(byteLevelTable(quantType)).gather(0, bytes).reshape([2 * nBytes]);
-    const nBlocks = Math.ceil(n / blocksize);
-    const padded = nBlocks * blocksize;
-    if (padded > 2 * nBytes) levels = levels.pad([[0, padded - 2 * nBytes]]);
-    const scaled = levels.reshape([nBlocks, blocksize]).mul(this.absmaxTensor().reshape([nBlocks, 1]));
-    const flat = scaled.reshape([padded]);
-    return (padded === n ? flat : flat.slice(0, 0, n)).reshape([this.outFeatures, this.inFeatures]);
+    const [packed, absmax, opts] = this.quantOperands();
+    return F.dequantize4bit(packed, absmax, opts);
   }
 
   /** LoRA's view of a base layer (CustomLoraBase): the weight as traced [out, in] f32. */
@@ -204,8 +189,15 @@ export class Linear4bit extends Module {
     return Float64Array.from(this.dequantizedWeight());
   }
 
+  /**
+   * One 4-bit matmul op: onnxruntime runs it as its fused MatMulBnb4 kernel (dequantizing into a
+   * scratch buffer inside the op), so no float32 weight is a graph value between ops, and the
+   * backward pass re-reads the 4-bit weight for the input gradient rather than keeping one.
+   */
   forward(x: Tensor): Tensor {
-    return F.linear(x, this.weightTensor(), this.bias && Tensor.param(this.bias));
+    const [packed, absmax, opts] = this.quantOperands();
+    const y = F.matmul4bit(x, packed, absmax, opts);
+    return this.bias ? y.add(Tensor.param(this.bias)) : y;
   }
 }
 

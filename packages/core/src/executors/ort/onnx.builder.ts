@@ -27,6 +27,7 @@ const SCALAR_ARRAYS: Partial<Record<ElemType, (v: number) => ArrayBufferView>> =
   int64: (v) => BigInt64Array.of(BigInt(v)),
   int32: (v) => Int32Array.of(v),
   uint8: (v) => Uint8Array.of(v),
+  int8: (v) => Int8Array.of(v),
   bool: (v) => Uint8Array.of(v ? 1 : 0),
 };
 
@@ -34,8 +35,9 @@ const SCALAR_ARRAYS: Partial<Record<ElemType, (v: number) => ArrayBufferView>> =
 const EXACT_WIDENINGS: Partial<Record<ElemType, readonly ElemType[]>> = {
   float16: ['float'],
   bfloat16: ['float'],
-  bool: ['uint8', 'int32', 'int64', 'float'],
+  bool: ['uint8', 'int8', 'int32', 'int64', 'float'],
   uint8: ['int32', 'int64', 'float'],
+  int8: ['int32', 'int64', 'float'],
   int32: ['int64'],
 };
 

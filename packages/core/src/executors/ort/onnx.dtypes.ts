@@ -13,6 +13,7 @@ export const COMPUTE_ELEM: Record<DType, ElemType> = {
   i64: 'int64',
   i32: 'int32',
   u8: 'uint8',
+  i8: 'int8',
   bool: 'bool',
 };
 
@@ -30,5 +31,6 @@ export const BOUNDARY: Record<DType, { elem: ElemType; ort: OrtTensor.Type }> = 
   i64: { elem: 'int64', ort: 'int64' },
   i32: { elem: 'int32', ort: 'int32' },
   u8: { elem: 'uint8', ort: 'uint8' },
+  i8: { elem: 'int8', ort: 'int8' },
   bool: { elem: 'bool', ort: 'bool' },
 };

@@ -1,3 +1,4 @@
+import type { DType } from '../../dtype.js';
 import type { BinaryOp, OpOf, UnaryOp } from '../../ir/ops.js';
 import { attr } from './onnx.proto.js';
 import { type Lowering, type LoweringTable, viaType } from './onnx.lowering.types.js';
@@ -54,7 +55,13 @@ export const BINARY_LOWERINGS: LoweringTable<BinaryOp> = {
   or: direct('Or'),
 };
 
+/** ORT's CPU Where has no bool or int8 branches; they go through a type that holds every value. */
+const WHERE_VIA: Partial<Record<DType, DType>> = { bool: 'u8', i8: 'i32' };
+
 export const TERNARY_LOWERINGS: LoweringTable<OpOf<'ternary'>> = {
-  // ORT's CPU Where has no bool branches; they go through u8.
-  where: (b, n, [cond, ...branches]) => viaType(b, n.dtype, ['bool'], 'u8', branches, (v) => b.op1('Where', [cond, ...v])),
+  where: (b, n, [cond, ...branches]) => {
+    const emit = (v: readonly string[]) => b.op1('Where', [cond, ...v]);
+    const via = WHERE_VIA[n.dtype];
+    return via ? viaType(b, n.dtype, [n.dtype], via, branches, emit) : emit(branches);
+  },
 };

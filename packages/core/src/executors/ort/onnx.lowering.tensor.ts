@@ -1,6 +1,7 @@
-import type { OpOf, ReduceOp } from '../../ir/ops.js';
+import type { Node } from '../../ir/node.js';
+import type { OpAttrs, OpOf, ReduceOp } from '../../ir/ops.js';
 import type { OnnxBuilder } from './onnx.builder.js';
-import { attr } from './onnx.proto.js';
+import { MS_DOMAIN, attr } from './onnx.proto.js';
 import { type Lowering, type LoweringTable, type LoweredOp, viaType } from './onnx.lowering.types.js';
 
 function reduceOp(b: OnnxBuilder, opType: string, x: string, rank: number, axes: readonly number[], keepdim: boolean): string {
@@ -16,9 +17,9 @@ const reduce =
     reduceOp(b, opType, x, n.inputs[0].rank, n.attrs.axes, n.attrs.keepdim);
 
 export const REDUCE_LOWERINGS: LoweringTable<ReduceOp> = {
-  // ORT's ReduceSum has no u8 kernel; summing in i32 and casting back wraps the same way.
+  // ORT's ReduceSum has no u8 or i8 kernel; summing in i32 and casting back wraps the same way.
   sum: (b, n, [x]) =>
-    viaType(b, n.dtype, ['u8'], 'i32', [x], ([v]) => reduceOp(b, 'ReduceSum', v, n.inputs[0].rank, n.attrs.axes, n.attrs.keepdim)),
+    viaType(b, n.dtype, ['u8', 'i8'], 'i32', [x], ([v]) => reduceOp(b, 'ReduceSum', v, n.inputs[0].rank, n.attrs.axes, n.attrs.keepdim)),
   mean: reduce('ReduceMean'),
   max: reduce('ReduceMax'),
   logsumexp: reduce('ReduceLogSumExp'),
@@ -76,4 +77,32 @@ export const MATMUL_NORM_LOWERINGS: LoweringTable<KeptOp> = {
     b.op1('SimplifiedLayerNormalization', x, { axis: attr.int(-1), epsilon: attr.float(n.attrs.eps), stash_type: attr.int(1) }),
   layer_norm: (b, n, x) =>
     b.op1('LayerNormalization', x, { axis: attr.int(-1), epsilon: attr.float(n.attrs.eps), stash_type: attr.int(1) }),
+  // onnxruntime's contrib kernel dequantizes into a scratch buffer inside the op and runs one GEMM,
+  // so no full-precision weight is ever a graph value (see `fusedMatmul4bit` for when it applies).
+  matmul_4bit: (b, n, x) =>
+    b.op1(
+      'MatMulBnb4',
+      x,
+      {
+        K: attr.int(n.attrs.k),
+        N: attr.int(n.attrs.n),
+        block_size: attr.int(n.attrs.blocksize),
+        quant_type: attr.int(BNB4_QUANT_TYPE[n.attrs.quantType!]),
+      },
+      MS_DOMAIN,
+    ),
 };
+
+/** `MatMulBnb4`'s quant_type codes. */
+const BNB4_QUANT_TYPE = { fp4: 0, nf4: 1 } as const;
+
+/**
+ * Whether onnxruntime's `MatMulBnb4` computes this node: bitsandbytes' own tables, f32, the block
+ * sizes its CPU kernel has (16–256), and `transB`: its CPU kernel always multiplies by the
+ * transposed weight (onnxruntime-node 1.30 gives wrong values for transB = 0; the op suite checks
+ * this), so an input gradient `g·W` runs as the IR's decomposition, as does anything else.
+ */
+export function fusedMatmul4bit(node: Node): boolean {
+  const a = node.attrs as OpAttrs<'matmul_4bit'>;
+  return a.quantType !== null && a.transB && node.dtype === 'f32' && [16, 32, 64, 128, 256].includes(a.blocksize);
+}

@@ -4,7 +4,7 @@ import type { CompositeOp, OpOf } from '../../ir/ops.js';
 import { OnnxBuilder } from './onnx.builder.js';
 import { BOUNDARY, COMPUTE_ELEM } from './onnx.dtypes.js';
 import { BINARY_LOWERINGS, TERNARY_LOWERINGS, UNARY_LOWERINGS } from './onnx.lowering.elementwise.js';
-import { INDEXING_LOWERINGS, MATMUL_NORM_LOWERINGS, MOVEMENT_LOWERINGS, REDUCE_LOWERINGS } from './onnx.lowering.tensor.js';
+import { INDEXING_LOWERINGS, MATMUL_NORM_LOWERINGS, MOVEMENT_LOWERINGS, REDUCE_LOWERINGS, fusedMatmul4bit } from './onnx.lowering.tensor.js';
 import { DECOMPOSED, type Lowering, type LoweredOp, type LoweringTable } from './onnx.lowering.types.js';
 
 const LEAF_LOWERINGS: LoweringTable<OpOf<'leaf'>> = {
@@ -36,7 +36,9 @@ export interface LoweredModel {
   outputSlots: number[];
 }
 
-const isDecomposed = (op: CompositeOp): boolean => (DECOMPOSED as readonly string[]).includes(op);
+/** Composites ORT runs as one op; the rest (and 4-bit matmuls its fused kernel can't take) go in primitives. */
+const keptWhole = (op: CompositeOp, node: Node): boolean =>
+  !(DECOMPOSED as readonly string[]).includes(op) && (op !== 'matmul_4bit' || fusedMatmul4bit(node));
 
 /**
  * Lowers a traced graph to an ONNX model. Inputs become graph inputs named as in the IR,
@@ -53,7 +55,7 @@ export function lowerGraph(graph: Graph): LoweredModel {
     return name;
   });
 
-  const outputs = decomposeComposites(graph.outputs, (op) => !isDecomposed(op));
+  const outputs = decomposeComposites(graph.outputs, keptWhole);
   const values = new Map<Node, string>();
   for (const node of new Graph(outputs).nodes) {
     const lower = LOWERINGS[node.op as LoweredOp] as Lowering<LoweredOp> | undefined;

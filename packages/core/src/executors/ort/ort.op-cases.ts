@@ -19,9 +19,11 @@ import {
   rand,
   reduce,
   softmaxRow,
+  i8,
   u8,
   unravel,
 } from './ort.test-support.js';
+import { ALL_BYTES, BNB_FP4_LEVELS, BNB_NF4_LEVELS } from '../../testing/bnb-levels.test-support.js';
 
 export interface OpCase {
   name: string;
@@ -39,6 +41,8 @@ const ew = (name: string, inputs: HostTensor[], outShape: number[], fn: OpCase['
   one(name, inputs, fn, (...x) => map(outShape, x, f));
 
 const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
+/** Two's complement int8 wrapping, as a C cast to int8_t does. */
+const wrapI8 = (v: number) => (v << 24) >> 24;
 const rowsOf = (x: Nd, axis: number): number[][] => {
   // Groups flat indices by every axis but `axis`, each group in order along `axis`.
   const groups = new Map<string, number[]>();
@@ -110,6 +114,17 @@ function matmulLoops(a: Nd, b: Nd, outShape: number[]): number[] {
   });
 }
 
+/** W [n, k] from 4-bit codes (high nibble first) times their block's absmax, then x·Wᵀ or x·W. */
+function matmul4bitLoops(x: Nd, packed: Nd, absmax: Nd, n: number, k: number, blocksize: number, levels: readonly number[], transB: boolean): number[] {
+  const w = Array.from({ length: n * k }, (_, i) => {
+    const byte = packed.data[i >> 1];
+    return levels[i % 2 === 0 ? byte >> 4 : byte & 15] * absmax.data[Math.floor(i / blocksize)];
+  });
+  const wt = transB ? Array.from({ length: n * k }, (_, i) => w[(i % n) * k + Math.floor(i / n)]) : w;
+  const [inner, outer] = transB ? [k, n] : [n, k];
+  return matmulLoops(x, { shape: [inner, outer], data: wt }, [...x.shape.slice(0, -1), outer]);
+}
+
 const fixedParam = Parameter.fromValues([2, 3], [1, -2, 3, -4, 5, -6]);
 
 export const OP_CASES: Record<Op, OpCase[]> = {
@@ -122,8 +137,12 @@ export const OP_CASES: Record<Op, OpCase[]> = {
   neg: [
     ...ew('neg f32', [rand([3, 4])], [3, 4], (x) => x.neg(), (v) => -v),
     ...ew('neg i64', [i64([3], [3, -1, 0])], [3], (x) => x.neg(), (v) => -v),
+    ...ew('neg i8 wraps', [i8([3], [-128, 5, 0])], [3], (x) => x.neg(), (v) => wrapI8(-v)),
   ],
-  stop_gradient: ew('stop_gradient is the identity', [rand([2, 3])], [2, 3], (x) => x.detach(), (v) => v),
+  stop_gradient: [
+    ...ew('stop_gradient is the identity', [rand([2, 3])], [2, 3], (x) => x.detach(), (v) => v),
+    ...ew('stop_gradient i8', [i8([2], [-128, 127])], [2], (x) => x.detach(), (v) => v),
+  ],
   exp: ew('exp', [rand([3, 4])], [3, 4], (x) => x.exp(), Math.exp),
   log: ew('log', [rand([3, 4], 0.1, 3)], [3, 4], (x) => x.log(), Math.log),
   sqrt: ew('sqrt', [rand([3, 4], 0.1, 3)], [3, 4], (x) => x.sqrt(), Math.sqrt),
@@ -132,6 +151,7 @@ export const OP_CASES: Record<Op, OpCase[]> = {
     ...ew('abs f32', [rand([3, 4])], [3, 4], (x) => x.abs(), Math.abs),
     ...ew('abs i32', [i32([3], [-3, 0, 5])], [3], (x) => x.abs(), Math.abs),
     ...ew('abs bool', [bools([2], [1, 0])], [2], (x) => x.abs(), (v) => v),
+    ...ew('abs i8', [i8([4], [-3, 0, 127, -127])], [4], (x) => x.abs(), Math.abs),
   ],
   tanh: ew('tanh', [rand([3, 4], -3, 3)], [3, 4], (x) => x.tanh(), Math.tanh),
   sigmoid: ew('sigmoid', [rand([3, 4], -4, 4)], [3, 4], (x) => x.sigmoid(), sigmoid),
@@ -152,6 +172,10 @@ export const OP_CASES: Record<Op, OpCase[]> = {
     ...ew('i64 -> f32', [i64([4], [3, -1, 0, 7])], [4], (x) => x.cast('f32'), (v) => v),
     ...ew('i64 -> i32', [i64([2], [5, -6])], [2], (x) => x.cast('i32'), (v) => v),
     ...ew('i64 -> u8 wraps', [i64([2], [300, 7])], [2], (x) => x.cast('u8'), (v) => v & 255),
+    ...ew('i64 -> i8 wraps', [i64([5], [300, -129, 127, -128, 128])], [5], (x) => x.cast('i8'), wrapI8),
+    ...ew('f32 -> i8 truncates toward 0', [f32([5], [-2.7, 2.9, 127.9, -127.5, -0.5])], [5], (x) => x.cast('i8'), Math.trunc),
+    ...ew('i8 -> f32', [i8([4], [-128, -1, 0, 127])], [4], (x) => x.cast('f32').mul(0.5), (v) => v * 0.5),
+    ...ew('i8 -> i32 -> i8 keeps the value', [i8([3], [-128, -7, 127])], [3], (x) => x.cast('i32').cast('i8'), (v) => v),
     // Ties round to even: 1 + 2^-8 → 1 and 1 + 3·2^-8 → 1 + 2^-6 in bf16; 1 + 2^-11 → 1 and 1 + 3·2^-11 → 1 + 2^-9 in f16.
     ...one('f32 -> bf16 rounds (output and in-graph)', [f32([3], [1 + 2 ** -8, 1 + 3 * 2 ** -8, -2.5])], (x) => [x.cast('bf16'), x.cast('bf16').cast('f32').mul(1)], () => [
       [1, 1 + 2 ** -6, -2.5],
@@ -167,31 +191,59 @@ export const OP_CASES: Record<Op, OpCase[]> = {
     ...ew('add broadcast', [rand([2, 3, 4]), rand([3, 1])], [2, 3, 4], (a, b) => a.add(b), (a, b) => a + b),
     ...ew('add i64', [i64([3], [1, 2, 3]), i64([1], [10])], [3], (a, b) => a.add(b), (a, b) => a + b),
     ...ew('add u8 wraps', [u8([2], [200, 1]), u8([2], [100, 2])], [2], (a, b) => a.add(b), (a, b) => (a + b) & 255),
+    ...ew('add i8 wraps', [i8([3], [100, -100, 5]), i8([3], [100, -100, -7])], [3], (a, b) => a.add(b), (a, b) => wrapI8(a + b)),
+    ...ew('add i8 wraps before the next op', [i8([2], [100, -100]), i8([2], [100, -100])], [2], (a, b) => a.add(b).cast('f32'), (a, b) => wrapI8(a + b)),
+    ...ew('add i8 scalar', [i8([3], [1, -128, 126])], [3], (a) => a.add(1), (a) => wrapI8(a + 1)),
   ],
-  sub: ew('sub broadcast', [rand([2, 1, 4]), rand([3, 4])], [2, 3, 4], (a, b) => a.sub(b), (a, b) => a - b),
-  mul: ew('mul broadcast', [rand([2, 3, 4]), rand([4])], [2, 3, 4], (a, b) => a.mul(b), (a, b) => a * b),
+  sub: [
+    ...ew('sub broadcast', [rand([2, 1, 4]), rand([3, 4])], [2, 3, 4], (a, b) => a.sub(b), (a, b) => a - b),
+    ...ew('sub i8 wraps', [i8([2], [-128, 3]), i8([2], [1, 5])], [2], (a, b) => a.sub(b), (a, b) => wrapI8(a - b)),
+  ],
+  mul: [
+    ...ew('mul broadcast', [rand([2, 3, 4]), rand([4])], [2, 3, 4], (a, b) => a.mul(b), (a, b) => a * b),
+    ...ew('mul i8 wraps', [i8([2], [16, -3]), i8([2], [8, 5])], [2], (a, b) => a.mul(b), (a, b) => wrapI8(a * b)),
+  ],
   div: [
     ...ew('div broadcast', [rand([2, 3]), rand([2, 1], 0.5, 2)], [2, 3], (a, b) => a.div(b), (a, b) => a / b),
     ...ew('div i64 truncates', [i64([3], [7, -7, 6]), i64([3], [2, 2, -4])], [3], (a, b) => a.div(b), (a, b) => Math.trunc(a / b)),
+    ...ew('div i8 truncates', [i8([3], [7, -7, -128]), i8([3], [2, 2, 3])], [3], (a, b) => a.div(b), (a, b) => Math.trunc(a / b)),
   ],
   pow: ew('pow', [rand([2, 3], 0.5, 2), f32([3], [-1, 0.5, 2])], [2, 3], (a, b) => a.pow(b), (a, b) => a ** b),
   maximum: [
     ...ew('maximum', [rand([3, 4]), rand([4])], [3, 4], (a, b) => a.maximum(b), Math.max),
     ...ew('maximum u8', [u8([3], [1, 200, 7]), u8([3], [5, 100, 7])], [3], (a, b) => a.maximum(b), Math.max),
+    ...ew('maximum i8', [i8([3], [-1, -128, 7]), i8([3], [-5, 100, 7])], [3], (a, b) => a.maximum(b), Math.max),
   ],
-  minimum: ew('minimum', [rand([3, 4]), rand([3, 1])], [3, 4], (a, b) => a.minimum(b), Math.min),
+  minimum: [
+    ...ew('minimum', [rand([3, 4]), rand([3, 1])], [3, 4], (a, b) => a.minimum(b), Math.min),
+    ...ew('minimum i8', [i8([3], [-1, -128, 7]), i8([3], [-5, 100, 7])], [3], (a, b) => a.minimum(b), Math.min),
+  ],
   eq: [
     ...ew('eq i64', [i64([4], [1, 2, 3, 4]), i64([4], [1, 0, 3, 5])], [4], (a, b) => a.eq(b), (a, b) => +(a === b)),
     ...ew('eq bool', [bools([4], [1, 0, 1, 0]), bools([4], [1, 1, 0, 0])], [4], (a, b) => a.eq(b), (a, b) => +(a === b)),
+    ...ew('eq i8', [i8([3], [-128, 0, 5]), i8([3], [-128, 1, 5])], [3], (a, b) => a.eq(b), (a, b) => +(a === b)),
   ],
-  ne: ew('ne i64 broadcast', [i64([4], [1, 2, 3, 4]), i64([1], [2])], [4], (a, b) => a.ne(b), (a, b) => +(a !== b)),
+  ne: [
+    ...ew('ne i64 broadcast', [i64([4], [1, 2, 3, 4]), i64([1], [2])], [4], (a, b) => a.ne(b), (a, b) => +(a !== b)),
+    ...ew('ne i8', [i8([3], [-128, 0, 5]), i8([3], [-128, 1, 5])], [3], (a, b) => a.ne(b), (a, b) => +(a !== b)),
+  ],
   lt: [
     ...ew('lt', [rand([3, 4]), rand([4])], [3, 4], (a, b) => a.lt(b), (a, b) => +(a < b)),
     ...ew('lt bool', [bools([4], [1, 0, 1, 0]), bools([4], [1, 1, 0, 0])], [4], (a, b) => a.lt(b), (a, b) => +(a < b)),
+    ...ew('lt i8', [i8([3], [-128, 0, 5]), i8([3], [127, -1, 5])], [3], (a, b) => a.lt(b), (a, b) => +(a < b)),
   ],
-  le: ew('le', [f32([4], [1, 2, 3, 4]), f32([4], [1, 3, 2, 4])], [4], (a, b) => a.le(b), (a, b) => +(a <= b)),
-  gt: ew('gt i32', [i32([3], [1, 5, -2]), i32([3], [0, 5, 3])], [3], (a, b) => a.gt(b), (a, b) => +(a > b)),
-  ge: ew('ge bool', [bools([4], [1, 0, 1, 0]), bools([4], [1, 1, 0, 0])], [4], (a, b) => a.ge(b), (a, b) => +(a >= b)),
+  le: [
+    ...ew('le', [f32([4], [1, 2, 3, 4]), f32([4], [1, 3, 2, 4])], [4], (a, b) => a.le(b), (a, b) => +(a <= b)),
+    ...ew('le i8', [i8([3], [-128, 0, 5]), i8([3], [127, -1, 5])], [3], (a, b) => a.le(b), (a, b) => +(a <= b)),
+  ],
+  gt: [
+    ...ew('gt i32', [i32([3], [1, 5, -2]), i32([3], [0, 5, 3])], [3], (a, b) => a.gt(b), (a, b) => +(a > b)),
+    ...ew('gt i8', [i8([3], [-128, 0, 5]), i8([3], [127, -1, 5])], [3], (a, b) => a.gt(b), (a, b) => +(a > b)),
+  ],
+  ge: [
+    ...ew('ge bool', [bools([4], [1, 0, 1, 0]), bools([4], [1, 1, 0, 0])], [4], (a, b) => a.ge(b), (a, b) => +(a >= b)),
+    ...ew('ge i8', [i8([3], [-128, 0, 5]), i8([3], [127, -1, 5])], [3], (a, b) => a.ge(b), (a, b) => +(a >= b)),
+  ],
   and: ew('and', [bools([2, 2], [1, 1, 0, 0]), bools([2], [1, 0])], [2, 2], (a, b) => a.and(b), (a, b) => +(a && b)),
   or: ew('or', [bools([2, 2], [1, 1, 0, 0]), bools([2], [1, 0])], [2, 2], (a, b) => a.or(b), (a, b) => +(a || b)),
 
@@ -199,6 +251,7 @@ export const OP_CASES: Record<Op, OpCase[]> = {
     ...ew('where f32 broadcast', [bools([2, 3], [1, 0, 1, 0, 0, 1]), rand([2, 3]), rand([3])], [2, 3], (c, a, b) => Tensor.where(c, a, b), (c, a, b) => (c ? a : b)),
     ...ew('where i64', [bools([3], [1, 0, 1]), i64([3], [1, 2, 3]), i64([1], [-9])], [3], (c, a, b) => Tensor.where(c, a, b), (c, a, b) => (c ? a : b)),
     ...ew('where bool', [bools([3], [1, 0, 1]), bools([3], [0, 0, 1]), bools([3], [1, 1, 0])], [3], (c, a, b) => Tensor.where(c, a, b), (c, a, b) => (c ? a : b)),
+    ...ew('where i8', [bools([3], [1, 0, 1]), i8([3], [-128, 2, 127]), i8([1], [-9])], [3], (c, a, b) => Tensor.where(c, a, b), (c, a, b) => (c ? a : b)),
   ],
 
   sum: [
@@ -206,6 +259,7 @@ export const OP_CASES: Record<Op, OpCase[]> = {
     ...one('sum axes keepdim', [rand([2, 3, 4])], (x) => x.sum([0, 2], true), (x) => reduce(x, [0, 2], 0, (a, v) => a + v)),
     ...one('sum i64', [i64([2, 2], [1, 2, 3, 40])], (x) => x.sum(1), (x) => reduce(x, [1], 0, (a, v) => a + v)),
     ...one('sum u8 wraps', [u8([2], [200, 100])], (x) => x.sum(), () => [44]),
+    ...one('sum i8 wraps', [i8([2, 3], [100, 100, -1, -128, -1, 5])], (x) => x.sum(1), () => [-57, -124]),
     ...one('sum of a scalar', [f32([], [2.5])], (x) => x.sum(), () => [2.5]),
   ],
   mean: one('mean axis', [rand([2, 3, 4])], (x) => x.mean(1), (x) => reduce(x, [1], 0, (a, v) => a + v / 3)),
@@ -213,32 +267,45 @@ export const OP_CASES: Record<Op, OpCase[]> = {
     ...one('max axis', [rand([3, 5])], (x) => x.max(-1), (x) => reduce(x, [1], -Infinity, Math.max)),
     ...one('max all keepdim', [rand([3, 5])], (x) => x.max(undefined, true), (x) => reduce(x, [], -Infinity, Math.max)),
     ...one('max i64', [i64([2, 2], [5, -3, -8, -2])], (x) => x.max(0), () => [5, -2]),
+    ...one('max i8', [i8([2, 2], [5, -3, -128, -2])], (x) => x.max(0), () => [5, -2]),
   ],
   logsumexp: one('logsumexp', [rand([3, 5], -5, 5)], (x) => x.logsumexp(-1, true), (x) => reduce({ ...x, data: x.data.map(Math.exp) }, [1], 0, (a, v) => a + v).map(Math.log)),
 
   reshape: one('reshape', [rand([2, 6])], (x) => x.reshape(4, -1).mul(Tensor.fromValues([4, 3], [...Array(12).keys()])), (x) => x.data.map((v, i) => v * i)),
-  permute: one('permute', [rand([2, 3, 4])], (x) => x.permute(2, 0, 1), (x) =>
-    Array.from({ length: 24 }, (_, i) => {
-      const [c, a, b] = unravel(i, [4, 2, 3]);
-      return at(x, [a, b, c]);
-    }),
-  ),
+  permute: [
+    ...one('permute', [rand([2, 3, 4])], (x) => x.permute(2, 0, 1), (x) =>
+      Array.from({ length: 24 }, (_, i) => {
+        const [c, a, b] = unravel(i, [4, 2, 3]);
+        return at(x, [a, b, c]);
+      }),
+    ),
+    ...one('permute i8', [i8([2, 3], [-128, 1, 2, 3, 127, -5])], (x) => x.permute(1, 0), () => [-128, 3, 1, 127, 2, -5]),
+  ],
   slice: [
     ...one('slice', [rand([2, 4, 3])], (x) => x.slice(1, 1, 3), (x) => x.data.filter((_, i) => [1, 2].includes(unravel(i, [2, 4, 3])[1]))),
     ...one('slice step 3', [rand([2, 8])], (x) => x.slice(1, 0, 8, 3), (x) => x.data.filter((_, i) => unravel(i, [2, 8])[1] % 3 === 0)),
+    ...one('slice i8', [i8([2, 3], [-128, 1, 2, 3, 127, -5])], (x) => x.slice(1, 1, 3), () => [1, 2, 127, -5]),
   ],
-  concat: one('concat', [rand([2, 1, 3]), rand([2, 2, 3]), rand([2, 3, 3])], (a, b, c) => Tensor.concat([a, b, c], 1), (a, b, c) =>
-    [0, 1].flatMap((i) => [a, b, c].flatMap((t) => t.data.slice((i * t.data.length) / 2, ((i + 1) * t.data.length) / 2))),
-  ),
-  expand: one('expand', [rand([2, 1])], (x) => x.expand(3, 2, 4), (x) => map([3, 2, 4], [x], (v) => v)),
+  concat: [
+    ...one('concat', [rand([2, 1, 3]), rand([2, 2, 3]), rand([2, 3, 3])], (a, b, c) => Tensor.concat([a, b, c], 1), (a, b, c) =>
+      [0, 1].flatMap((i) => [a, b, c].flatMap((t) => t.data.slice((i * t.data.length) / 2, ((i + 1) * t.data.length) / 2))),
+    ),
+    ...one('concat i8', [i8([2, 1], [-128, 5]), i8([2, 2], [1, 2, 127, -1])], (a, b) => Tensor.concat([a, b], 1), () => [-128, 1, 2, 5, 127, -1]),
+  ],
+  expand: [
+    ...one('expand', [rand([2, 1])], (x) => x.expand(3, 2, 4), (x) => map([3, 2, 4], [x], (v) => v)),
+    ...one('expand + reshape i8', [i8([2, 1], [-128, 7])], (x) => x.expand(2, 3).reshape(3, 2), () => [-128, -128, -128, 7, 7, 7]),
+  ],
   pad: [
     ...one('pad f32', [f32([2, 2], [1, 2, 3, 4])], (x) => x.pad([[1, 0], [2, 1]], 0.5), () => {
       const p = 0.5;
       return [p, p, p, p, p, p, p, 1, 2, p, p, p, 3, 4, p];
     }),
     ...one('pad i64', [i64([1, 2], [1, 2])], (x) => x.pad([[0, 1], [1, 0]], 7), () => [7, 1, 2, 7, 7, 7]),
+    ...one('pad i8', [i8([1, 2], [-1, 127])], (x) => x.pad([[0, 1], [1, 0]], -3), () => [-3, -1, 127, -3, -3, -3]),
   ],
   split: [
+    ...one('split i8', [i8([2, 3], [-128, 1, 2, 3, 127, -5])], (x) => x.split([1, 2], 1)[1]!, () => [1, 2, 127, -5]),
     ...one('split pieces share one ONNX Split', [rand([2, 6])], (x) => x.split([1, 2, 3], 1).filter((_, k) => k !== 1), (x) => [
       x.data.filter((_, i) => i % 6 < 1),
       x.data.filter((_, i) => i % 6 >= 3),
@@ -251,6 +318,7 @@ export const OP_CASES: Record<Op, OpCase[]> = {
 
   gather: [
     ...one('embedding lookup with repeats', [rand([5, 3]), i64([2, 3], [0, 4, 4, 1, 0, 2])], (w, ids) => w.gather(0, ids), (w, ids) => ids.data.flatMap((r) => w.data.slice(r * 3, r * 3 + 3))),
+    ...one('rows of an i8 table', [i8([3, 2], [-128, 1, 2, 3, 127, -5]), i64([3], [2, 0, 2])], (w, ids) => w.gather(0, ids), () => [127, -5, -128, 1, 127, -5]),
     ...one('gather axis 1 i32 indices', [rand([2, 4, 3]), i32([3], [3, 0, 3])], (w, ids) => w.gather(1, ids), (w, ids) =>
       Array.from({ length: 18 }, (_, i) => {
         const [a, j, c] = unravel(i, [2, 3, 3]);
@@ -258,15 +326,19 @@ export const OP_CASES: Record<Op, OpCase[]> = {
       }),
     ),
   ],
-  take_along_axis: one('take_along_axis', [rand([3, 4]), i64([3, 2], [0, 3, 1, 1, 2, 0])], (x, i) => x.takeAlongAxis(i, 1), (x, i) =>
-    i.data.map((col, flat) => at(x, [Math.floor(flat / 2), col])),
-  ),
+  take_along_axis: [
+    ...one('take_along_axis', [rand([3, 4]), i64([3, 2], [0, 3, 1, 1, 2, 0])], (x, i) => x.takeAlongAxis(i, 1), (x, i) =>
+      i.data.map((col, flat) => at(x, [Math.floor(flat / 2), col])),
+    ),
+    ...one('take_along_axis i8', [i8([2, 2], [-128, 7, 127, -1]), i64([2, 1], [1, 0])], (x, i) => x.takeAlongAxis(i, 1), () => [7, 127]),
+  ],
   scatter_add: [
     ...one('scatter_add with repeats', [rand([3, 4]), i64([2, 4], [0, 2, 2, 1, 0, 0, 2, 1]), rand([2, 4])], (b, i, u) => b.scatterAdd(0, i, u), (b, i, u) => {
       const out = [...b.data];
       i.data.forEach((row, flat) => (out[row * 4 + (flat % 4)] += u.data[flat]));
       return out;
     }),
+    ...one('scatter_add i8 wraps', [i8([3], [100, -128, 0]), i64([3], [0, 1, 0]), i8([3], [100, -1, 5])], (b, i, u) => b.scatterAdd(0, i, u), () => [-51, 127, 0]),
     ...one('scatter_add partial window', [rand([3, 4]), i64([2, 2], [3, 0, 3, 3]), rand([2, 2])], (b, i, u) => b.scatterAdd(1, i, u), (b, i, u) => {
       const out = [...b.data];
       i.data.forEach((col, flat) => (out[Math.floor(flat / 2) * 4 + col] += u.data[flat]));
@@ -319,5 +391,16 @@ export const OP_CASES: Record<Op, OpCase[]> = {
     ...one('sum', [rand([3, 5]), i64([3], [2, 2, -100])], (l, y) => F.crossEntropy(l, y, { reduction: 'sum' }), (l, y) => crossEntropyLoops(l, y, 'sum')),
     ...one('none', [rand([3, 4]), i64([3], [0, -100, 3])], (l, y) => F.crossEntropy(l, y, { reduction: 'none' }), (l, y) => crossEntropyLoops(l, y, 'none')),
     ...one('all ignored is 0', [rand([2, 3]), i64([2], [-100, -100])], (l, y) => F.crossEntropy(l, y), () => [0]),
+  ],
+  matmul_4bit: [
+    // 16 × 32 weight: 512 codes, every byte value twice, 8 blocks of 64 (fused MatMulBnb4).
+    ...one('nf4 x·Wᵀ, blocksize 64', [rand([2, 3, 32]), u8([256], [...ALL_BYTES]), rand([8], 0.5, 2)], (x, p, s) =>
+      F.matmul4bit(x, p, s, { n: 16, k: 32, blocksize: 64, levels: BNB_NF4_LEVELS, quantType: 'nf4' }), (x, p, s) => matmul4bitLoops(x, p, s, 16, 32, 64, BNB_NF4_LEVELS, true)),
+    ...one('fp4 g·W (transB false), blocksize 16', [rand([3, 16]), u8([256], [...ALL_BYTES]), rand([32], 0.5, 2)], (g, p, s) =>
+      F.matmul4bit(g, p, s, { n: 16, k: 32, blocksize: 16, levels: BNB_FP4_LEVELS, quantType: 'fp4', transB: false }), (g, p, s) => matmul4bitLoops(g, p, s, 16, 32, 16, BNB_FP4_LEVELS, false)),
+    // Not a bitsandbytes table, an odd element count and a block size the fused kernel lacks: the decomposition runs.
+    ...one('own levels, 3 × 5, blocksize 4', [rand([2, 5]), u8([8], [0x1f, 0x2e, 0x3d, 0x4c, 0x5b, 0x6a, 0x79, 0x80]), rand([4], 0.5, 2)], (x, p, s) =>
+      F.matmul4bit(x, p, s, { n: 3, k: 5, blocksize: 4, levels: Array.from({ length: 16 }, (_, c) => c / 4 - 2) }), (x, p, s) =>
+      matmul4bitLoops(x, p, s, 3, 5, 4, Array.from({ length: 16 }, (_, c) => c / 4 - 2), true)),
   ],
 };

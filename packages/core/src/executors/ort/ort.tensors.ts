@@ -36,6 +36,7 @@ const STORAGE_CTOR: Record<DType, new (n: number) => Storage> = {
   i64: BigInt64Array,
   i32: Int32Array,
   u8: Uint8Array,
+  i8: Int8Array,
   bool: Uint8Array,
 };
 

@@ -13,7 +13,7 @@ export interface Nd {
 
 export const nd = (h: HostTensor): Nd => ({
   shape: [...h.shape],
-  data: h.dtype === 'i64' || h.dtype === 'i32' || h.dtype === 'u8' || h.dtype === 'bool' ? Array.from(h.data, Number) : Array.from(h.toFloat32()),
+  data: isIntDType(h.dtype) ? Array.from(h.data, Number) : Array.from(h.toFloat32()),
 });
 
 let seed = 0x2545f491;
@@ -33,6 +33,7 @@ export const f32 = (shape: number[], values: number[]): HostTensor => HostTensor
 export const i64 = (shape: number[], values: number[]): HostTensor => HostTensor.i64(shape, values);
 export const i32 = (shape: number[], values: number[]): HostTensor => new HostTensor('i32', shape, Int32Array.from(values));
 export const u8 = (shape: number[], values: number[]): HostTensor => new HostTensor('u8', shape, Uint8Array.from(values));
+export const i8 = (shape: number[], values: number[]): HostTensor => new HostTensor('i8', shape, Int8Array.from(values));
 export const bools = (shape: number[], values: number[]): HostTensor => new HostTensor('bool', shape, Uint8Array.from(values));
 
 export function strides(shape: readonly number[]): number[] {
@@ -99,7 +100,9 @@ export function softmaxRow(row: readonly number[]): number[] {
   return e.map((v) => v / s);
 }
 
-export const isIntDType = (d: DType): boolean => d === 'i64' || d === 'i32' || d === 'u8' || d === 'bool';
+export function isIntDType(d: DType): boolean {
+  return d === 'i64' || d === 'i32' || d === 'u8' || d === 'i8' || d === 'bool';
+}
 
 /** Largest |a - b| / (1 + |b|) (relative for large values, absolute near zero). */
 export function maxError(got: readonly number[], want: readonly number[]): number {

@@ -38,7 +38,7 @@ export function fromHostTensor(t: HostTensor, precision: Precision): RefValue {
     // toFloat32 would round ids above 2^24; doubles hold every i64 below 2^53 exactly.
     data = Float64Array.from(t.data as BigInt64Array, Number);
   } else {
-    data = Float64Array.from(t.data as Int32Array | Uint8Array);
+    data = Float64Array.from(t.data as Int32Array | Uint8Array | Int8Array);
   }
   return { dtype: t.dtype, shape: [...t.shape], data };
 }
@@ -61,6 +61,10 @@ export function normalizeInPlace(v: RefValue, precision: Precision): void {
       return;
     case 'u8':
       for (let i = 0; i < d.length; i++) d[i] = d[i] & 255;
+      return;
+    case 'i8':
+      // Two's complement int8: keep the low byte, then sign-extend it.
+      for (let i = 0; i < d.length; i++) d[i] = (d[i] << 24) >> 24;
       return;
     case 'f16':
     case 'bf16':

@@ -1,0 +1,15 @@
+import type { PeftMethod } from '../peft/peft-method.interface.js';
+import { type PromptTuningConfig, PROMPT_TUNING_TYPE, parsePromptTuningConfig } from './prompt-tuning.config.js';
+import { loadPromptTuning, savePromptTuning } from './prompt-tuning.io.js';
+import { PROMPT_TUNING, type PromptTuningAdapter, injectPromptTuning } from './prompt-tuning.model.js';
+
+const handle = (adapter: PromptTuningAdapter) => adapter.handle((dir, opts) => savePromptTuning(adapter, dir, opts));
+
+/** Prompt tuning as a PEFT_METHOD plugin (`method: prompt_tuning`, adapters with peft_type PROMPT_TUNING). */
+export const PROMPT_TUNING_METHOD: PeftMethod<PromptTuningConfig> = {
+  name: PROMPT_TUNING,
+  parseConfig: (raw) => parsePromptTuningConfig(raw),
+  apply: (model, config, opts) => handle(injectPromptTuning(model, config, opts)),
+  load: async (model, dir, opts) => handle(await loadPromptTuning(model, dir, opts)),
+  recognises: (c) => c.peft_type === PROMPT_TUNING_TYPE,
+};
