@@ -96,7 +96,7 @@ async function runCase(name: string): Promise<void> {
   const { model, frozenBytes, frozenParams } = await buildModel(spec);
   const buildMs = performance.now() - t0;
   LoraModel.inject(model, parseLoraConfig(LORA), { seed: 0 });
-  model.setGradientCheckpointing(true);
+  model.setGradientCheckpointing(process.env.BENCH_NO_GC !== '1');
   const params = model.trainableParameters();
   const executor = new OrtExecutor();
   const step = new TrainStep(executor, params);

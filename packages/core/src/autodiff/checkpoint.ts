@@ -4,8 +4,11 @@ import { rewrite } from '../ir/graph.js';
 /**
  * Gradient checkpointing as a graph transform. Nodes traced inside `checkpointSegment` carry a
  * segment id; wherever the backward graph reads such a node, it reads a recomputed copy instead,
- * rebuilt from the segment's inputs (nodes outside any segment, which stay alive). The forward
- * pass can then free the segment's activations as soon as the forward is past them.
+ * rebuilt from the segment's inputs: values from outside the segment (another segment's output,
+ * parameters, nodes outside any segment) are read as the forward computed them and stay alive.
+ * Recomputation stops at the segment's edge; were it to follow inputs into earlier segments, the
+ * backward pass would rebuild the whole forward in one go and keep every layer's activations.
+ * The forward pass can then free the segment's activations as soon as the forward is past them.
  */
 export function recomputeSegments(backward: readonly Node[], forward: ReadonlySet<Node>): Node[] {
   const clones = new Map<Node, Node>();
@@ -13,7 +16,8 @@ export function recomputeSegments(backward: readonly Node[], forward: ReadonlySe
     if (n.segment === null || n.inputs.length === 0) return n;
     let c = clones.get(n);
     if (!c) {
-      c = new Node(n.op, n.inputs.map(recompute), n.attrs, n.shape, n.dtype, n.scope, null);
+      const inputs = n.inputs.map((i) => (i.segment === n.segment ? recompute(i) : i));
+      c = new Node(n.op, inputs, n.attrs, n.shape, n.dtype, n.scope, null);
       clones.set(n, c);
     }
     return c;

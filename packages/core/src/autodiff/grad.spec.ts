@@ -58,6 +58,25 @@ describe('grad', () => {
     a.forEach((t, k) => expect(Array.from(b[k].toFloat32())).toEqual(Array.from(t.toFloat32())));
   });
 
+
+  it('recomputes a segment from its own inputs only: an earlier segment output is read, not rebuilt', () => {
+    // Three stacked segments, like three checkpointed decoder layers.
+    let h = Tensor.param(x).matmul(Tensor.param(w).mT);
+    const outputs: Tensor[] = [];
+    for (let l = 0; l < 3; l++) {
+      h = checkpointSegment(() => h.tanh().mul(h.sigmoid()));
+      outputs.push(h);
+    }
+    const loss = h.sum();
+    const gs = grad(loss, [x]);
+    const forward = new Set(topoSort([loss.node]));
+    const backward = topoSort(gs.map((g) => g.node)).filter((n) => !forward.has(n));
+    // One recomputed tanh per segment, and each reads the forward's output of the segment before.
+    const tanhs = backward.filter((n) => n.op === 'tanh');
+    expect(tanhs).toHaveLength(3);
+    const inputs = new Set(tanhs.map((n) => n.inputs[0]));
+    for (const out of outputs.slice(0, 2)) expect(inputs.has(out.node)).toBe(true);
+  });
   it('keeps backward work linear in depth when composites share inputs (e.g. one RoPE table for all layers)', () => {
     const count = (layers: number) => {
       const cos = Tensor.input('cos', [1, 1, 4, 4]).cos();
