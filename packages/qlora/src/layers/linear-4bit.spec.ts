@@ -157,4 +157,19 @@ describe('quantizeModel', () => {
       console.log(`quantizeModel nf4 doubleQuant=${doubleQuant}: ${bytes} B for ${weights} weights = ${perParam.toFixed(4)} B/param; max |Δlogits| / max |logits| = ${rel.toFixed(4)}, rms ${relRms.toFixed(4)} (scale ${scale.toFixed(3)}); worst per-weight rel rms error ${weightErr.toFixed(4)}`);
     });
   }
+
+  it('skips modules as llm_int8_skip_modules does: by name, by full path, or everything under a path', () => {
+    const model = createModel(parseModelConfig(tinyConfigJson({ arch: 'llama', hidden: 64, intermediate: 128, layers: 2, heads: 4, kvHeads: 2, vocab: 300 })));
+    const replaced = quantizeModel(model, { skipModules: ['lm_head', 'model.layers.0', 'down_proj'] });
+    expect(replaced).toEqual([
+      'model.layers.1.self_attn.q_proj',
+      'model.layers.1.self_attn.k_proj',
+      'model.layers.1.self_attn.v_proj',
+      'model.layers.1.self_attn.o_proj',
+      'model.layers.1.mlp.gate_proj',
+      'model.layers.1.mlp.up_proj',
+    ]);
+    expect(model.getModule('model.layers.0.self_attn.q_proj')).toBeInstanceOf(Linear);
+    expect(model.getModule('model.layers.1.mlp.down_proj')).toBeInstanceOf(Linear);
+  });
 });

@@ -17,6 +17,7 @@ import { HostTensor, Linear, Module, Parameter, Tensor, F } from '@tunekit/core'
 import { type QuantType4Bit, dequantizeFp4Value, dequantizeNf4Value } from '../quant/code-tables.js';
 import { assertBlocksize4Bit, dequantize4bit, quantize4bit } from '../quant/blockwise.js';
 import { type DoubleQuantized, doubleDequantize, doubleQuantize } from '../quant/double-quant.js';
+import { DEFAULT_SKIP_MODULES, isSkippedModule } from '../config/skip-modules.js';
 
 export interface Linear4bitOptions {
   quantType?: QuantType4Bit;
@@ -202,7 +203,7 @@ export class Linear4bit extends Module {
 }
 
 export interface QuantizeModelOptions extends Linear4bitOptions {
-  /** Last path segments (or full paths) never quantized; default `['lm_head']`. */
+  /** `llm_int8_skip_modules`, matched as transformers does (a name, a full path, or a path prefix); default `['lm_head']`. */
   skipModules?: readonly string[];
 }
 
@@ -210,10 +211,8 @@ export interface QuantizeModelOptions extends Linear4bitOptions {
 export type LinearWeightSource = (path: string, linear: Linear) => Promise<{ weight: Float32Array; bias: Float32Array | null }>;
 
 /** The Linears `quantizeModel` replaces: every one but the skipped (embeddings and norms are not Linear). */
-export function quantizationTargets(model: Module, skipModules: readonly string[] = ['lm_head']): [string, Linear][] {
-  return [...model.namedModules()].filter(
-    (e): e is [string, Linear] => e[1] instanceof Linear && e[0] !== '' && !skipModules.some((s) => e[0] === s || e[0].split('.').at(-1) === s),
-  );
+export function quantizationTargets(model: Module, skipModules: readonly string[] = DEFAULT_SKIP_MODULES): [string, Linear][] {
+  return [...model.namedModules()].filter((e): e is [string, Linear] => e[1] instanceof Linear && e[0] !== '' && !isSkippedModule(e[0], skipModules));
 }
 
 function replaceAt(model: Module, path: string, layer: Module): void {
