@@ -8,6 +8,7 @@ import { GenerateCommand } from './commands/generate.command.js';
 import { InfoCommand } from './commands/info.command.js';
 import { InitCommand } from './commands/init.command.js';
 import { MergeCommand } from './commands/merge.command.js';
+import { QuantizeCommand } from './commands/quantize.command.js';
 import { TokenizerCommand } from './commands/tokenizer.command.js';
 import { TrainCommand } from './commands/train.command.js';
 import { ROOT_CONTAINER } from './tokens.js';
@@ -17,7 +18,7 @@ const EXECUTORS: Record<string, () => Executor> = {
   reference: () => new ReferenceExecutor(),
 };
 
-const COMMANDS = [InfoCommand, InitCommand, TrainCommand, EvalCommand, MergeCommand, GenerateCommand, TokenizerCommand];
+const COMMANDS = [InfoCommand, InitCommand, TrainCommand, EvalCommand, MergeCommand, QuantizeCommand, GenerateCommand, TokenizerCommand];
 
 /** The composition root: the only place that builds a container and picks implementations. */
 export function buildContainer(opts: { executor?: string } = {}): DependencyContainer {

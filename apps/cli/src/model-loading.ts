@@ -1,8 +1,9 @@
 import { copyFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Executor, FloatDType } from '@tunekit/core';
-import { type CausalLM, HfTokenizer, type LoadedModel, loadModel, resolveModel } from '@tunekit/models';
+import { type CausalLM, HfTokenizer, resolveModel } from '@tunekit/models';
 import { ADAPTER_CONFIG, type AdapterHandle, LORA_METHOD, type PeftMethod } from '@tunekit/peft-lora';
+import { type BnbConfig, type DequantizedLayer, type LoadedAnyModel, dequantizeModel, loadAnyModel } from '@tunekit/qlora';
 import { CliError } from './cli-error.js';
 
 export interface LoadModelWithAdapterOptions {
@@ -13,12 +14,18 @@ export interface LoadModelWithAdapterOptions {
   executor?: Executor;
   /** Methods that may have written the adapter (default: LoRA); the container's PEFT_METHOD registrations in the CLI. */
   methods?: readonly PeftMethod[];
+  /** Quantize a full-precision base while loading, as a QLoRA run did (a pre-quantized folder loads as stored). */
+  quantization?: BnbConfig | null;
+  /** Turn a quantized base back into f32 Linears before the adapter goes on (what merging needs). */
+  dequantize?: boolean;
 }
 
-export interface ModelWithAdapter extends LoadedModel {
+export interface ModelWithAdapter extends LoadedAnyModel {
   readonly tokenizer: HfTokenizer;
   /** The loaded adapter (frozen, for inference), or null without `adapterDir`. */
   readonly adapter: AdapterHandle | null;
+  /** The layers `dequantize` turned back into f32 (empty without it, or for a full-precision base). */
+  readonly dequantized: readonly DequantizedLayer[];
 }
 
 /** The method whose config format the adapter folder's adapter_config.json is in. */
@@ -41,16 +48,18 @@ async function adapterMethod(adapterDir: string, methods: readonly PeftMethod[])
 /**
  * A model folder or Hub id, its tokenizer, and optionally a saved adapter on top (PEFT layout,
  * any registered method), ready for generation or evaluation. Used by `tunekit generate --adapter`,
- * `eval` and `merge`.
+ * `eval` and `merge`. A bitsandbytes checkpoint (`tunekit quantize`, or transformers' 4/8-bit
+ * save_pretrained) loads quantized, like any base: the adapter goes on top of its 4/8-bit layers.
  */
 export async function loadModelWithAdapter(modelPathOrId: string, adapterDir?: string, options: LoadModelWithAdapterOptions = {}): Promise<ModelWithAdapter> {
   // Read the adapter's config first: a wrong folder should fail before a download or a load.
   const method = adapterDir === undefined ? null : await adapterMethod(adapterDir, options.methods ?? [LORA_METHOD]);
   const dir = await resolveModel(modelPathOrId, options.revision === undefined ? {} : { revision: options.revision });
-  const loaded = await loadModel(dir, { dtype: options.dtype, executor: options.executor });
+  const loaded = await loadAnyModel(dir, { dtype: options.dtype, executor: options.executor, quantization: options.quantization });
+  const dequantized = options.dequantize ? dequantizeModel(loaded.model) : [];
   const tokenizer = await HfTokenizer.fromDir(dir);
   const adapter = method && adapterDir !== undefined ? await method.load(loaded.model, adapterDir, { trainable: false }) : null;
-  return { ...loaded, model: loaded.model as CausalLM, tokenizer, adapter };
+  return { ...loaded, model: loaded.model as CausalLM, tokenizer, adapter, dequantized };
 }
 
 /** What a Hugging Face folder needs besides weights and config.json to be loaded by name, as save_pretrained writes it. */

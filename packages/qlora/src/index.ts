@@ -62,13 +62,23 @@ export {
   quantizeWeightInt8,
 } from './int8/int8-vectorwise.js';
 export { type Linear8bitOptions, LLM_INT8_DEFAULT_THRESHOLD, Linear8bit } from './int8/linear-8bit.js';
-export { type QuantizeModel8bitOptions, quantizeModel8bit } from './int8/quantize-model-8bit.js';
+export {
+  type QuantizeModel8bitOptions,
+  type Int8WeightSource,
+  int8QuantizationTargets,
+  quantizeModel8bit,
+  quantizeModel8bitFrom,
+} from './int8/quantize-model-8bit.js';
+export { type Load8bitOptions, type Loaded8bitModel, loadModel8bit } from './loading/load-8bit.js';
+export { type LoadAnyModelOptions, type LoadedAnyModel, loadAnyModel, storedQuantization } from './loading/load-any-model.js';
+export { type DequantizedLayer, dequantizeModel } from './dequantize/dequantize-model.js';
 export { DEFAULT_SKIP_MODULES, isSkippedModule } from './config/skip-modules.js';
 export {
   type BnbComputeDtype,
   type BnbConfig,
   BNB_CONFIG_DEFAULTS,
   BnbConfigError,
+  describeBnbConfig,
   parseBnbConfig,
   toBnbConfigDict,
 } from './config/bnb.config.js';

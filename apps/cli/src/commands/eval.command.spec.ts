@@ -46,7 +46,7 @@ describe('tunekit eval', () => {
   it('reports a missing flag and a folder without an adapter in one line', async () => {
     const missing = await runCli(['eval', '--model', ws.model]);
     expect(missing.code).toBe(2);
-    expect(missing.stderr.trim()).toBe(`tunekit eval: --data is required; usage: tunekit eval --model M [--adapter DIR] --data FILE [--max-length N] [--batch-size N] [--json]`);
+    expect(missing.stderr.trim()).toBe(`tunekit eval: --data is required; usage: tunekit eval --model M [--adapter DIR] --data FILE [--max-length N] [--batch-size N] [--json] [--quantize nf4|fp4|int8 [--double-quant]]`);
     const noAdapter = await runCli(['eval', '--model', ws.model, '--adapter', ws.model, '--data', ws.path('valid.jsonl')]);
     expect(noAdapter.code).toBe(1);
     expect(lines(noAdapter.stderr)).toEqual([`tunekit eval: ${ws.model}/adapter_config.json: cannot read the adapter config (ENOENT)`]);

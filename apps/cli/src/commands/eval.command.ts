@@ -6,9 +6,10 @@ import { PEFT_METHOD, type PeftMethod } from '@tunekit/peft-lora';
 import { parseCommandArgs, positiveInt, required } from '../args.js';
 import { UsageError } from '../cli-error.js';
 import { loadModelWithAdapter } from '../model-loading.js';
+import { QUANTIZE_FLAGS, quantizeFlags, quantizeUsage } from '../quantization/quantize-flags.js';
 import type { Command } from './command.interface.js';
 
-const USAGE = 'tunekit eval --model M [--adapter DIR] --data FILE [--max-length N] [--batch-size N] [--json]';
+const USAGE = 'tunekit eval --model M [--adapter DIR] --data FILE [--max-length N] [--batch-size N] [--json] [--quantize nf4|fp4|int8 [--double-quant]]';
 
 /** `tunekit eval`: mean next-token loss and perplexity of a model (and adapter) on a dataset. */
 @injectable()
@@ -24,6 +25,7 @@ export class EvalCommand implements Command {
     '  --max-length N    Truncate examples to N tokens (default 1024)',
     '  --batch-size N    Rows per forward pass (default 8)',
     '  --json            Print one JSON object',
+    ...quantizeUsage(18, 'quantize the base while loading, as QLoRA training did'),
   ].join('\n');
 
   constructor(
@@ -41,6 +43,7 @@ export class EvalCommand implements Command {
         'max-length': { type: 'string' },
         'batch-size': { type: 'string' },
         json: { type: 'boolean' },
+        ...QUANTIZE_FLAGS,
       },
       USAGE,
     );
@@ -50,7 +53,8 @@ export class EvalCommand implements Command {
     const maxLength = positiveInt(values['max-length'], '--max-length', 1024);
     const batchSize = positiveInt(values['batch-size'], '--batch-size', 8);
 
-    const loaded = await loadModelWithAdapter(modelId, values.adapter, { executor: this.executor, methods: this.methods });
+    const quantization = quantizeFlags(values);
+    const loaded = await loadModelWithAdapter(modelId, values.adapter, { executor: this.executor, methods: this.methods, quantization });
     const dataset = await loadDataset({ path: data, max_length: maxLength, shuffle: false }, loaded.tokenizer, {
       resolveHubFiles: (ref) => resolveDataset(ref.repo, { revision: ref.revision, allowPatterns: [ref.pattern] }),
     });

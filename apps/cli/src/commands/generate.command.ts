@@ -4,6 +4,7 @@ import { EXECUTOR, type Executor } from '@tunekit/core';
 import { type GenerateInput, type GenerateOptions, generate } from '@tunekit/models';
 import { PEFT_METHOD, type PeftMethod } from '@tunekit/peft-lora';
 import { loadModelWithAdapter } from '../model-loading.js';
+import { QUANTIZE_FLAGS, quantizeFlags, quantizeUsage } from '../quantization/quantize-flags.js';
 import type { Command } from './command.interface.js';
 
 type GenerationFlags = Pick<GenerateOptions, 'maxNewTokens' | 'temperature' | 'topK' | 'topP' | 'seed' | 'doSample'>;
@@ -63,8 +64,10 @@ export class GenerateCommand implements Command {
   readonly usage = [
     'tunekit generate --model PATH_OR_ID [--adapter DIR] (--prompt TEXT | --input-ids 1,2,3) [--chat]',
     '                 [--max-new-tokens N] [--temperature T] [--top-k K] [--top-p P] [--seed S] [--json]',
+    '                 [--quantize nf4|fp4|int8 [--double-quant]]',
     '',
     '  --adapter      a saved adapter (PEFT layout, e.g. a `tunekit train` output_dir) applied on top',
+    ...quantizeUsage(15, 'quantize the base while loading, as QLoRA training did'),
     '  --chat         apply the model\'s chat template to the prompt (as a user turn)',
     '  --temperature  0 means greedy; any sampling flag turns sampling on',
     '  --json         print one object: {"input_ids": [...], "output_ids": [...], "text": "..."}',
@@ -88,6 +91,7 @@ export class GenerateCommand implements Command {
         'input-ids': { type: 'string' },
         chat: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
+        ...QUANTIZE_FLAGS,
         ...Object.fromEntries(Object.keys(NUMERIC_FLAGS).map((f) => [f, { type: 'string' } as const])),
       },
     });
@@ -98,7 +102,8 @@ export class GenerateCommand implements Command {
     const input: GenerateInput =
       values.prompt !== undefined ? { texts: [values.prompt], chat: values.chat } : [parseIds(values['input-ids'] as string)];
 
-    const { model, generationConfig, tokenizer } = await loadModelWithAdapter(values.model, values.adapter, { executor: this.executor, methods: this.methods });
+    const quantization = quantizeFlags(values);
+    const { model, generationConfig, tokenizer } = await loadModelWithAdapter(values.model, values.adapter, { executor: this.executor, methods: this.methods, quantization });
     const streaming = !values.json;
     try {
       const result = await generate(model, this.executor, input, {

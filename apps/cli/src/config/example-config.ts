@@ -20,6 +20,17 @@ lora:
   lora_dropout: 0.05
   target_modules: [q_proj, k_proj, v_proj, o_proj]
 
+# Optional: QLoRA. Quantize the base while loading and train the method (lora, ...) on top of the
+# frozen 4-bit or 8-bit weights. Keys are transformers' BitsAndBytesConfig names, with its defaults
+# (fp4, no double quant); a folder written by \`tunekit quantize\` loads quantized without this section.
+# Full fine-tuning cannot train quantized weights (method: full is refused).
+# quantization:
+#   load_in_4bit: true                # or load_in_8bit: true (LLM.int8)
+#   bnb_4bit_quant_type: nf4          # nf4 (the QLoRA paper's) | fp4
+#   bnb_4bit_use_double_quant: true   # quantize the block scales too: ~0.37 bits per weight saved
+#   bnb_4bit_compute_dtype: bfloat16  # recorded in quantization_config; TuneKit computes in f32
+#   llm_int8_skip_modules: [lm_head]  # modules kept in full precision
+
 data:
   path: data/train.jsonl     # .jsonl .json .csv .tsv .parquet .txt, a glob, a list, or hf://datasets/org/name/file
   format: auto               # auto | messages | prompt_completion | alpaca | sharegpt | text

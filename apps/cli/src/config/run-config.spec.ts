@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LORA_METHOD } from '@tunekit/peft-lora';
+import { BNB_CONFIG_DEFAULTS } from '@tunekit/qlora';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CliError } from '../cli-error.js';
 import { readConfigDocument } from './config-document.js';
@@ -154,5 +155,56 @@ describe('--set overrides', () => {
     expect(await problem(base, ['=3'])).toMatch(/^--set =3: expected key\.path=value/);
     expect(await problem(base, ['model.path=other'])).toBe('--set model.path: model is "org/model", not a mapping');
     expect(await problem(base, ['lora.target_modules=[q_proj'])).toMatch(/^--set lora\.target_modules=\[q_proj: the value is not valid YAML/);
+  });
+});
+
+describe('quantization: (BitsAndBytesConfig, QLoRA)', () => {
+  it("reads transformers' field names and defaults; absent means full precision", async () => {
+    const config = await parse(`${MINIMAL}quantization:
+  load_in_4bit: true
+  bnb_4bit_quant_type: nf4
+  bnb_4bit_use_double_quant: true
+  bnb_4bit_compute_dtype: bfloat16
+  bnb_4bit_quant_storage: uint8
+`);
+    expect(config.quantization).toEqual({
+      ...BNB_CONFIG_DEFAULTS,
+      load_in_4bit: true,
+      bnb_4bit_quant_type: 'nf4',
+      bnb_4bit_use_double_quant: true,
+      bnb_4bit_compute_dtype: 'bfloat16',
+    });
+    expect((await parse(MINIMAL)).quantization).toBeNull();
+    const int8 = await parse(`${MINIMAL}quantization: { load_in_8bit: true, llm_int8_threshold: 4.0, llm_int8_skip_modules: [lm_head, mlp] }\n`);
+    expect(int8.quantization).toMatchObject({ load_in_8bit: true, load_in_4bit: false, llm_int8_threshold: 4, llm_int8_skip_modules: ['lm_head', 'mlp'] });
+    // A key written without a value means its default, as elsewhere.
+    expect((await parse(`${MINIMAL}quantization:\n  load_in_4bit: true\n  bnb_4bit_quant_type:\n`)).quantization?.bnb_4bit_quant_type).toBe('fp4');
+    expect((await parse(MINIMAL, ['quantization.load_in_4bit=true'])).quantization?.load_in_4bit).toBe(true);
+  });
+
+  it.each([
+    ['a misspelt key', 'quantization:\n  load_in_4bit: true\n  bnb_4bit_quant_typ: nf4\n', 'run.yaml:5: quantization.bnb_4bit_quant_typ: unknown key (did you mean "bnb_4bit_quant_type"?)'],
+    ['a bad value', 'quantization:\n  load_in_4bit: true\n  bnb_4bit_quant_type: nf5\n', 'run.yaml:5: quantization.bnb_4bit_quant_type: expected "nf4" or "fp4", got "nf5"'],
+    ['a NaN threshold', 'quantization:\n  load_in_8bit: true\n  llm_int8_threshold: .nan\n', 'run.yaml:5: quantization.llm_int8_threshold: expected a finite number, got NaN'],
+    ['an unsupported option', 'quantization:\n  load_in_8bit: true\n  llm_int8_has_fp16_weight: true\n', 'run.yaml:5: quantization.llm_int8_has_fp16_weight: true keeps trainable 16-bit main weights, which TuneKit does not implement; Linear8bit holds frozen int8 weights (train adapters on them with LoRA)'],
+    ['no mode', 'quantization: { bnb_4bit_quant_type: nf4 }\n', 'run.yaml:3: quantization: set load_in_4bit (NF4/FP4, QLoRA) or load_in_8bit (LLM.int8) to true'],
+    ['both modes', 'quantization: { load_in_4bit: true, load_in_8bit: true }\n', 'run.yaml:3: quantization: load_in_4bit and load_in_8bit are both true, but only one can be used at the same time'],
+    ['a non-mapping', 'quantization: nf4\n', 'run.yaml:3: quantization: expected a mapping of BitsAndBytesConfig options, got "nf4"'],
+  ])('names the key and line of %s', async (_, section, message) => {
+    expect(await problem(`${MINIMAL}${section}`)).toBe(message);
+  });
+
+  it('refuses full fine-tuning and training from scratch on a quantized base, and points qlora users at the section', async () => {
+    const q = 'quantization: { load_in_4bit: true }\n';
+    const full = 'run.yaml:4: quantization: full fine-tuning cannot train quantized weights (4/8-bit codes take no gradient updates); use a PEFT method such as method: lora (QLoRA), or drop the quantization section';
+    expect(await problem(`method: full\n${MINIMAL}${q}`)).toBe(full);
+    // pretrain implies method full.
+    expect(await problem(`task: pretrain\n${MINIMAL}${q}`)).toBe(full);
+    expect(await problem(`model: { path: org/model, train_from_scratch: true }\ndata: { path: train.jsonl }\n${q}`)).toBe(
+      'run.yaml:3: quantization: model.train_from_scratch trains every weight from a random init, which a quantized base cannot do; drop one of them',
+    );
+    expect(await problem(`method: qlora\n${MINIMAL}`)).toBe(
+      'run.yaml:1: method: "qlora": QLoRA is LoRA on a quantized base: write method: lora and a quantization section, e.g. quantization: { load_in_4bit: true, bnb_4bit_quant_type: nf4, bnb_4bit_use_double_quant: true }',
+    );
   });
 });

@@ -3,7 +3,8 @@ import type { PeftMethod } from '@tunekit/peft-lora';
 import { ConfigError, type Locate, closest, describeValue, isMapping, unknownKeyDetail } from './config-error.js';
 import { type Check, check } from './field-checks.js';
 import { type SectionContext, delegate, parseDataSection, parseEvaluationSection, parseModelSection, parseTrainingSection, withoutNulls } from './sections.js';
-import { FULL_METHOD, type RunConfig, TASK_NAMES, type TaskName } from './run-config.types.js';
+import { QUANTIZATION_SECTION, parseQuantizationSection } from './quantization-section.js';
+import { FULL_METHOD, type ModelSpec, type RunConfig, TASK_NAMES, type TaskName } from './run-config.types.js';
 
 /** What a task implies for the other sections; values the user writes always win. */
 const TASKS: Readonly<Record<TaskName, { readonly method: string; readonly data: Partial<DatasetConfig> }>> = {
@@ -19,7 +20,7 @@ const SCALARS: Readonly<Record<string, Check>> = {
   seed: check.seed,
   plugins: check.stringList,
 };
-const SECTIONS = ['model', 'data', 'training', 'evaluation'];
+const SECTIONS = ['model', QUANTIZATION_SECTION, 'data', 'training', 'evaluation'];
 const DEFAULT_SEED = 42;
 
 export interface RunConfigContext extends SectionContext {
@@ -36,8 +37,14 @@ export function parsePlugins(raw: Record<string, unknown>, locate: Locate): stri
   return raw.plugins as string[];
 }
 
+/** Method names other tools use for what is a method plus a setting here, and how to write them. */
+const OTHER_TOOLS_METHODS: Readonly<Record<string, string>> = {
+  qlora: 'QLoRA is LoRA on a quantized base: write method: lora and a quantization section, e.g. quantization: { load_in_4bit: true, bnb_4bit_quant_type: nf4, bnb_4bit_use_double_quant: true }',
+};
+
 function parseMethod(raw: Record<string, unknown>, method: string, ctx: RunConfigContext): unknown {
   const names = [FULL_METHOD, ...ctx.methods.keys()];
+  if (!names.includes(method) && OTHER_TOOLS_METHODS[method]) throw new ConfigError(ctx.locate, ['method'], `"${method}": ${OTHER_TOOLS_METHODS[method]}`);
   if (!names.includes(method)) {
     const hint = closest(method, names);
     throw new ConfigError(ctx.locate, ['method'], `unknown method "${method}"${hint ? ` (did you mean "${hint}"?)` : `; expected one of ${names.join(', ')}`}`);
@@ -54,6 +61,20 @@ function parseMethod(raw: Record<string, unknown>, method: string, ctx: RunConfi
   return delegate(method, options, null, () => peft.parseConfig(withoutNulls(options)), ctx.locate);
 }
 
+/** A quantized base is frozen int codes: only a method that trains new parameters on top of it can use one. */
+function checkQuantizable(method: string, model: ModelSpec, ctx: RunConfigContext): void {
+  if (method === FULL_METHOD) {
+    throw new ConfigError(
+      ctx.locate,
+      [QUANTIZATION_SECTION],
+      'full fine-tuning cannot train quantized weights (4/8-bit codes take no gradient updates); use a PEFT method such as method: lora (QLoRA), or drop the quantization section',
+    );
+  }
+  if (model.trainFromScratch) {
+    throw new ConfigError(ctx.locate, [QUANTIZATION_SECTION], 'model.train_from_scratch trains every weight from a random init, which a quantized base cannot do; drop one of them');
+  }
+}
+
 /** Validates a whole run config (after `--set` overrides), section by section, in the order a reader checks them. */
 export function parseRunConfig(raw: Record<string, unknown>, ctx: RunConfigContext): RunConfig {
   const known = [...Object.keys(SCALARS), ...SECTIONS, ...ctx.methods.keys()];
@@ -67,6 +88,8 @@ export function parseRunConfig(raw: Record<string, unknown>, ctx: RunConfigConte
   const method = (raw.method ?? TASKS[task].method) as string;
   const model = parseModelSection(raw.model, ctx);
   const methodConfig = parseMethod(raw, method, ctx);
+  const quantization = parseQuantizationSection(raw[QUANTIZATION_SECTION], ctx);
+  if (quantization) checkQuantizable(method, model, ctx);
   const data = parseDataSection(raw.data, { ...TASKS[task].data, seed }, ctx);
   const training = parseTrainingSection(raw.training, { seed }, ctx);
   if (training.eval_strategy !== 'no' && data.validation_path === undefined && data.validation_split === 0) {
@@ -79,6 +102,7 @@ export function parseRunConfig(raw: Record<string, unknown>, ctx: RunConfigConte
     task,
     method,
     methodConfig,
+    quantization,
     data,
     training,
     evaluation: parseEvaluationSection(raw.evaluation, ctx),

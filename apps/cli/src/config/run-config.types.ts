@@ -1,5 +1,6 @@
 import type { FloatDType, TrainingArguments } from '@tunekit/core';
 import type { DatasetConfig } from '@tunekit/data';
+import type { BnbConfig } from '@tunekit/qlora';
 
 export interface ModelSpec {
   /** An absolute local folder, or a Hub repo id. */
@@ -40,6 +41,8 @@ export interface RunConfig {
   readonly method: string;
   /** The method's options as its own parser returned them (null for `full`). */
   readonly methodConfig: unknown;
+  /** `quantization:` (BitsAndBytesConfig): quantize the base while loading and train the method on top (QLoRA); null: full precision. */
+  readonly quantization: BnbConfig | null;
   readonly data: DatasetConfig;
   readonly training: TrainingArguments;
   readonly evaluation: EvaluationConfig | null;

@@ -1,3 +1,4 @@
+import { describeBnbConfig } from '@tunekit/qlora';
 import type { RunConfig } from './run-config.types.js';
 
 /** What `train --dry-run` prints: the resolved settings a run would use, one `key: value` per line. */
@@ -10,6 +11,7 @@ export function describePlan(config: RunConfig): string {
     ['model', `${config.model.path}${config.model.revision ? `@${config.model.revision}` : ''} (${config.model.dtype})`],
     ['task', config.task],
     ['method', config.methodConfig === null ? config.method : `${config.method} ${JSON.stringify(config.methodConfig)}`],
+    ['quantized', config.quantization ? `${describeBnbConfig(config.quantization)} (while loading; ${config.method} trains on top)` : 'none'],
     ['data', `${JSON.stringify(d.path)} format ${d.format}, max_length ${d.max_length}${d.packing ? ', packed' : ''}, validation ${d.validation_path ? JSON.stringify(d.validation_path) : d.validation_split}`],
     ['training', `${length}, batch ${t.per_device_train_batch_size} x ${t.gradient_accumulation_steps}, lr ${t.learning_rate} (${t.lr_scheduler_type}), optim ${t.optim}, seed ${t.seed}`],
     ['output_dir', t.output_dir],

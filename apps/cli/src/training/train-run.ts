@@ -1,12 +1,13 @@
 import { CausalLmTask, EXECUTOR, MODEL_CHECKPOINTER, TASK, TRAINING_ARGUMENTS, Trainer, type TrainDataSource } from '@tunekit/core';
 import { type LoadedDataset, loadDataset, toTrainDataSource } from '@tunekit/data';
-import { type CausalLM, HfTokenizer, loadModel, resolveDataset, resolveModel } from '@tunekit/models';
+import { type CausalLM, HfTokenizer, resolveDataset, resolveModel } from '@tunekit/models';
 import type { DependencyContainer } from 'tsyringe';
 import { EXIT_INTERRUPTED } from '../cli-error.js';
 import type { RunConfig } from '../config/run-config.types.js';
 import { publishFiles } from '../fs-atomic.js';
 import { copyTokenizerFiles } from '../model-loading.js';
 import { AccuracyProbe } from '../evaluation/accuracy-probe.js';
+import { describeBaseModel, loadBaseModel } from './base-model.js';
 import { peftMethods } from './run-container.js';
 import { printSamples } from './samples.js';
 import { prepareMethod } from './training-method.js';
@@ -29,15 +30,11 @@ export async function runTraining(config: RunConfig, container: DependencyContai
   const args = config.training;
   const executor = container.resolve(EXECUTOR);
   const modelDir = await resolveModel(config.model.path, config.model.revision === undefined ? {} : { revision: config.model.revision });
-  const loaded = await loadModel(modelDir, {
-    dtype: config.model.dtype,
-    executor,
-    ...(config.model.trainFromScratch ? { fromScratch: { seed: args.seed } } : {}),
-  });
+  const loaded = await loadBaseModel(config, modelDir, executor);
   const model = loaded.model as CausalLM;
   const tokenizer = await HfTokenizer.fromDir(modelDir);
   const generation = { model, executor, tokenizer, generationConfig: loaded.generationConfig };
-  print(`model: ${config.model.path} (${loaded.config.modelType}, ${config.model.dtype}${config.model.trainFromScratch ? ', from scratch' : ''})`);
+  print(describeBaseModel(config, loaded));
   const method = prepareMethod({ config, model, generationConfig: loaded.generationConfig, methods: peftMethods(container), tokenizer });
   print(`method: ${config.method}  ${method.trainableLine}`);
 

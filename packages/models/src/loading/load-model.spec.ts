@@ -1,5 +1,5 @@
 import { HostTensor, OrtExecutor, SafetensorsFile, readSafetensors, writeSafetensors } from '@tunekit/core';
-import { rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempDirs } from '../testing/checkpoint.test-support.js';
@@ -145,5 +145,14 @@ describe('saveModel', () => {
     const reloaded = await loadModel(out);
     expect(reloaded.config.raw).toEqual(config.raw);
     expect(maxAbsDiff(await logits(out), await logits(dir))).toBe(0);
+  });
+
+  it('writes the config it is given instead of the model\'s own, with torch_dtype still from the weights', async () => {
+    const { dir } = await checkpoint('llama');
+    const { model, config } = await loadModel(dir, { dtype: 'bf16' });
+    const out = await dirs.make('saved-config');
+    await saveModel(model, out, { config: { ...config.raw, note: 'given' } });
+    const written = JSON.parse(await readFile(join(out, 'config.json'), 'utf8'));
+    expect(written).toEqual({ ...config.raw, note: 'given', torch_dtype: 'bfloat16' });
   });
 });

@@ -18,11 +18,20 @@ function storageDtype(tensors: readonly HostTensor[]): FloatDType | null {
  * Writes the model as save_pretrained does: config.json and one model.safetensors holding every
  * parameter once (a tied head is stored only as the embedding) with `{"format": "pt"}` metadata.
  */
-export async function saveModel(model: CausalLM, dir: string, opts: { generationConfig?: RawConfig | null } = {}): Promise<void> {
+export async function saveModel(
+  model: CausalLM,
+  dir: string,
+  opts: {
+    generationConfig?: RawConfig | null;
+    /** config.json fields to write instead of the model's own, when they no longer describe the weights (a dequantized model's quantization_config). */
+    config?: RawConfig;
+  } = {},
+): Promise<void> {
   await mkdir(dir, { recursive: true });
   const tensors = new Map(model.namedParameters().map(([name, p]) => [name, p.value]));
   const dtype = storageDtype([...tensors.values()]);
-  await writeJsonAtomic(join(dir, 'config.json'), dtype ? { ...model.config.raw, torch_dtype: TORCH_DTYPE[dtype] } : model.config.raw);
+  const config = opts.config ?? model.config.raw;
+  await writeJsonAtomic(join(dir, 'config.json'), dtype ? { ...config, torch_dtype: TORCH_DTYPE[dtype] } : config);
   if (opts.generationConfig) await writeJsonAtomic(join(dir, 'generation_config.json'), opts.generationConfig);
   await writeSafetensors(join(dir, SINGLE_FILE), tensors, { format: 'pt' });
 }

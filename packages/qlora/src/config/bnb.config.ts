@@ -137,3 +137,10 @@ export function toBnbConfigDict(c: BnbConfig): Record<string, unknown> {
     load_in_8bit: c.load_in_8bit,
   };
 }
+
+/** One line for logs and plans: `4-bit nf4, double quant, compute float32, skip lm_head` or `8-bit LLM.int8, threshold 6, skip lm_head`. */
+export function describeBnbConfig(c: BnbConfig): string {
+  const skip = `skip ${(c.llm_int8_skip_modules ?? ['lm_head']).join(', ') || 'nothing'}`;
+  if (c.load_in_8bit) return `8-bit LLM.int8, threshold ${c.llm_int8_threshold}, ${skip}`;
+  return [`4-bit ${c.bnb_4bit_quant_type}`, ...(c.bnb_4bit_use_double_quant ? ['double quant'] : []), `compute ${c.bnb_4bit_compute_dtype}`, skip].join(', ');
+}

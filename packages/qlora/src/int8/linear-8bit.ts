@@ -42,11 +42,16 @@ export class Linear8bit extends Module {
   readonly SCB: Parameter;
   readonly bias: Parameter | null;
   readonly threshold: number;
+  /**
+   * The layer it replaced was GPT-2's Conv1D, whose checkpoint stores the weight [in, out]:
+   * dequantizing gives a Conv1D back, so the 16/32-bit checkpoint has the original layout.
+   */
+  readonly conv1d: boolean;
 
   constructor(
     readonly inFeatures: number,
     readonly outFeatures: number,
-    parts: { CB: Int8Array; SCB: Float32Array; bias?: Float32Array | null; threshold?: number },
+    parts: { CB: Int8Array; SCB: Float32Array; bias?: Float32Array | null; threshold?: number; conv1d?: boolean },
   ) {
     super();
     if (parts.CB.length !== inFeatures * outFeatures) {
@@ -61,6 +66,7 @@ export class Linear8bit extends Module {
     this.SCB = this.param('SCB', frozen(HostTensor.f32([outFeatures], parts.SCB)));
     this.bias = parts.bias ? this.param('bias', frozen(HostTensor.f32([outFeatures], parts.bias))) : null;
     this.threshold = threshold;
+    this.conv1d = parts.conv1d ?? false;
   }
 
   /**
@@ -68,16 +74,24 @@ export class Linear8bit extends Module {
    * does before quantizing) with `Int8Params` semantics: float16 first, then row-wise absmax.
    */
   static fromLinear(layer: Linear | Conv1D, opts: Linear8bitOptions = {}): Linear8bit {
-    const { inFeatures, outFeatures } = layer;
-    let w = layer.weight.value.toFloat32();
-    if (layer instanceof Conv1D) w = transpose(w, inFeatures, outFeatures);
+    const bias = layer.bias ? Float32Array.from(layer.bias.value.toFloat32()) : null;
+    return Linear8bit.fromWeight(layer.inFeatures, layer.outFeatures, layer.weight.value.toFloat32(), bias, { ...opts, conv1d: layer instanceof Conv1D });
+  }
+
+  /**
+   * Quantizes a float32 weight as its checkpoint stores it: [out, in] for a Linear, [in, out] for a
+   * Conv1D (`conv1d`, transposed first), and keeps the bias as it is.
+   */
+  static fromWeight(
+    inFeatures: number,
+    outFeatures: number,
+    weight: Float32Array,
+    bias: Float32Array | null,
+    opts: Linear8bitOptions & { conv1d?: boolean } = {},
+  ): Linear8bit {
+    const w = opts.conv1d ? transpose(weight, inFeatures, outFeatures) : weight;
     const q = quantizeWeightInt8(w, [outFeatures, inFeatures]);
-    return new Linear8bit(inFeatures, outFeatures, {
-      CB: q.CB,
-      SCB: q.SCB,
-      bias: layer.bias ? Float32Array.from(layer.bias.value.toFloat32()) : null,
-      threshold: opts.threshold,
-    });
+    return new Linear8bit(inFeatures, outFeatures, { CB: q.CB, SCB: q.SCB, bias, threshold: opts.threshold, conv1d: opts.conv1d });
   }
 
   /** The weight [out, in] as f32 on the host (the values the graph computes). */

@@ -21,9 +21,9 @@ interface MethodCase {
 const CASES: readonly MethodCase[] = [
   { name: 'LoRA', method: LORA_METHOD, options: { r: 8, lora_alpha: 16, target_modules: 'all-linear' }, lr: 1e-2, owns: /\.lora_[AB]\./ },
   { name: 'DoRA', method: LORA_METHOD, options: { r: 8, lora_alpha: 16, target_modules: 'all-linear', use_dora: true }, lr: 1e-2, owns: /\.lora_(A|B|magnitude_vector)\./ },
-  { name: '(IA)³', method: IA3_METHOD, options: {}, lr: 5e-2, owns: /\.ia3_l\./ },
+  { name: '(IA)³', method: IA3_METHOD, options: {}, lr: 1e-1, owns: /\.ia3_l\./ },
   { name: 'bottleneck adapter (houlsby)', method: ADAPTER_METHOD, options: { config: 'houlsby', bottleneck_size: 16 }, lr: 1e-2, owns: /\.adapter_(down|up)\./ },
-  { name: 'prompt tuning', method: PROMPT_TUNING_METHOD, options: { num_virtual_tokens: 8 }, lr: 5e-2, owns: /^prompt_encoder\./ },
+  { name: 'prompt tuning', method: PROMPT_TUNING_METHOD, options: { num_virtual_tokens: 16 }, lr: 1e-1, owns: /^prompt_encoder\./ },
   { name: 'prefix tuning', method: PREFIX_TUNING_METHOD, options: { num_virtual_tokens: 8 }, lr: 5e-2, owns: /^prompt_encoder\./ },
 ];
 

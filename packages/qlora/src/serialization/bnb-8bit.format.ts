@@ -144,7 +144,7 @@ export async function loadInt8Model(dir: string): Promise<{ model: CausalLM; qua
       }
       const cut = layerPath.lastIndexOf('.');
       const parent = cut < 0 ? model : model.getModule(layerPath.slice(0, cut))!;
-      parent.replaceModule(layerPath.slice(cut + 1), new Linear8bit(inFeatures, outFeatures, { CB, SCB, bias, threshold: config.llm_int8_threshold }));
+      parent.replaceModule(layerPath.slice(cut + 1), new Linear8bit(inFeatures, outFeatures, { CB, SCB, bias, threshold: config.llm_int8_threshold, conv1d: layer instanceof Conv1D }));
       quantized.push(layerPath);
     }
     model.nameParameters();

@@ -1,0 +1,36 @@
+import type { Executor } from '@tunekit/core';
+import { loadModel } from '@tunekit/models';
+import { type LoadedAnyModel, describeBnbConfig, loadAnyModel } from '@tunekit/qlora';
+import { CliError } from '../cli-error.js';
+import { FULL_METHOD, type RunConfig } from '../config/run-config.types.js';
+
+/**
+ * The run's base model: a random init (train_from_scratch), or the folder as stored (a bitsandbytes
+ * checkpoint loads quantized), quantized while loading when the config has a quantization section.
+ */
+export async function loadBaseModel(config: RunConfig, dir: string, executor: Executor): Promise<LoadedAnyModel> {
+  const { dtype } = config.model;
+  if (config.model.trainFromScratch) {
+    const loaded = await loadModel(dir, { dtype, executor, fromScratch: { seed: config.training.seed } });
+    return { ...loaded, quantization: null, quantizedAt: null, quantized: [] };
+  }
+  const loaded = await loadAnyModel(dir, { dtype, executor, quantization: config.quantization });
+  // The config check catches a quantization section; a folder that is quantized on disk shows only now.
+  if (loaded.quantization && config.method === FULL_METHOD) {
+    throw new CliError(
+      `${config.model.path} is a quantized checkpoint (${describeBnbConfig(loaded.quantization)}): full fine-tuning cannot train quantized weights; use a PEFT method such as method: lora (QLoRA), or train the full-precision model`,
+      2,
+    );
+  }
+  return loaded;
+}
+
+/** The `model:` line of a run's log. */
+export function describeBaseModel(config: RunConfig, loaded: LoadedAnyModel): string {
+  const parts: string[] = [loaded.config.modelType, config.model.dtype];
+  if (config.model.trainFromScratch) parts.push('from scratch');
+  if (loaded.quantization) {
+    parts.push(`${describeBnbConfig(loaded.quantization)}, ${loaded.quantized.length} layers ${loaded.quantizedAt === 'load' ? 'quantized while loading' : 'as stored'}`);
+  }
+  return `model: ${config.model.path} (${parts.join(', ')})`;
+}
