@@ -17,6 +17,7 @@ export { PeftConfigError, didYouMean } from './peft/config-validation.js';
 export { ModuleDict } from './peft/module-dict.js';
 export { ParameterDict } from './peft/parameter-dict.js';
 export { type CustomBaseLayer, isCustomBaseLayer } from './peft/base-weight.js';
+export { type LogicalParameterCount, parameterCounts, trainableParametersLine } from './peft/parameter-count.js';
 
 /** Registers every method of this package (the plugin entry point a config can name). */
 export function register(container: DependencyContainer): void {

@@ -25,6 +25,7 @@
  */
 import { HostTensor, Linear, Module, Parameter, Tensor, F } from '@tunekit/core';
 import { Conv1D } from '@tunekit/models';
+import type { LogicalParameterCount } from '@tunekit/peft-lora';
 import { INT8_DEQUANT_SCALE, int8VectorwiseDequant, quantizeWeightInt8 } from './int8-vectorwise.js';
 
 /** transformers' `BitsAndBytesConfig.llm_int8_threshold` default. */
@@ -35,7 +36,7 @@ export interface Linear8bitOptions {
   threshold?: number;
 }
 
-export class Linear8bit extends Module {
+export class Linear8bit extends Module implements LogicalParameterCount {
   /** int8 codes, [out, in] row-major (bitsandbytes CB, stored as the weight). */
   readonly weight: Parameter;
   /** f32 [out]: each row's absmax (bitsandbytes SCB). */
@@ -101,6 +102,11 @@ export class Linear8bit extends Module {
       SCB: this.SCB.value.data as Float32Array,
       shape: [this.outFeatures, this.inFeatures],
     });
+  }
+
+  /** PEFT's count: the int8 weight's elements and the bias (bitsandbytes keeps `SCB` outside the parameters). */
+  logicalParameterCount(): number {
+    return this.weight.size + (this.bias?.size ?? 0);
   }
 
   /** Storage bytes of the quantized weight (codes and row scales, bias excluded). */

@@ -14,6 +14,7 @@
  * `weight.absmax` (f32, or u8 codes with double quant), `weight.nested_absmax` (f32), `bias`.
  */
 import { HostTensor, Linear, Module, Parameter, Tensor, F } from '@tunekit/core';
+import type { LogicalParameterCount } from '@tunekit/peft-lora';
 import { type QuantType4Bit, dequantizeFp4Value, dequantizeNf4Value } from '../quant/code-tables.js';
 import { assertBlocksize4Bit, dequantize4bit, quantize4bit } from '../quant/blockwise.js';
 import { type DoubleQuantized, doubleDequantize, doubleQuantize } from '../quant/double-quant.js';
@@ -44,7 +45,7 @@ export function codeTable4bit(quantType: QuantType4Bit): Float32Array {
   return Float32Array.from({ length: 16 }, (_, c) => level(c));
 }
 
-export class Linear4bit extends Module {
+export class Linear4bit extends Module implements LogicalParameterCount {
   /** Packed codes, two per byte, first element in the high nibble: u8 [ceil(out·in / 2), 1]. */
   readonly weight: Parameter;
   /** f32 [nBlocks] scales, or u8 [nBlocks] codes when double-quantized. */
@@ -142,6 +143,11 @@ export class Linear4bit extends Module {
       blocksize: this.quantState.blocksize,
       quantType: this.quantState.quantType,
     });
+  }
+
+  /** PEFT's count: the packed weight's `numel() * 2` (scales are not parameters in bitsandbytes) plus the bias. */
+  logicalParameterCount(): number {
+    return 2 * this.weight.size + (this.bias?.size ?? 0);
   }
 
   /** Storage bytes of the quantized weight (codes and scales, bias excluded). */

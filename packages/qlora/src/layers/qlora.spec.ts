@@ -49,3 +49,20 @@ describe('QLoRA: LoRA on 4-bit frozen weights', () => {
     expect(() => lora.merge()).toThrow('Linear4bit weights cannot be changed in place (merge or PiSSA): dequantize to a 16/32-bit model first');
   });
 });
+
+describe('parameter counts on a quantized base', () => {
+  it('count a 4-bit or 8-bit weight by its elements, as PEFT does, not by its packed bytes and scales', async () => {
+    const { quantizeModel8bit } = await import('../int8/quantize-model-8bit.js');
+    const { parameterCounts } = await import('@tunekit/peft-lora');
+    const build = () => createModel(parseModelConfig(tinyConfigJson({ arch: 'llama', hidden: 64, intermediate: 128, layers: 1, heads: 4, kvHeads: 2, vocab: 300 })));
+    const full = parameterCounts(build()).all;
+    const nf4 = build();
+    quantizeModel(nf4, { doubleQuant: true });
+    const int8 = build();
+    quantizeModel8bit(int8);
+    expect(parameterCounts(nf4).all).toBe(full);
+    expect(parameterCounts(int8).all).toBe(full);
+    LoraModel.inject(nf4, parseLoraConfig({ r: 4, target_modules: ['q_proj'] }));
+    expect(parameterCounts(nf4)).toEqual({ trainable: 4 * 64 * 2, all: full + 4 * 64 * 2 });
+  });
+});
