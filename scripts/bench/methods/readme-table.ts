@@ -36,27 +36,47 @@ const dash = <T>(v: T | null, fmt: (v: T) => string) => (v === null ? '—' : fm
 function row(r: MethodResult): string {
   return `| ${[
     r.case,
-    dash(r.learning_rate, (lr) => lr.toExponential(0)),
+    dash(r.learning_rate, (lr) => lr.toExponential()),
     count(r.trainable_params),
-    `${dash(r.accuracy_before, percent)} → ${percent(r.accuracy)}`,
+    r.accuracy_before === null ? percent(r.accuracy) : `${percent(r.accuracy_before)} → ${percent(r.accuracy)}`,
     dash(r.tokens_per_s, (t) => count(Math.round(t))),
     dash(r.peak_rss_mib, (m) => `${m} MiB`),
     dash(r.ms, (ms) => `${(ms / 1000).toFixed(0)} s`),
   ].join(' | ')} |`;
 }
 
+/** `a`, `a and b`, `a, b and c`. */
+function names(rows: readonly MethodResult[]): string {
+  const all = rows.map((r) => r.case);
+  return all.length === 1 ? all[0] : `${all.slice(0, -1).join(', ')} and ${all.at(-1)}`;
+}
+
+/** Which methods reached the best accuracy, and those of them that train the fewest parameters. */
+function winners(results: readonly MethodResult[]): string {
+  const best = Math.max(...results.map((r) => r.accuracy));
+  const top = results.filter((r) => r.accuracy === best);
+  const fewest = Math.min(...top.map((r) => r.trainable_params));
+  const smallest = top.filter((r) => r.trainable_params === fewest);
+  const line = `Best held-out accuracy: ${names(top)} (${percent(best)})`;
+  return top.length === smallest.length ? `${line}.` : `${line}; of these, ${names(smallest)} train${smallest.length === 1 ? 's' : ''} the fewest parameters (${count(fewest)}).`;
+}
+
 /** The block: one sentence of setup, the table, and which method scored best. */
 export function methodsBlock(results: readonly MethodResult[], ctx: TableContext): string {
   return [
     BEGIN,
-    `\`npm run bench:methods\` — each method trains the quickstart model on the quickstart task (the real`,
-    `\`tunekit train examples/quickstart.yaml\`, one process per method, ${ctx.schedule}) and is scored on`,
-    `the 200 held-out questions, greedy, exact match. Learning rates per method as the literature and PEFT's`,
-    `examples recommend (\`scripts/bench/methods/method-cases.ts\` says which); measured on ${ctx.date} (${ctx.load}).`,
+    `\`npm run bench:methods\` — each method trains the quickstart model on the quickstart task with the`,
+    `real \`tunekit train examples/quickstart.yaml\`, one process per method, all on one schedule:`,
+    `${ctx.schedule}.`,
+    `Each is scored on the 200 held-out questions (greedy, exact match). Learning rates come from the`,
+    `literature and PEFT's examples, LoRA's from the quickstart (\`scripts/bench/methods/method-cases.ts\``,
+    `says where each comes from). Measured on ${ctx.date}, ${ctx.load}.`,
     '',
     '| method | learning rate | trainable params | accuracy (start → trained) | tokens/s | peak RSS | training |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...results.map(row),
+    '',
+    winners(results),
     END,
   ].join('\n');
 }

@@ -4,11 +4,6 @@ import { type CausalLM, createModel, parseModelConfig, tinyConfigJson } from '@t
 import { ADAPTER_METHOD, IA3_METHOD, LORA_METHOD, PREFIX_TUNING_METHOD, PROMPT_TUNING_METHOD, type PeftMethod } from '@tunekit/peft-lora';
 import { Linear4bit, quantizeModel } from './linear-4bit.js';
 
-/**
- * Every PEFT method that leaves the base weights alone trains on an NF4 base as on a full-precision
- * one: the method wraps or feeds the Linear4bit layers, only its own parameters train, and the
- * 4-bit weights (codes, absmax, double-quant state) and the other base weights stay bit for bit.
- */
 interface MethodCase {
   readonly name: string;
   readonly method: PeftMethod;
@@ -18,6 +13,7 @@ interface MethodCase {
   readonly owns: RegExp;
 }
 
+// Rates high enough to move a small random model in 20 steps; soft prompts need more tokens or a larger rate than weights do.
 const CASES: readonly MethodCase[] = [
   { name: 'LoRA', method: LORA_METHOD, options: { r: 8, lora_alpha: 16, target_modules: 'all-linear' }, lr: 1e-2, owns: /\.lora_[AB]\./ },
   { name: 'DoRA', method: LORA_METHOD, options: { r: 8, lora_alpha: 16, target_modules: 'all-linear', use_dora: true }, lr: 1e-2, owns: /\.lora_(A|B|magnitude_vector)\./ },
@@ -65,11 +61,16 @@ async function train(model: CausalLM, lr: number): Promise<number[]> {
   return losses;
 }
 
+/**
+ * Every method that leaves the base weights alone trains on an NF4 double-quantized base: it wraps
+ * or feeds the Linear4bit layers, only its own parameters train, and the 4-bit weights (codes,
+ * absmax, double-quant state) and the other base weights stay bit for bit.
+ */
 describe.each(CASES)('$name on an NF4 double-quantized base', (c) => {
   it('trains only its own parameters: the loss falls and the 4-bit base stays bit for bit', async () => {
     const model = nf4Model();
     const quantizedLayers = linear4bitCount(model);
-    expect(quantizedLayers).toBe(14);
+    expect(quantizedLayers).toBe(14); // 2 layers × (q, k, v, o, gate, up, down)
     c.method.apply(model, c.method.parseConfig(c.options), { seed: 3 });
     model.nameParameters();
 
