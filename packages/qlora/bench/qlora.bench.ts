@@ -7,6 +7,9 @@
  * The random weights are drawn and quantized one layer at a time into an empty model, the way
  * loadModel4bit quantizes a checkpoint while loading, so the full-precision model never exists.
  *
+ * `BENCH_LAYERS=N` builds only N decoder layers and `BENCH_NO_GC=1` turns gradient checkpointing
+ * off, for looking at how memory and time grow per layer.
+ *
  * Targets from the issue: TinyLlama-1.1B shape, 512-token rows: peak RSS ≤ 2.5 GiB and tokens/s
  * ≥ 2/3 of plain LoRA's. Llama-2-7B shape, 256-token rows: one step completes in ≤ 8 GiB.
  */
