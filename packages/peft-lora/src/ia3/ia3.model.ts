@@ -1,6 +1,7 @@
 import { type Module, Rng } from '@tunekit/core';
-import { type ModulesToSave, modulesToSaveIn, unwrapModulesToSave, wrapModulesToSave } from '../peft/modules-to-save.js';
+import { type ModulesToSave, modulesToSaveIn, wrapModulesToSave } from '../peft/modules-to-save.js';
 import { replaceModuleAt } from '../peft/module-paths.js';
+import { restoreBaseLayers } from '../peft/restore-base-layers.js';
 import { trainableParametersLine } from '../peft/parameter-count.js';
 import type { Ia3Config } from './ia3.config.js';
 import { Ia3Layer } from './ia3.layer.js';
@@ -86,10 +87,7 @@ export class Ia3Model {
 
   /** Puts the original layers back as they are now (merged or not); the vectors are dropped. */
   unload(): Module {
-    for (const [name, layer] of this.layers()) replaceModuleAt(this.model, name, layer.base_layer, WHERE);
-    unwrapModulesToSave(this.model, WHERE);
-    this.model.unfreeze();
-    return this.model.nameParameters();
+    return restoreBaseLayers(this.model, this.layers(), WHERE);
   }
 
   trainableParametersLine(): string {

@@ -3,8 +3,9 @@ import { type LoraConfig, loraScaling } from './lora.config.js';
 import { type LoraBase, LoraLayer } from './lora.layer.js';
 import { findTargets } from './lora.targets.js';
 import { variantFor } from './lora.variants.js';
-import { type ModulesToSave, modulesToSaveIn, unwrapModulesToSave, wrapModulesToSave } from '../peft/modules-to-save.js';
+import { type ModulesToSave, modulesToSaveIn, wrapModulesToSave } from '../peft/modules-to-save.js';
 import { replaceModuleAt } from '../peft/module-paths.js';
+import { restoreBaseLayers } from '../peft/restore-base-layers.js';
 import { parameterCounts, trainableParametersLine } from '../peft/parameter-count.js';
 
 const WHERE = 'lora';
@@ -121,10 +122,7 @@ export class LoraModel {
 
   /** Puts the original layers back without merging (the adapters are dropped). */
   unload(): Module {
-    for (const [name, layer] of this.layers()) replaceModuleAt(this.model, name, layer.base_layer, WHERE);
-    unwrapModulesToSave(this.model, WHERE);
-    this.model.unfreeze();
-    return this.model.nameParameters();
+    return restoreBaseLayers(this.model, this.layers(), WHERE);
   }
 
   /** (trainable, all) parameter counts as PEFT counts them. */
