@@ -1,6 +1,6 @@
 import { copyFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Executor, FloatDType } from '@tunekit/core';
+import type { FloatDType } from '@tunekit/core';
 import { type CausalLM, HfTokenizer, resolveModel } from '@tunekit/models';
 import { ADAPTER_CONFIG, type AdapterHandle, LORA_METHOD, type PeftMethod } from '@tunekit/peft-lora';
 import { type BnbConfig, type DequantizedLayer, type LoadedAnyModel, dequantizeModel, loadAnyModel } from '@tunekit/qlora';
@@ -11,7 +11,6 @@ export interface LoadModelWithAdapterOptions {
   dtype?: FloatDType;
   /** Hub revision (branch, tag or commit) when `modelPathOrId` is a repo id. */
   revision?: string;
-  executor?: Executor;
   /** Methods that may have written the adapter (default: LoRA); the container's PEFT_METHOD registrations in the CLI. */
   methods?: readonly PeftMethod[];
   /** Quantize a full-precision base while loading, as a QLoRA run did (a pre-quantized folder loads as stored). */
@@ -55,7 +54,7 @@ export async function loadModelWithAdapter(modelPathOrId: string, adapterDir?: s
   // Read the adapter's config first: a wrong folder should fail before a download or a load.
   const method = adapterDir === undefined ? null : await adapterMethod(adapterDir, options.methods ?? [LORA_METHOD]);
   const dir = await resolveModel(modelPathOrId, options.revision === undefined ? {} : { revision: options.revision });
-  const loaded = await loadAnyModel(dir, { dtype: options.dtype, executor: options.executor, quantization: options.quantization });
+  const loaded = await loadAnyModel(dir, { dtype: options.dtype, quantization: options.quantization });
   const dequantized = options.dequantize ? dequantizeModel(loaded.model) : [];
   const tokenizer = await HfTokenizer.fromDir(dir);
   const adapter = method && adapterDir !== undefined ? await method.load(loaded.model, adapterDir, { trainable: false }) : null;

@@ -7,6 +7,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { OrtExecutor } from '@tunekit/core';
 import { createTinyModel, generate, loadModel } from '../src/index.js';
 
 const PROMPT_TOKENS = 128;
@@ -23,7 +24,8 @@ async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'tunekit-bench-generate-'));
   try {
     await createTinyModel({ preset: 'smollm2-135m', dir, seed: 0 });
-    const { model, config, executor } = await loadModel(dir);
+    const { model, config } = await loadModel(dir);
+    const executor = new OrtExecutor();
     let s = 12345;
     const prompt = Array.from({ length: PROMPT_TOKENS }, () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0), s % config.vocab));
     // No EOS, so every run decodes exactly NEW_TOKENS; the first run compiles both programs.

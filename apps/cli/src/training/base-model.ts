@@ -1,4 +1,3 @@
-import type { Executor } from '@tunekit/core';
 import { loadModel } from '@tunekit/models';
 import { type LoadedAnyModel, describeBnbConfig, loadAnyModel } from '@tunekit/qlora';
 import { CliError } from '../cli-error.js';
@@ -8,13 +7,13 @@ import { FULL_METHOD, type RunConfig } from '../config/run-config.types.js';
  * The run's base model: a random init (train_from_scratch), or the folder as stored (a bitsandbytes
  * checkpoint loads quantized), quantized while loading when the config has a quantization section.
  */
-export async function loadBaseModel(config: RunConfig, dir: string, executor: Executor): Promise<LoadedAnyModel> {
+export async function loadBaseModel(config: RunConfig, dir: string): Promise<LoadedAnyModel> {
   const { dtype } = config.model;
   if (config.model.trainFromScratch) {
-    const loaded = await loadModel(dir, { dtype, executor, fromScratch: { seed: config.training.seed } });
+    const loaded = await loadModel(dir, { dtype, fromScratch: { seed: config.training.seed } });
     return { ...loaded, quantization: null, quantizedAt: null, quantized: [] };
   }
-  const loaded = await loadAnyModel(dir, { dtype, executor, quantization: config.quantization });
+  const loaded = await loadAnyModel(dir, { dtype, quantization: config.quantization });
   // The config check catches a quantization section; a folder that is quantized on disk shows only now.
   if (loaded.quantization && config.method === FULL_METHOD) {
     throw new CliError(

@@ -1,4 +1,4 @@
-import { CausalLmTask, EXECUTOR, MODEL_CHECKPOINTER, TASK, TRAINING_ARGUMENTS, Trainer, type TrainDataSource } from '@tunekit/core';
+import { EXECUTOR, MODEL_CHECKPOINTER, TASK, TRAINING_ARGUMENTS, Trainer, type TrainDataSource } from '@tunekit/core';
 import { type LoadedDataset, loadDataset, toTrainDataSource } from '@tunekit/data';
 import { type CausalLM, HfTokenizer, resolveDataset, resolveModel } from '@tunekit/models';
 import type { DependencyContainer } from 'tsyringe';
@@ -8,7 +8,7 @@ import { publishFiles } from '../fs-atomic.js';
 import { copyTokenizerFiles } from '../model-loading.js';
 import { AccuracyProbe } from '../evaluation/accuracy-probe.js';
 import { describeBaseModel, loadBaseModel } from './base-model.js';
-import { peftMethods } from './run-container.js';
+import { peftMethods, trainingTasks } from './run-container.js';
 import { printSamples } from './samples.js';
 import { prepareMethod } from './training-method.js';
 
@@ -30,7 +30,7 @@ export async function runTraining(config: RunConfig, container: DependencyContai
   const args = config.training;
   const executor = container.resolve(EXECUTOR);
   const modelDir = await resolveModel(config.model.path, config.model.revision === undefined ? {} : { revision: config.model.revision });
-  const loaded = await loadBaseModel(config, modelDir, executor);
+  const loaded = await loadBaseModel(config, modelDir);
   const model = loaded.model as CausalLM;
   const tokenizer = await HfTokenizer.fromDir(modelDir);
   const generation = { model, executor, tokenizer, generationConfig: loaded.generationConfig };
@@ -52,7 +52,7 @@ export async function runTraining(config: RunConfig, container: DependencyContai
   const before = probe && (await probe.measure('before training'));
 
   container.register(TRAINING_ARGUMENTS, { useValue: args });
-  container.register(TASK, { useValue: new CausalLmTask(model, { labelsShiftedInside: true }) });
+  container.register(TASK, { useValue: trainingTasks(container).get(config.task)!.create(model, config.taskConfig) });
   if (method.checkpointer) container.register(MODEL_CHECKPOINTER, { useValue: method.checkpointer });
   const trainer = container.resolve(Trainer);
   // The trainer's own SIGINT handler sends save_now (reason 'SIGINT') then stop: that command, not
