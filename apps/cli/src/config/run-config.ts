@@ -6,7 +6,7 @@ import { DEFAULT_EXECUTOR } from '../executor-choice.js';
 import { type Check, check } from './field-checks.js';
 import { type SectionContext, delegate, parseDataSection, parseEvaluationSection, parseModelSection, parseTrainingSection, withoutNulls } from './sections.js';
 import { QUANTIZATION_SECTION, parseQuantizationSection } from './quantization-section.js';
-import { FULL_METHOD, type ModelSpec, type RunConfig } from './run-config.types.js';
+import type { ModelSpec, RunConfig } from './run-config.types.js';
 
 const SCALARS: Readonly<Record<string, Check>> = {
   task: check.string,
@@ -70,24 +70,23 @@ const OTHER_TOOLS_METHODS: Readonly<Record<string, string>> = {
 };
 
 function parseMethod(raw: Record<string, unknown>, method: string, ctx: RunConfigContext): unknown {
-  const names = [FULL_METHOD, ...ctx.methods.keys()];
+  const names = [...ctx.methods.keys()];
   if (!names.includes(method) && OTHER_TOOLS_METHODS[method]) throw new ConfigError(ctx.locate, ['method'], `"${method}": ${OTHER_TOOLS_METHODS[method]}`);
   registered(method, names, 'method', 'method', ctx.locate);
   rejectOtherSections(raw, ctx.methods.keys(), method, 'method', ctx.locate);
-  const peft = ctx.methods.get(method);
-  if (!peft) return null;
+  const peft = ctx.methods.get(method)!;
   const options = raw[method] ?? {};
   if (!isMapping(options)) throw new ConfigError(ctx.locate, [method], `expected a mapping of ${method} options, got ${describeValue(options)}`);
   return delegate(method, options, null, () => peft.parseConfig(withoutNulls(options)), ctx.locate);
 }
 
 /** A quantized base is frozen int codes: only a method that trains new parameters on top of it can use one. */
-function checkQuantizable(method: string, model: ModelSpec, ctx: RunConfigContext): void {
-  if (method === FULL_METHOD) {
+function checkQuantizable(method: PeftMethod, model: ModelSpec, ctx: RunConfigContext): void {
+  if (method.trainsBaseWeights) {
     throw new ConfigError(
       ctx.locate,
       [QUANTIZATION_SECTION],
-      'full fine-tuning cannot train quantized weights (4/8-bit codes take no gradient updates); use a PEFT method such as method: lora (QLoRA), or drop the quantization section',
+      `${method.trainsBaseWeights} cannot train quantized weights (4/8-bit codes take no gradient updates); use a PEFT method such as method: lora (QLoRA), or drop the quantization section`,
     );
   }
   if (model.trainFromScratch) {
@@ -111,7 +110,7 @@ export function parseRunConfig(raw: Record<string, unknown>, ctx: RunConfigConte
   const model = parseModelSection(raw.model, ctx);
   const methodConfig = parseMethod(raw, method, ctx);
   const quantization = parseQuantizationSection(raw[QUANTIZATION_SECTION], ctx);
-  if (quantization) checkQuantizable(method, model, ctx);
+  if (quantization) checkQuantizable(ctx.methods.get(method)!, model, ctx);
   const data = parseDataSection(raw.data, { ...(task.dataDefaults as Partial<DatasetConfig>), seed }, ctx);
   const training = parseTrainingSection(raw.training, { seed }, ctx);
   if (training.eval_strategy !== 'no' && data.validation_path === undefined && data.validation_split === 0) {

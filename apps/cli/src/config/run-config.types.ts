@@ -27,8 +27,6 @@ export interface EvaluationConfig {
   readonly limit: number | null;
 }
 
-export const FULL_METHOD = 'full';
-
 /** A validated run config: everything `tunekit train` needs, relative paths resolved. */
 export interface RunConfig {
   /** The config file as given on the command line. */
@@ -44,7 +42,7 @@ export interface RunConfig {
   readonly executor: string;
   /** `full`, or the name of a registered PEFT method (`lora`). */
   readonly method: string;
-  /** The method's options as its own parser returned them (null for `full`). */
+  /** The method's options as its own parser returned them (null for one without options, `full`). */
   readonly methodConfig: unknown;
   /** `quantization:` (BitsAndBytesConfig): quantize the base while loading and train the method on top (QLoRA); null: full precision. */
   readonly quantization: BnbConfig | null;

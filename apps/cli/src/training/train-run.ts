@@ -30,12 +30,15 @@ export async function runTraining(config: RunConfig, container: DependencyContai
   const args = config.training;
   const executor = container.resolve(EXECUTOR);
   const modelDir = await resolveModel(config.model.path, config.model.revision === undefined ? {} : { revision: config.model.revision });
-  const loaded = await loadBaseModel(config, modelDir);
+  // The config parser checked both names against these registries.
+  const peft = peftMethods(container).get(config.method)!;
+  const task = trainingTasks(container).get(config.task)!;
+  const loaded = await loadBaseModel(config, modelDir, peft);
   const model = loaded.model as CausalLM;
   const tokenizer = await HfTokenizer.fromDir(modelDir);
   const generation = { model, executor, tokenizer, generationConfig: loaded.generationConfig };
   print(describeBaseModel(config, loaded));
-  const method = prepareMethod({ config, model, generationConfig: loaded.generationConfig, methods: peftMethods(container), tokenizer });
+  const method = prepareMethod({ config, model, generationConfig: loaded.generationConfig, method: peft, tokenizer });
   print(`method: ${config.method}  ${method.trainableLine}`);
 
   const dataset = await loadDataset(config.data, tokenizer, {
@@ -52,8 +55,8 @@ export async function runTraining(config: RunConfig, container: DependencyContai
   const before = probe && (await probe.measure('before training'));
 
   container.register(TRAINING_ARGUMENTS, { useValue: args });
-  container.register(TASK, { useValue: trainingTasks(container).get(config.task)!.create(model, config.taskConfig) });
-  if (method.checkpointer) container.register(MODEL_CHECKPOINTER, { useValue: method.checkpointer });
+  container.register(TASK, { useValue: task.create(model, config.taskConfig) });
+  container.register(MODEL_CHECKPOINTER, { useValue: method.checkpointer });
   const trainer = container.resolve(Trainer);
   // The trainer's own SIGINT handler sends save_now (reason 'SIGINT') then stop: that command, not
   // the stop reason, tells Ctrl-C apart from early stopping, which ends a run normally.
