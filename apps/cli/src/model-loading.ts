@@ -50,7 +50,7 @@ async function adapterMethod(adapterDir: string, methods: readonly PeftMethod[])
  * `eval` and `merge`. A bitsandbytes checkpoint (`tunekit quantize`, or transformers' 4/8-bit
  * save_pretrained) loads quantized, like any base: the adapter goes on top of its 4/8-bit layers.
  */
-export async function loadModelWithAdapter(modelPathOrId: string, adapterDir?: string, options: LoadModelWithAdapterOptions): Promise<ModelWithAdapter> {
+export async function loadModelWithAdapter(modelPathOrId: string, adapterDir: string | undefined, options: LoadModelWithAdapterOptions): Promise<ModelWithAdapter> {
   // Read the adapter's config first: a wrong folder should fail before a download or a load.
   const method = adapterDir === undefined ? null : await adapterMethod(adapterDir, options.methods);
   const dir = await resolveModel(modelPathOrId, options.revision === undefined ? {} : { revision: options.revision });
