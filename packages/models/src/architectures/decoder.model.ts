@@ -27,7 +27,7 @@ export class DecoderBackbone extends Module {
     if (!config.rope) throw new Error(`${config.modelType}: the decoder needs a RoPE config`);
     this.invFreq = ropeInverseFrequencies(config.rope, config.headDim);
     this.embed_tokens = this.module('embed_tokens', new Embedding(config.vocab, config.hidden, { ...build, std: 0.02 }));
-    const layers = Array.from({ length: config.layers }, () => new DecoderLayer(config, build));
+    const layers = Array.from({ length: config.layers }, (_, i) => new DecoderLayer(config, build, i));
     this.layers = this.module('layers', new ModuleList(layers));
     this.norm = this.module('norm', new RMSNorm(config.hidden, config.norm.eps, build.dtype));
   }

@@ -1,6 +1,7 @@
 import { readActivation } from './activation-field.js';
 import type { ConfigFields } from './config-fields.js';
 import type { ModelConfig } from './model-config.js';
+import { type MoeTraits, parseMoe } from './moe-config.js';
 import type { ParsedFields } from './model-types.js';
 import { parseRope } from './rope-scaling.js';
 
@@ -11,6 +12,8 @@ export interface DecoderTraits {
   mlpBias(f: ConfigFields): boolean;
   readonly qkNorm: boolean;
   slidingWindow(f: ConfigFields): number | null;
+  /** Present for mixture-of-experts types: how their MoE fields are read. */
+  readonly moe?: MoeTraits;
 }
 
 function refuseUnsupported(f: ConfigFields): void {
@@ -37,12 +40,13 @@ export function parseDecoderConfig(f: ConfigFields, traits: DecoderTraits): Pars
   if (headDim % 2 !== 0) f.fail('head_dim', `rotary embeddings need an even head dimension, got ${headDim}`);
   const maxPositionEmbeddings = f.int('max_position_embeddings', traits.defaults.maxPositionEmbeddings);
   const window = traits.slidingWindow(f);
+  const layers = f.int('num_hidden_layers');
   return {
     family: 'llama',
     vocab: f.int('vocab_size'),
     hidden,
     intermediate: f.int('intermediate_size'),
-    layers: f.int('num_hidden_layers'),
+    layers,
     heads,
     kvHeads,
     headDim,
@@ -56,6 +60,7 @@ export function parseDecoderConfig(f: ConfigFields, traits: DecoderTraits): Pars
     qkNorm: traits.qkNorm,
     // A window that covers every position the model supports never masks anything.
     slidingWindow: window !== null && window < maxPositionEmbeddings ? window : null,
+    moe: traits.moe ? parseMoe(f, traits.moe, layers) : null,
     attentionScale: 1 / Math.sqrt(headDim),
     dropout: { attention: f.number('attention_dropout', 0), residual: 0, embedding: 0 },
     bosTokenId: f.tokenId('bos_token_id'),
