@@ -194,6 +194,12 @@ export const GRAD_RULES: { [O in Op]: GradRule<O> } = {
     });
     return [g, null, window.takeAlongAxis(x[1], attrs.axis)];
   },
+  // The values' gradient goes back to the positions they came from; positions have none.
+  topk: (g, { x, attrs }) => {
+    if (attrs.index === 1) return [null];
+    const [, positions] = x[0].topk(attrs.k, attrs.axis);
+    return [zeros(x[0].shape, g).scatterAdd(attrs.axis, positions, g)];
+  },
 
   matmul: (g, { x }) => matmulGrad(g, x[0], x[1]),
 

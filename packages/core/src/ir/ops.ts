@@ -22,6 +22,9 @@ import type { Parameter } from '../nn/parameter.js';
  *   `take_along_axis(data, indices)`: indices has data's rank, out[i..] = data[.. indices[i..] ..] on axis;
  *   `scatter_add(base, indices, updates)`: out = base; out[.. indices[i..] ..] += updates[i..] on axis,
  *   indices and updates share a shape (torch.scatter_add). Negative or out-of-range indices are errors.
+ *   `topk(x)`: the `k` largest entries along axis, in descending order (ties: lower index first, NaN
+ *   counts as largest, as torch.topk); `index` 0 is the values (x's dtype), 1 their positions (i64).
+ *   Like `split`, each output is its own node and executors compute both from one sort.
  * - matmul: batched with broadcasting over leading dims (numpy matmul), rank ≥ 2 both sides.
  * - normalize: `softmax`, `log_softmax` over one axis.
  * - composite (each with a decomposition in `decompositions.ts`):
@@ -49,7 +52,7 @@ export const OP_GROUPS = {
   ternary: ['where'],
   reduce: ['sum', 'mean', 'max', 'logsumexp'],
   movement: ['reshape', 'permute', 'slice', 'concat', 'expand', 'pad', 'split'],
-  indexing: ['gather', 'take_along_axis', 'scatter_add'],
+  indexing: ['gather', 'take_along_axis', 'scatter_add', 'topk'],
   matmul: ['matmul'],
   normalize: ['softmax', 'log_softmax'],
   composite: ['rms_norm', 'layer_norm', 'rotary', 'attention', 'cross_entropy', 'matmul_4bit'],
@@ -117,6 +120,7 @@ export interface OpAttrMap {
   gather: { axis: number };
   take_along_axis: { axis: number };
   scatter_add: { axis: number };
+  topk: { axis: number; k: number; index: 0 | 1 };
   softmax: { axis: number };
   log_softmax: { axis: number };
   rms_norm: { eps: number };

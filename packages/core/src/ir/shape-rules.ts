@@ -262,6 +262,17 @@ export const SHAPE_RULES: { [O in Op]: ShapeRule<O> } = {
     });
     return { shape: [...i[0].shape], dtype: i[0].dtype };
   },
+  topk: (i, a) => {
+    arity(i, 1);
+    checkAxis(a.axis, i[0].rank);
+    if (i[0].dtype === 'bool') fail('expects a numeric tensor, got bool');
+    const n = i[0].shape[a.axis];
+    if (!Number.isInteger(a.k) || a.k < 1 || a.k > n) fail(`k ${a.k} out of range [1, ${n}] on axis ${a.axis}`);
+    if (a.index !== 0 && a.index !== 1) fail(`output ${a.index} of 2`);
+    const shape = [...i[0].shape];
+    shape[a.axis] = a.k;
+    return { shape, dtype: a.index === 0 ? i[0].dtype : 'i64' };
+  },
 
   matmul: (i) => {
     arity(i, 2);

@@ -345,6 +345,17 @@ export const OP_CASES: Record<Op, OpCase[]> = {
       return out;
     }),
   ],
+  topk: [
+    ...one('topk values and positions', [f32([2, 4], [0.5, -1, 3, 0.5, 2, 7, -3, 7])], (x) => x.topk(3), () => [
+      [3, 0.5, 0.5, 7, 7, 2],
+      [2, 0, 3, 1, 3, 0],
+    ]),
+    ...one('topk on axis 0 of random rows', [rand([5, 3])], (x) => x.topk(2, 0), (x) => {
+      const cols = [0, 1, 2].map((c) => [0, 1, 2, 3, 4].map((r) => ({ r, v: at(x, [r, c]) })).sort((p, q) => q.v - p.v));
+      return [[0, 1].flatMap((t) => cols.map((c) => c[t].v)), [0, 1].flatMap((t) => cols.map((c) => c[t].r))];
+    }),
+    ...one('topk i8 positions', [i8([1, 4], [-128, 127, 5, -1])], (x) => x.topk(2)[1], () => [1, 2]),
+  ],
 
   matmul: [
     ...one('matmul batch x weight', [rand([2, 3, 4]), rand([4, 5])], (a, b) => a.matmul(b), (a, b) => matmulLoops(a, b, [2, 3, 5])),
