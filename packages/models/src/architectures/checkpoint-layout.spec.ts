@@ -12,6 +12,8 @@ describe('checkpointLayout', () => {
     ['mistral', { ...sizes, model_type: 'mistral' }],
     ['qwen2', { ...sizes, model_type: 'qwen2' }],
     ['qwen3', { ...sizes, model_type: 'qwen3', head_dim: 8 }],
+    ['mixtral', { ...sizes, model_type: 'mixtral', num_local_experts: 3 }],
+    ['qwen3_moe with a dense layer', { ...sizes, model_type: 'qwen3_moe', num_experts: 3, num_experts_per_tok: 2, moe_intermediate_size: 8, mlp_only_layers: [1] }],
     ['gpt2', { model_type: 'gpt2', vocab_size: 50, n_embd: 16, n_head: 4, n_layer: 2, n_positions: 32 }],
     ['gpt2 untied', { model_type: 'gpt2', vocab_size: 50, n_embd: 16, n_head: 4, n_layer: 2, n_positions: 32, tie_word_embeddings: false }],
   ])('%s: lists exactly the model’s parameters, names and shapes', (_, raw) => {

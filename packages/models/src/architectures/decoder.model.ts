@@ -3,7 +3,8 @@ import type { LayerType } from '../config/layer-types.js';
 import type { ModelConfig } from '../config/model-config.js';
 import type { BuildOptions } from './build-options.js';
 import { CausalLMBase } from './causal-lm.base.js';
-import type { ForwardOptions, KvEntry } from './causal-lm.interface.js';
+import type { ForwardOptions, HiddenStates, KvEntry } from './causal-lm.interface.js';
+import { loadBalancingLoss } from './moe.aux-loss.js';
 import { DecoderLayer } from './decoder.layer.js';
 import { forwardContext } from './forward-context.js';
 import { type TiedLmHead, createLmHead } from './lm-head.js';
@@ -36,19 +37,21 @@ export class DecoderBackbone extends Module {
     this.norm = this.module('norm', new RMSNorm(config.hidden, config.norm.eps, build.dtype));
   }
 
-  forward(inputIds: Tensor, opts: ForwardOptions): { hidden: Tensor; present: KvEntry[] } {
+  forward(inputIds: Tensor, opts: ForwardOptions): HiddenStates {
     const ctx = forwardContext(inputIds, opts, this.config);
     const rope = rotaryTables(ctx.positionIds, this.invFreq);
     let h = ctx.embed(this.embed_tokens.call(inputIds));
     const present: KvEntry[] = [];
+    const routerLogits: Tensor[] = [];
     this.layers.items.forEach((layer, i) => {
       const mask = ctx.mask(this.kinds[this.config.layerTypes[i]].window);
       const run = () => layer.call(h, rope, mask, ctx.past(i));
       const out = this.gradientCheckpointing ? checkpointSegment(run) : run();
       h = out.hidden;
       present.push(out.present);
+      if (out.routerLogits) routerLogits.push(out.routerLogits);
     });
-    return { hidden: this.norm.call(h), present };
+    return { hidden: this.norm.call(h), present, ...(routerLogits.length ? { routerLogits } : {}) };
   }
 }
 
@@ -67,8 +70,19 @@ export class DecoderForCausalLM extends CausalLMBase {
     this.nameParameters();
   }
 
-  protected hiddenStates(inputIds: Tensor, opts: ForwardOptions): { hidden: Tensor; present: KvEntry[] } {
+  protected hiddenStates(inputIds: Tensor, opts: ForwardOptions): HiddenStates {
     return this.model.call(inputIds, opts);
+  }
+
+  /** transformers adds router_aux_loss_coef × the load-balancing loss when `output_router_logits` is set. */
+  protected override auxiliaryLoss(states: HiddenStates, inputIds: Tensor, opts: ForwardOptions): Tensor | null {
+    const { moe } = this.config;
+    if (!moe?.outputRouterLogits || !states.routerLogits) return null;
+    let mask = opts.attentionMask ?? null;
+    // Virtual tokens are routed too; PEFT extends the mask with ones for them.
+    const n = states.hidden.dim(1) - inputIds.dim(1);
+    if (mask && mask.rank === 2 && n > 0) mask = mask.pad([[0, 0], [n, 0]], 1);
+    return loadBalancingLoss(states.routerLogits, moe.experts, moe.topK, mask).mul(moe.routerAuxLossCoef);
   }
 
   protected head(hidden: Tensor): Tensor {
