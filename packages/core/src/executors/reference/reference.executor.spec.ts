@@ -312,7 +312,7 @@ describe('composite ops', () => {
             w.push(visible ? Math.exp(dot * scale) : 0);
           }
           // A row with no visible key attends uniformly to every key (transformers' eager attention).
-          if (w.every((x) => x === 0)) w.fill(1);
+          if (!w.some((x) => x > 0)) w.fill(1);
           const z = w.reduce((a, x) => a + x, 0);
           for (let c = 0; c < D; c++) {
             let acc = 0;
