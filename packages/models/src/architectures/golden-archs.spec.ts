@@ -1,4 +1,14 @@
-import { goldenArchSuite } from '../testing/golden.test-support.js';
+import { type GoldenSuiteOptions, goldenArchSuite } from '../testing/golden.test-support.js';
 
 /** transformers' own outputs for every architecture TuneKit loads (see golden.test-support.ts). */
-for (const arch of ['llama', 'llama_tied_bf16_sharded', 'mistral', 'qwen2', 'qwen3', 'gpt2']) goldenArchSuite(`archs/${arch}`);
+const ARCHS: Record<string, GoldenSuiteOptions> = {
+  llama: {},
+  llama_tied_bf16_sharded: {},
+  // Generation past the sliding window (5 here) is refused until per-layer windows land in the generator.
+  mistral: { omit: ['greedy'] },
+  qwen2: {},
+  qwen3: {},
+  gpt2: {},
+};
+
+for (const [arch, opts] of Object.entries(ARCHS)) goldenArchSuite(`archs/${arch}`, opts);
