@@ -151,6 +151,12 @@ const CASES: Record<Op, OpCase[]> = {
     { name: 'attention more queries than keys: unseen rows are zero', fn: (q, k, v) => F.attention(q, k, v), inputs: [f(1, 1, 3, 2), f(1, 1, 2, 2), f(1, 1, 2, 2)] },
     { name: 'attention cached keys (T < S)', fn: (q, k, v) => F.attention(q, k, v), inputs: [f(1, 2, 2, 4), f(1, 2, 5, 4), f(1, 2, 5, 4)] },
     {
+      // Scores of ±2 against a cap of 1.5: tanh is far from linear there, so the chain rule through it is exercised.
+      name: 'attention with logit soft-capping, masked, GQA',
+      fn: (q, k, v, m) => F.attention(q, k, v, { mask: m, scale: 1.3, softcap: 1.5 }),
+      inputs: [{ shape: [1, 4, 3, 4], low: -1.5, high: 1.5 }, { shape: [1, 2, 3, 4], low: -1.5, high: 1.5 }, f(1, 2, 3, 4), bools([1, 1, 3, 3], [1, 0, 0, 1, 1, 0, 0, 1, 1])],
+    },
+    {
       name: 'attention fully masked row gives zeros',
       fn: (q, k, v, m) => F.attention(q, k, v, { mask: m }),
       inputs: [f(1, 1, 2, 2), f(1, 1, 2, 2), f(1, 1, 2, 2), bools([1, 1, 2, 2], [0, 0, 1, 1])],

@@ -33,7 +33,8 @@ import type { Parameter } from '../nn/parameter.js';
  *   `rotary(x, cos, sin)`: x * cos + rotate_half(x) * sin, rotate_half(x) = concat(-x[..., d/2:], x[..., :d/2]);
  *     x is [B, H, T, D], cos/sin broadcast against it (typically [B, 1, T, D]).
  *   `attention(q, k, v[, mask])`: q [B, Hq, T, D], k/v [B, Hkv, S, D] with Hq % Hkv == 0 (grouped-query:
- *     query head h reads kv head floor(h / (Hq/Hkv))); scores = q·kᵀ * scale; when `causal`, query t
+ *     query head h reads kv head floor(h / (Hq/Hkv))); scores = q·kᵀ * scale, then, when `softcap` is set,
+ *     tanh(scores / softcap) * softcap (Gemma 2's logit soft-capping, before any mask); when `causal`, query t
  *     sees keys s ≤ t + (S - T); optional bool mask broadcastable to [B, Hq, T, S] (true = may attend);
  *     softmax over keys; a row with no visible key yields zeros; out [B, Hq, T, D].
  *   `cross_entropy(logits [N, C], labels [N] i64)`: -log_softmax(logits)[label], rows whose label equals
@@ -97,6 +98,8 @@ export interface Matmul4bitAttrs {
 export interface AttentionAttrs {
   causal: boolean;
   scale: number;
+  /** Soft cap c of the scaled scores, tanh(s / c) * c; null for none. */
+  softcap: number | null;
 }
 
 /** Attributes of each op. Keys missing here take `NoAttrs`. */
