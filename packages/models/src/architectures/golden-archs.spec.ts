@@ -4,8 +4,7 @@ import { type GoldenSuiteOptions, goldenArchSuite } from '../testing/golden.test
 const ARCHS: Record<string, GoldenSuiteOptions> = {
   llama: {},
   llama_tied_bf16_sharded: {},
-  // Generation past the sliding window (5 here) is refused until per-layer windows land in the generator.
-  mistral: { omit: ['greedy'] },
+  mistral: {},
   qwen2: {},
   qwen3: {},
   gpt2: {},
