@@ -314,8 +314,9 @@ export const SHAPE_RULES: { [O in Op]: ShapeRule<O> } = {
     if (broadcastShapes(i[0].shape, i[1].shape).join() !== i[0].shape.join()) fail(`cos ${fmt(i[1].shape)} grows ${fmt(i[0].shape)}`);
     return { shape: [...i[0].shape], dtype };
   },
-  attention: (i) => {
+  attention: (i, a) => {
     arity(i, 3, 4);
+    if (a.softcap !== null && !(a.softcap > 0 && Number.isFinite(a.softcap))) fail(`softcap must be a finite number > 0 or null, got ${a.softcap}`);
     const [q, k, v] = i;
     const dtype = sameDtype([q, k, v]);
     floatInput(q);

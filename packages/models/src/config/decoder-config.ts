@@ -20,8 +20,11 @@ export interface DecoderTraits {
 }
 
 function refuseUnsupported(f: ConfigFields): void {
-  if (f.has('partial_rotary_factor') && f.number('partial_rotary_factor') !== 1) {
-    f.fail('partial_rotary_factor', 'partial rotary embeddings are not supported (only 1.0)');
+  // transformers 5 moves it into rope_parameters.
+  for (const where of [f, f.object('rope_parameters')]) {
+    if (where?.has('partial_rotary_factor') && where.number('partial_rotary_factor') !== 1) {
+      where.fail('partial_rotary_factor', 'partial rotary embeddings are not supported (only 1.0)');
+    }
   }
 }
 
@@ -48,10 +51,14 @@ export function parseDecoderConfig(f: ConfigFields, traits: DecoderTraits): Pars
   if (headDim % 2 !== 0) f.fail('head_dim', `rotary embeddings need an even head dimension, got ${headDim}`);
   const maxPositionEmbeddings = f.int('max_position_embeddings', traits.defaults.maxPositionEmbeddings);
   const window = traits.slidingWindow(f);
+  const vocab = f.int('vocab_size');
+  const padTokenId = f.tokenId('pad_token_id');
+  // It is the embedding's padding_idx, which torch requires to be a row of the table.
+  if (padTokenId !== null && padTokenId >= vocab) f.fail('pad_token_id', `${padTokenId} is not below vocab_size ${vocab}`);
   const layers = f.int('num_hidden_layers');
   return {
     family: 'llama',
-    vocab: f.int('vocab_size'),
+    vocab,
     hidden,
     intermediate: f.int('intermediate_size'),
     layers,
@@ -74,6 +81,6 @@ export function parseDecoderConfig(f: ConfigFields, traits: DecoderTraits): Pars
     dropout: { attention: f.number('attention_dropout', 0), residual: 0, embedding: 0 },
     bosTokenId: f.tokenId('bos_token_id'),
     eosTokenId: f.tokenIds('eos_token_id'),
-    padTokenId: f.tokenId('pad_token_id'),
+    padTokenId,
   };
 }
