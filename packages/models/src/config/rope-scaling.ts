@@ -39,14 +39,12 @@ const ROPE_SCALING_PARSERS: { readonly [K in RopeScalingType]: (f: ConfigFields)
 
 const isRopeScalingType = (t: string): t is RopeScalingType => Object.hasOwn(ROPE_SCALING_PARSERS, t);
 
-/**
- * Reads `rope_theta` and `rope_scaling` (transformers 4.x), or `rope_parameters` (transformers 5,
- * which holds both). Old configs spell `rope_type` as `type`.
- */
-export function parseRope(f: ConfigFields, defaultTheta: number): RopeConfig {
-  const params = f.object('rope_parameters');
-  const scaling = params ?? f.object('rope_scaling');
-  const theta = params ? params.positive('rope_theta', defaultTheta) : f.positive('rope_theta', defaultTheta);
+/** One `rope_parameters` object of transformers 5 (`rope_type`, `rope_theta` and the scaling fields). */
+export function parseRopeParameters(params: ConfigFields, defaultTheta: number): RopeConfig {
+  return parseScaling(params, params.positive('rope_theta', defaultTheta));
+}
+
+function parseScaling(scaling: ConfigFields | null, theta: number): RopeConfig {
   if (!scaling) return { theta, scaling: { type: 'default' } };
   const key = scaling.has('rope_type') ? 'rope_type' : 'type';
   const type = scaling.string(key, 'default');
@@ -54,4 +52,13 @@ export function parseRope(f: ConfigFields, defaultTheta: number): RopeConfig {
     return scaling.fail(key, `RoPE scaling "${type}" is not supported (supported: ${Object.keys(ROPE_SCALING_PARSERS).join(', ')})`);
   }
   return { theta, scaling: ROPE_SCALING_PARSERS[type](scaling) };
+}
+
+/**
+ * Reads `rope_theta` and `rope_scaling` (transformers 4.x), or `rope_parameters` (transformers 5,
+ * which holds both). Old configs spell `rope_type` as `type`.
+ */
+export function parseRope(f: ConfigFields, defaultTheta: number): RopeConfig {
+  const params = f.object('rope_parameters');
+  return params ? parseRopeParameters(params, defaultTheta) : parseScaling(f.object('rope_scaling'), f.positive('rope_theta', defaultTheta));
 }
