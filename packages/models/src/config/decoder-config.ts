@@ -65,10 +65,14 @@ export function parseDecoderConfig(f: ConfigFields, traits: DecoderTraits): Pars
   const window = traits.slidingWindow(f);
   const gemma = traits.gemma?.(f, hidden) ?? NOT_GEMMA;
   const { rope, slidingRope } = traits.rope?.(f) ?? { rope: parseRope(f, traits.defaults.ropeTheta), slidingRope: null };
+  const vocab = f.int('vocab_size');
+  const padTokenId = f.tokenId('pad_token_id');
+  // It is the embedding's padding_idx, which torch requires to be a row of the table.
+  if (padTokenId !== null && padTokenId >= vocab) f.fail('pad_token_id', `${padTokenId} is not below vocab_size ${vocab}`);
   const layers = f.int('num_hidden_layers');
   return {
     family: 'llama',
-    vocab: f.int('vocab_size'),
+    vocab,
     hidden,
     intermediate: f.int('intermediate_size'),
     layers,
@@ -92,6 +96,6 @@ export function parseDecoderConfig(f: ConfigFields, traits: DecoderTraits): Pars
     dropout: { attention: f.number('attention_dropout', 0), residual: 0, embedding: 0 },
     bosTokenId: f.tokenId('bos_token_id'),
     eosTokenId: f.tokenIds('eos_token_id'),
-    padTokenId: f.tokenId('pad_token_id'),
+    padTokenId,
   };
 }
