@@ -35,8 +35,11 @@ const NOT_GEMMA: Pick<ModelConfig, 'embedScale' | 'softcap' | 'normPlacement'> =
 };
 
 function refuseUnsupported(f: ConfigFields): void {
-  if (f.has('partial_rotary_factor') && f.number('partial_rotary_factor') !== 1) {
-    f.fail('partial_rotary_factor', 'partial rotary embeddings are not supported (only 1.0)');
+  // transformers 5 moves it into rope_parameters.
+  for (const where of [f, f.object('rope_parameters')]) {
+    if (where?.has('partial_rotary_factor') && where.number('partial_rotary_factor') !== 1) {
+      where.fail('partial_rotary_factor', 'partial rotary embeddings are not supported (only 1.0)');
+    }
   }
 }
 

@@ -3,7 +3,7 @@ import type { ConfigFields } from './config-fields.js';
 import type { DecoderTraits } from './decoder-config.js';
 import { type LayerType, readLayerTypes } from './layer-types.js';
 import type { ModelConfig } from './model-config.js';
-import { type RopeConfig, parseRope, parseRopeParameters } from './rope-scaling.js';
+import { type RopeConfig, isRopeParametersPerLayerType, parseRope, parseRopeParameters } from './rope-scaling.js';
 
 /**
  * A field whose config-class default is not None: absent takes the default, an explicit null turns
@@ -49,8 +49,12 @@ const queryPreAttnScale = (f: ConfigFields) => f.positive('query_pre_attn_scalar
  */
 function gemma3Rope(f: ConfigFields): { rope: RopeConfig; slidingRope: RopeConfig } {
   const params = f.object('rope_parameters');
-  if (params && (params.has('full_attention') || params.has('sliding_attention'))) {
-    const of = (type: LayerType, theta: number) => parseRopeParameters(params.object(type) ?? params.fail(type, 'is required (the other layer type has one)'), theta);
+  if (params && isRopeParametersPerLayerType(params)) {
+    const of = (type: LayerType, theta: number) => {
+      const entry = params.object(type) ?? params.fail(type, 'is required (the other layer type has one)');
+      if (entry.has('partial_rotary_factor') && entry.number('partial_rotary_factor') !== 1) entry.fail('partial_rotary_factor', 'partial rotary embeddings are not supported (only 1.0)');
+      return parseRopeParameters(entry, theta);
+    };
     return { rope: of('full_attention', 1_000_000), slidingRope: of('sliding_attention', 10_000) };
   }
   return { rope: parseRope(f, 1_000_000), slidingRope: { theta: f.positive('rope_local_base_freq', 10_000), scaling: { type: 'default' } } };
