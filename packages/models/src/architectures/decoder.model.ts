@@ -1,4 +1,5 @@
 import { Embedding, Module, RMSNorm, type Linear, type Tensor, checkpointSegment } from '@tunekit/core';
+import type { LayerType } from '../config/layer-types.js';
 import type { ModelConfig } from '../config/model-config.js';
 import type { BuildOptions } from './build-options.js';
 import { CausalLMBase } from './causal-lm.base.js';
@@ -6,6 +7,7 @@ import type { ForwardOptions, KvEntry } from './causal-lm.interface.js';
 import { DecoderLayer } from './decoder.layer.js';
 import { forwardContext } from './forward-context.js';
 import { type TiedLmHead, createLmHead } from './lm-head.js';
+import { type LayerKind, layerKinds } from './layer-kinds.js';
 import { ModuleList } from './module-list.js';
 import { ropeInverseFrequencies, rotaryTables } from './rope.js';
 
@@ -18,6 +20,7 @@ export class DecoderBackbone extends Module {
   gradientCheckpointing = false;
   /** Host-computed once per model: every forward and every layer shares one cos/sin pair. */
   private readonly invFreq: Float32Array;
+  private readonly kinds: Readonly<Record<LayerType, LayerKind>>;
 
   constructor(
     private readonly config: ModelConfig,
@@ -26,7 +29,9 @@ export class DecoderBackbone extends Module {
     super();
     if (!config.rope) throw new Error(`${config.modelType}: the decoder needs a RoPE config`);
     this.invFreq = ropeInverseFrequencies(config.rope, config.headDim);
-    this.embed_tokens = this.module('embed_tokens', new Embedding(config.vocab, config.hidden, { ...build, std: 0.02 }));
+    this.kinds = layerKinds(config);
+    // transformers builds it as nn.Embedding(vocab, hidden, padding_idx=pad_token_id): that row gets no gradient.
+    this.embed_tokens = this.module('embed_tokens', new Embedding(config.vocab, config.hidden, { ...build, std: 0.02, paddingIdx: config.padTokenId }));
     const layers = Array.from({ length: config.layers }, () => new DecoderLayer(config, build));
     this.layers = this.module('layers', new ModuleList(layers));
     this.norm = this.module('norm', new RMSNorm(config.hidden, config.norm.eps, build.dtype));
@@ -38,7 +43,8 @@ export class DecoderBackbone extends Module {
     let h = ctx.embed(this.embed_tokens.call(inputIds));
     const present: KvEntry[] = [];
     this.layers.items.forEach((layer, i) => {
-      const run = () => layer.call(h, rope, ctx.mask, ctx.past(i));
+      const mask = ctx.mask(this.kinds[this.config.layerTypes[i]].window);
+      const run = () => layer.call(h, rope, mask, ctx.past(i));
       const out = this.gradientCheckpointing ? checkpointSegment(run) : run();
       h = out.hidden;
       present.push(out.present);

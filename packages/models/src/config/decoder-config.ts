@@ -1,5 +1,6 @@
 import { readActivation } from './activation-field.js';
 import type { ConfigFields } from './config-fields.js';
+import type { LayerType } from './layer-types.js';
 import type { ModelConfig } from './model-config.js';
 import type { ParsedFields } from './model-types.js';
 import { parseRope } from './rope-scaling.js';
@@ -11,17 +12,27 @@ export interface DecoderTraits {
   mlpBias(f: ConfigFields): boolean;
   readonly qkNorm: boolean;
   slidingWindow(f: ConfigFields): number | null;
+  /** Each layer's type (default: every layer full, and `layer_types` may say nothing else). */
+  layerTypes?(f: ConfigFields, layers: number): LayerType[];
 }
 
 function refuseUnsupported(f: ConfigFields): void {
-  if (f.has('partial_rotary_factor') && f.number('partial_rotary_factor') !== 1) {
-    f.fail('partial_rotary_factor', 'partial rotary embeddings are not supported (only 1.0)');
+  // transformers 5 moves it into rope_parameters.
+  for (const where of [f, f.object('rope_parameters')]) {
+    if (where?.has('partial_rotary_factor') && where.number('partial_rotary_factor') !== 1) {
+      where.fail('partial_rotary_factor', 'partial rotary embeddings are not supported (only 1.0)');
+    }
   }
+}
+
+/** Every layer full: a `layer_types` that says otherwise belongs to a type whose traits read it. */
+function allFull(f: ConfigFields, layers: number): LayerType[] {
   const layerTypes = f.raw.layer_types;
   if (Array.isArray(layerTypes)) {
     const k = layerTypes.findIndex((t) => t !== 'full_attention');
     if (k >= 0) f.fail(`layer_types[${k}]`, `"${String(layerTypes[k])}" layers are not supported (only full_attention)`);
   }
+  return Array<LayerType>(layers).fill('full_attention');
 }
 
 /** The fields Llama, Mistral and Qwen2/3 configs share, read with the given type's defaults. */
@@ -37,12 +48,17 @@ export function parseDecoderConfig(f: ConfigFields, traits: DecoderTraits): Pars
   if (headDim % 2 !== 0) f.fail('head_dim', `rotary embeddings need an even head dimension, got ${headDim}`);
   const maxPositionEmbeddings = f.int('max_position_embeddings', traits.defaults.maxPositionEmbeddings);
   const window = traits.slidingWindow(f);
+  const vocab = f.int('vocab_size');
+  const padTokenId = f.tokenId('pad_token_id');
+  // It is the embedding's padding_idx, which torch requires to be a row of the table.
+  if (padTokenId !== null && padTokenId >= vocab) f.fail('pad_token_id', `${padTokenId} is not below vocab_size ${vocab}`);
+  const layers = f.int('num_hidden_layers');
   return {
     family: 'llama',
-    vocab: f.int('vocab_size'),
+    vocab,
     hidden,
     intermediate: f.int('intermediate_size'),
-    layers: f.int('num_hidden_layers'),
+    layers,
     heads,
     kvHeads,
     headDim,
@@ -54,12 +70,13 @@ export function parseDecoderConfig(f: ConfigFields, traits: DecoderTraits): Pars
     attentionBias: traits.attentionBias(f),
     mlpBias: traits.mlpBias(f),
     qkNorm: traits.qkNorm,
+    layerTypes: (traits.layerTypes ?? allFull)(f, layers),
     // A window that covers every position the model supports never masks anything.
     slidingWindow: window !== null && window < maxPositionEmbeddings ? window : null,
     attentionScale: 1 / Math.sqrt(headDim),
     dropout: { attention: f.number('attention_dropout', 0), residual: 0, embedding: 0 },
     bosTokenId: f.tokenId('bos_token_id'),
     eosTokenId: f.tokenIds('eos_token_id'),
-    padTokenId: f.tokenId('pad_token_id'),
+    padTokenId,
   };
 }

@@ -1,6 +1,7 @@
 import { ModelConfigError } from './config-error.js';
 import { ConfigFields, type RawConfig } from './config-fields.js';
 import { MODEL_TYPES, type ModelType, isModelType } from './model-types.js';
+import type { LayerType } from './layer-types.js';
 import type { RopeConfig } from './rope-scaling.js';
 
 /** The two code paths: the RoPE + RMSNorm decoder (Llama, Mistral, Qwen2/3) and GPT-2. */
@@ -34,7 +35,12 @@ export interface ModelConfig {
   readonly mlpBias: boolean;
   /** Qwen3: RMSNorm over head_dim on each query and key head, before RoPE. */
   readonly qkNorm: boolean;
-  /** Mistral: a query sees only the last `slidingWindow` keys (itself included); null = unlimited. */
+  /** Per layer (transformers' `layer_types`): full attention, or the sliding window below. */
+  readonly layerTypes: readonly LayerType[];
+  /**
+   * The window of `sliding_attention` layers (every layer for Mistral, alternate ones for Gemma 2/3):
+   * a query sees only the last `slidingWindow` keys, itself included; null = unlimited.
+   */
   readonly slidingWindow: number | null;
   /** Multiplies q·kᵀ: 1/√headDim, or 1 for GPT-2 with `scale_attn_weights: false`. */
   readonly attentionScale: number;

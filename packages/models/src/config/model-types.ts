@@ -1,6 +1,7 @@
 import type { ConfigFields } from './config-fields.js';
 import { parseDecoderConfig, type DecoderTraits } from './decoder-config.js';
 import { parseGpt2Config } from './gpt2-config.js';
+import type { LayerType } from './layer-types.js';
 import type { ModelConfig } from './model-config.js';
 
 export type ParsedFields = Omit<ModelConfig, 'modelType' | 'raw'>;
@@ -35,6 +36,8 @@ const DECODER_TRAITS = {
     mlpBias: () => false,
     qkNorm: false,
     slidingWindow: (f) => f.optionalInt('sliding_window'),
+    // MistralAttention windows every layer.
+    layerTypes: (_, layers) => Array<LayerType>(layers).fill('sliding_attention'),
   },
   qwen2: {
     defaults: { rmsNormEps: 1e-6, ropeTheta: 10000, maxPositionEmbeddings: 32768 },
