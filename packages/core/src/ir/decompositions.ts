@@ -20,20 +20,26 @@ export function rotateHalf(x: Tensor): Tensor {
   return Tensor.concat([x2.neg(), x1], -1);
 }
 
-/** softmax(q·kᵀ·scale) under the causal and user masks, reshaped for grouped-query heads. */
-export function attentionProbs(q: Tensor, k: Tensor, mask: Tensor | undefined, attrs: OpAttrs<'attention'>): Tensor {
+/** q·kᵀ·scale [B, Hq, T, S], soft-capped when the op says so, before any mask. */
+export function attentionScores(q: Tensor, k: Tensor, attrs: OpAttrs<'attention'>): Tensor {
   const [b, hq, t, d] = q.shape;
   const [, hkv, s] = k.shape;
-  const g = hq / hkv;
-  const qg = q.reshape(b, hkv, g, t, d);
-  const scores = qg.matmul(k.unsqueeze(2).mT).mul(attrs.scale).reshape(b, hq, t, s);
+  const scores = q.reshape(b, hkv, hq / hkv, t, d).matmul(k.unsqueeze(2).mT).mul(attrs.scale).reshape(b, hq, t, s);
+  return attrs.softcap === null ? scores : scores.div(attrs.softcap).tanh().mul(attrs.softcap);
+}
+
+/** softmax(q·kᵀ·scale) under the causal and user masks, reshaped for grouped-query heads. */
+export function attentionProbs(q: Tensor, k: Tensor, mask: Tensor | undefined, attrs: OpAttrs<'attention'>): Tensor {
+  const [, , t] = q.shape;
+  const s = k.dim(2);
+  const scores = attentionScores(q, k, attrs);
   let allowed: Tensor | null = attrs.causal ? causalMask(t, s) : null;
   if (mask) allowed = allowed ? allowed.and(mask) : mask;
   if (!allowed) return scores.softmax(-1);
-  const p = Tensor.where(allowed, scores, maskedScore(q.dtype)).softmax(-1);
-  // A row can see no key only under a user mask or with fewer keys than queries; zero such rows
-  // instead of spreading them uniformly.
-  return mask || t > s ? Tensor.where(allowed, p, 0) : p;
+  // A row with no visible key (a left pad's query, or more queries than keys) has every score at
+  // the same masked value, so it attends uniformly to all S keys: what transformers' eager
+  // attention gives, whose float mask adds the dtype's minimum and so swamps every score.
+  return Tensor.where(allowed, scores, maskedScore(q.dtype)).softmax(-1);
 }
 
 /**

@@ -15,6 +15,7 @@ interface OpCase {
 
 const f = (...shape: number[]): OpInput => ({ shape });
 const pos = (...shape: number[]): OpInput => ({ shape, low: 0.5, high: 2 });
+const fixed = (...shape: number[]): OpInput => ({ shape, grad: false });
 const ints = (shape: number[], values: number[]): OpInput => ({ shape, dtype: 'i64', values });
 const bools = (shape: number[], values: number[]): OpInput => ({ shape, dtype: 'bool', values });
 const one = (name: string, fn: OpCase['fn'], ...inputs: OpInput[]): OpCase[] => [{ name, fn, inputs }];
@@ -111,6 +112,22 @@ const CASES: Record<Op, OpCase[]> = {
   scatter_add: [
     { name: 'scatter_add repeats', fn: (b, i, u) => b.scatterAdd(0, i, u), inputs: [f(3, 4), ints([2, 4], [0, 2, 2, 1, 0, 0, 2, 1]), f(2, 4)] },
     { name: 'scatter_add partial window', fn: (b, i, u) => b.scatterAdd(1, i, u), inputs: [f(3, 4), ints([2, 2], [3, 0, 3, 3]), f(2, 2)] },
+    // Mixture-of-experts combine: each token's k weighted expert outputs summed into its row.
+    { name: 'scatter_add routing combine', fn: (b, i, u) => b.scatterAdd(0, i, u), inputs: [{ shape: [3, 4], values: Array(12).fill(0), grad: false }, ints([4, 4], [0, 0, 0, 0, 2, 2, 2, 2, 0, 0, 0, 0, 1, 1, 1, 1]), f(4, 4)] },
+  ],
+  topk: [
+    { name: 'topk values last axis', fn: (x) => x.topk(2)[0], inputs: [f(3, 5)] },
+    { name: 'topk values middle axis', fn: (x) => x.topk(3, 1)[0], inputs: [f(2, 4, 3)] },
+    // Router: softmax, top-k, renormalised weights times the chosen rows (gather by the top-k positions).
+    {
+      name: 'topk routing weights and positions',
+      fn: (logits, table) => {
+        const [w, idx] = logits.softmax(-1).topk(2);
+        const picked = table.gather(0, idx);
+        return w.div(w.sum(-1, true)).unsqueeze(-1).mul(picked);
+      },
+      inputs: [f(3, 4), f(4, 2)],
+    },
   ],
 
   matmul: [
@@ -132,12 +149,20 @@ const CASES: Record<Op, OpCase[]> = {
       fn: (q, k, v, m) => F.attention(q, k, v, { mask: m, causal: false, scale: 0.7 }),
       inputs: [f(2, 2, 2, 4), f(2, 1, 3, 4), f(2, 1, 3, 4), bools([2, 1, 1, 3], [1, 1, 0, 0, 1, 1])],
     },
-    { name: 'attention more queries than keys: unseen rows are zero', fn: (q, k, v) => F.attention(q, k, v), inputs: [f(1, 1, 3, 2), f(1, 1, 2, 2), f(1, 1, 2, 2)] },
+    // A row with no visible key averages every value; its q and k gradients are torch's, not the
+    // derivative finite differences see (attention.rule.spec.ts checks them), so only v is differentiated here.
+    { name: 'attention more queries than keys: an unseen row averages every value', fn: (q, k, v) => F.attention(q, k, v), inputs: [fixed(1, 1, 3, 2), fixed(1, 1, 2, 2), f(1, 1, 2, 2)] },
     { name: 'attention cached keys (T < S)', fn: (q, k, v) => F.attention(q, k, v), inputs: [f(1, 2, 2, 4), f(1, 2, 5, 4), f(1, 2, 5, 4)] },
     {
-      name: 'attention fully masked row gives zeros',
+      // Scores of ±2 against a cap of 1.5: tanh is far from linear there, so the chain rule through it is exercised.
+      name: 'attention with logit soft-capping, masked, GQA',
+      fn: (q, k, v, m) => F.attention(q, k, v, { mask: m, scale: 1.3, softcap: 1.5 }),
+      inputs: [{ shape: [1, 4, 3, 4], low: -1.5, high: 1.5 }, { shape: [1, 2, 3, 4], low: -1.5, high: 1.5 }, f(1, 2, 3, 4), bools([1, 1, 3, 3], [1, 0, 0, 1, 1, 0, 0, 1, 1])],
+    },
+    {
+      name: 'attention fully masked row averages every value',
       fn: (q, k, v, m) => F.attention(q, k, v, { mask: m }),
-      inputs: [f(1, 1, 2, 2), f(1, 1, 2, 2), f(1, 1, 2, 2), bools([1, 1, 2, 2], [0, 0, 1, 1])],
+      inputs: [fixed(1, 1, 2, 2), fixed(1, 1, 2, 2), f(1, 1, 2, 2), bools([1, 1, 2, 2], [0, 0, 1, 1])],
     },
   ],
   cross_entropy: [

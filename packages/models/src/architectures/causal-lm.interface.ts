@@ -22,6 +22,12 @@ export interface ForwardOptions {
   /** Keys and values of the P positions before these T, as returned in `present`. */
   past?: KvCache;
   /**
+   * [T] i64 cache slots of these T positions (transformers' `cache_position`), where they are not
+   * P..P+T-1: a decode step against a static cache of P slots, of which fewer are filled, gives the
+   * slot its token takes. Sliding windows count slots from it; the new keys still come last in S.
+   */
+  cachePosition?: Tensor;
+  /**
    * Virtual tokens in front of this sequence (see `VirtualTokens`), instead of the model's installed
    * source; null for none. Only where a sequence starts: with `past` the cache already holds them.
    * Positions and masks given alongside describe the tokens alone.
@@ -29,11 +35,25 @@ export interface ForwardOptions {
   virtualTokens?: VirtualTokens | null;
 }
 
+/** What an architecture's layers compute before the head. */
+export interface HiddenStates {
+  /** [B, n + T, H], virtual embeddings first. */
+  readonly hidden: Tensor;
+  readonly present: KvEntry[];
+  /** Per mixture-of-experts layer, its [B·(n + T), E] router logits. */
+  readonly routerLogits?: readonly Tensor[];
+}
+
 export interface CausalLMOutput {
   /** [B, T, V] next-token logits, f32. */
   readonly logits: Tensor;
   /** Per layer, keys and values of all S = P + T positions (virtual ones first), to feed back as `past`. */
   readonly present: KvEntry[];
+  /**
+   * Mixture-of-experts models: each MoE layer's router logits [B·T, E] (transformers'
+   * `router_logits`), for `loadBalancingLoss`.
+   */
+  readonly routerLogits?: readonly Tensor[];
 }
 
 /**

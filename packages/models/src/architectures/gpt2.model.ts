@@ -33,7 +33,7 @@ export class Gpt2Backbone extends Module {
     let x = ctx.embed(this.wte.call(inputIds)).add(this.wpe.call(ctx.positionIds));
     const present: KvEntry[] = [];
     this.h.items.forEach((block, i) => {
-      const run = () => block.call(x, ctx.mask, ctx.past(i));
+      const run = () => block.call(x, ctx.mask(null), ctx.past(i));
       const out = this.gradientCheckpointing ? checkpointSegment(run) : run();
       x = out.hidden;
       present.push(out.present);

@@ -1,5 +1,6 @@
 import { readActivation } from './activation-field.js';
 import type { ConfigFields } from './config-fields.js';
+import type { LayerType } from './layer-types.js';
 import type { ParsedFields } from './model-types.js';
 
 /**
@@ -16,24 +17,31 @@ export function parseGpt2Config(f: ConfigFields): ParsedFields {
   const heads = f.int('n_head', 12);
   if (hidden % heads !== 0) f.fail('n_embd', `${hidden} is not a multiple of n_head ${heads}`);
   const headDim = hidden / heads;
+  const layers = f.int('n_layer', 12);
   return {
     family: 'gpt2',
     vocab: f.int('vocab_size', 50257),
     hidden,
     intermediate: f.int('n_inner', 4 * hidden),
-    layers: f.int('n_layer', 12),
+    layers,
     heads,
     kvHeads: heads,
     headDim,
-    norm: { kind: 'layer', eps: f.positive('layer_norm_epsilon', 1e-5) },
+    norm: { kind: 'layer', eps: f.positive('layer_norm_epsilon', 1e-5), weightOffset: 0 },
+    normPlacement: 'pre',
     hiddenAct: readActivation(f, 'activation_function', 'gelu_new'),
     rope: null,
+    slidingRope: null,
+    embedScale: null,
+    softcap: { attention: null, final: null },
     maxPositionEmbeddings: f.int('n_positions', 1024),
     tieWordEmbeddings: f.bool('tie_word_embeddings', true),
     attentionBias: { qkv: true, o: true },
     mlpBias: true,
     qkNorm: false,
+    layerTypes: Array<LayerType>(layers).fill('full_attention'),
     slidingWindow: null,
+    moe: null,
     attentionScale: f.bool('scale_attn_weights', true) ? 1 / Math.sqrt(headDim) : 1,
     dropout: { attention: f.number('attn_pdrop', 0.1), residual: f.number('resid_pdrop', 0.1), embedding: f.number('embd_pdrop', 0.1) },
     bosTokenId: f.tokenId('bos_token_id') ?? 50256,

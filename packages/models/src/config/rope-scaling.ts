@@ -39,19 +39,41 @@ const ROPE_SCALING_PARSERS: { readonly [K in RopeScalingType]: (f: ConfigFields)
 
 const isRopeScalingType = (t: string): t is RopeScalingType => Object.hasOwn(ROPE_SCALING_PARSERS, t);
 
-/**
- * Reads `rope_theta` and `rope_scaling` (transformers 4.x), or `rope_parameters` (transformers 5,
- * which holds both). Old configs spell `rope_type` as `type`.
- */
-export function parseRope(f: ConfigFields, defaultTheta: number): RopeConfig {
-  const params = f.object('rope_parameters');
-  const scaling = params ?? f.object('rope_scaling');
-  const theta = params ? params.positive('rope_theta', defaultTheta) : f.positive('rope_theta', defaultTheta);
-  if (!scaling) return { theta, scaling: { type: 'default' } };
+/** The scaling an object names by `rope_type` (transformers 5, and 4.x's `rope_scaling`) or by `type` (older configs). */
+function parseScaling(scaling: ConfigFields): RopeScaling {
   const key = scaling.has('rope_type') ? 'rope_type' : 'type';
   const type = scaling.string(key, 'default');
   if (!isRopeScalingType(type)) {
     return scaling.fail(key, `RoPE scaling "${type}" is not supported (supported: ${Object.keys(ROPE_SCALING_PARSERS).join(', ')})`);
   }
-  return { theta, scaling: ROPE_SCALING_PARSERS[type](scaling) };
+  return ROPE_SCALING_PARSERS[type](scaling);
+}
+
+/** One flat transformers 5 `rope_parameters` object: `rope_theta` and the scaling fields together. */
+export function parseRopeParameters(params: ConfigFields, defaultTheta: number): RopeConfig {
+  return { theta: params.positive('rope_theta', defaultTheta), scaling: parseScaling(params) };
+}
+
+/**
+ * Whether a `rope_parameters` object is keyed by layer type (Gemma 3:
+ * `{ full_attention: {...}, sliding_attention: {...} }`) rather than flat: every value is an object.
+ */
+export function isRopeParametersPerLayerType(params: ConfigFields): boolean {
+  const values = Object.values(params.raw);
+  return values.length > 0 && values.every((v) => typeof v === 'object' && v !== null && !Array.isArray(v));
+}
+
+/**
+ * Reads `rope_parameters` (transformers 5, flat) or else `rope_theta` and `rope_scaling`
+ * (transformers 4.x, which most Hub checkpoints still have). A `rope_parameters` keyed by layer type
+ * is refused here: a model type with per-layer-type RoPE reads each entry with `parseRopeParameters`.
+ */
+export function parseRope(f: ConfigFields, defaultTheta: number): RopeConfig {
+  const params = f.object('rope_parameters');
+  if (params && isRopeParametersPerLayerType(params)) {
+    return params.fail(null, `RoPE parameters per layer type (${Object.keys(params.raw).join(', ')}) are not supported for this model type`);
+  }
+  if (params) return parseRopeParameters(params, defaultTheta);
+  const scaling = f.object('rope_scaling');
+  return { theta: f.positive('rope_theta', defaultTheta), scaling: scaling ? parseScaling(scaling) : { type: 'default' } };
 }
