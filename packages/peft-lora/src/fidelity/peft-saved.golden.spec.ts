@@ -14,6 +14,7 @@ import {
   loadGoldenAdapter,
   loadGoldenBase,
   reportError,
+  resaved,
   rowsOf,
 } from '../testing/golden-peft.test-support.js';
 
@@ -50,6 +51,12 @@ describe.each(GOLDEN_ADAPTERS)('adapter saved by PEFT 0.21: %s', (name) => {
   it("generates PEFT's 8 greedy tokens with the KV cache", async () => {
     const result = await generate(base.model, base.executor, [golden.promptIds], { maxNewTokens: 8, eosTokenIds: [] });
     expect(result.sequences[0]).toEqual(golden.greedyOutputIds);
+  });
+
+  it("saves again with PEFT's tensor names and shapes and every config field, PEFT 0.21's own included", async () => {
+    const { layout, config } = await resaved(handle, adapterDir('peft-saved', name), name);
+    expect(layout.got).toEqual(layout.want);
+    expect(config.got).toEqual(config.want);
   });
 
   if (name === 'dora') {
