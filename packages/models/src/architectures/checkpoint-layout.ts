@@ -1,4 +1,5 @@
 import type { ArchFamily, ModelConfig } from '../config/model-config.js';
+import { LAYER_NORMS } from './decoder.layer.js';
 
 /** How transformers' `_init_weights` fills a tensor of a freshly created model. */
 export type TensorInit =
@@ -22,20 +23,27 @@ function linear(name: string, outF: number, inF: number, bias: boolean, init: Te
   return [{ name: `${name}.weight`, shape: [outF, inF], init }, ...(bias ? [{ name: `${name}.bias`, shape: [outF], init: zeros }] : [])];
 }
 
+/** An RMSNorm weight: 1, or 0 where the model multiplies by (1 + weight) (Gemma). */
+const rmsWeight = (c: ModelConfig): TensorInit => (c.norm.weightOffset ? zeros : ones);
+
 const decoderLayer = (c: ModelConfig, std: number, p: string): TensorSpec[] => {
   const w: TensorInit = { kind: 'normal', std };
   const { hidden: h, heads, kvHeads, headDim: d, intermediate: m } = c;
+  const { attention, mlp } = LAYER_NORMS[c.normPlacement];
+  const norm = (name: string | null, size = h): TensorSpec[] => (name ? [{ name: `${p}.${name}.weight`, shape: [size], init: rmsWeight(c) }] : []);
   return [
-    { name: `${p}.input_layernorm.weight`, shape: [h], init: ones },
+    ...norm(attention.input),
     ...linear(`${p}.self_attn.q_proj`, heads * d, h, c.attentionBias.qkv, w),
     ...linear(`${p}.self_attn.k_proj`, kvHeads * d, h, c.attentionBias.qkv, w),
     ...linear(`${p}.self_attn.v_proj`, kvHeads * d, h, c.attentionBias.qkv, w),
     ...linear(`${p}.self_attn.o_proj`, h, heads * d, c.attentionBias.o, w),
-    ...(c.qkNorm ? [`${p}.self_attn.q_norm.weight`, `${p}.self_attn.k_norm.weight`].map((name) => ({ name, shape: [d], init: ones })) : []),
-    { name: `${p}.post_attention_layernorm.weight`, shape: [h], init: ones },
+    ...(c.qkNorm ? [...norm('self_attn.q_norm', d), ...norm('self_attn.k_norm', d)] : []),
+    ...norm(attention.output),
+    ...norm(mlp.input),
     ...linear(`${p}.mlp.gate_proj`, m, h, c.mlpBias, w),
     ...linear(`${p}.mlp.up_proj`, m, h, c.mlpBias, w),
     ...linear(`${p}.mlp.down_proj`, h, m, c.mlpBias, w),
+    ...norm(mlp.output),
   ];
 };
 
@@ -68,7 +76,7 @@ const LAYOUTS: Record<ArchFamily, Layout> = {
   llama: (c, std) => [
     { name: 'model.embed_tokens.weight', shape: [c.vocab, c.hidden], init: { kind: 'normal', std, zeroRow: c.padTokenId ?? undefined } },
     ...Array.from({ length: c.layers }, (_, i) => decoderLayer(c, std, `model.layers.${i}`)).flat(),
-    { name: 'model.norm.weight', shape: [c.hidden], init: ones },
+    { name: 'model.norm.weight', shape: [c.hidden], init: rmsWeight(c) },
     ...lmHead(c, std),
   ],
   gpt2: (c, std) => [

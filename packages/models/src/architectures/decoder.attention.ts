@@ -33,7 +33,7 @@ export class DecoderAttention extends Module {
     this.k_proj = this.module('k_proj', linear(hidden, kvHeads * headDim, attentionBias.qkv));
     this.v_proj = this.module('v_proj', linear(hidden, kvHeads * headDim, attentionBias.qkv));
     this.o_proj = this.module('o_proj', linear(heads * headDim, hidden, attentionBias.o));
-    const norm = () => new RMSNorm(headDim, config.norm.eps, build.dtype);
+    const norm = () => new RMSNorm(headDim, config.norm.eps, build.dtype, config.norm.weightOffset);
     this.q_norm = config.qkNorm ? this.module('q_norm', norm()) : null;
     this.k_norm = config.qkNorm ? this.module('k_norm', norm()) : null;
   }
@@ -53,7 +53,7 @@ export class DecoderAttention extends Module {
     const vNew = this.heads(this.v_proj.call(x), kvHeads, null);
     const k = past ? Tensor.concat([past.k, kNew], 2) : kNew;
     const v = past ? Tensor.concat([past.v, vNew], 2) : vNew;
-    const o = F.attention(q, k, v, { mask, causal: true, scale: attentionScale });
+    const o = F.attention(q, k, v, { mask, causal: true, scale: attentionScale, softcap: this.config.softcap.attention });
     return { out: this.o_proj.call(o.transpose(1, 2).reshape(b, t, -1)), present: { k, v } };
   }
 }

@@ -1,5 +1,5 @@
 import { Module, RMSNorm, type Tensor } from '@tunekit/core';
-import type { ModelConfig } from '../config/model-config.js';
+import type { ModelConfig, NormPlacement } from '../config/model-config.js';
 import type { BuildOptions } from './build-options.js';
 import type { KvEntry } from './causal-lm.interface.js';
 import { DecoderAttention } from './decoder.attention.js';
@@ -11,25 +11,50 @@ export interface LayerOutput {
   readonly present: KvEntry;
 }
 
-/** Pre-norm block: h = x + attn(norm(x)); out = h + mlp(norm(h)). */
+/** The norm (by its transformers name) on a sublayer's input and on its output, where the layout has one. */
+interface SublayerNorms {
+  readonly input: string | null;
+  readonly output: string | null;
+}
+
+/**
+ * Each placement's norms around attention and MLP. Llama's `post_attention_layernorm` is the MLP's
+ * input norm; in Gemma 2/3 the same name normalises the attention output, and two more names exist.
+ */
+export const LAYER_NORMS: Readonly<Record<NormPlacement, { readonly attention: SublayerNorms; readonly mlp: SublayerNorms }>> = {
+  pre: {
+    attention: { input: 'input_layernorm', output: null },
+    mlp: { input: 'post_attention_layernorm', output: null },
+  },
+  sandwich: {
+    attention: { input: 'input_layernorm', output: 'post_attention_layernorm' },
+    mlp: { input: 'pre_feedforward_layernorm', output: 'post_feedforward_layernorm' },
+  },
+};
+
+/** h = x + out(attn(in(x))); y = h + out(mlp(in(h))), with the norms the config's placement names. */
 export class DecoderLayer extends Module {
-  readonly input_layernorm: RMSNorm;
   readonly self_attn: DecoderAttention;
-  readonly post_attention_layernorm: RMSNorm;
   readonly mlp: DecoderMlp;
+  private readonly norms: { readonly [K in 'attention' | 'mlp']: { input: RMSNorm | null; output: RMSNorm | null } };
 
   constructor(config: ModelConfig, build: BuildOptions) {
     super();
-    const norm = () => new RMSNorm(config.hidden, config.norm.eps, build.dtype);
-    this.input_layernorm = this.module('input_layernorm', norm());
+    const layout = LAYER_NORMS[config.normPlacement];
+    const norm = (name: string | null) => (name ? this.module(name, new RMSNorm(config.hidden, config.norm.eps, build.dtype, config.norm.weightOffset)) : null);
+    const attentionIn = norm(layout.attention.input);
     this.self_attn = this.module('self_attn', new DecoderAttention(config, build));
-    this.post_attention_layernorm = this.module('post_attention_layernorm', norm());
+    const attentionOut = norm(layout.attention.output);
+    const mlpIn = norm(layout.mlp.input);
     this.mlp = this.module('mlp', new DecoderMlp(config, build));
+    this.norms = { attention: { input: attentionIn, output: attentionOut }, mlp: { input: mlpIn, output: norm(layout.mlp.output) } };
   }
 
   forward(x: Tensor, rope: RotaryTables, mask: Tensor | null, past?: KvEntry): LayerOutput {
-    const attn = this.self_attn.call(this.input_layernorm.call(x), rope, mask, past);
-    const h = x.add(attn.out);
-    return { hidden: h.add(this.mlp.call(this.post_attention_layernorm.call(h))), present: attn.present };
+    const { attention, mlp } = this.norms;
+    const around = (n: RMSNorm | null, h: Tensor) => (n ? n.call(h) : h);
+    const attn = this.self_attn.call(around(attention.input, x), rope, mask, past);
+    const h = x.add(around(attention.output, attn.out));
+    return { hidden: h.add(around(mlp.output, this.mlp.call(around(mlp.input, h)))), present: attn.present };
   }
 }

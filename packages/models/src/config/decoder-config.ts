@@ -3,7 +3,7 @@ import type { ConfigFields } from './config-fields.js';
 import type { LayerType } from './layer-types.js';
 import type { ModelConfig } from './model-config.js';
 import type { ParsedFields } from './model-types.js';
-import { parseRope } from './rope-scaling.js';
+import { type RopeConfig, parseRope } from './rope-scaling.js';
 
 /** What one RoPE-decoder `model_type` adds to the shared fields (see `DECODER_TRAITS`). */
 export interface DecoderTraits {
@@ -14,7 +14,25 @@ export interface DecoderTraits {
   slidingWindow(f: ConfigFields): number | null;
   /** Each layer's type (default: every layer full, and `layer_types` may say nothing else). */
   layerTypes?(f: ConfigFields, layers: number): LayerType[];
+  /** The activation (default: `hidden_act`, silu). */
+  hiddenAct?(f: ConfigFields): string;
+  /** head_dim when the config has none (default: hidden / heads). */
+  readonly headDim?: number;
+  /** The config class's `tie_word_embeddings` default (false unless set). */
+  readonly tiedByDefault?: boolean;
+  /** The attention scale, when the config sets one instead of 1/√head_dim. */
+  attentionScale?(f: ConfigFields): number;
+  /** Rotary positions: `rope` for every layer, `slidingRope` where sliding layers differ (default: `parseRope`). */
+  rope?(f: ConfigFields): { rope: RopeConfig; slidingRope: RopeConfig | null };
+  /** Gemma's numerics (default: none of them): norms around 1, scaled embeddings, soft caps, four norms per layer. */
+  gemma?(f: ConfigFields, hidden: number): Pick<ModelConfig, 'embedScale' | 'softcap' | 'normPlacement'>;
 }
+
+const NOT_GEMMA: Pick<ModelConfig, 'embedScale' | 'softcap' | 'normPlacement'> = {
+  embedScale: null,
+  softcap: { attention: null, final: null },
+  normPlacement: 'pre',
+};
 
 function refuseUnsupported(f: ConfigFields): void {
   // transformers 5 moves it into rope_parameters.
@@ -43,11 +61,13 @@ export function parseDecoderConfig(f: ConfigFields, traits: DecoderTraits): Pars
   const kvHeads = f.int('num_key_value_heads', heads);
   if (heads % kvHeads !== 0) f.fail('num_key_value_heads', `${kvHeads} does not divide num_attention_heads ${heads}`);
   // transformers: `getattr(config, "head_dim", None) or hidden_size // num_attention_heads`.
-  if (!f.has('head_dim') && hidden % heads !== 0) f.fail('hidden_size', `${hidden} is not a multiple of num_attention_heads ${heads}`);
-  const headDim = f.int('head_dim', hidden / heads);
+  if (!f.has('head_dim') && traits.headDim === undefined && hidden % heads !== 0) f.fail('hidden_size', `${hidden} is not a multiple of num_attention_heads ${heads}`);
+  const headDim = f.int('head_dim', traits.headDim ?? hidden / heads);
   if (headDim % 2 !== 0) f.fail('head_dim', `rotary embeddings need an even head dimension, got ${headDim}`);
   const maxPositionEmbeddings = f.int('max_position_embeddings', traits.defaults.maxPositionEmbeddings);
   const window = traits.slidingWindow(f);
+  const gemma = traits.gemma?.(f, hidden) ?? NOT_GEMMA;
+  const { rope, slidingRope } = traits.rope?.(f) ?? { rope: parseRope(f, traits.defaults.ropeTheta), slidingRope: null };
   const vocab = f.int('vocab_size');
   const padTokenId = f.tokenId('pad_token_id');
   // It is the embedding's padding_idx, which torch requires to be a row of the table.
@@ -62,18 +82,20 @@ export function parseDecoderConfig(f: ConfigFields, traits: DecoderTraits): Pars
     heads,
     kvHeads,
     headDim,
-    norm: { kind: 'rms', eps: f.positive('rms_norm_eps', traits.defaults.rmsNormEps) },
-    hiddenAct: readActivation(f, 'hidden_act', 'silu'),
-    rope: parseRope(f, traits.defaults.ropeTheta),
+    norm: { kind: 'rms', eps: f.positive('rms_norm_eps', traits.defaults.rmsNormEps), weightOffset: traits.gemma ? 1 : 0 },
+    hiddenAct: traits.hiddenAct?.(f) ?? readActivation(f, 'hidden_act', 'silu'),
+    rope,
+    slidingRope,
+    ...gemma,
     maxPositionEmbeddings,
-    tieWordEmbeddings: f.bool('tie_word_embeddings', false),
+    tieWordEmbeddings: f.bool('tie_word_embeddings', traits.tiedByDefault ?? false),
     attentionBias: traits.attentionBias(f),
     mlpBias: traits.mlpBias(f),
     qkNorm: traits.qkNorm,
     layerTypes: (traits.layerTypes ?? allFull)(f, layers),
     // A window that covers every position the model supports never masks anything.
     slidingWindow: window !== null && window < maxPositionEmbeddings ? window : null,
-    attentionScale: 1 / Math.sqrt(headDim),
+    attentionScale: traits.attentionScale?.(f) ?? 1 / Math.sqrt(headDim),
     dropout: { attention: f.number('attention_dropout', 0), residual: 0, embedding: 0 },
     bosTokenId: f.tokenId('bos_token_id'),
     eosTokenId: f.tokenIds('eos_token_id'),

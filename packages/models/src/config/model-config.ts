@@ -7,6 +7,9 @@ import type { RopeConfig } from './rope-scaling.js';
 /** The two code paths: the RoPE + RMSNorm decoder (Llama, Mistral, Qwen2/3) and GPT-2. */
 export type ArchFamily = 'llama' | 'gpt2';
 
+/** Where a decoder layer normalises: sublayer inputs (Llama), or inputs and outputs (Gemma 2/3's four norms per layer). */
+export type NormPlacement = 'pre' | 'sandwich';
+
 /**
  * A Hugging Face `config.json`, validated and normalised: every field the math depends on, with
  * transformers' defaults filled in. Built only by `parseModelConfig`, so a value here is one we
@@ -22,12 +25,25 @@ export interface ModelConfig {
   readonly heads: number;
   readonly kvHeads: number;
   readonly headDim: number;
-  /** RMSNorm (llama family) or LayerNorm (gpt2), and its epsilon. */
-  readonly norm: { readonly kind: 'rms' | 'layer'; readonly eps: number };
+  /**
+   * RMSNorm (llama family) or LayerNorm (gpt2), its epsilon, and what the stored weight is an offset
+   * from: 0, or 1 for Gemma's (1 + weight).
+   */
+  readonly norm: { readonly kind: 'rms' | 'layer'; readonly eps: number; readonly weightOffset: number };
+  readonly normPlacement: NormPlacement;
   /** An `ACT2FN` name (`silu`, `gelu_new`, ...). */
   readonly hiddenAct: string;
   /** Rotary positions, or null for learned absolute positions (GPT-2). */
   readonly rope: RopeConfig | null;
+  /** Rotary positions of `sliding_attention` layers where they differ from `rope` (Gemma 3's local base), else null. */
+  readonly slidingRope: RopeConfig | null;
+  /**
+   * Gemma: embeddings times √hidden, rounded to the embedding's storage dtype as transformers does;
+   * over every input embedding (Gemma, Gemma 2: a prompt-learning method's too) or the tokens' only (Gemma 3).
+   */
+  readonly embedScale: { readonly value: number; readonly appliesTo: 'inputs' | 'tokens' } | null;
+  /** tanh(x / c) · c on the attention scores and on the logits (Gemma 2); null = none. */
+  readonly softcap: { readonly attention: number | null; readonly final: number | null };
   readonly maxPositionEmbeddings: number;
   readonly tieWordEmbeddings: boolean;
   /** Qwen2 has q/k/v biases but none on o_proj, hence two flags. */

@@ -1,5 +1,6 @@
 import type { ConfigFields } from './config-fields.js';
 import { parseDecoderConfig, type DecoderTraits } from './decoder-config.js';
+import { GEMMA_TRAITS } from './gemma-traits.js';
 import { parseGpt2Config } from './gpt2-config.js';
 import type { LayerType } from './layer-types.js';
 import type { ModelConfig } from './model-config.js';
@@ -61,6 +62,9 @@ export const MODEL_TYPES = {
   mistral: { parse: (f) => parseDecoderConfig(f, DECODER_TRAITS.mistral) },
   qwen2: { parse: (f) => parseDecoderConfig(f, DECODER_TRAITS.qwen2) },
   qwen3: { parse: (f) => parseDecoderConfig(f, DECODER_TRAITS.qwen3) },
+  gemma: { parse: (f) => parseDecoderConfig(f, GEMMA_TRAITS.gemma) },
+  gemma2: { parse: (f) => parseDecoderConfig(f, GEMMA_TRAITS.gemma2) },
+  gemma3_text: { parse: (f) => parseDecoderConfig(f, GEMMA_TRAITS.gemma3_text) },
   gpt2: { parse: parseGpt2Config },
 } as const satisfies Record<string, ModelTypeRule>;
 
