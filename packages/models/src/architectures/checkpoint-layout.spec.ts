@@ -12,6 +12,12 @@ describe('checkpointLayout', () => {
     ['mistral', { ...sizes, model_type: 'mistral' }],
     ['qwen2', { ...sizes, model_type: 'qwen2' }],
     ['qwen3', { ...sizes, model_type: 'qwen3', head_dim: 8 }],
+    ['phi3 (fused qkv_proj, gate_up_proj)', { ...sizes, model_type: 'phi3' }],
+    ['olmo2 (post norms, projection-wide q/k norms)', { ...sizes, model_type: 'olmo2' }],
+    ['smollm3', { ...sizes, model_type: 'smollm3' }],
+    ['granite', { ...sizes, model_type: 'granite', attention_bias: true }],
+    ['gpt_neox', { ...sizes, model_type: 'gpt_neox', rotary_pct: 0.5 }],
+    ['gpt_neox tied, no attention bias', { ...sizes, model_type: 'gpt_neox', rotary_pct: 0.5, tie_word_embeddings: true, attention_bias: false }],
     ['gpt2', { model_type: 'gpt2', vocab_size: 50, n_embd: 16, n_head: 4, n_layer: 2, n_positions: 32 }],
     ['gpt2 untied', { model_type: 'gpt2', vocab_size: 50, n_embd: 16, n_head: 4, n_layer: 2, n_positions: 32, tie_word_embeddings: false }],
   ])('%s: lists exactly the model’s parameters, names and shapes', (_, raw) => {

@@ -1,4 +1,6 @@
 import type { ArchFamily, ModelConfig } from '../config/model-config.js';
+import { normNames } from './decoder.norm-slots.js';
+import { qkNormWidths } from './decoder.qk-norm.js';
 
 /** How transformers' `_init_weights` fills a tensor of a freshly created model. */
 export type TensorInit =
@@ -25,16 +27,20 @@ function linear(name: string, outF: number, inF: number, bias: boolean, init: Te
 const decoderLayer = (c: ModelConfig, std: number, p: string): TensorSpec[] => {
   const w: TensorInit = { kind: 'normal', std };
   const { hidden: h, heads, kvHeads, headDim: d, intermediate: m } = c;
+  const [q, kv] = [heads * d, kvHeads * d];
+  const qkNorm = qkNormWidths(c);
+  const attention = c.fusedProjections
+    ? linear(`${p}.self_attn.qkv_proj`, q + 2 * kv, h, c.attentionBias.qkv, w)
+    : [...linear(`${p}.self_attn.q_proj`, q, h, c.attentionBias.qkv, w), ...linear(`${p}.self_attn.k_proj`, kv, h, c.attentionBias.qkv, w), ...linear(`${p}.self_attn.v_proj`, kv, h, c.attentionBias.qkv, w)];
+  const mlp = c.fusedProjections
+    ? linear(`${p}.mlp.gate_up_proj`, 2 * m, h, c.mlpBias, w)
+    : [...linear(`${p}.mlp.gate_proj`, m, h, c.mlpBias, w), ...linear(`${p}.mlp.up_proj`, m, h, c.mlpBias, w)];
   return [
-    { name: `${p}.input_layernorm.weight`, shape: [h], init: ones },
-    ...linear(`${p}.self_attn.q_proj`, heads * d, h, c.attentionBias.qkv, w),
-    ...linear(`${p}.self_attn.k_proj`, kvHeads * d, h, c.attentionBias.qkv, w),
-    ...linear(`${p}.self_attn.v_proj`, kvHeads * d, h, c.attentionBias.qkv, w),
-    ...linear(`${p}.self_attn.o_proj`, h, heads * d, c.attentionBias.o, w),
-    ...(c.qkNorm ? [`${p}.self_attn.q_norm.weight`, `${p}.self_attn.k_norm.weight`].map((name) => ({ name, shape: [d], init: ones })) : []),
-    { name: `${p}.post_attention_layernorm.weight`, shape: [h], init: ones },
-    ...linear(`${p}.mlp.gate_proj`, m, h, c.mlpBias, w),
-    ...linear(`${p}.mlp.up_proj`, m, h, c.mlpBias, w),
+    ...normNames(c.normPlacement).map((name) => ({ name: `${p}.${name}.weight`, shape: [h], init: ones })),
+    ...attention,
+    ...linear(`${p}.self_attn.o_proj`, h, q, c.attentionBias.o, w),
+    ...(qkNorm ? [{ name: `${p}.self_attn.q_norm.weight`, shape: [qkNorm[0]], init: ones }, { name: `${p}.self_attn.k_norm.weight`, shape: [qkNorm[1]], init: ones }] : []),
+    ...mlp,
     ...linear(`${p}.mlp.down_proj`, h, m, c.mlpBias, w),
   ];
 };
@@ -61,8 +67,24 @@ const gpt2Layer = (c: ModelConfig, std: number, p: string): TensorSpec[] => {
   ];
 };
 
-const lmHead = (c: ModelConfig, std: number): TensorSpec[] =>
-  c.tieWordEmbeddings ? [] : [{ name: 'lm_head.weight', shape: [c.vocab, c.hidden], init: { kind: 'normal', std } }];
+const gptNeoxLayer = (c: ModelConfig, std: number, p: string): TensorSpec[] => {
+  const w: TensorInit = { kind: 'normal', std };
+  const norm = (name: string): TensorSpec[] => [
+    { name: `${p}.${name}.weight`, shape: [c.hidden], init: ones },
+    { name: `${p}.${name}.bias`, shape: [c.hidden], init: zeros },
+  ];
+  return [
+    ...norm('input_layernorm'),
+    ...norm('post_attention_layernorm'),
+    ...linear(`${p}.attention.query_key_value`, 3 * c.hidden, c.hidden, c.attentionBias.qkv, w),
+    ...linear(`${p}.attention.dense`, c.hidden, c.hidden, c.attentionBias.o, w),
+    ...linear(`${p}.mlp.dense_h_to_4h`, c.intermediate, c.hidden, c.mlpBias, w),
+    ...linear(`${p}.mlp.dense_4h_to_h`, c.hidden, c.intermediate, c.mlpBias, w),
+  ];
+};
+
+const lmHead = (c: ModelConfig, std: number, name = 'lm_head'): TensorSpec[] =>
+  c.tieWordEmbeddings ? [] : [{ name: `${name}.weight`, shape: [c.vocab, c.hidden], init: { kind: 'normal', std } }];
 
 const LAYOUTS: Record<ArchFamily, Layout> = {
   llama: (c, std) => [
@@ -78,6 +100,13 @@ const LAYOUTS: Record<ArchFamily, Layout> = {
     { name: 'transformer.ln_f.weight', shape: [c.hidden], init: ones },
     { name: 'transformer.ln_f.bias', shape: [c.hidden], init: zeros },
     ...lmHead(c, std),
+  ],
+  gpt_neox: (c, std) => [
+    { name: 'gpt_neox.embed_in.weight', shape: [c.vocab, c.hidden], init: { kind: 'normal', std, zeroRow: c.padTokenId ?? undefined } },
+    ...Array.from({ length: c.layers }, (_, i) => gptNeoxLayer(c, std, `gpt_neox.layers.${i}`)).flat(),
+    { name: 'gpt_neox.final_layer_norm.weight', shape: [c.hidden], init: ones },
+    { name: 'gpt_neox.final_layer_norm.bias', shape: [c.hidden], init: zeros },
+    ...lmHead(c, std, 'embed_out'),
   ],
 };
 

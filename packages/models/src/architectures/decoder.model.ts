@@ -1,10 +1,11 @@
-import { Embedding, Module, RMSNorm, type Linear, type Tensor, checkpointSegment } from '@tunekit/core';
+import { Embedding, Module, RMSNorm, type Linear, type Tensor } from '@tunekit/core';
 import type { ModelConfig } from '../config/model-config.js';
 import type { BuildOptions } from './build-options.js';
 import { CausalLMBase } from './causal-lm.base.js';
 import type { ForwardOptions, KvEntry } from './causal-lm.interface.js';
 import { DecoderLayer } from './decoder.layer.js';
 import { forwardContext } from './forward-context.js';
+import { runLayers } from './layer-stack.js';
 import { type TiedLmHead, createLmHead } from './lm-head.js';
 import { ModuleList } from './module-list.js';
 import { ropeInverseFrequencies, rotaryTables } from './rope.js';
@@ -35,21 +36,20 @@ export class DecoderBackbone extends Module {
   forward(inputIds: Tensor, opts: ForwardOptions): { hidden: Tensor; present: KvEntry[] } {
     const ctx = forwardContext(inputIds, opts, this.config);
     const rope = rotaryTables(ctx.positionIds, this.invFreq);
+    const scale = this.config.scaling.embedding;
+    // Granite scales whatever enters the layers (virtual embeddings too, as PEFT passes them in inputs_embeds).
     let h = ctx.embed(this.embed_tokens.call(inputIds));
-    const present: KvEntry[] = [];
-    this.layers.items.forEach((layer, i) => {
-      const run = () => layer.call(h, rope, ctx.mask, ctx.past(i));
-      const out = this.gradientCheckpointing ? checkpointSegment(run) : run();
-      h = out.hidden;
-      present.push(out.present);
-    });
-    return { hidden: this.norm.call(h), present };
+    if (scale !== 1) h = h.mul(scale);
+    const ropeOf = (i: number) => (this.config.ropeLayers[i] ? rope : null);
+    const { hidden, present } = runLayers(this.layers.items, h, this.gradientCheckpointing, (layer, x, i) => layer.call(x, ropeOf(i), ctx.mask, ctx.past(i)));
+    return { hidden: this.norm.call(hidden), present };
   }
 }
 
 /**
- * Llama, Mistral, Qwen2, Qwen3, SmolLM, TinyLlama: one implementation, switched by the config
- * (biases, q/k norms, RoPE scaling, sliding window, tied head). Parameter names are transformers'.
+ * Llama, Mistral, Qwen2, Qwen3, SmolLM 1-3, TinyLlama, Phi-3, OLMo 2, Granite: one implementation,
+ * switched by the config (biases, q/k norms, fused projections, norm placement, NoPE layers,
+ * multipliers, RoPE scaling, sliding window, tied head). Parameter names are transformers'.
  */
 export class DecoderForCausalLM extends CausalLMBase {
   readonly model: DecoderBackbone;
@@ -67,7 +67,9 @@ export class DecoderForCausalLM extends CausalLMBase {
   }
 
   protected head(hidden: Tensor): Tensor {
-    return this.lm_head.call(hidden);
+    const logits = this.lm_head.call(hidden);
+    const divisor = this.config.scaling.logitsDivisor;
+    return divisor === 1 ? logits : logits.div(divisor);
   }
 
   inputEmbeddings(): Embedding {

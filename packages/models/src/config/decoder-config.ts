@@ -1,22 +1,34 @@
 import { readActivation } from './activation-field.js';
 import type { ConfigFields } from './config-fields.js';
-import type { ModelConfig } from './model-config.js';
+import type { HiddenScaling, ModelConfig, NormPlacement, QkNorm } from './model-config.js';
 import type { ParsedFields } from './model-types.js';
-import { parseRope } from './rope-scaling.js';
+import { type RopeFieldRules, parseRope } from './rope-scaling.js';
 
-/** What one RoPE-decoder `model_type` adds to the shared fields (see `DECODER_TRAITS`). */
+/** Granite's multipliers are 1 everywhere else. */
+export const UNSCALED: HiddenScaling = { embedding: 1, residual: 1, logitsDivisor: 1 };
+
+/** What one RoPE-decoder `model_type` adds to the shared fields (see `DECODER_TRAITS`); optional entries default to Llama's. */
 export interface DecoderTraits {
   readonly defaults: { readonly rmsNormEps: number; readonly ropeTheta: number; readonly maxPositionEmbeddings: number };
   attentionBias(f: ConfigFields): ModelConfig['attentionBias'];
   mlpBias(f: ConfigFields): boolean;
-  readonly qkNorm: boolean;
+  readonly qkNorm: QkNorm;
   slidingWindow(f: ConfigFields): number | null;
+  readonly fusedProjections?: boolean;
+  readonly normPlacement?: NormPlacement;
+  /** The config class's `tie_word_embeddings` default (false unless set). */
+  readonly tiedByDefault?: boolean;
+  /** Partial rotary, where the config class has it: the 4.x key and its default. */
+  readonly partialRotary?: RopeFieldRules['partial'];
+  /** Which layers rotate (default: all). */
+  ropeLayers?(f: ConfigFields, layers: number): boolean[];
+  /** Constant multipliers (default: none). */
+  scaling?(f: ConfigFields): HiddenScaling;
+  /** The attention scale, when the config sets one instead of 1/√head_dim. */
+  attentionScale?(f: ConfigFields): number | null;
 }
 
 function refuseUnsupported(f: ConfigFields): void {
-  if (f.has('partial_rotary_factor') && f.number('partial_rotary_factor') !== 1) {
-    f.fail('partial_rotary_factor', 'partial rotary embeddings are not supported (only 1.0)');
-  }
   const layerTypes = f.raw.layer_types;
   if (Array.isArray(layerTypes)) {
     const k = layerTypes.findIndex((t) => t !== 'full_attention');
@@ -24,17 +36,19 @@ function refuseUnsupported(f: ConfigFields): void {
   }
 }
 
-/** The fields Llama, Mistral and Qwen2/3 configs share, read with the given type's defaults. */
+/** The fields every RoPE decoder config shares, read with the given type's defaults. */
 export function parseDecoderConfig(f: ConfigFields, traits: DecoderTraits): ParsedFields {
   refuseUnsupported(f);
   const hidden = f.int('hidden_size');
   const heads = f.int('num_attention_heads');
   const kvHeads = f.int('num_key_value_heads', heads);
+  const layers = f.int('num_hidden_layers');
   if (heads % kvHeads !== 0) f.fail('num_key_value_heads', `${kvHeads} does not divide num_attention_heads ${heads}`);
   // transformers: `getattr(config, "head_dim", None) or hidden_size // num_attention_heads`.
   if (!f.has('head_dim') && hidden % heads !== 0) f.fail('hidden_size', `${hidden} is not a multiple of num_attention_heads ${heads}`);
   const headDim = f.int('head_dim', hidden / heads);
-  if (headDim % 2 !== 0) f.fail('head_dim', `rotary embeddings need an even head dimension, got ${headDim}`);
+  const rope = parseRope(f, { defaultTheta: traits.defaults.ropeTheta, partial: traits.partialRotary });
+  if (Math.floor(headDim * rope.partialRotaryFactor) % 2 !== 0) f.fail('head_dim', `rotary embeddings need an even number of rotary dims, got ${headDim} × ${rope.partialRotaryFactor}`);
   const maxPositionEmbeddings = f.int('max_position_embeddings', traits.defaults.maxPositionEmbeddings);
   const window = traits.slidingWindow(f);
   return {
@@ -42,21 +56,26 @@ export function parseDecoderConfig(f: ConfigFields, traits: DecoderTraits): Pars
     vocab: f.int('vocab_size'),
     hidden,
     intermediate: f.int('intermediate_size'),
-    layers: f.int('num_hidden_layers'),
+    layers,
     heads,
     kvHeads,
     headDim,
     norm: { kind: 'rms', eps: f.positive('rms_norm_eps', traits.defaults.rmsNormEps) },
     hiddenAct: readActivation(f, 'hidden_act', 'silu'),
-    rope: parseRope(f, traits.defaults.ropeTheta),
+    rope,
     maxPositionEmbeddings,
-    tieWordEmbeddings: f.bool('tie_word_embeddings', false),
+    tieWordEmbeddings: f.bool('tie_word_embeddings', traits.tiedByDefault ?? false),
     attentionBias: traits.attentionBias(f),
     mlpBias: traits.mlpBias(f),
     qkNorm: traits.qkNorm,
+    fusedProjections: traits.fusedProjections ?? false,
+    normPlacement: traits.normPlacement ?? 'pre',
+    ropeLayers: traits.ropeLayers?.(f, layers) ?? Array<boolean>(layers).fill(true),
+    scaling: traits.scaling?.(f) ?? UNSCALED,
+    parallelResidual: false,
     // A window that covers every position the model supports never masks anything.
     slidingWindow: window !== null && window < maxPositionEmbeddings ? window : null,
-    attentionScale: 1 / Math.sqrt(headDim),
+    attentionScale: traits.attentionScale?.(f) ?? 1 / Math.sqrt(headDim),
     dropout: { attention: f.number('attention_dropout', 0), residual: 0, embedding: 0 },
     bosTokenId: f.tokenId('bos_token_id'),
     eosTokenId: f.tokenIds('eos_token_id'),

@@ -1,5 +1,6 @@
 import { readActivation } from './activation-field.js';
 import type { ConfigFields } from './config-fields.js';
+import { UNSCALED } from './decoder-config.js';
 import type { ParsedFields } from './model-types.js';
 
 /**
@@ -16,12 +17,13 @@ export function parseGpt2Config(f: ConfigFields): ParsedFields {
   const heads = f.int('n_head', 12);
   if (hidden % heads !== 0) f.fail('n_embd', `${hidden} is not a multiple of n_head ${heads}`);
   const headDim = hidden / heads;
+  const layers = f.int('n_layer', 12);
   return {
     family: 'gpt2',
     vocab: f.int('vocab_size', 50257),
     hidden,
     intermediate: f.int('n_inner', 4 * hidden),
-    layers: f.int('n_layer', 12),
+    layers,
     heads,
     kvHeads: heads,
     headDim,
@@ -32,7 +34,12 @@ export function parseGpt2Config(f: ConfigFields): ParsedFields {
     tieWordEmbeddings: f.bool('tie_word_embeddings', true),
     attentionBias: { qkv: true, o: true },
     mlpBias: true,
-    qkNorm: false,
+    qkNorm: 'none',
+    fusedProjections: false,
+    normPlacement: 'pre',
+    ropeLayers: Array<boolean>(layers).fill(false),
+    scaling: UNSCALED,
+    parallelResidual: false,
     slidingWindow: null,
     attentionScale: f.bool('scale_attn_weights', true) ? 1 / Math.sqrt(headDim) : 1,
     dropout: { attention: f.number('attn_pdrop', 0.1), residual: f.number('resid_pdrop', 0.1), embedding: f.number('embd_pdrop', 0.1) },

@@ -30,7 +30,7 @@ describe('parseModelConfig', () => {
     expect(c).toMatchObject({
       family: 'llama', modelType: 'llama', kvHeads: 4, headDim: 8, norm: { kind: 'rms', eps: 1e-6 }, hiddenAct: 'silu',
       rope: { theta: 10000, scaling: { type: 'default' } }, maxPositionEmbeddings: 2048, tieWordEmbeddings: false,
-      attentionBias: { qkv: false, o: false }, mlpBias: false, qkNorm: false, slidingWindow: null,
+      attentionBias: { qkv: false, o: false }, mlpBias: false, qkNorm: 'none', slidingWindow: null,
     });
     expect(c.attentionScale).toBeCloseTo(1 / Math.sqrt(8), 12);
   });
@@ -38,7 +38,7 @@ describe('parseModelConfig', () => {
   it('maps each model_type through its table entry', () => {
     const base = { ...llama, num_key_value_heads: 2 };
     expect(parseModelConfig({ ...base, model_type: 'qwen2' }).attentionBias).toEqual({ qkv: true, o: false });
-    expect(parseModelConfig({ ...base, model_type: 'qwen3', head_dim: 16, attention_bias: true })).toMatchObject({ qkNorm: true, headDim: 16, attentionBias: { qkv: true, o: true } });
+    expect(parseModelConfig({ ...base, model_type: 'qwen3', head_dim: 16, attention_bias: true })).toMatchObject({ qkNorm: 'head', headDim: 16, attentionBias: { qkv: true, o: true } });
     expect(parseModelConfig({ ...base, model_type: 'mistral', sliding_window: 16, max_position_embeddings: 64 }).slidingWindow).toBe(16);
     // A window as long as the context masks nothing.
     expect(parseModelConfig({ ...base, model_type: 'mistral', sliding_window: 64, max_position_embeddings: 64 }).slidingWindow).toBeNull();
@@ -57,7 +57,7 @@ describe('parseModelConfig', () => {
 
   it('reads transformers 5 rope_parameters', () => {
     const c = parseModelConfig({ ...llama, rope_parameters: { rope_type: 'llama3', rope_theta: 500000, factor: 32, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 8192 } });
-    expect(c.rope).toEqual({ theta: 500000, scaling: { type: 'llama3', factor: 32, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositionEmbeddings: 8192 } });
+    expect(c.rope).toEqual({ theta: 500000, scaling: { type: 'llama3', factor: 32, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositionEmbeddings: 8192 }, partialRotaryFactor: 1 });
   });
 
   it.each([

@@ -3,8 +3,24 @@ import { ConfigFields, type RawConfig } from './config-fields.js';
 import { MODEL_TYPES, type ModelType, isModelType } from './model-types.js';
 import type { RopeConfig } from './rope-scaling.js';
 
-/** The two code paths: the RoPE + RMSNorm decoder (Llama, Mistral, Qwen2/3) and GPT-2. */
-export type ArchFamily = 'llama' | 'gpt2';
+/** The code paths: the RoPE + RMSNorm decoder (Llama, Mistral, Qwen2/3, Phi-3, OLMo 2, SmolLM3, Granite), GPT-2 and GPT-NeoX. */
+export type ArchFamily = 'llama' | 'gpt2' | 'gpt_neox';
+
+/** Where q/k RMSNorms sit: none, per head over head_dim (Qwen3), or over the whole projection before the head split (OLMo 2). */
+export type QkNorm = 'none' | 'head' | 'projection';
+
+/** Where a decoder layer normalises: sublayer inputs (Llama) or sublayer outputs, before the residual add (OLMo 2). */
+export type NormPlacement = 'pre' | 'post';
+
+/** Constant factors (Granite's; 1 everywhere else). */
+export interface HiddenScaling {
+  /** Multiplies the token embeddings. */
+  readonly embedding: number;
+  /** Multiplies each sublayer's output before it joins the residual stream. */
+  readonly residual: number;
+  /** Divides the logits. */
+  readonly logitsDivisor: number;
+}
 
 /**
  * A Hugging Face `config.json`, validated and normalised: every field the math depends on, with
@@ -32,8 +48,16 @@ export interface ModelConfig {
   /** Qwen2 has q/k/v biases but none on o_proj, hence two flags. */
   readonly attentionBias: { readonly qkv: boolean; readonly o: boolean };
   readonly mlpBias: boolean;
-  /** Qwen3: RMSNorm over head_dim on each query and key head, before RoPE. */
-  readonly qkNorm: boolean;
+  /** RMSNorm on queries and keys, before RoPE. */
+  readonly qkNorm: QkNorm;
+  /** Phi-3: q/k/v in one `qkv_proj` and gate/up in one `gate_up_proj`, rows in that order. */
+  readonly fusedProjections: boolean;
+  readonly normPlacement: NormPlacement;
+  /** Per layer, whether it rotates queries and keys (SmolLM3's NoPE layers do not). */
+  readonly ropeLayers: readonly boolean[];
+  readonly scaling: HiddenScaling;
+  /** GPT-NeoX: attention and MLP both read the layer input and their outputs are summed. */
+  readonly parallelResidual: boolean;
   /** Mistral: a query sees only the last `slidingWindow` keys (itself included); null = unlimited. */
   readonly slidingWindow: number | null;
   /** Multiplies q·kᵀ: 1/√headDim, or 1 for GPT-2 with `scale_attn_weights: false`. */

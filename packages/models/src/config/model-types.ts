@@ -1,6 +1,9 @@
 import type { ConfigFields } from './config-fields.js';
 import { parseDecoderConfig, type DecoderTraits } from './decoder-config.js';
 import { parseGpt2Config } from './gpt2-config.js';
+import { parseGptNeoxConfig } from './gpt-neox-config.js';
+import { readGraniteScaling } from './granite-scaling.js';
+import { readRopeLayers, refuseNopeSlidingWindow } from './nope-layers.js';
 import type { ModelConfig } from './model-config.js';
 
 export type ParsedFields = Omit<ModelConfig, 'modelType' | 'raw'>;
@@ -26,29 +29,64 @@ const DECODER_TRAITS = {
     defaults: { rmsNormEps: 1e-6, ropeTheta: 10000, maxPositionEmbeddings: 2048 },
     attentionBias: (f) => both(f.bool('attention_bias', false)),
     mlpBias: (f) => f.bool('mlp_bias', false),
-    qkNorm: false,
+    qkNorm: 'none',
     slidingWindow: () => null,
   },
   mistral: {
     defaults: { rmsNormEps: 1e-6, ropeTheta: 10000, maxPositionEmbeddings: 4096 * 32 },
     attentionBias: () => both(false),
     mlpBias: () => false,
-    qkNorm: false,
+    qkNorm: 'none',
     slidingWindow: (f) => f.optionalInt('sliding_window'),
   },
   qwen2: {
     defaults: { rmsNormEps: 1e-6, ropeTheta: 10000, maxPositionEmbeddings: 32768 },
     attentionBias: () => ({ qkv: true, o: false }),
     mlpBias: () => false,
-    qkNorm: false,
+    qkNorm: 'none',
     slidingWindow: refuseQwenSlidingWindow,
   },
   qwen3: {
     defaults: { rmsNormEps: 1e-6, ropeTheta: 10000, maxPositionEmbeddings: 32768 },
     attentionBias: (f) => both(f.bool('attention_bias', false)),
     mlpBias: () => false,
-    qkNorm: true,
+    qkNorm: 'head',
     slidingWindow: refuseQwenSlidingWindow,
+  },
+  phi3: {
+    defaults: { rmsNormEps: 1e-5, ropeTheta: 10000, maxPositionEmbeddings: 4096 },
+    attentionBias: () => both(false),
+    mlpBias: () => false,
+    qkNorm: 'none',
+    slidingWindow: (f) => f.optionalInt('sliding_window'),
+    fusedProjections: true,
+    partialRotary: { key: 'partial_rotary_factor', fallback: 1 },
+  },
+  olmo2: {
+    defaults: { rmsNormEps: 1e-5, ropeTheta: 10000, maxPositionEmbeddings: 2048 },
+    attentionBias: (f) => both(f.bool('attention_bias', false)),
+    mlpBias: () => false,
+    qkNorm: 'projection',
+    slidingWindow: () => null,
+    normPlacement: 'post',
+  },
+  smollm3: {
+    defaults: { rmsNormEps: 1e-6, ropeTheta: 2000000, maxPositionEmbeddings: 32768 },
+    attentionBias: (f) => both(f.bool('attention_bias', false)),
+    mlpBias: (f) => f.bool('mlp_bias', false),
+    qkNorm: 'none',
+    slidingWindow: refuseNopeSlidingWindow,
+    tiedByDefault: true,
+    ropeLayers: readRopeLayers,
+  },
+  granite: {
+    defaults: { rmsNormEps: 1e-6, ropeTheta: 10000, maxPositionEmbeddings: 2048 },
+    attentionBias: (f) => both(f.bool('attention_bias', false)),
+    mlpBias: (f) => f.bool('mlp_bias', false),
+    qkNorm: 'none',
+    slidingWindow: () => null,
+    scaling: readGraniteScaling,
+    attentionScale: (f) => f.number('attention_multiplier', 1),
   },
 } satisfies Record<string, DecoderTraits>;
 
@@ -58,7 +96,12 @@ export const MODEL_TYPES = {
   mistral: { parse: (f) => parseDecoderConfig(f, DECODER_TRAITS.mistral) },
   qwen2: { parse: (f) => parseDecoderConfig(f, DECODER_TRAITS.qwen2) },
   qwen3: { parse: (f) => parseDecoderConfig(f, DECODER_TRAITS.qwen3) },
+  phi3: { parse: (f) => parseDecoderConfig(f, DECODER_TRAITS.phi3) },
+  olmo2: { parse: (f) => parseDecoderConfig(f, DECODER_TRAITS.olmo2) },
+  smollm3: { parse: (f) => parseDecoderConfig(f, DECODER_TRAITS.smollm3) },
+  granite: { parse: (f) => parseDecoderConfig(f, DECODER_TRAITS.granite) },
   gpt2: { parse: parseGpt2Config },
+  gpt_neox: { parse: parseGptNeoxConfig },
 } as const satisfies Record<string, ModelTypeRule>;
 
 export type ModelType = keyof typeof MODEL_TYPES;

@@ -17,6 +17,17 @@ export type RopeScalingType = RopeScaling['type'];
 export interface RopeConfig {
   readonly theta: number;
   readonly scaling: RopeScaling;
+  /** The share of each head that rotates (its leading dims); the rest passes through. 1 for most models. */
+  readonly partialRotaryFactor: number;
+}
+
+/** Where a model_type keeps its RoPE fields, when they differ from Llama's. */
+export interface RopeFieldRules {
+  readonly defaultTheta: number;
+  /** The 4.x top-level name of the base (`rope_theta`; GPT-NeoX: `rotary_emb_base`). */
+  readonly thetaKey?: string;
+  /** Partial rotary: the 4.x top-level key and its default, or absent where the model rotates whole heads only. */
+  readonly partial?: { readonly key: string; readonly fallback: number };
 }
 
 /** One parser per supported `rope_type`; anything else (yarn, dynamic, longrope, ...) is refused. */
@@ -40,18 +51,36 @@ const ROPE_SCALING_PARSERS: { readonly [K in RopeScalingType]: (f: ConfigFields)
 const isRopeScalingType = (t: string): t is RopeScalingType => Object.hasOwn(ROPE_SCALING_PARSERS, t);
 
 /**
+ * `partial_rotary_factor` from `rope_parameters` (transformers 5) or the top level (4.x, or the
+ * model's own key such as GPT-NeoX's `rotary_pct`). A model without partial rotary must have 1.
+ */
+function partialRotaryFactor(f: ConfigFields, params: ConfigFields | null, rules: RopeFieldRules): number {
+  const [where, key] = params?.has('partial_rotary_factor')
+    ? [params, 'partial_rotary_factor']
+    : [f, rules.partial && f.has(rules.partial.key) ? rules.partial.key : 'partial_rotary_factor'];
+  const factor = where.positive(key, rules.partial?.fallback ?? 1);
+  if (factor > 1) where.fail(key, `expected a factor in (0, 1], got ${factor}`);
+  if (!rules.partial && factor !== 1) where.fail(key, `partial rotary embeddings are not supported for this model type (only 1.0)`);
+  return factor;
+}
+
+/**
  * Reads `rope_theta` and `rope_scaling` (transformers 4.x), or `rope_parameters` (transformers 5,
  * which holds both). Old configs spell `rope_type` as `type`.
  */
-export function parseRope(f: ConfigFields, defaultTheta: number): RopeConfig {
+export function parseRope(f: ConfigFields, rules: RopeFieldRules): RopeConfig {
   const params = f.object('rope_parameters');
   const scaling = params ?? f.object('rope_scaling');
-  const theta = params ? params.positive('rope_theta', defaultTheta) : f.positive('rope_theta', defaultTheta);
-  if (!scaling) return { theta, scaling: { type: 'default' } };
+  const theta = params ? params.positive('rope_theta', rules.defaultTheta) : f.positive(rules.thetaKey ?? 'rope_theta', rules.defaultTheta);
+  const partial = partialRotaryFactor(f, params, rules);
+  if (!scaling) return { theta, scaling: { type: 'default' }, partialRotaryFactor: partial };
   const key = scaling.has('rope_type') ? 'rope_type' : 'type';
   const type = scaling.string(key, 'default');
   if (!isRopeScalingType(type)) {
     return scaling.fail(key, `RoPE scaling "${type}" is not supported (supported: ${Object.keys(ROPE_SCALING_PARSERS).join(', ')})`);
   }
-  return { theta, scaling: ROPE_SCALING_PARSERS[type](scaling) };
+  return { theta, scaling: ROPE_SCALING_PARSERS[type](scaling), partialRotaryFactor: partial };
 }
+
+/** How many leading dims of each head rotate: transformers' `int(head_dim * partial_rotary_factor)`. */
+export const rotaryDims = (rope: RopeConfig, headDim: number): number => Math.floor(headDim * rope.partialRotaryFactor);

@@ -42,6 +42,16 @@ export const TINY_PRESETS = {
     hidden: 4096, intermediate: 11008, layers: 32, heads: 32, kvHeads: 32, vocab: 32000, tied: false,
     ropeTheta: 10000, eps: 1e-5, maxPositions: 4096, initializerRange: 0.02,
   }),
+  // microsoft/Phi-3-mini-4k-instruct (fused qkv_proj and gate_up_proj).
+  'phi-3-mini-4k': preset('phi3', {
+    hidden: 3072, intermediate: 8192, layers: 32, heads: 32, kvHeads: 32, vocab: 32064, tied: false,
+    ropeTheta: 10000, eps: 1e-5, maxPositions: 4096, initializerRange: 0.02,
+  }),
+  // allenai/OLMo-2-0425-1B.
+  'olmo-2-1b': preset('olmo2', {
+    hidden: 2048, intermediate: 8192, layers: 16, heads: 16, kvHeads: 16, vocab: 100352, tied: false,
+    ropeTheta: 500000, eps: 1e-6, maxPositions: 4096, initializerRange: 0.02,
+  }),
 } as const satisfies Record<string, { modelType: ModelType; shape: TinyShape }>;
 
 export type TinyPreset = keyof typeof TINY_PRESETS;
@@ -57,5 +67,11 @@ export const TINY_SHAPES: Record<TinyArch, TinyShape> = {
   mistral: TINY,
   qwen2: TINY,
   qwen3: TINY,
+  phi3: { ...TINY, eps: 1e-5 },
+  olmo2: { ...TINY, eps: 1e-5 },
+  // SmolLM3 ties its head by default; 4 layers so the default interval makes the last one NoPE.
+  smollm3: { ...TINY, layers: 4, tied: true },
+  granite: TINY,
+  gpt_neox: { ...TINY, kvHeads: TINY.heads, eps: 1e-5 },
   gpt2: { ...TINY, kvHeads: TINY.heads, tied: true, eps: 1e-5 },
 };

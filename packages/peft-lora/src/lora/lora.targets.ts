@@ -6,7 +6,8 @@ import type { LoraBase } from './lora.layer.js';
 
 /**
  * Default target modules per architecture, as PEFT's
- * TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING has them.
+ * TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING has them. PEFT has no row for olmo2,
+ * smollm3 or granite, so (as there) those need target_modules.
  */
 export const DEFAULT_LORA_TARGETS: Record<string, readonly string[]> = {
   llama: ['q_proj', 'v_proj'],
@@ -14,6 +15,8 @@ export const DEFAULT_LORA_TARGETS: Record<string, readonly string[]> = {
   qwen2: ['q_proj', 'v_proj'],
   qwen3: ['q_proj', 'v_proj'],
   gpt2: ['c_attn'],
+  gpt_neox: ['query_key_value'],
+  phi3: ['qkv_proj', 'o_proj', 'gate_up_proj', 'down_proj'],
 };
 
 export const isAdaptable = (m: Module): m is LoraBase => isWeightedBase(m);
