@@ -1,5 +1,5 @@
 import { isFloat } from '../dtype.js';
-import { attentionProbs, decompose, unpack4bitLevels } from '../ir/decompositions.js';
+import { attentionProbs, attentionScores, decompose, unpack4bitLevels } from '../ir/decompositions.js';
 import type { Node } from '../ir/node.js';
 import type { CompositeOp, Op, OpAttrs } from '../ir/ops.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -194,6 +194,12 @@ export const GRAD_RULES: { [O in Op]: GradRule<O> } = {
     });
     return [g, null, window.takeAlongAxis(x[1], attrs.axis)];
   },
+  // The values' gradient goes back to the positions they came from; positions have none.
+  topk: (g, { x, attrs }) => {
+    if (attrs.index === 1) return [null];
+    const [, positions] = x[0].topk(attrs.k, attrs.axis);
+    return [zeros(x[0].shape, g).scatterAdd(attrs.axis, positions, g)];
+  },
 
   matmul: (g, { x }) => matmulGrad(g, x[0], x[1]),
 
@@ -221,7 +227,10 @@ export const GRAD_RULES: { [O in Op]: GradRule<O> } = {
     const v5 = v.unsqueeze(2);
     const dv = p.mT.matmul(g5).sum(2);
     const dp = g5.matmul(v5.mT);
-    const ds = p.mul(dp.sub(dp.mul(p).sum(-1, true))).mul(ctx.attrs.scale);
+    const dCapped = p.mul(dp.sub(dp.mul(p).sum(-1, true)));
+    // Through the soft cap c·tanh(s/c): d/ds = 1 - tanh², with tanh = capped / c.
+    const cap = ctx.attrs.softcap;
+    const ds = (cap === null ? dCapped : dCapped.mul(attentionScores(q, k, ctx.attrs).div(cap).square().neg().add(1).reshape(b, hkv, gr, t, s))).mul(ctx.attrs.scale);
     const dq = ds.matmul(k.unsqueeze(2)).reshape(b, hq, t, d);
     const dk = ds.mT.matmul(q.reshape(b, hkv, gr, t, d)).sum(2);
     return mask ? [dq, dk, dv, null] : [dq, dk, dv];

@@ -20,13 +20,19 @@ export function rotateHalf(x: Tensor): Tensor {
   return Tensor.concat([x2.neg(), x1], -1);
 }
 
-/** softmax(q·kᵀ·scale) under the causal and user masks, reshaped for grouped-query heads. */
-export function attentionProbs(q: Tensor, k: Tensor, mask: Tensor | undefined, attrs: OpAttrs<'attention'>): Tensor {
+/** q·kᵀ·scale [B, Hq, T, S], soft-capped when the op says so, before any mask. */
+export function attentionScores(q: Tensor, k: Tensor, attrs: OpAttrs<'attention'>): Tensor {
   const [b, hq, t, d] = q.shape;
   const [, hkv, s] = k.shape;
-  const g = hq / hkv;
-  const qg = q.reshape(b, hkv, g, t, d);
-  const scores = qg.matmul(k.unsqueeze(2).mT).mul(attrs.scale).reshape(b, hq, t, s);
+  const scores = q.reshape(b, hkv, hq / hkv, t, d).matmul(k.unsqueeze(2).mT).mul(attrs.scale).reshape(b, hq, t, s);
+  return attrs.softcap === null ? scores : scores.div(attrs.softcap).tanh().mul(attrs.softcap);
+}
+
+/** softmax(q·kᵀ·scale) under the causal and user masks, reshaped for grouped-query heads. */
+export function attentionProbs(q: Tensor, k: Tensor, mask: Tensor | undefined, attrs: OpAttrs<'attention'>): Tensor {
+  const [, , t] = q.shape;
+  const s = k.dim(2);
+  const scores = attentionScores(q, k, attrs);
   let allowed: Tensor | null = attrs.causal ? causalMask(t, s) : null;
   if (mask) allowed = allowed ? allowed.and(mask) : mask;
   if (!allowed) return scores.softmax(-1);

@@ -111,6 +111,22 @@ const CASES: Record<Op, OpCase[]> = {
   scatter_add: [
     { name: 'scatter_add repeats', fn: (b, i, u) => b.scatterAdd(0, i, u), inputs: [f(3, 4), ints([2, 4], [0, 2, 2, 1, 0, 0, 2, 1]), f(2, 4)] },
     { name: 'scatter_add partial window', fn: (b, i, u) => b.scatterAdd(1, i, u), inputs: [f(3, 4), ints([2, 2], [3, 0, 3, 3]), f(2, 2)] },
+    // Mixture-of-experts combine: each token's k weighted expert outputs summed into its row.
+    { name: 'scatter_add routing combine', fn: (b, i, u) => b.scatterAdd(0, i, u), inputs: [{ shape: [3, 4], values: Array(12).fill(0), grad: false }, ints([4, 4], [0, 0, 0, 0, 2, 2, 2, 2, 0, 0, 0, 0, 1, 1, 1, 1]), f(4, 4)] },
+  ],
+  topk: [
+    { name: 'topk values last axis', fn: (x) => x.topk(2)[0], inputs: [f(3, 5)] },
+    { name: 'topk values middle axis', fn: (x) => x.topk(3, 1)[0], inputs: [f(2, 4, 3)] },
+    // Router: softmax, top-k, renormalised weights times the chosen rows (gather by the top-k positions).
+    {
+      name: 'topk routing weights and positions',
+      fn: (logits, table) => {
+        const [w, idx] = logits.softmax(-1).topk(2);
+        const picked = table.gather(0, idx);
+        return w.div(w.sum(-1, true)).unsqueeze(-1).mul(picked);
+      },
+      inputs: [f(3, 4), f(4, 2)],
+    },
   ],
 
   matmul: [
@@ -134,6 +150,12 @@ const CASES: Record<Op, OpCase[]> = {
     },
     { name: 'attention more queries than keys: unseen rows are zero', fn: (q, k, v) => F.attention(q, k, v), inputs: [f(1, 1, 3, 2), f(1, 1, 2, 2), f(1, 1, 2, 2)] },
     { name: 'attention cached keys (T < S)', fn: (q, k, v) => F.attention(q, k, v), inputs: [f(1, 2, 2, 4), f(1, 2, 5, 4), f(1, 2, 5, 4)] },
+    {
+      // Scores of ±2 against a cap of 1.5: tanh is far from linear there, so the chain rule through it is exercised.
+      name: 'attention with logit soft-capping, masked, GQA',
+      fn: (q, k, v, m) => F.attention(q, k, v, { mask: m, scale: 1.3, softcap: 1.5 }),
+      inputs: [{ shape: [1, 4, 3, 4], low: -1.5, high: 1.5 }, { shape: [1, 2, 3, 4], low: -1.5, high: 1.5 }, f(1, 2, 3, 4), bools([1, 1, 3, 3], [1, 0, 0, 1, 1, 0, 0, 1, 1])],
+    },
     {
       name: 'attention fully masked row gives zeros',
       fn: (q, k, v, m) => F.attention(q, k, v, { mask: m }),

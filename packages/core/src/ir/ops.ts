@@ -22,6 +22,9 @@ import type { Parameter } from '../nn/parameter.js';
  *   `take_along_axis(data, indices)`: indices has data's rank, out[i..] = data[.. indices[i..] ..] on axis;
  *   `scatter_add(base, indices, updates)`: out = base; out[.. indices[i..] ..] += updates[i..] on axis,
  *   indices and updates share a shape (torch.scatter_add). Negative or out-of-range indices are errors.
+ *   `topk(x)`: the `k` largest entries along axis, in descending order (ties: lower index first, NaN
+ *   counts as largest, as torch.topk); `index` 0 is the values (x's dtype), 1 their positions (i64).
+ *   Like `split`, each output is its own node and executors compute both from one sort.
  * - matmul: batched with broadcasting over leading dims (numpy matmul), rank ≥ 2 both sides.
  * - normalize: `softmax`, `log_softmax` over one axis.
  * - composite (each with a decomposition in `decompositions.ts`):
@@ -30,7 +33,8 @@ import type { Parameter } from '../nn/parameter.js';
  *   `rotary(x, cos, sin)`: x * cos + rotate_half(x) * sin, rotate_half(x) = concat(-x[..., d/2:], x[..., :d/2]);
  *     x is [B, H, T, D], cos/sin broadcast against it (typically [B, 1, T, D]).
  *   `attention(q, k, v[, mask])`: q [B, Hq, T, D], k/v [B, Hkv, S, D] with Hq % Hkv == 0 (grouped-query:
- *     query head h reads kv head floor(h / (Hq/Hkv))); scores = q·kᵀ * scale; when `causal`, query t
+ *     query head h reads kv head floor(h / (Hq/Hkv))); scores = q·kᵀ * scale, then, when `softcap` is set,
+ *     tanh(scores / softcap) * softcap (Gemma 2's logit soft-capping, before any mask); when `causal`, query t
  *     sees keys s ≤ t + (S - T); optional bool mask broadcastable to [B, Hq, T, S] (true = may attend);
  *     softmax over keys; a row with no visible key yields zeros; out [B, Hq, T, D].
  *   `cross_entropy(logits [N, C], labels [N] i64)`: -log_softmax(logits)[label], rows whose label equals
@@ -49,7 +53,7 @@ export const OP_GROUPS = {
   ternary: ['where'],
   reduce: ['sum', 'mean', 'max', 'logsumexp'],
   movement: ['reshape', 'permute', 'slice', 'concat', 'expand', 'pad', 'split'],
-  indexing: ['gather', 'take_along_axis', 'scatter_add'],
+  indexing: ['gather', 'take_along_axis', 'scatter_add', 'topk'],
   matmul: ['matmul'],
   normalize: ['softmax', 'log_softmax'],
   composite: ['rms_norm', 'layer_norm', 'rotary', 'attention', 'cross_entropy', 'matmul_4bit'],
@@ -94,6 +98,8 @@ export interface Matmul4bitAttrs {
 export interface AttentionAttrs {
   causal: boolean;
   scale: number;
+  /** Soft cap c of the scaled scores, tanh(s / c) * c; null for none. */
+  softcap: number | null;
 }
 
 /** Attributes of each op. Keys missing here take `NoAttrs`. */
@@ -117,6 +123,7 @@ export interface OpAttrMap {
   gather: { axis: number };
   take_along_axis: { axis: number };
   scatter_add: { axis: number };
+  topk: { axis: number; k: number; index: 0 | 1 };
   softmax: { axis: number };
   log_softmax: { axis: number };
   rms_norm: { eps: number };

@@ -262,6 +262,17 @@ export const SHAPE_RULES: { [O in Op]: ShapeRule<O> } = {
     });
     return { shape: [...i[0].shape], dtype: i[0].dtype };
   },
+  topk: (i, a) => {
+    arity(i, 1);
+    checkAxis(a.axis, i[0].rank);
+    if (i[0].dtype === 'bool') fail('expects a numeric tensor, got bool');
+    const n = i[0].shape[a.axis];
+    if (!Number.isInteger(a.k) || a.k < 1 || a.k > n) fail(`k ${a.k} out of range [1, ${n}] on axis ${a.axis}`);
+    if (a.index !== 0 && a.index !== 1) fail(`output ${a.index} of 2`);
+    const shape = [...i[0].shape];
+    shape[a.axis] = a.k;
+    return { shape, dtype: a.index === 0 ? i[0].dtype : 'i64' };
+  },
 
   matmul: (i) => {
     arity(i, 2);
@@ -303,8 +314,9 @@ export const SHAPE_RULES: { [O in Op]: ShapeRule<O> } = {
     if (broadcastShapes(i[0].shape, i[1].shape).join() !== i[0].shape.join()) fail(`cos ${fmt(i[1].shape)} grows ${fmt(i[0].shape)}`);
     return { shape: [...i[0].shape], dtype };
   },
-  attention: (i) => {
+  attention: (i, a) => {
     arity(i, 3, 4);
+    if (a.softcap !== null && !(a.softcap > 0 && Number.isFinite(a.softcap))) fail(`softcap must be a finite number > 0 or null, got ${a.softcap}`);
     const [q, k, v] = i;
     const dtype = sameDtype([q, k, v]);
     floatInput(q);

@@ -35,11 +35,12 @@ export const F = {
   /**
    * Scaled dot-product attention with grouped-query heads. `mask` (bool, true = may attend) is
    * broadcast to [B, Hq, T, S]: a key-padding mask is `[B, 1, 1, S]`, a packing mask `[B, 1, T, S]`.
+   * `softcap` c squashes the scaled scores to tanh(s / c) * c before masking (Gemma 2).
    */
-  attention(q: Tensor, k: Tensor, v: Tensor, opts: { mask?: Tensor | null; causal?: boolean; scale?: number } = {}): Tensor {
+  attention(q: Tensor, k: Tensor, v: Tensor, opts: { mask?: Tensor | null; causal?: boolean; scale?: number; softcap?: number | null } = {}): Tensor {
     const scale = opts.scale ?? 1 / Math.sqrt(q.dim(-1));
     const inputs = opts.mask ? [q, k, v, opts.mask] : [q, k, v];
-    return Tensor.composite('attention', inputs, { causal: opts.causal ?? true, scale });
+    return Tensor.composite('attention', inputs, { causal: opts.causal ?? true, scale, softcap: opts.softcap ?? null });
   },
 
   /** Cross-entropy over the last axis of `logits` ([..., C]) against integer `labels` ([...]). */

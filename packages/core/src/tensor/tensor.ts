@@ -240,6 +240,11 @@ export class Tensor {
   scatterAdd(axis: number, indices: Tensor, updates: Tensor): Tensor {
     return Tensor.op('scatter_add', [this, indices, updates], { axis: normAxis(axis, this.rank, 'scatter_add') });
   }
+  /** The `k` largest entries along `axis`, descending, and their positions (i64), as torch.topk. */
+  topk(k: number, axis = -1): [values: Tensor, indices: Tensor] {
+    const a = normAxis(axis, this.rank, 'topk');
+    return [Tensor.op('topk', [this], { axis: a, k, index: 0 }), Tensor.op('topk', [this], { axis: a, k, index: 1 })];
+  }
 
   // ---- linear algebra and normalisation ----
 

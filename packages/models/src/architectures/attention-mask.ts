@@ -26,10 +26,18 @@ function withVirtual(m: Tensor, n: number, asQueries: boolean): Tensor {
 }
 
 /**
- * Keys within the window: query i (absolute index P + i, P = S - T) sees key j when
- * (P + i) - j < window, as transformers' `sliding_window_causal_mask_function`.
+ * Keys within the window: the query in cache slot q sees the key in slot k when q - k < window,
+ * as transformers' `sliding_window_causal_mask_function` (causality and padding are separate).
+ * Without `cachePosition` the T queries fill slots S - T..S - 1 after the keys before them, and the
+ * mask is a constant; a decode step against a static cache passes the slots of its queries instead
+ * (keys in front are slots 0, 1, ..., and the T new keys sit in the queries' slots), so the mask is
+ * computed in the graph and one program serves every step.
  */
-function slidingWindowMask(t: number, s: number, window: number): Tensor {
+function slidingWindowMask(t: number, s: number, window: number, cachePosition?: Tensor): Tensor {
+  if (cachePosition) {
+    const keySlots = Tensor.concat([Tensor.arange(s - t), cachePosition], 0);
+    return cachePosition.reshape(t, 1).sub(keySlots.reshape(1, s)).lt(window).reshape(1, 1, t, s);
+  }
   const data = new Uint8Array(t * s);
   for (let i = 0; i < t; i++) for (let j = 0; j < s; j++) data[i * s + j] = s - t + i - j < window ? 1 : 0;
   return Tensor.constant(new HostTensor('bool', [1, 1, t, s], data));
@@ -41,17 +49,34 @@ export interface VirtualSpan {
   readonly asQueries: boolean;
 }
 
+export interface MaskInputs {
+  readonly mask?: Tensor;
+  /** Positions computed in this forward and keys in all (past + new), virtual ones included. */
+  readonly t: number;
+  readonly s: number;
+  readonly virtual?: VirtualSpan;
+  /** [T] i64 cache slots of the queries, where they are not S - T..S - 1 (see `slidingWindowMask`). */
+  readonly cachePosition?: Tensor;
+}
+
+/** The mask of each window (null = none), built once per forward and shared by every layer with that window. */
+export type MaskForWindow = (slidingWindow: number | null) => Tensor | null;
+
 /**
- * The bool mask every layer shares for one forward (true = may attend), or null when causality
- * alone decides. Causality itself is applied by the attention op; this adds padding, packing and
- * the sliding window. A window is only materialised when S exceeds it, since shapes are static.
- * `t` and `s` count every position, virtual ones included; a user mask covers the others.
+ * The bool masks of one forward (true = may attend); a mask is null when causality alone decides.
+ * Causality itself is applied by the attention op; these add padding, packing and sliding windows.
+ * A window is only materialised when S exceeds it, since shapes are static. `t` and `s` count every
+ * position, virtual ones included; a user mask covers the others.
  */
-export function attentionMask(opts: { mask?: Tensor; t: number; s: number; slidingWindow: number | null; virtual?: VirtualSpan }): Tensor | null {
-  const parts: Tensor[] = [];
+export function attentionMasks(opts: MaskInputs): MaskForWindow {
   const v = opts.virtual;
-  if (opts.mask && v) parts.push(withVirtual(userMask(opts.mask, v.asQueries ? opts.t - v.n : opts.t, opts.s - v.n), v.n, v.asQueries));
-  else if (opts.mask) parts.push(userMask(opts.mask, opts.t, opts.s));
-  if (opts.slidingWindow !== null && opts.s > opts.slidingWindow) parts.push(slidingWindowMask(opts.t, opts.s, opts.slidingWindow));
-  return parts.length ? parts.reduce((a, b) => a.and(b)) : null;
+  const user = !opts.mask ? null : v ? withVirtual(userMask(opts.mask, v.asQueries ? opts.t - v.n : opts.t, opts.s - v.n), v.n, v.asQueries) : userMask(opts.mask, opts.t, opts.s);
+  const built = new Map<number | null, Tensor | null>();
+  return (window) => {
+    if (!built.has(window)) {
+      const slide = window !== null && opts.s > window ? slidingWindowMask(opts.t, opts.s, window, opts.cachePosition) : null;
+      built.set(window, user && slide ? user.and(slide) : (user ?? slide));
+    }
+    return built.get(window)!;
+  };
 }

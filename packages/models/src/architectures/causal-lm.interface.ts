@@ -22,6 +22,12 @@ export interface ForwardOptions {
   /** Keys and values of the P positions before these T, as returned in `present`. */
   past?: KvCache;
   /**
+   * [T] i64 cache slots of these T positions (transformers' `cache_position`), where they are not
+   * P..P+T-1: a decode step against a static cache of P slots, of which fewer are filled, gives the
+   * slot its token takes. Sliding windows count slots from it; the new keys still come last in S.
+   */
+  cachePosition?: Tensor;
+  /**
    * Virtual tokens in front of this sequence (see `VirtualTokens`), instead of the model's installed
    * source; null for none. Only where a sequence starts: with `past` the cache already holds them.
    * Positions and masks given alongside describe the tokens alone.

@@ -1,4 +1,5 @@
 import { Embedding, Module, RMSNorm, type Linear, type Tensor } from '@tunekit/core';
+import type { LayerType } from '../config/layer-types.js';
 import type { ModelConfig } from '../config/model-config.js';
 import type { BuildOptions } from './build-options.js';
 import { CausalLMBase } from './causal-lm.base.js';
@@ -7,6 +8,7 @@ import { DecoderLayer } from './decoder.layer.js';
 import { forwardContext } from './forward-context.js';
 import { runLayers } from './layer-stack.js';
 import { type TiedLmHead, createLmHead } from './lm-head.js';
+import { type LayerKind, layerKinds } from './layer-kinds.js';
 import { ModuleList } from './module-list.js';
 import { ropeInverseFrequencies, rotaryTables } from './rope.js';
 
@@ -19,6 +21,7 @@ export class DecoderBackbone extends Module {
   gradientCheckpointing = false;
   /** Host-computed once per model: every forward and every layer shares one cos/sin pair. */
   private readonly invFreq: Float32Array;
+  private readonly kinds: Readonly<Record<LayerType, LayerKind>>;
 
   constructor(
     private readonly config: ModelConfig,
@@ -27,6 +30,7 @@ export class DecoderBackbone extends Module {
     super();
     if (!config.rope) throw new Error(`${config.modelType}: the decoder needs a RoPE config`);
     this.invFreq = ropeInverseFrequencies(config.rope, config.headDim);
+    this.kinds = layerKinds(config);
     this.embed_tokens = this.module('embed_tokens', new Embedding(config.vocab, config.hidden, { ...build, std: 0.02 }));
     const layers = Array.from({ length: config.layers }, () => new DecoderLayer(config, build));
     this.layers = this.module('layers', new ModuleList(layers));
@@ -41,7 +45,8 @@ export class DecoderBackbone extends Module {
     let h = ctx.embed(this.embed_tokens.call(inputIds));
     if (scale !== 1) h = h.mul(scale);
     const ropeOf = (i: number) => (this.config.ropeLayers[i] ? rope : null);
-    const { hidden, present } = runLayers(this.layers.items, h, this.gradientCheckpointing, (layer, x, i) => layer.call(x, ropeOf(i), ctx.mask, ctx.past(i)));
+    const maskOf = (i: number) => ctx.mask(this.kinds[this.config.layerTypes[i]].window);
+    const { hidden, present } = runLayers(this.layers.items, h, this.gradientCheckpointing, (layer, x, i) => layer.call(x, ropeOf(i), maskOf(i), ctx.past(i)));
     return { hidden: this.norm.call(hidden), present };
   }
 }

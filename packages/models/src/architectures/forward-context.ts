@@ -1,6 +1,6 @@
 import { ShapeError, Tensor } from '@tunekit/core';
 import type { ModelConfig } from '../config/model-config.js';
-import { attentionMask } from './attention-mask.js';
+import { type MaskForWindow, attentionMasks } from './attention-mask.js';
 import type { ForwardOptions, KvCache, KvEntry } from './causal-lm.interface.js';
 
 const fmt = (shape: readonly number[]) => `[${shape.join(', ')}]`;
@@ -14,8 +14,8 @@ export interface ForwardContext {
   readonly pastLength: number;
   /** [B|1, T] positions. */
   readonly positionIds: Tensor;
-  /** Bool [B|1, 1, T|1, S] or null (causality only). */
-  readonly mask: Tensor | null;
+  /** Bool [B|1, 1, T|1, S] per sliding window (null for full attention), or null (causality only). */
+  readonly mask: MaskForWindow;
   /** The cache entry of each layer, or undefined for all without a cache. */
   past(layer: number): KvEntry | undefined;
   /** The tokens' embeddings [B, T, H], with the virtual embeddings in front when this forward has them. */
@@ -31,6 +31,14 @@ function checkPositionIds(positionIds: Tensor, b: number, t: number): Tensor {
   const ok = positionIds.rank === 2 && (positionIds.dim(0) === b || positionIds.dim(0) === 1) && positionIds.dim(1) === t;
   if (!ok) throw new ShapeError('position_ids', '', `expected [${b}, ${t}] or [1, ${t}], got ${fmt(positionIds.shape)}`);
   return positionIds;
+}
+
+function checkCachePosition(cachePosition: Tensor, t: number, virtual: number): Tensor {
+  if (virtual) throw new ShapeError('cache_position', '', 'virtual tokens start a sequence, where the default cache positions apply');
+  if (cachePosition.rank !== 1 || cachePosition.dim(0) !== t || cachePosition.dtype !== 'i64') {
+    throw new ShapeError('cache_position', '', `expected [${t}] i64, got ${fmt(cachePosition.shape)} ${cachePosition.dtype}`);
+  }
+  return cachePosition;
 }
 
 function checkPast(past: KvCache, config: ModelConfig, what: string): KvCache {
@@ -88,12 +96,12 @@ export function forwardContext(inputIds: Tensor, opts: ForwardOptions, config: M
     t,
     pastLength,
     positionIds: opts.positionIds ? shiftedPositions(checkPositionIds(opts.positionIds, batch, tokens), n, embeds !== null) : defaultPositionIds(t, pastLength),
-    mask: attentionMask({
+    mask: attentionMasks({
       mask: opts.attentionMask,
       t,
       s: pastLength + t,
-      slidingWindow: config.slidingWindow,
       ...(n ? { virtual: { n, asQueries: embeds !== null } } : {}),
+      ...(opts.cachePosition ? { cachePosition: checkCachePosition(opts.cachePosition, t, n) } : {}),
     }),
     past: (layer) => past?.[layer],
     embed: (x) => (embeds ? Tensor.concat([embeds, x], 1) : x),

@@ -35,7 +35,7 @@ export class GptNeoxBackbone extends Module {
     const ctx = forwardContext(inputIds, opts, this.config);
     const rope = rotaryTables(ctx.positionIds, this.invFreq);
     const x = ctx.embed(this.embed_in.call(inputIds));
-    const { hidden, present } = runLayers(this.layers.items, x, this.gradientCheckpointing, (layer, h, i) => layer.call(h, rope, ctx.mask, ctx.past(i)));
+    const { hidden, present } = runLayers(this.layers.items, x, this.gradientCheckpointing, (layer, h, i) => layer.call(h, rope, ctx.mask(null), ctx.past(i)));
     return { hidden: this.final_layer_norm.call(hidden), present };
   }
 }

@@ -32,7 +32,7 @@ export class Gpt2Backbone extends Module {
   forward(inputIds: Tensor, opts: ForwardOptions): { hidden: Tensor; present: KvEntry[] } {
     const ctx = forwardContext(inputIds, opts, this.config);
     const x = ctx.embed(this.wte.call(inputIds)).add(this.wpe.call(ctx.positionIds));
-    const { hidden, present } = runLayers(this.h.items, x, this.gradientCheckpointing, (block, h, i) => block.call(h, ctx.mask, ctx.past(i)));
+    const { hidden, present } = runLayers(this.h.items, x, this.gradientCheckpointing, (block, h, i) => block.call(h, ctx.mask(null), ctx.past(i)));
     return { hidden: this.ln_f.call(hidden), present };
   }
 }

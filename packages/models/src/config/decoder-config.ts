@@ -1,5 +1,6 @@
 import { readActivation } from './activation-field.js';
 import type { ConfigFields } from './config-fields.js';
+import type { LayerType } from './layer-types.js';
 import type { HiddenScaling, ModelConfig, NormPlacement, QkNorm } from './model-config.js';
 import type { ParsedFields } from './model-types.js';
 import { type RopeFieldRules, parseRope } from './rope-scaling.js';
@@ -26,19 +27,22 @@ export interface DecoderTraits {
   scaling?(f: ConfigFields): HiddenScaling;
   /** The attention scale, when the config sets one instead of 1/√head_dim. */
   attentionScale?(f: ConfigFields): number | null;
+  /** Each layer's type (default: every layer full, and `layer_types` may say nothing else). */
+  layerTypes?(f: ConfigFields, layers: number): LayerType[];
 }
 
-function refuseUnsupported(f: ConfigFields): void {
+/** Every layer full: a `layer_types` that says otherwise belongs to a type whose traits read it. */
+function allFull(f: ConfigFields, layers: number): LayerType[] {
   const layerTypes = f.raw.layer_types;
   if (Array.isArray(layerTypes)) {
     const k = layerTypes.findIndex((t) => t !== 'full_attention');
     if (k >= 0) f.fail(`layer_types[${k}]`, `"${String(layerTypes[k])}" layers are not supported (only full_attention)`);
   }
+  return Array<LayerType>(layers).fill('full_attention');
 }
 
 /** The fields every RoPE decoder config shares, read with the given type's defaults. */
 export function parseDecoderConfig(f: ConfigFields, traits: DecoderTraits): ParsedFields {
-  refuseUnsupported(f);
   const hidden = f.int('hidden_size');
   const heads = f.int('num_attention_heads');
   const kvHeads = f.int('num_key_value_heads', heads);
@@ -73,6 +77,7 @@ export function parseDecoderConfig(f: ConfigFields, traits: DecoderTraits): Pars
     ropeLayers: traits.ropeLayers?.(f, layers) ?? Array<boolean>(layers).fill(true),
     scaling: traits.scaling?.(f) ?? UNSCALED,
     parallelResidual: false,
+    layerTypes: (traits.layerTypes ?? allFull)(f, layers),
     // A window that covers every position the model supports never masks anything.
     slidingWindow: window !== null && window < maxPositionEmbeddings ? window : null,
     attentionScale: traits.attentionScale?.(f) ?? 1 / Math.sqrt(headDim),

@@ -1,6 +1,7 @@
 import { readActivation } from './activation-field.js';
 import type { ConfigFields } from './config-fields.js';
 import { UNSCALED } from './decoder-config.js';
+import type { LayerType } from './layer-types.js';
 import type { ParsedFields } from './model-types.js';
 import { parseRope, rotaryDims } from './rope-scaling.js';
 
@@ -40,6 +41,7 @@ export function parseGptNeoxConfig(f: ConfigFields): ParsedFields {
     ropeLayers: Array<boolean>(layers).fill(true),
     scaling: UNSCALED,
     parallelResidual: f.bool('use_parallel_residual', true),
+    layerTypes: Array<LayerType>(layers).fill('full_attention'),
     slidingWindow: null,
     attentionScale: 1 / Math.sqrt(headDim),
     dropout: { attention: f.number('attention_dropout', 0), residual: f.number('hidden_dropout', 0), embedding: f.number('hidden_dropout', 0) },

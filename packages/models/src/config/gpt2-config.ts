@@ -1,6 +1,7 @@
 import { readActivation } from './activation-field.js';
 import type { ConfigFields } from './config-fields.js';
 import { UNSCALED } from './decoder-config.js';
+import type { LayerType } from './layer-types.js';
 import type { ParsedFields } from './model-types.js';
 
 /**
@@ -40,6 +41,7 @@ export function parseGpt2Config(f: ConfigFields): ParsedFields {
     ropeLayers: Array<boolean>(layers).fill(false),
     scaling: UNSCALED,
     parallelResidual: false,
+    layerTypes: Array<LayerType>(layers).fill('full_attention'),
     slidingWindow: null,
     attentionScale: f.bool('scale_attn_weights', true) ? 1 / Math.sqrt(headDim) : 1,
     dropout: { attention: f.number('attn_pdrop', 0.1), residual: f.number('resid_pdrop', 0.1), embedding: f.number('embd_pdrop', 0.1) },

@@ -39,7 +39,10 @@ describe('parseModelConfig', () => {
     const base = { ...llama, num_key_value_heads: 2 };
     expect(parseModelConfig({ ...base, model_type: 'qwen2' }).attentionBias).toEqual({ qkv: true, o: false });
     expect(parseModelConfig({ ...base, model_type: 'qwen3', head_dim: 16, attention_bias: true })).toMatchObject({ qkNorm: 'head', headDim: 16, attentionBias: { qkv: true, o: true } });
-    expect(parseModelConfig({ ...base, model_type: 'mistral', sliding_window: 16, max_position_embeddings: 64 }).slidingWindow).toBe(16);
+    expect(parseModelConfig({ ...base, model_type: 'mistral', sliding_window: 16, max_position_embeddings: 64 })).toMatchObject({
+      slidingWindow: 16, layerTypes: ['sliding_attention', 'sliding_attention'],
+    });
+    expect(parseModelConfig(base).layerTypes).toEqual(['full_attention', 'full_attention']);
     // A window as long as the context masks nothing.
     expect(parseModelConfig({ ...base, model_type: 'mistral', sliding_window: 64, max_position_embeddings: 64 }).slidingWindow).toBeNull();
     expect(parseModelConfig({ ...base, model_type: 'mistral', sliding_window: null }).slidingWindow).toBeNull();

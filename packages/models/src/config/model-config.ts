@@ -1,6 +1,7 @@
 import { ModelConfigError } from './config-error.js';
 import { ConfigFields, type RawConfig } from './config-fields.js';
 import { MODEL_TYPES, type ModelType, isModelType } from './model-types.js';
+import type { LayerType } from './layer-types.js';
 import type { RopeConfig } from './rope-scaling.js';
 
 /** The code paths: the RoPE + RMSNorm decoder (Llama, Mistral, Qwen2/3, Phi-3, OLMo 2, SmolLM3, Granite), GPT-2 and GPT-NeoX. */
@@ -58,7 +59,12 @@ export interface ModelConfig {
   readonly scaling: HiddenScaling;
   /** GPT-NeoX: attention and MLP both read the layer input and their outputs are summed. */
   readonly parallelResidual: boolean;
-  /** Mistral: a query sees only the last `slidingWindow` keys (itself included); null = unlimited. */
+  /** Per layer (transformers' `layer_types`): full attention, or the sliding window below. */
+  readonly layerTypes: readonly LayerType[];
+  /**
+   * The window of `sliding_attention` layers (every layer for Mistral, alternate ones for Gemma 2/3):
+   * a query sees only the last `slidingWindow` keys, itself included; null = unlimited.
+   */
   readonly slidingWindow: number | null;
   /** Multiplies q·kᵀ: 1/√headDim, or 1 for GPT-2 with `scale_attn_weights: false`. */
   readonly attentionScale: number;

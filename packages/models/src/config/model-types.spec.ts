@@ -17,7 +17,9 @@ function fieldOf(raw: Record<string, unknown>): string | null {
 describe('the DECODER_TRAITS rows added for Phi-3, OLMo 2, SmolLM3 and Granite, and GPT-NeoX', () => {
   it('phi3: fused projections, its defaults, partial rotary from either config form', () => {
     const c = parseModelConfig({ ...sizes, model_type: 'phi3' });
-    expect(c).toMatchObject({ fusedProjections: true, normPlacement: 'pre', qkNorm: 'none', norm: { eps: 1e-5 }, maxPositionEmbeddings: 4096 });
+    expect(c).toMatchObject({ fusedProjections: true, normPlacement: 'pre', qkNorm: 'none', norm: { eps: 1e-5 }, maxPositionEmbeddings: 4096, slidingWindow: null });
+    // Phi-3-mini-4k's sliding_window 2047 windows every layer.
+    expect(parseModelConfig({ ...sizes, model_type: 'phi3', sliding_window: 2047 })).toMatchObject({ slidingWindow: 2047, layerTypes: Array(4).fill('sliding_attention') });
     expect(c.rope?.partialRotaryFactor).toBe(1);
     expect(parseModelConfig({ ...sizes, model_type: 'phi3', partial_rotary_factor: 0.75 }).rope?.partialRotaryFactor).toBe(0.75);
     expect(parseModelConfig({ ...sizes, model_type: 'phi3', rope_parameters: { rope_type: 'default', rope_theta: 1e4, partial_rotary_factor: 0.5 } }).rope?.partialRotaryFactor).toBe(0.5);
@@ -41,7 +43,8 @@ describe('the DECODER_TRAITS rows added for Phi-3, OLMo 2, SmolLM3 and Granite, 
     expect(parseModelConfig({ ...sizes, model_type: 'smollm3', no_rope_layer_interval: 2 }).ropeLayers).toEqual([true, false, true, false]);
     expect(parseModelConfig({ ...sizes, model_type: 'smollm3' })).toMatchObject({ ropeLayers: [true, true, true, false], tieWordEmbeddings: true, rope: { theta: 2e6 } });
     expect(fieldOf({ ...sizes, model_type: 'smollm3', no_rope_layers: [1, 0] })).toBe('no_rope_layers');
-    expect(fieldOf({ ...sizes, model_type: 'smollm3', use_sliding_window: true, sliding_window: 8 })).toBe('use_sliding_window');
+    const sliding = parseModelConfig({ ...sizes, model_type: 'smollm3', use_sliding_window: true, sliding_window: 8 });
+    expect(sliding).toMatchObject({ slidingWindow: 8, layerTypes: ['full_attention', 'full_attention', 'full_attention', 'sliding_attention'] });
   });
 
   it('granite: the multipliers, attention_multiplier as the attention scale', () => {

@@ -3,7 +3,8 @@ import { parseDecoderConfig, type DecoderTraits } from './decoder-config.js';
 import { parseGpt2Config } from './gpt2-config.js';
 import { parseGptNeoxConfig } from './gpt-neox-config.js';
 import { readGraniteScaling } from './granite-scaling.js';
-import { readRopeLayers, refuseNopeSlidingWindow } from './nope-layers.js';
+import type { LayerType } from './layer-types.js';
+import { nopeLayerTypes, readRopeLayers } from './nope-layers.js';
 import type { ModelConfig } from './model-config.js';
 
 export type ParsedFields = Omit<ModelConfig, 'modelType' | 'raw'>;
@@ -38,6 +39,8 @@ const DECODER_TRAITS = {
     mlpBias: () => false,
     qkNorm: 'none',
     slidingWindow: (f) => f.optionalInt('sliding_window'),
+    // MistralAttention windows every layer.
+    layerTypes: (_, layers) => Array<LayerType>(layers).fill('sliding_attention'),
   },
   qwen2: {
     defaults: { rmsNormEps: 1e-6, ropeTheta: 10000, maxPositionEmbeddings: 32768 },
@@ -59,6 +62,8 @@ const DECODER_TRAITS = {
     mlpBias: () => false,
     qkNorm: 'none',
     slidingWindow: (f) => f.optionalInt('sliding_window'),
+    // Phi3Model (Mistral's) windows every layer when sliding_window is set.
+    layerTypes: (_, layers) => Array<LayerType>(layers).fill('sliding_attention'),
     fusedProjections: true,
     partialRotary: { key: 'partial_rotary_factor', fallback: 1 },
   },
@@ -75,7 +80,8 @@ const DECODER_TRAITS = {
     attentionBias: (f) => both(f.bool('attention_bias', false)),
     mlpBias: (f) => f.bool('mlp_bias', false),
     qkNorm: 'none',
-    slidingWindow: refuseNopeSlidingWindow,
+    slidingWindow: (f) => f.optionalInt('sliding_window'),
+    layerTypes: nopeLayerTypes,
     tiedByDefault: true,
     ropeLayers: readRopeLayers,
   },

@@ -1,4 +1,5 @@
 import type { ConfigFields } from './config-fields.js';
+import { type LayerType, readLayerTypes } from './layer-types.js';
 
 /**
  * SmolLM3's `no_rope_layers`: one entry per layer, 1 = the layer uses RoPE, 0 = NoPE (no
@@ -18,12 +19,11 @@ export function readRopeLayers(f: ConfigFields, layers: number): boolean[] {
 }
 
 /**
- * With `use_sliding_window` and no `layer_types`, SmolLM3 derives sliding-window attention for its
- * NoPE layers; per-layer windows are not implemented. Explicit `layer_types` are checked elsewhere.
+ * SmolLM3's `layer_types`, or when absent what its config class derives: with
+ * `use_sliding_window` and a `sliding_window`, the NoPE layers slide and the RoPE layers see everything.
  */
-export function refuseNopeSlidingWindow(f: ConfigFields): null {
-  if (f.bool('use_sliding_window', false) && f.has('sliding_window') && !Array.isArray(f.raw.layer_types)) {
-    f.fail('use_sliding_window', 'sliding-window attention on NoPE layers is not supported');
-  }
-  return null;
+export function nopeLayerTypes(f: ConfigFields, layers: number): LayerType[] {
+  const slides = f.bool('use_sliding_window', false) && f.has('sliding_window');
+  const rope = readRopeLayers(f, layers);
+  return readLayerTypes(f, layers, (i) => (slides && !rope[i] ? 'sliding_attention' : 'full_attention'));
 }

@@ -9,7 +9,7 @@ import { leftPad, roundUp } from './left-padding.js';
 import { type LogitsProcessor, logitsPipeline } from './logits-processors.js';
 import { type GenerateInput, checkContext, promptIds } from './prompt-input.js';
 import { type TokenChooser, tokenChooser } from './sampler.js';
-import { ATTENTION_MASK, INPUT_IDS, POSITION_IDS, decodeProgram, pastName, tracePrefill } from './step-programs.js';
+import { ATTENTION_MASK, CACHE_POSITION, INPUT_IDS, POSITION_IDS, decodeProgram, pastName, tracePrefill } from './step-programs.js';
 import { type FinishReason, stoppingCriteria } from './stopping.js';
 
 export interface GenerateOptions extends GenerationOptions {
@@ -97,7 +97,7 @@ export async function* generateStream(
   // A prompt-learning method's virtual tokens take the cache's first slots, before the padding.
   const virtual = prefill.slots - padded.length;
   const capacity = roundUp(prefill.slots + config.maxNewTokens - 1, options.cacheMultiple ?? 64);
-  checkContext(model.config, longest, config.maxNewTokens, capacity, virtual);
+  checkContext(model.config, longest, config.maxNewTokens, virtual);
 
   const stop = stoppingCriteria(config);
   const rows = prompts.map((p) => new GenerationRow(p, stop, tokenizer, options.skipSpecialTokens ?? true));
@@ -115,7 +115,9 @@ export async function* generateStream(
   // Fed by reference: refilled in place each step, as are the cache buffers and mask.
   const ids = HostTensor.i64([batch, 1], new Array<number>(batch).fill(0));
   const positions = HostTensor.i64([batch, 1], new Array<number>(batch).fill(0));
-  const feeds: Record<string, HostTensor> = { [INPUT_IDS]: ids, [POSITION_IDS]: positions, [ATTENTION_MASK]: cache.mask };
+  // The slot the new token takes: sliding windows count back from it, not from the cache's end.
+  const slot = HostTensor.i64([1], [0]);
+  const feeds: Record<string, HostTensor> = { [INPUT_IDS]: ids, [POSITION_IDS]: positions, [ATTENTION_MASK]: cache.mask, [CACHE_POSITION]: slot };
   cache.keys.forEach((k, i) => (feeds[pastName(i, 'k')] = k));
   cache.values.forEach((v, i) => (feeds[pastName(i, 'v')] = v));
   let decode: Program | null = null;
@@ -128,6 +130,7 @@ export async function* generateStream(
       ids.data[b] = BigInt(row.finished ? config.padTokenId : row.generated[row.generated.length - 1]);
       positions.data[b] = BigInt(cache.nextPosition(b));
     });
+    slot.data[0] = BigInt(cache.length);
     const [logits, ...kv] = await decode.run(feeds);
     cache.append(kv);
     yield* pickTokens(picker, logits, ++steps);

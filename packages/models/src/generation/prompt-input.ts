@@ -24,17 +24,13 @@ export function promptIds(input: GenerateInput, tokenizer: TextTokenizer | undef
 }
 
 /**
- * Limits the static cache layout cannot meet. Learned positions end at max_position_embeddings
- * (virtual tokens of a prompt-learning method take the first ones); a sliding window is applied by
- * the model to slot distance, which equals token distance only while the whole cache fits in it.
+ * Limits the static cache layout cannot meet: learned positions end at max_position_embeddings
+ * (virtual tokens of a prompt-learning method take the first ones).
  */
-export function checkContext(config: ModelConfig, longestPrompt: number, maxNewTokens: number, cacheSlots: number, virtualTokens = 0): void {
+export function checkContext(config: ModelConfig, longestPrompt: number, maxNewTokens: number, virtualTokens = 0): void {
   const lastPosition = virtualTokens + longestPrompt + maxNewTokens - 2;
   if (config.rope === null && lastPosition >= config.maxPositionEmbeddings) {
     const virtual = virtualTokens ? ` after ${virtualTokens} virtual tokens` : '';
     throw new RangeError(`generate: a ${longestPrompt}-token prompt${virtual} plus ${maxNewTokens} new tokens passes ${config.modelType}'s ${config.maxPositionEmbeddings} positions`);
-  }
-  if (config.slidingWindow !== null && cacheSlots + 1 > config.slidingWindow) {
-    throw new RangeError(`generate: ${cacheSlots} cache slots exceed the sliding window of ${config.slidingWindow}; generation beyond the window is not supported`);
   }
 }

@@ -6,6 +6,7 @@ import type { KvCacheShape } from './kv-cache.js';
 export const INPUT_IDS = 'input_ids';
 export const POSITION_IDS = 'position_ids';
 export const ATTENTION_MASK = 'attention_mask';
+export const CACHE_POSITION = 'cache_position';
 export const pastName = (layer: number, which: 'k' | 'v'): string => `past_${which}_${layer}`;
 
 /**
@@ -51,7 +52,8 @@ export function tracePrefill(model: CausalLM, batch: number, length: number): Pr
 /**
  * One token per row attending to the whole static cache plus itself (mask [B, capacity + 1]) →
  * logits [B, V], then each layer's keys and values of that token only, [B, Hkv, 1, D].
- * With one query, causality hides nothing; the mask alone hides empty slots and left padding.
+ * With one query, causality hides nothing; the mask alone hides empty slots and left padding, and
+ * the token's cache slot (`cache_position`, [1]) places sliding windows (unused without them).
  */
 export function decodeProgram(model: CausalLM, executor: Executor, cache: KvCacheShape): Program {
   const { batch, layers, heads, capacity, headDim } = cache;
@@ -60,6 +62,7 @@ export function decodeProgram(model: CausalLM, executor: Executor, cache: KvCach
   const { logits, present } = model.call(Tensor.input(INPUT_IDS, [batch, 1], 'i64'), {
     positionIds: Tensor.input(POSITION_IDS, [batch, 1], 'i64'),
     attentionMask: Tensor.input(ATTENTION_MASK, [batch, capacity + 1], 'bool'),
+    cachePosition: Tensor.input(CACHE_POSITION, [1], 'i64'),
     past,
   });
   // present is [cache ‖ new]; only the new slot leaves the program, so the host copies one

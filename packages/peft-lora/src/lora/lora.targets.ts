@@ -5,18 +5,21 @@ import type { LoraConfig } from './lora.config.js';
 import type { LoraBase } from './lora.layer.js';
 
 /**
- * Default target modules per architecture, as PEFT's
- * TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING has them. PEFT has no row for olmo2,
- * smollm3 or granite, so (as there) those need target_modules.
+ * Default target modules per architecture, as PEFT 0.21's
+ * TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING has them. A model type PEFT has no entry for
+ * (phi3, qwen3_moe, olmo2, smollm3, granite) has none here either: PEFT then asks for target_modules.
  */
 export const DEFAULT_LORA_TARGETS: Record<string, readonly string[]> = {
   llama: ['q_proj', 'v_proj'],
   mistral: ['q_proj', 'v_proj'],
+  mixtral: ['q_proj', 'v_proj'],
   qwen2: ['q_proj', 'v_proj'],
   qwen3: ['q_proj', 'v_proj'],
+  gemma: ['q_proj', 'v_proj'],
+  gemma2: ['q_proj', 'v_proj'],
+  gemma3_text: ['q_proj', 'v_proj'],
   gpt2: ['c_attn'],
   gpt_neox: ['query_key_value'],
-  phi3: ['qkv_proj', 'o_proj', 'gate_up_proj', 'down_proj'],
 };
 
 export const isAdaptable = (m: Module): m is LoraBase => isWeightedBase(m);

@@ -64,6 +64,22 @@ export const INDEXING_LOWERINGS: LoweringTable<OpOf<'indexing'>> = {
       b.op1('ScatterElements', [bv, indices, uv], { axis: attr.int(n.attrs.axis), reduction }),
     );
   },
+  // Both IR outputs of one input share a single TopK, as split's pieces share one Split. ORT's CPU
+  // TopK lacks 16-bit floats and bytes: those sort in f32 / i32 (order-preserving casts).
+  topk: (b, n, [x]) => {
+    const { axis, k, index } = n.attrs;
+    const dtype = n.inputs[0].dtype;
+    const via = dtype === 'f16' || dtype === 'bf16' ? 'f32' : 'i32';
+    const [values, indices] = b.memo(`topk:${x}:${axis}:${k}`, () => {
+      const sorted: string[] = [];
+      const v = viaType(b, dtype, ['f16', 'bf16', 'u8', 'i8'], via, [x], ([y]) => {
+        sorted.push(...b.op('TopK', [y, b.ints([k])], { axis: attr.int(axis), largest: attr.int(1), sorted: attr.int(1) }, { outputs: 2 }));
+        return sorted[0];
+      });
+      return [v, sorted[1]];
+    });
+    return index === 1 ? indices : values;
+  },
 };
 
 type KeptOp = Exclude<LoweredOp, OpOf<'leaf' | 'unary' | 'binary' | 'ternary' | 'reduce' | 'movement' | 'indexing'>>;

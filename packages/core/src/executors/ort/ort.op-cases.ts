@@ -61,8 +61,8 @@ const alongAxis = (x: Nd, axis: number, f: (row: number[]) => number[]): number[
   return out;
 };
 
-/** Causal/masked grouped-query attention by loops; rows with no visible key give zeros. */
-function attentionLoops(q: Nd, k: Nd, v: Nd, mask: Nd | null, causal: boolean, scale: number): number[] {
+/** Causal/masked grouped-query attention by loops, scores soft-capped when `softcap` is set; rows with no visible key give zeros. */
+function attentionLoops(q: Nd, k: Nd, v: Nd, mask: Nd | null, causal: boolean, scale: number, softcap: number | null = null): number[] {
   const [b, hq, t, d] = q.shape;
   const [, hkv, s] = k.shape;
   const out: number[] = [];
@@ -74,7 +74,7 @@ function attentionLoops(q: Nd, k: Nd, v: Nd, mask: Nd | null, causal: boolean, s
         const scores = visible.map((_, si) => {
           let dot = 0;
           for (let di = 0; di < d; di++) dot += at(q, [bi, h, ti, di]) * at(k, [bi, kh, si, di]);
-          return dot * scale;
+          return softcap === null ? dot * scale : Math.tanh((dot * scale) / softcap) * softcap;
         });
         const idx = visible.flatMap((ok, si) => (ok ? [si] : []));
         const p = idx.length ? softmaxRow(idx.map((si) => scores[si])) : [];
@@ -345,6 +345,17 @@ export const OP_CASES: Record<Op, OpCase[]> = {
       return out;
     }),
   ],
+  topk: [
+    ...one('topk values and positions', [f32([2, 4], [0.5, -1, 3, 0.5, 2, 7, -3, 7])], (x) => x.topk(3), () => [
+      [3, 0.5, 0.5, 7, 7, 2],
+      [2, 0, 3, 1, 3, 0],
+    ]),
+    ...one('topk on axis 0 of random rows', [rand([5, 3])], (x) => x.topk(2, 0), (x) => {
+      const cols = [0, 1, 2].map((c) => [0, 1, 2, 3, 4].map((r) => ({ r, v: at(x, [r, c]) })).sort((p, q) => q.v - p.v));
+      return [[0, 1].flatMap((t) => cols.map((c) => c[t].v)), [0, 1].flatMap((t) => cols.map((c) => c[t].r))];
+    }),
+    ...one('topk i8 positions', [i8([1, 4], [-128, 127, 5, -1])], (x) => x.topk(2)[1], () => [1, 2]),
+  ],
 
   matmul: [
     ...one('matmul batch x weight', [rand([2, 3, 4]), rand([4, 5])], (a, b) => a.matmul(b), (a, b) => matmulLoops(a, b, [2, 3, 5])),
@@ -383,6 +394,8 @@ export const OP_CASES: Record<Op, OpCase[]> = {
     ...one('padding mask, not causal', [rand([2, 2, 2, 4]), rand([2, 1, 3, 4]), rand([2, 1, 3, 4]), bools([2, 1, 1, 3], [1, 1, 0, 0, 1, 1])], (q, k, v, m) =>
       F.attention(q, k, v, { mask: m, causal: false, scale: 0.7 }), (q, k, v, m) => attentionLoops(q, k, v, m, false, 0.7)),
     ...one('cached keys (T < S)', [rand([1, 2, 2, 4]), rand([1, 2, 5, 4]), rand([1, 2, 5, 4])], (q, k, v) => F.attention(q, k, v), (q, k, v) => attentionLoops(q, k, v, null, true, 0.5)),
+    ...one('logit soft-capping', [rand([1, 4, 3, 4], -2, 2), rand([1, 2, 3, 4], -2, 2), rand([1, 2, 3, 4]), bools([1, 1, 3, 3], [1, 0, 0, 1, 1, 0, 0, 1, 1])], (q, k, v, m) =>
+      F.attention(q, k, v, { mask: m, scale: 1.3, softcap: 1.5 }), (q, k, v, m) => attentionLoops(q, k, v, m, true, 1.3, 1.5)),
     ...one('fully masked row gives zeros', [rand([1, 1, 2, 2]), rand([1, 1, 2, 2]), rand([1, 1, 2, 2]), bools([1, 1, 2, 2], [0, 0, 1, 1])], (q, k, v, m) =>
       F.attention(q, k, v, { mask: m }), (q, k, v, m) => attentionLoops(q, k, v, m, true, 1 / Math.SQRT2)),
   ],

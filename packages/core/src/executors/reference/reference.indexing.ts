@@ -14,7 +14,14 @@ function checkIndex(node: Node, v: number, size: number, axis: number): number {
 
 const prod = (dims: readonly number[]): number => numel(dims);
 
-export const INDEXING_KERNELS: { [O in 'gather' | 'take_along_axis' | 'scatter_add']: Kernel<O> } = {
+/** Larger first, NaN above everything, ties by position: torch.topk's order. */
+const descending = (row: ArrayLike<number>) => (p: number, q: number): number => {
+  const [a, b] = [row[p], row[q]];
+  if (Number.isNaN(a) || Number.isNaN(b)) return Number.isNaN(a) ? (Number.isNaN(b) ? p - q : -1) : 1;
+  return a !== b ? b - a : p - q;
+};
+
+export const INDEXING_KERNELS: { [O in 'gather' | 'take_along_axis' | 'scatter_add' | 'topk']: Kernel<O> } = {
   // out[o, t, j] = data[o, idx[t], j] with o over data[:axis], t over indices, j over data[axis+1:].
   gather: ([data, idx], node, precision) => {
     const axis = node.attrs.axis;
@@ -66,6 +73,26 @@ export const INDEXING_KERNELS: { [O in 'gather' | 'take_along_axis' | 'scatter_a
     const size = base.shape[axis];
     for (let i = 0; i < offsets.length; i++) {
       out.data[offsets[i] + checkIndex(node, idx.data[i], size, axis) * strides[axis]] += updates.data[i];
+    }
+    return out;
+  },
+
+  // Each row along `axis` is sorted once; the node keeps its values (index 0) or positions (index 1).
+  topk: ([x], node, precision) => {
+    const { axis, k, index } = node.attrs;
+    const outer = prod(x.shape.slice(0, axis));
+    const inner = prod(x.shape.slice(axis + 1));
+    const n = x.shape[axis];
+    const out = allocValue(node.dtype, node.shape, precision);
+    const row = new Float64Array(n);
+    const order = Array.from({ length: n }, (_, t) => t);
+    for (let o = 0; o < outer; o++) {
+      for (let j = 0; j < inner; j++) {
+        for (let t = 0; t < n; t++) row[t] = x.data[(o * n + t) * inner + j];
+        order.forEach((_, t) => (order[t] = t));
+        order.sort(descending(row));
+        for (let t = 0; t < k; t++) out.data[(o * k + t) * inner + j] = index === 0 ? row[order[t]] : order[t];
+      }
     }
     return out;
   },

@@ -1,0 +1,189 @@
+import { type Executor, HostTensor, OrtExecutor, Tensor, grad, readSafetensors } from '@tunekit/core';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CausalLM } from '../architectures/causal-lm.interface.js';
+import { ropeInverseFrequencies } from '../architectures/rope.js';
+import { generate } from '../generation/generator.js';
+import { type LoadedModel, loadModel } from '../loading/load-model.js';
+
+/**
+ * transformers' own reference outputs (`shared/fixtures/golden-transformers`, made by its
+ * make_golden.py): a random checkpoint per architecture that transformers saved, with the logits,
+ * greedy generations, loss and gradients transformers computed from it.
+ */
+export const GOLDEN_ROOT = fileURLToPath(new URL('../../../../../shared/fixtures/golden-transformers/', import.meta.url));
+
+/** The one error measure of every golden comparison: max|a − b| / max|b| over the compared elements. */
+export function relativeError(got: ArrayLike<number>, want: ArrayLike<number>): number {
+  if (got.length !== want.length) throw new Error(`relativeError: ${got.length} values against ${want.length}`);
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < want.length; i++) {
+    diff = Math.max(diff, Math.abs(got[i] - want[i]));
+    scale = Math.max(scale, Math.abs(want[i]));
+  }
+  // NaN in either side must fail, not compare as 0.
+  return Number.isNaN(diff) ? Number.NaN : diff / scale;
+}
+
+/** Integer tensors (i64 ids, masks, positions) as rows of numbers. */
+export function rowsOf(t: HostTensor): number[][] {
+  const [b, n] = t.shape;
+  const flat = Array.from(t.data as ArrayLike<number | bigint>, Number);
+  return Array.from({ length: b }, (_, i) => flat.slice(i * n, (i + 1) * n));
+}
+
+/** The elements of logits [B, T, V] at the (b, t) where `keep(mask[b][t])`, concatenated. */
+function positionsWhere(logits: Float32Array, mask: number[][], vocab: number, keep: (m: number) => boolean): Float32Array {
+  const t = mask[0].length;
+  const out: number[] = [];
+  mask.forEach((row, b) => row.forEach((m, i) => keep(m) && out.push(...logits.subarray((b * t + i) * vocab, (b * t + i + 1) * vocab))));
+  return Float32Array.from(out);
+}
+
+/** Sets TUNEKIT_GOLDEN_REPORT=1 to print every measured error (for reports; the assertions do not depend on it). */
+function report(what: string, err: number): number {
+  if (process.env.TUNEKIT_GOLDEN_REPORT) console.log(`golden ${what}: ${err.toExponential(2)}`);
+  return err;
+}
+
+interface GreedyCase {
+  input_ids: number[][];
+  attention_mask?: number[][];
+  output_ids: number[][];
+  max_new_tokens: number;
+}
+
+interface Expected {
+  loss: number;
+  greedy_single: GreedyCase;
+  greedy_left_padded: GreedyCase;
+}
+
+export interface GoldenSuiteOptions {
+  /** Largest relative error allowed (default 1e-4). */
+  tolerance?: number;
+  /**
+   * TuneKit's rotary inverse frequencies for this model, compared with `inv_freq.safetensors`
+   * (default: `ropeInverseFrequencies(config.rope, config.headDim)`, which the decoder uses).
+   */
+  invFreq?: (loaded: LoadedModel) => Float32Array;
+  /** The executor every check runs on (default: a new OrtExecutor). */
+  executor?: () => Executor;
+}
+
+/** Named inputs for a traced forward or loss over the fixture's padded batch. */
+function batchInputs(f: Map<string, HostTensor>, withMask: boolean) {
+  const ids = f.get('input_ids')!;
+  const feeds: Record<string, HostTensor> = { input_ids: ids };
+  const input = (name: string) => {
+    feeds[name] = f.get(name)!;
+    return Tensor.input(name, feeds[name].shape, feeds[name].dtype);
+  };
+  const opts = withMask ? { attentionMask: input('attention_mask'), positionIds: input('position_ids') } : {};
+  return { ids: Tensor.input('input_ids', ids.shape, ids.dtype), opts, feeds, input };
+}
+
+/**
+ * Registers a `describe` block checking TuneKit against transformers on `relDir` (e.g.
+ * `'archs/llama'`, `'archs_extra/gemma'`) under GOLDEN_ROOT: logits where the mask is 1 and at pad
+ * positions, row 0 alone without a mask, both greedy generations with the real generator and its
+ * KV cache, the loss, every parameter's gradient, and the rotary frequencies where the model has them.
+ */
+export function goldenArchSuite(relDir: string, opts: GoldenSuiteOptions = {}): void {
+  const dir = join(GOLDEN_ROOT, relDir);
+  const tol = opts.tolerance ?? 1e-4;
+  const hasInvFreq = existsSync(join(dir, 'inv_freq.safetensors'));
+
+  describe(`golden transformers: ${relDir}`, () => {
+    let loaded: LoadedModel;
+    let model: CausalLM;
+    let executor: Executor;
+    let forward: Map<string, HostTensor>;
+    let expected: Expected;
+    let mask: number[][];
+    let logits: Float32Array;
+
+    beforeAll(async () => {
+      executor = opts.executor?.() ?? new OrtExecutor();
+      loaded = await loadModel(join(dir, 'model'), { executor });
+      model = loaded.model;
+      forward = await readSafetensors(join(dir, 'public', 'forward.safetensors'));
+      expected = JSON.parse(readFileSync(join(dir, 'public', 'expected.json'), 'utf8')) as Expected;
+      mask = rowsOf(forward.get('attention_mask')!);
+      const { ids, opts: fwd, feeds } = batchInputs(forward, true);
+      const [out] = await executor.compile([model.call(ids, fwd).logits]).run(feeds);
+      logits = out.toFloat32();
+    });
+    afterAll(async () => {
+      await executor?.dispose();
+    });
+
+    const vocab = () => forward.get('logits')!.shape[2];
+
+    it('logits where the mask is 1 (padded batch, explicit positions)', () => {
+      const want = positionsWhere(forward.get('logits')!.toFloat32(), mask, vocab(), (m) => m === 1);
+      expect(report(`${relDir} logits`, relativeError(positionsWhere(logits, mask, vocab(), (m) => m === 1), want))).toBeLessThanOrEqual(tol);
+    });
+
+    it('logits at pad positions (queries with no visible key)', () => {
+      const want = positionsWhere(forward.get('logits')!.toFloat32(), mask, vocab(), (m) => m === 0);
+      expect(want.length).toBeGreaterThan(0);
+      expect(report(`${relDir} pad logits`, relativeError(positionsWhere(logits, mask, vocab(), (m) => m === 0), want))).toBeLessThanOrEqual(tol);
+    });
+
+    it('logits of row 0 alone, no mask and no positions', async () => {
+      const want = forward.get('logits_row0_nomask')!;
+      const row0 = rowsOf(forward.get('input_ids')!)[0];
+      const ids = Tensor.input('input_ids', [1, row0.length], 'i64');
+      const [got] = await executor.compile([model.call(ids).logits]).run({ input_ids: HostTensor.i64([1, row0.length], row0) });
+      expect(got.shape).toEqual(want.shape);
+      expect(report(`${relDir} row0 logits`, relativeError(got.toFloat32(), want.toFloat32()))).toBeLessThanOrEqual(tol);
+    });
+
+    for (const name of ['greedy_single', 'greedy_left_padded'] as const) {
+      it(`${name}: the generator with its KV cache picks transformers' tokens`, async () => {
+        const c = expected[name];
+        const prompts = c.input_ids.map((row, b) => row.filter((_, i) => (c.attention_mask?.[b][i] ?? 1) === 1));
+        const result = await generate(model, executor, prompts, { maxNewTokens: c.max_new_tokens, eosTokenIds: [], doSample: false });
+        const promptLength = c.input_ids[0].length;
+        expect(result.outputIds).toEqual(c.output_ids.map((row) => row.slice(promptLength)));
+      });
+    }
+
+    it('loss with the fixture labels (shifted, mean over labelled tokens)', async () => {
+      const { ids, opts: fwd, feeds, input } = batchInputs(forward, true);
+      const [loss] = await executor.compile([model.loss(ids, input('labels'), fwd)]).run(feeds);
+      expect(report(`${relDir} loss`, relativeError([loss.item()], [expected.loss]))).toBeLessThanOrEqual(tol);
+    });
+
+    it("every parameter's gradient (one entry per tied weight, no parameter without one)", async () => {
+      const want = await readSafetensors(join(dir, 'public', 'grads.safetensors'));
+      const named = model.namedParameters().filter(([, p]) => p.requiresGrad);
+      expect(named.map(([n]) => n).sort()).toEqual([...want.keys()].sort());
+      const { ids, opts: fwd, feeds, input } = batchInputs(forward, true);
+      const grads = grad(model.loss(ids, input('labels'), fwd), named.map(([, p]) => p));
+      const got = await executor.compile(grads).run(feeds);
+      const errors = named.map(([n], k) => {
+        expect(got[k].shape, n).toEqual(want.get(n)!.shape);
+        return [n, relativeError(got[k].toFloat32(), want.get(n)!.toFloat32())] as const;
+      });
+      const worst = errors.reduce((a, b) => (b[1] > a[1] || Number.isNaN(b[1]) ? b : a));
+      report(`${relDir} grads (worst: ${worst[0]})`, worst[1]);
+      for (const [n, err] of errors) expect(err, n).toBeLessThanOrEqual(tol);
+    });
+
+    // Only where transformers keeps the frequencies as `model.rotary_emb` did make_golden.py save them.
+    if (hasInvFreq) {
+      it('rotary inverse frequencies', async () => {
+        const want = (await readSafetensors(join(dir, 'inv_freq.safetensors'))).get('inv_freq')!.toFloat32();
+        const rope = loaded.config.rope;
+        expect(rope).not.toBeNull();
+        const got = opts.invFreq?.(loaded) ?? ropeInverseFrequencies(rope!, loaded.config.headDim);
+        expect(report(`${relDir} inv_freq`, relativeError(got, want))).toBeLessThanOrEqual(tol);
+      });
+    }
+  });
+}
