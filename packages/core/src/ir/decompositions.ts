@@ -36,10 +36,10 @@ export function attentionProbs(q: Tensor, k: Tensor, mask: Tensor | undefined, a
   let allowed: Tensor | null = attrs.causal ? causalMask(t, s) : null;
   if (mask) allowed = allowed ? allowed.and(mask) : mask;
   if (!allowed) return scores.softmax(-1);
-  const p = Tensor.where(allowed, scores, maskedScore(q.dtype)).softmax(-1);
-  // A row can see no key only under a user mask or with fewer keys than queries; zero such rows
-  // instead of spreading them uniformly.
-  return mask || t > s ? Tensor.where(allowed, p, 0) : p;
+  // A row with no visible key (a left pad's query, or more queries than keys) has every score at
+  // the same masked value, so it attends uniformly to all S keys: what transformers' eager
+  // attention gives, whose float mask adds the dtype's minimum and so swamps every score.
+  return Tensor.where(allowed, scores, maskedScore(q.dtype)).softmax(-1);
 }
 
 /**

@@ -36,7 +36,11 @@ import type { Parameter } from '../nn/parameter.js';
  *     query head h reads kv head floor(h / (Hq/Hkv))); scores = q·kᵀ * scale, then, when `softcap` is set,
  *     tanh(scores / softcap) * softcap (Gemma 2's logit soft-capping, before any mask); when `causal`, query t
  *     sees keys s ≤ t + (S - T); optional bool mask broadcastable to [B, Hq, T, S] (true = may attend);
- *     softmax over keys; a row with no visible key yields zeros; out [B, Hq, T, D].
+ *     softmax over keys; out [B, Hq, T, D]. A row with no visible key (a left pad's query) attends
+ *     uniformly to all S keys, as transformers' eager attention does (its float mask adds the dtype's
+ *     minimum to every score of the row, which swamps them all equally); its gradient is what torch's
+ *     autograd gives there: the softmax backward at that uniform p reaches q and k, although the
+ *     row's value does not depend on them.
  *   `cross_entropy(logits [N, C], labels [N] i64)`: -log_softmax(logits)[label], rows whose label equals
  *     `ignoreIndex` contribute 0; reduction 'mean' divides by the count of non-ignored rows (0 if none),
  *     'sum' adds, 'none' returns [N].

@@ -1,7 +1,7 @@
 export { Module, type ModuleHookEvents } from './module.js';
 export { Parameter } from './parameter.js';
 export { Linear, type LinearOptions } from './linear.js';
-export { Embedding } from './embedding.js';
+export { Embedding, type EmbeddingOptions } from './embedding.js';
 export { RMSNorm, LayerNorm } from './norm.js';
 export { Dropout } from './dropout.js';
 export { ACT2FN, Activation, activation, type ActivationFn } from './activations.js';

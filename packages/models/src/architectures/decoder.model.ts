@@ -31,7 +31,8 @@ export class DecoderBackbone extends Module {
     if (!config.rope) throw new Error(`${config.modelType}: the decoder needs a RoPE config`);
     this.invFreq = ropeInverseFrequencies(config.rope, config.headDim);
     this.kinds = layerKinds(config);
-    this.embed_tokens = this.module('embed_tokens', new Embedding(config.vocab, config.hidden, { ...build, std: 0.02 }));
+    // transformers builds it as nn.Embedding(vocab, hidden, padding_idx=pad_token_id): that row gets no gradient.
+    this.embed_tokens = this.module('embed_tokens', new Embedding(config.vocab, config.hidden, { ...build, std: 0.02, paddingIdx: config.padTokenId }));
     const layers = Array.from({ length: config.layers }, () => new DecoderLayer(config, build));
     this.layers = this.module('layers', new ModuleList(layers));
     this.norm = this.module('norm', new RMSNorm(config.hidden, config.norm.eps, build.dtype));

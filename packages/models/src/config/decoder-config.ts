@@ -55,9 +55,13 @@ export function parseDecoderConfig(f: ConfigFields, traits: DecoderTraits): Pars
   if (Math.floor(headDim * rope.partialRotaryFactor) % 2 !== 0) f.fail('head_dim', `rotary embeddings need an even number of rotary dims, got ${headDim} × ${rope.partialRotaryFactor}`);
   const maxPositionEmbeddings = f.int('max_position_embeddings', traits.defaults.maxPositionEmbeddings);
   const window = traits.slidingWindow(f);
+  const vocab = f.int('vocab_size');
+  const padTokenId = f.tokenId('pad_token_id');
+  // It is the embedding's padding_idx, which torch requires to be a row of the table.
+  if (padTokenId !== null && padTokenId >= vocab) f.fail('pad_token_id', `${padTokenId} is not below vocab_size ${vocab}`);
   return {
     family: 'llama',
-    vocab: f.int('vocab_size'),
+    vocab,
     hidden,
     intermediate: f.int('intermediate_size'),
     layers,
@@ -84,6 +88,6 @@ export function parseDecoderConfig(f: ConfigFields, traits: DecoderTraits): Pars
     dropout: { attention: f.number('attention_dropout', 0), residual: 0, embedding: 0 },
     bosTokenId: f.tokenId('bos_token_id'),
     eosTokenId: f.tokenIds('eos_token_id'),
-    padTokenId: f.tokenId('pad_token_id'),
+    padTokenId,
   };
 }

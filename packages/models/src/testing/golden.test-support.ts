@@ -72,7 +72,15 @@ export interface GoldenSuiteOptions {
   invFreq?: (loaded: LoadedModel) => Float32Array;
   /** The executor every check runs on (default: a new OrtExecutor). */
   executor?: () => Executor;
+  /**
+   * Checks not registered, for a capability the architecture lacks so far (say why at the call;
+   * remove the entry when it lands). Every other check runs.
+   */
+  omit?: readonly GoldenCheck[];
 }
+
+/** The checks of a golden suite, by name (see `goldenArchSuite`). */
+export type GoldenCheck = 'logits' | 'padLogits' | 'row0' | 'greedy' | 'loss' | 'grads' | 'invFreq';
 
 /** Named inputs for a traced forward or loss over the fixture's padded batch. */
 function batchInputs(f: Map<string, HostTensor>, withMask: boolean) {
@@ -96,6 +104,8 @@ export function goldenArchSuite(relDir: string, opts: GoldenSuiteOptions = {}): 
   const dir = join(GOLDEN_ROOT, relDir);
   const tol = opts.tolerance ?? 1e-4;
   const hasInvFreq = existsSync(join(dir, 'inv_freq.safetensors'));
+  const omitted = new Set(opts.omit ?? []);
+  const check = (name: GoldenCheck, title: string, fn: () => void | Promise<void>) => omitted.has(name) || it(title, fn);
 
   describe(`golden transformers: ${relDir}`, () => {
     let loaded: LoadedModel;
@@ -123,18 +133,18 @@ export function goldenArchSuite(relDir: string, opts: GoldenSuiteOptions = {}): 
 
     const vocab = () => forward.get('logits')!.shape[2];
 
-    it('logits where the mask is 1 (padded batch, explicit positions)', () => {
+    check('logits', 'logits where the mask is 1 (padded batch, explicit positions)', () => {
       const want = positionsWhere(forward.get('logits')!.toFloat32(), mask, vocab(), (m) => m === 1);
       expect(report(`${relDir} logits`, relativeError(positionsWhere(logits, mask, vocab(), (m) => m === 1), want))).toBeLessThanOrEqual(tol);
     });
 
-    it('logits at pad positions (queries with no visible key)', () => {
+    check('padLogits', 'logits at pad positions (queries with no visible key)', () => {
       const want = positionsWhere(forward.get('logits')!.toFloat32(), mask, vocab(), (m) => m === 0);
       expect(want.length).toBeGreaterThan(0);
       expect(report(`${relDir} pad logits`, relativeError(positionsWhere(logits, mask, vocab(), (m) => m === 0), want))).toBeLessThanOrEqual(tol);
     });
 
-    it('logits of row 0 alone, no mask and no positions', async () => {
+    check('row0', 'logits of row 0 alone, no mask and no positions', async () => {
       const want = forward.get('logits_row0_nomask')!;
       const row0 = rowsOf(forward.get('input_ids')!)[0];
       const ids = Tensor.input('input_ids', [1, row0.length], 'i64');
@@ -144,7 +154,7 @@ export function goldenArchSuite(relDir: string, opts: GoldenSuiteOptions = {}): 
     });
 
     for (const name of ['greedy_single', 'greedy_left_padded'] as const) {
-      it(`${name}: the generator with its KV cache picks transformers' tokens`, async () => {
+      check('greedy', `${name}: the generator with its KV cache picks transformers' tokens`, async () => {
         const c = expected[name];
         const prompts = c.input_ids.map((row, b) => row.filter((_, i) => (c.attention_mask?.[b][i] ?? 1) === 1));
         const result = await generate(model, executor, prompts, { maxNewTokens: c.max_new_tokens, eosTokenIds: [], doSample: false });
@@ -153,13 +163,13 @@ export function goldenArchSuite(relDir: string, opts: GoldenSuiteOptions = {}): 
       });
     }
 
-    it('loss with the fixture labels (shifted, mean over labelled tokens)', async () => {
+    check('loss', 'loss with the fixture labels (shifted, mean over labelled tokens)', async () => {
       const { ids, opts: fwd, feeds, input } = batchInputs(forward, true);
       const [loss] = await executor.compile([model.loss(ids, input('labels'), fwd)]).run(feeds);
       expect(report(`${relDir} loss`, relativeError([loss.item()], [expected.loss]))).toBeLessThanOrEqual(tol);
     });
 
-    it("every parameter's gradient (one entry per tied weight, no parameter without one)", async () => {
+    check('grads', "every parameter's gradient (one entry per tied weight, no parameter without one)", async () => {
       const want = await readSafetensors(join(dir, 'public', 'grads.safetensors'));
       const named = model.namedParameters().filter(([, p]) => p.requiresGrad);
       expect(named.map(([n]) => n).sort()).toEqual([...want.keys()].sort());
@@ -177,7 +187,7 @@ export function goldenArchSuite(relDir: string, opts: GoldenSuiteOptions = {}): 
 
     // Only where transformers keeps the frequencies as `model.rotary_emb` did make_golden.py save them.
     if (hasInvFreq) {
-      it('rotary inverse frequencies', async () => {
+      check('invFreq', 'rotary inverse frequencies', async () => {
         const want = (await readSafetensors(join(dir, 'inv_freq.safetensors'))).get('inv_freq')!.toFloat32();
         const rope = loaded.config.rope;
         expect(rope).not.toBeNull();

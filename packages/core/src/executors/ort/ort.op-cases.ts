@@ -61,7 +61,7 @@ const alongAxis = (x: Nd, axis: number, f: (row: number[]) => number[]): number[
   return out;
 };
 
-/** Causal/masked grouped-query attention by loops, scores soft-capped when `softcap` is set; rows with no visible key give zeros. */
+/** Causal/masked grouped-query attention by loops, scores soft-capped when `softcap` is set; a row with no visible key averages every value. */
 function attentionLoops(q: Nd, k: Nd, v: Nd, mask: Nd | null, causal: boolean, scale: number, softcap: number | null = null): number[] {
   const [b, hq, t, d] = q.shape;
   const [, hkv, s] = k.shape;
@@ -76,8 +76,9 @@ function attentionLoops(q: Nd, k: Nd, v: Nd, mask: Nd | null, causal: boolean, s
           for (let di = 0; di < d; di++) dot += at(q, [bi, h, ti, di]) * at(k, [bi, kh, si, di]);
           return softcap === null ? dot * scale : Math.tanh((dot * scale) / softcap) * softcap;
         });
-        const idx = visible.flatMap((ok, si) => (ok ? [si] : []));
-        const p = idx.length ? softmaxRow(idx.map((si) => scores[si])) : [];
+        const seen = visible.flatMap((ok, si) => (ok ? [si] : []));
+        const idx = seen.length ? seen : visible.map((_, si) => si);
+        const p = seen.length ? softmaxRow(idx.map((si) => scores[si])) : idx.map(() => 1 / s);
         for (let di = 0; di < d; di++) out.push(idx.reduce((acc, si, j) => acc + p[j] * at(v, [bi, kh, si, di]), 0));
       }
     }
@@ -396,7 +397,7 @@ export const OP_CASES: Record<Op, OpCase[]> = {
     ...one('cached keys (T < S)', [rand([1, 2, 2, 4]), rand([1, 2, 5, 4]), rand([1, 2, 5, 4])], (q, k, v) => F.attention(q, k, v), (q, k, v) => attentionLoops(q, k, v, null, true, 0.5)),
     ...one('logit soft-capping', [rand([1, 4, 3, 4], -2, 2), rand([1, 2, 3, 4], -2, 2), rand([1, 2, 3, 4]), bools([1, 1, 3, 3], [1, 0, 0, 1, 1, 0, 0, 1, 1])], (q, k, v, m) =>
       F.attention(q, k, v, { mask: m, scale: 1.3, softcap: 1.5 }), (q, k, v, m) => attentionLoops(q, k, v, m, true, 1.3, 1.5)),
-    ...one('fully masked row gives zeros', [rand([1, 1, 2, 2]), rand([1, 1, 2, 2]), rand([1, 1, 2, 2]), bools([1, 1, 2, 2], [0, 0, 1, 1])], (q, k, v, m) =>
+    ...one('fully masked row averages every value', [rand([1, 1, 2, 2]), rand([1, 1, 2, 2]), rand([1, 1, 2, 2]), bools([1, 1, 2, 2], [0, 0, 1, 1])], (q, k, v, m) =>
       F.attention(q, k, v, { mask: m }), (q, k, v, m) => attentionLoops(q, k, v, m, true, 1 / Math.SQRT2)),
   ],
   cross_entropy: [
