@@ -61,6 +61,10 @@ describe('parseModelConfig', () => {
   it('reads transformers 5 rope_parameters', () => {
     const c = parseModelConfig({ ...llama, rope_parameters: { rope_type: 'llama3', rope_theta: 500000, factor: 32, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 8192 } });
     expect(c.rope).toEqual({ theta: 500000, scaling: { type: 'llama3', factor: 32, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositionEmbeddings: 8192 }, partialRotaryFactor: 1 });
+    // The same settings in transformers 4.x's two fields read the same.
+    const old = parseModelConfig({ ...llama, rope_theta: 500000, rope_scaling: { rope_type: 'llama3', factor: 32, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 8192 } });
+    expect(old.rope).toEqual(c.rope);
+    expect(parseModelConfig({ ...llama, rope_parameters: { rope_type: 'default', rope_theta: 1e6 } }).rope).toEqual({ theta: 1e6, scaling: { type: 'default' }, partialRotaryFactor: 1 });
   });
 
   it.each([
@@ -70,6 +74,13 @@ describe('parseModelConfig', () => {
     [{ ...llama, rope_scaling: { rope_type: 'llama3', factor: 8 } }, 'rope_scaling.low_freq_factor', /required/],
     [{ ...llama, model_type: 'qwen2', use_sliding_window: true }, 'use_sliding_window', /not supported/],
     [{ ...llama, partial_rotary_factor: 0.5 }, 'partial_rotary_factor', /not supported/],
+    [{ ...llama, rope_parameters: { rope_type: 'default', rope_theta: 1e4, partial_rotary_factor: 0.25 } }, 'rope_parameters.partial_rotary_factor', /not supported/],
+    [{ ...llama, rope_parameters: { rope_type: 'yarn', rope_theta: 1e4, factor: 4 } }, 'rope_parameters.rope_type', /"yarn" is not supported/],
+    [
+      { ...llama, rope_parameters: { full_attention: { rope_type: 'default', rope_theta: 1e6 }, sliding_attention: { rope_type: 'default', rope_theta: 1e4 } } },
+      'rope_parameters',
+      /per layer type \(full_attention, sliding_attention\)/,
+    ],
     [{ ...llama, layer_types: ['full_attention', 'sliding_attention'] }, 'layer_types[1]', /sliding_attention/],
     [{ ...llama, num_key_value_heads: 3 }, 'num_key_value_heads', /does not divide/],
     [{ ...llama, hidden_size: '32' }, 'hidden_size', /positive integer, got string/],
