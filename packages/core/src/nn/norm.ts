@@ -5,7 +5,11 @@ import { init } from './init.js';
 import { Module } from './module.js';
 import { Parameter } from './parameter.js';
 
-/** Root-mean-square norm over the last axis with a learned scale (Llama, Qwen, Mistral). */
+/**
+ * Root-mean-square norm over the last axis with a learned scale (Llama, Qwen, Mistral). Gemma
+ * stores the scale as an offset from 1 and multiplies by (1 + weight): `weightOffset` 1, and the
+ * weight then starts at 0.
+ */
 export class RMSNorm extends Module {
   readonly weight: Parameter;
 
@@ -13,13 +17,15 @@ export class RMSNorm extends Module {
     readonly dim: number,
     readonly eps = 1e-6,
     dtype: DType = 'f32',
+    readonly weightOffset = 0,
   ) {
     super();
-    this.weight = this.param('weight', new Parameter(init.fill([dim], 1, dtype)));
+    this.weight = this.param('weight', new Parameter(init.fill([dim], 1 - weightOffset, dtype)));
   }
 
   forward(x: Tensor): Tensor {
-    return F.rmsNorm(x, this.t(this.weight), this.eps);
+    const w = this.t(this.weight);
+    return F.rmsNorm(x, this.weightOffset ? w.add(this.weightOffset) : w, this.eps);
   }
 }
 

@@ -10,6 +10,9 @@ const MODELS: [string, Omit<TinyModelOptions, 'dir' | 'seed'>][] = [
   ['llama', { arch: 'llama' }],
   ['mistral, sliding window 3', { arch: 'mistral', config: { sliding_window: 3 } }],
   ['gpt2', { arch: 'gpt2' }],
+  ['gemma', { arch: 'gemma' }],
+  ['gemma2, sliding window 3 on even layers, soft caps', { arch: 'gemma2', config: { sliding_window: 3 } }],
+  ['gemma3_text, sliding window 3, local rotary base', { arch: 'gemma3_text', config: { sliding_window: 3, layer_types: ['sliding_attention', 'full_attention'] } }],
 ];
 
 const TOL = 1e-4;

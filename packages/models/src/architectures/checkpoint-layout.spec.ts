@@ -18,6 +18,9 @@ describe('checkpointLayout', () => {
     ['granite', { ...sizes, model_type: 'granite', attention_bias: true }],
     ['gpt_neox', { ...sizes, model_type: 'gpt_neox', rotary_pct: 0.5 }],
     ['gpt_neox tied, no attention bias', { ...sizes, model_type: 'gpt_neox', rotary_pct: 0.5, tie_word_embeddings: true, attention_bias: false }],
+    ['gemma', { ...sizes, model_type: 'gemma', head_dim: 8 }],
+    ['gemma2, four norms per layer', { ...sizes, model_type: 'gemma2', head_dim: 8 }],
+    ['gemma3_text, four norms and q/k norms', { ...sizes, model_type: 'gemma3_text', head_dim: 8 }],
     ['gpt2', { model_type: 'gpt2', vocab_size: 50, n_embd: 16, n_head: 4, n_layer: 2, n_positions: 32 }],
     ['gpt2 untied', { model_type: 'gpt2', vocab_size: 50, n_embd: 16, n_head: 4, n_layer: 2, n_positions: 32, tie_word_embeddings: false }],
   ])('%s: lists exactly the model’s parameters, names and shapes', (_, raw) => {
@@ -26,6 +29,15 @@ describe('checkpointLayout', () => {
     const fromLayout = checkpointLayout(config).map((s): [string, readonly number[]] => [s.name, s.shape]);
     expect(new Map(fromLayout)).toEqual(new Map(fromModel));
     expect(fromLayout.length).toBe(fromModel.length);
+  });
+
+  it('initialises Gemma norms at 0: they multiply by (1 + weight)', () => {
+    const layout = checkpointLayout(parseModelConfig({ ...sizes, model_type: 'gemma2', head_dim: 8 }));
+    const norms = layout.filter((s) => s.name.endsWith('norm.weight'));
+    expect(norms.map((s) => s.name.replace(/^model\.layers\.0\./, '')).slice(0, 4)).toEqual([
+      'input_layernorm.weight', 'post_attention_layernorm.weight', 'pre_feedforward_layernorm.weight', 'post_feedforward_layernorm.weight',
+    ]);
+    expect(norms.every((s) => s.init.kind === 'zeros')).toBe(true);
   });
 
   it('initialises as transformers does: norms 1, biases 0, GPT-2 residual projections scaled', () => {

@@ -1,5 +1,5 @@
 import type { ArchFamily, ModelConfig } from '../config/model-config.js';
-import { normNames } from './decoder.norm-slots.js';
+import { LAYER_NORMS } from './decoder.layer.js';
 import { qkNormWidths } from './decoder.qk-norm.js';
 
 /** How transformers' `_init_weights` fills a tensor of a freshly created model. */
@@ -24,24 +24,32 @@ function linear(name: string, outF: number, inF: number, bias: boolean, init: Te
   return [{ name: `${name}.weight`, shape: [outF, inF], init }, ...(bias ? [{ name: `${name}.bias`, shape: [outF], init: zeros }] : [])];
 }
 
+/** An RMSNorm weight: 1, or 0 where the model multiplies by (1 + weight) (Gemma). */
+const rmsWeight = (c: ModelConfig): TensorInit => (c.norm.weightOffset ? zeros : ones);
+
 const decoderLayer = (c: ModelConfig, std: number, p: string): TensorSpec[] => {
   const w: TensorInit = { kind: 'normal', std };
   const { hidden: h, heads, kvHeads, headDim: d, intermediate: m } = c;
   const [q, kv] = [heads * d, kvHeads * d];
+  const { attention, mlp } = LAYER_NORMS[c.normPlacement];
+  const norm = (name: string | null, size = h): TensorSpec[] => (name ? [{ name: `${p}.${name}.weight`, shape: [size], init: rmsWeight(c) }] : []);
   const qkNorm = qkNormWidths(c);
-  const attention = c.fusedProjections
+  const projections = c.fusedProjections
     ? linear(`${p}.self_attn.qkv_proj`, q + 2 * kv, h, c.attentionBias.qkv, w)
     : [...linear(`${p}.self_attn.q_proj`, q, h, c.attentionBias.qkv, w), ...linear(`${p}.self_attn.k_proj`, kv, h, c.attentionBias.qkv, w), ...linear(`${p}.self_attn.v_proj`, kv, h, c.attentionBias.qkv, w)];
-  const mlp = c.fusedProjections
+  const gateUp = c.fusedProjections
     ? linear(`${p}.mlp.gate_up_proj`, 2 * m, h, c.mlpBias, w)
     : [...linear(`${p}.mlp.gate_proj`, m, h, c.mlpBias, w), ...linear(`${p}.mlp.up_proj`, m, h, c.mlpBias, w)];
   return [
-    ...normNames(c.normPlacement).map((name) => ({ name: `${p}.${name}.weight`, shape: [h], init: ones })),
-    ...attention,
+    ...norm(attention.input),
+    ...projections,
     ...linear(`${p}.self_attn.o_proj`, h, q, c.attentionBias.o, w),
-    ...(qkNorm ? [{ name: `${p}.self_attn.q_norm.weight`, shape: [qkNorm[0]], init: ones }, { name: `${p}.self_attn.k_norm.weight`, shape: [qkNorm[1]], init: ones }] : []),
-    ...mlp,
+    ...(qkNorm ? [...norm('self_attn.q_norm', qkNorm[0]), ...norm('self_attn.k_norm', qkNorm[1])] : []),
+    ...norm(attention.output),
+    ...norm(mlp.input),
+    ...gateUp,
     ...linear(`${p}.mlp.down_proj`, h, m, c.mlpBias, w),
+    ...norm(mlp.output),
   ];
 };
 
@@ -90,7 +98,7 @@ const LAYOUTS: Record<ArchFamily, Layout> = {
   llama: (c, std) => [
     { name: 'model.embed_tokens.weight', shape: [c.vocab, c.hidden], init: { kind: 'normal', std, zeroRow: c.padTokenId ?? undefined } },
     ...Array.from({ length: c.layers }, (_, i) => decoderLayer(c, std, `model.layers.${i}`)).flat(),
-    { name: 'model.norm.weight', shape: [c.hidden], init: ones },
+    { name: 'model.norm.weight', shape: [c.hidden], init: rmsWeight(c) },
     ...lmHead(c, std),
   ],
   gpt2: (c, std) => [

@@ -71,7 +71,7 @@ export class DecoderAttention extends Module {
     const vNew = this.heads(vx, kvHeads, null);
     const k = past ? Tensor.concat([past.k, kNew], 2) : kNew;
     const v = past ? Tensor.concat([past.v, vNew], 2) : vNew;
-    const o = F.attention(q, k, v, { mask, causal: true, scale: attentionScale });
+    const o = F.attention(q, k, v, { mask, causal: true, scale: attentionScale, softcap: this.config.softcap.attention });
     return { out: this.o_proj.call(o.transpose(1, 2).reshape(b, t, -1)), present: { k, v } };
   }
 }

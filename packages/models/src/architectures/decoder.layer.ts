@@ -1,10 +1,9 @@
 import { Module, RMSNorm, type Tensor } from '@tunekit/core';
-import type { ModelConfig } from '../config/model-config.js';
+import type { ModelConfig, NormPlacement } from '../config/model-config.js';
 import type { BuildOptions } from './build-options.js';
 import type { KvEntry } from './causal-lm.interface.js';
 import { DecoderAttention } from './decoder.attention.js';
 import { DecoderMlp } from './decoder.mlp.js';
-import { NORM_SLOTS, type NormSlots, type Sublayer } from './decoder.norm-slots.js';
 import type { RotaryTables } from './rope.js';
 
 export interface LayerOutput {
@@ -12,46 +11,63 @@ export interface LayerOutput {
   readonly present: KvEntry;
 }
 
+/** The norm (by its transformers name) on a sublayer's input and on its output, where the layout has one. */
+interface SublayerNorms {
+  readonly input: string | null;
+  readonly output: string | null;
+}
+
 /**
- * One decoder block: h = x + r·post(attn(pre(x))); out = h + r·post(mlp(pre(h))), where the config
- * says which of pre/post norms exist (`NORM_SLOTS`) and r is the residual multiplier (1 but for Granite).
+ * Each placement's norms around attention and MLP. Llama's `post_attention_layernorm` is the MLP's
+ * input norm; in OLMo 2 and Gemma 2/3 the same name normalises the attention output.
+ */
+export const LAYER_NORMS: Readonly<Record<NormPlacement, { readonly attention: SublayerNorms; readonly mlp: SublayerNorms }>> = {
+  pre: {
+    attention: { input: 'input_layernorm', output: null },
+    mlp: { input: 'post_attention_layernorm', output: null },
+  },
+  // OLMo 2: no input norms; its `post_attention_layernorm` normalises the attention output.
+  post: {
+    attention: { input: null, output: 'post_attention_layernorm' },
+    mlp: { input: null, output: 'post_feedforward_layernorm' },
+  },
+  sandwich: {
+    attention: { input: 'input_layernorm', output: 'post_attention_layernorm' },
+    mlp: { input: 'pre_feedforward_layernorm', output: 'post_feedforward_layernorm' },
+  },
+};
+
+/**
+ * h = x + r·out(attn(in(x))); y = h + r·out(mlp(in(h))), with the norms the config's placement
+ * names and r Granite's residual multiplier (1 elsewhere).
  */
 export class DecoderLayer extends Module {
   readonly self_attn: DecoderAttention;
   readonly mlp: DecoderMlp;
-  private readonly slots: Record<Sublayer, NormSlots>;
+  private readonly norms: { readonly [K in 'attention' | 'mlp']: { input: RMSNorm | null; output: RMSNorm | null } };
 
-  constructor(
-    private readonly config: ModelConfig,
-    build: BuildOptions,
-  ) {
+  private readonly residualScale: number;
+
+  constructor(config: ModelConfig, build: BuildOptions) {
     super();
-    this.slots = NORM_SLOTS[config.normPlacement];
-    const norm = (name: string | null) => name && this.module(name, new RMSNorm(config.hidden, config.norm.eps, build.dtype));
-    norm(this.slots.attn.before);
+    this.residualScale = config.scaling.residual;
+    const layout = LAYER_NORMS[config.normPlacement];
+    const norm = (name: string | null) => (name ? this.module(name, new RMSNorm(config.hidden, config.norm.eps, build.dtype, config.norm.weightOffset)) : null);
+    const attentionIn = norm(layout.attention.input);
     this.self_attn = this.module('self_attn', new DecoderAttention(config, build));
-    norm(this.slots.attn.after);
-    norm(this.slots.mlp.before);
+    const attentionOut = norm(layout.attention.output);
+    const mlpIn = norm(layout.mlp.input);
     this.mlp = this.module('mlp', new DecoderMlp(config, build));
-    norm(this.slots.mlp.after);
+    this.norms = { attention: { input: attentionIn, output: attentionOut }, mlp: { input: mlpIn, output: norm(layout.mlp.output) } };
   }
 
-  /** The named norm applied to x, or x where the slot is empty. Looked up by name, so a replaced norm is the one used. */
-  private norm(name: string | null, x: Tensor): Tensor {
-    return name ? (this.getModule(name) as RMSNorm).call(x) : x;
-  }
-
-  /** A sublayer's output as it joins the residual stream. */
-  private residual(s: Sublayer, out: Tensor): Tensor {
-    const y = this.norm(this.slots[s].after, out);
-    const r = this.config.scaling.residual;
-    return r === 1 ? y : y.mul(r);
-  }
-
+  /** `rope` is null in a NoPE layer (SmolLM3). */
   forward(x: Tensor, rope: RotaryTables | null, mask: Tensor | null, past?: KvEntry): LayerOutput {
-    const attn = this.self_attn.call(this.norm(this.slots.attn.before, x), rope, mask, past);
-    const h = x.add(this.residual('attn', attn.out));
-    const out = h.add(this.residual('mlp', this.mlp.call(this.norm(this.slots.mlp.before, h))));
-    return { hidden: out, present: attn.present };
+    const { attention, mlp } = this.norms;
+    const around = (n: RMSNorm | null, h: Tensor) => (n ? n.call(h) : h);
+    const residual = (y: Tensor) => (this.residualScale === 1 ? y : y.mul(this.residualScale));
+    const attn = this.self_attn.call(around(attention.input, x), rope, mask, past);
+    const h = x.add(residual(around(attention.output, attn.out)));
+    return { hidden: h.add(residual(around(mlp.output, this.mlp.call(around(mlp.input, h))))), present: attn.present };
   }
 }

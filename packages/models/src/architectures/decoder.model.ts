@@ -1,4 +1,4 @@
-import { Embedding, Module, RMSNorm, type Linear, type Tensor } from '@tunekit/core';
+import { Embedding, Module, RMSNorm, type Linear, type Tensor, fromFloat32, toFloat32 } from '@tunekit/core';
 import type { LayerType } from '../config/layer-types.js';
 import type { ModelConfig } from '../config/model-config.js';
 import type { BuildOptions } from './build-options.js';
@@ -10,7 +10,7 @@ import { runLayers } from './layer-stack.js';
 import { type TiedLmHead, createLmHead } from './lm-head.js';
 import { type LayerKind, layerKinds } from './layer-kinds.js';
 import { ModuleList } from './module-list.js';
-import { ropeInverseFrequencies, rotaryTables } from './rope.js';
+import { type RotaryTables, rotaryTables } from './rope.js';
 
 /** The `model.` backbone (LlamaModel): embeddings, layers, final norm. */
 export class DecoderBackbone extends Module {
@@ -19,43 +19,53 @@ export class DecoderBackbone extends Module {
   readonly norm: RMSNorm;
   /** Recompute each layer in the backward pass instead of keeping its activations (set through the model). */
   gradientCheckpointing = false;
-  /** Host-computed once per model: every forward and every layer shares one cos/sin pair. */
-  private readonly invFreq: Float32Array;
+  /** Window and rotary frequencies of each layer type, host-computed once per model. */
   private readonly kinds: Readonly<Record<LayerType, LayerKind>>;
+  /** The embedding multiplier, in the embedding's storage dtype where transformers casts it (Gemma's √hidden), or null. */
+  private readonly embedScale: number | null;
 
   constructor(
     private readonly config: ModelConfig,
     build: BuildOptions,
   ) {
     super();
-    if (!config.rope) throw new Error(`${config.modelType}: the decoder needs a RoPE config`);
-    this.invFreq = ropeInverseFrequencies(config.rope, config.headDim);
     this.kinds = layerKinds(config);
+    const scale = config.embedScale;
+    this.embedScale = scale && (scale.inStorageDtype ? toFloat32(build.dtype, fromFloat32(build.dtype, [scale.value]))[0] : scale.value);
     // transformers builds it as nn.Embedding(vocab, hidden, padding_idx=pad_token_id): that row gets no gradient.
     this.embed_tokens = this.module('embed_tokens', new Embedding(config.vocab, config.hidden, { ...build, std: 0.02, paddingIdx: config.padTokenId }));
     const layers = Array.from({ length: config.layers }, () => new DecoderLayer(config, build));
     this.layers = this.module('layers', new ModuleList(layers));
-    this.norm = this.module('norm', new RMSNorm(config.hidden, config.norm.eps, build.dtype));
+    this.norm = this.module('norm', new RMSNorm(config.hidden, config.norm.eps, build.dtype, config.norm.weightOffset));
   }
 
   forward(inputIds: Tensor, opts: ForwardOptions): { hidden: Tensor; present: KvEntry[] } {
     const ctx = forwardContext(inputIds, opts, this.config);
-    const rope = rotaryTables(ctx.positionIds, this.invFreq);
-    const scale = this.config.scaling.embedding;
-    // Granite scales whatever enters the layers (virtual embeddings too, as PEFT passes them in inputs_embeds).
-    let h = ctx.embed(this.embed_tokens.call(inputIds));
-    if (scale !== 1) h = h.mul(scale);
-    const ropeOf = (i: number) => (this.config.ropeLayers[i] ? rope : null);
-    const maskOf = (i: number) => ctx.mask(this.kinds[this.config.layerTypes[i]].window);
-    const { hidden, present } = runLayers(this.layers.items, h, this.gradientCheckpointing, (layer, x, i) => layer.call(x, ropeOf(i), maskOf(i), ctx.past(i)));
+    // One cos/sin pair per distinct frequency table, shared by every layer that uses it.
+    const tables = new Map<Float32Array, RotaryTables>();
+    const ropeOf = (invFreq: Float32Array) => tables.get(invFreq) ?? tables.set(invFreq, rotaryTables(ctx.positionIds, invFreq)).get(invFreq)!;
+    const step = (layer: DecoderLayer, x: Tensor, i: number) => {
+      const kind = this.kinds[this.config.layerTypes[i]];
+      // SmolLM3's NoPE layers rotate nothing.
+      return layer.call(x, this.config.ropeLayers[i] ? ropeOf(kind.invFreq) : null, ctx.mask(kind.window), ctx.past(i));
+    };
+    const { hidden, present } = runLayers(this.layers.items, this.embed(inputIds, ctx.embed), this.gradientCheckpointing, step);
     return { hidden: this.norm.call(hidden), present };
+  }
+
+  /** Token embeddings with any virtual ones in front, scaled where the config says (Gemma, Granite). */
+  private embed(inputIds: Tensor, withVirtual: (tokens: Tensor) => Tensor): Tensor {
+    const tokens = this.embed_tokens.call(inputIds);
+    const scale = this.embedScale;
+    if (scale === null) return withVirtual(tokens);
+    return this.config.embedScale?.appliesTo === 'tokens' ? withVirtual(tokens.mul(scale)) : withVirtual(tokens).mul(scale);
   }
 }
 
 /**
- * Llama, Mistral, Qwen2, Qwen3, SmolLM 1-3, TinyLlama, Phi-3, OLMo 2, Granite: one implementation,
- * switched by the config (biases, q/k norms, fused projections, norm placement, NoPE layers,
- * multipliers, RoPE scaling, sliding window, tied head). Parameter names are transformers'.
+ * Llama, Mistral, Qwen2/3, SmolLM 1-3, TinyLlama, Gemma 1-3, Phi-3, OLMo 2, Granite: one
+ * implementation, switched by the config (biases, q/k norms, fused projections, norm placement,
+ * NoPE layers, multipliers, soft caps, RoPE scaling, sliding windows, tied head). Parameter names are transformers'.
  */
 export class DecoderForCausalLM extends CausalLMBase {
   readonly model: DecoderBackbone;
@@ -73,9 +83,11 @@ export class DecoderForCausalLM extends CausalLMBase {
   }
 
   protected head(hidden: Tensor): Tensor {
-    const logits = this.lm_head.call(hidden);
-    const divisor = this.config.scaling.logitsDivisor;
-    return divisor === 1 ? logits : logits.div(divisor);
+    // Granite divides the logits; Gemma 2 soft-caps them. No model does both.
+    const { logitsDivisor } = this.config.scaling;
+    const logits = logitsDivisor === 1 ? this.lm_head.call(hidden) : this.lm_head.call(hidden).div(logitsDivisor);
+    const cap = this.config.softcap.final;
+    return cap === null ? logits : logits.div(cap).tanh().mul(cap);
   }
 
   inputEmbeddings(): Embedding {

@@ -19,7 +19,8 @@ const WIDTHS: Record<Exclude<QkNorm, 'none'>, (c: ModelConfig) => [number, numbe
 export function createQkNorms(config: ModelConfig, dtype: FloatDType): QkNorms {
   if (config.qkNorm === 'none') return { q: null, k: null, overHeads: false };
   const [q, k] = WIDTHS[config.qkNorm](config);
-  return { q: new RMSNorm(q, config.norm.eps, dtype), k: new RMSNorm(k, config.norm.eps, dtype), overHeads: config.qkNorm === 'head' };
+  const norm = (width: number) => new RMSNorm(width, config.norm.eps, dtype, config.norm.weightOffset);
+  return { q: norm(q), k: norm(k), overHeads: config.qkNorm === 'head' };
 }
 
 /** The q/k norm weights' shapes, for checkpoint layouts. */

@@ -49,6 +49,37 @@ describe('parseModelConfig', () => {
     expect(parseModelConfig({ ...base, rope_scaling: { type: 'linear', factor: 2 } }).rope?.scaling).toEqual({ type: 'linear', factor: 2 });
   });
 
+  it('fills the Gemma config class defaults: (1 + w) norms, √hidden embeddings, GeGLU, tied head', () => {
+    const c = parseModelConfig({ ...llama, model_type: 'gemma' });
+    expect(c).toMatchObject({
+      headDim: 256, hiddenAct: 'gelu_pytorch_tanh', tieWordEmbeddings: true, norm: { weightOffset: 1 }, normPlacement: 'pre',
+      embedScale: { value: Math.sqrt(32), appliesTo: 'inputs' }, softcap: { attention: null, final: null }, maxPositionEmbeddings: 8192,
+    });
+    expect(c.attentionScale).toBe(1 / 16);
+  });
+
+  it('fills the Gemma 2 defaults: alternating windows, soft caps, query_pre_attn_scalar, four norms', () => {
+    const c = parseModelConfig({ ...llama, model_type: 'gemma2', num_hidden_layers: 3, query_pre_attn_scalar: 64, max_position_embeddings: 8192 });
+    expect(c).toMatchObject({
+      layerTypes: ['sliding_attention', 'full_attention', 'sliding_attention'], slidingWindow: 4096, normPlacement: 'sandwich',
+      softcap: { attention: 50, final: 30 }, hiddenAct: 'gelu_pytorch_tanh', slidingRope: null,
+    });
+    expect(c.attentionScale).toBe(1 / 8);
+    // An explicit null turns a cap off, as in transformers; absent takes the class default.
+    expect(parseModelConfig({ ...llama, model_type: 'gemma2', final_logit_softcapping: null }).softcap).toEqual({ attention: 50, final: null });
+  });
+
+  it('reads Gemma 3 rotary bases in both forms: rope_parameters per layer type, or rope_theta + rope_local_base_freq', () => {
+    const v5 = parseModelConfig({
+      ...llama, model_type: 'gemma3_text', layer_types: ['sliding_attention', 'full_attention'],
+      rope_parameters: { full_attention: { rope_type: 'linear', factor: 8, rope_theta: 1e6 }, sliding_attention: { rope_type: 'default', rope_theta: 1e4 } },
+    });
+    expect(v5).toMatchObject({ rope: { theta: 1e6, scaling: { type: 'linear', factor: 8 } }, slidingRope: { theta: 1e4, scaling: { type: 'default' } }, qkNorm: 'head' });
+    const v4 = parseModelConfig({ ...llama, model_type: 'gemma3_text', num_hidden_layers: 6, rope_theta: 5e5, rope_local_base_freq: 2e4 });
+    expect(v4).toMatchObject({ rope: { theta: 5e5 }, slidingRope: { theta: 2e4 }, embedScale: { appliesTo: 'tokens' } });
+    expect(v4.layerTypes).toEqual([...Array(5).fill('sliding_attention'), 'full_attention']);
+  });
+
   it('reads GPT-2 fields, n_inner null meaning 4 * n_embd', () => {
     expect(parseModelConfig(gpt2)).toMatchObject({
       family: 'gpt2', hidden: 32, intermediate: 128, heads: 4, kvHeads: 4, headDim: 8, layers: 2, rope: null,
@@ -85,6 +116,11 @@ describe('parseModelConfig', () => {
     [{ ...llama, num_key_value_heads: 3 }, 'num_key_value_heads', /does not divide/],
     [{ ...llama, hidden_size: '32' }, 'hidden_size', /positive integer, got string/],
     [{ ...llama, hidden_act: 'swiglu_oai' }, 'hidden_act', /not supported/],
+    [{ ...llama, model_type: 'gemma', hidden_act: 'gelu', hidden_activation: 'gelu_pytorch_tanh' }, 'hidden_activation', /differs from hidden_act/],
+    [{ ...llama, model_type: 'gemma3_text', use_bidirectional_attention: true }, 'use_bidirectional_attention', /not supported/],
+    [{ ...llama, model_type: 'gemma3_text', attn_logit_softcapping: 50 }, 'attn_logit_softcapping', /only null/],
+    [{ ...llama, model_type: 'gemma2', layer_types: ['full_attention'] }, 'layer_types', /1 entries for 2 layers/],
+    [{ ...llama, model_type: 'gemma2', layer_types: ['full_attention', 'chunked_attention'] }, 'layer_types[1]', /not supported/],
     [{ ...gpt2, scale_attn_by_inverse_layer_idx: true }, 'scale_attn_by_inverse_layer_idx', /not supported/],
     [{ ...gpt2, add_cross_attention: true }, 'add_cross_attention', /not supported/],
   ])('refuses %j, naming the field', (raw, field, message) => {

@@ -10,13 +10,14 @@ export type ArchFamily = 'llama' | 'gpt2' | 'gpt_neox';
 /** Where q/k RMSNorms sit: none, per head over head_dim (Qwen3), or over the whole projection before the head split (OLMo 2). */
 export type QkNorm = 'none' | 'head' | 'projection';
 
-/** Where a decoder layer normalises: sublayer inputs (Llama) or sublayer outputs, before the residual add (OLMo 2). */
-export type NormPlacement = 'pre' | 'post';
+/**
+ * Where a decoder layer normalises: sublayer inputs (Llama), sublayer outputs before the residual
+ * add (OLMo 2), or both (Gemma 2/3's four norms per layer).
+ */
+export type NormPlacement = 'pre' | 'post' | 'sandwich';
 
-/** Constant factors (Granite's; 1 everywhere else). */
+/** Granite's constant factors (1 everywhere else; its embedding multiplier is an `embedScale`). */
 export interface HiddenScaling {
-  /** Multiplies the token embeddings. */
-  readonly embedding: number;
   /** Multiplies each sublayer's output before it joins the residual stream. */
   readonly residual: number;
   /** Divides the logits. */
@@ -38,12 +39,30 @@ export interface ModelConfig {
   readonly heads: number;
   readonly kvHeads: number;
   readonly headDim: number;
-  /** RMSNorm (llama family) or LayerNorm (gpt2), and its epsilon. */
-  readonly norm: { readonly kind: 'rms' | 'layer'; readonly eps: number };
+  /**
+   * RMSNorm (llama family) or LayerNorm (gpt2), its epsilon, and what the stored weight is an offset
+   * from: 0, or 1 for Gemma's (1 + weight).
+   */
+  readonly norm: { readonly kind: 'rms' | 'layer'; readonly eps: number; readonly weightOffset: number };
+  readonly normPlacement: NormPlacement;
   /** An `ACT2FN` name (`silu`, `gelu_new`, ...). */
   readonly hiddenAct: string;
   /** Rotary positions, or null for learned absolute positions (GPT-2). */
   readonly rope: RopeConfig | null;
+  /** Rotary positions of `sliding_attention` layers where they differ from `rope` (Gemma 3's local base), else null. */
+  readonly slidingRope: RopeConfig | null;
+  /**
+   * A constant on the embeddings: Gemma's √hidden, over every input embedding (Gemma, Gemma 2: a
+   * prompt-learning method's too) or the tokens' only (Gemma 3); Granite's `embedding_multiplier`.
+   */
+  readonly embedScale: {
+    readonly value: number;
+    readonly appliesTo: 'inputs' | 'tokens';
+    /** Rounded to the embedding's dtype first (Gemma's tensor normalizer), or not (Granite's float multiplier). */
+    readonly inStorageDtype: boolean;
+  } | null;
+  /** tanh(x / c) · c on the attention scores and on the logits (Gemma 2); null = none. */
+  readonly softcap: { readonly attention: number | null; readonly final: number | null };
   readonly maxPositionEmbeddings: number;
   readonly tieWordEmbeddings: boolean;
   /** Qwen2 has q/k/v biases but none on o_proj, hence two flags. */
@@ -53,7 +72,6 @@ export interface ModelConfig {
   readonly qkNorm: QkNorm;
   /** Phi-3: q/k/v in one `qkv_proj` and gate/up in one `gate_up_proj`, rows in that order. */
   readonly fusedProjections: boolean;
-  readonly normPlacement: NormPlacement;
   /** Per layer, whether it rotates queries and keys (SmolLM3's NoPE layers do not). */
   readonly ropeLayers: readonly boolean[];
   readonly scaling: HiddenScaling;

@@ -49,9 +49,9 @@ describe('the DECODER_TRAITS rows added for Phi-3, OLMo 2, SmolLM3 and Granite, 
 
   it('granite: the multipliers, attention_multiplier as the attention scale', () => {
     const c = parseModelConfig({ ...sizes, model_type: 'granite', embedding_multiplier: 12, residual_multiplier: 0.22, attention_multiplier: 0.0156, logits_scaling: 8 });
-    expect(c.scaling).toEqual({ embedding: 12, residual: 0.22, logitsDivisor: 8 });
+    expect(c).toMatchObject({ embedScale: { value: 12, appliesTo: 'inputs', inStorageDtype: false }, scaling: { residual: 0.22, logitsDivisor: 8 } });
     expect(c.attentionScale).toBe(0.0156);
-    expect(parseModelConfig({ ...sizes, model_type: 'granite' })).toMatchObject({ scaling: { embedding: 1, residual: 1, logitsDivisor: 1 }, attentionScale: 1 });
+    expect(parseModelConfig({ ...sizes, model_type: 'granite' })).toMatchObject({ embedScale: null, scaling: { residual: 1, logitsDivisor: 1 }, attentionScale: 1 });
   });
 
   it('gpt_neox: 4.x rotary_pct and rotary_emb_base, LayerNorm, biases, parallel residual', () => {

@@ -1,8 +1,9 @@
 import type { ConfigFields } from './config-fields.js';
 import { parseDecoderConfig, type DecoderTraits } from './decoder-config.js';
+import { GEMMA_TRAITS } from './gemma-traits.js';
 import { parseGpt2Config } from './gpt2-config.js';
 import { parseGptNeoxConfig } from './gpt-neox-config.js';
-import { readGraniteScaling } from './granite-scaling.js';
+import { readGraniteMultipliers } from './granite-scaling.js';
 import type { LayerType } from './layer-types.js';
 import { nopeLayerTypes, readRopeLayers } from './nope-layers.js';
 import type { ModelConfig } from './model-config.js';
@@ -91,7 +92,7 @@ const DECODER_TRAITS = {
     mlpBias: (f) => f.bool('mlp_bias', false),
     qkNorm: 'none',
     slidingWindow: () => null,
-    scaling: readGraniteScaling,
+    multipliers: readGraniteMultipliers,
     attentionScale: (f) => f.number('attention_multiplier', 1),
   },
 } satisfies Record<string, DecoderTraits>;
@@ -106,6 +107,9 @@ export const MODEL_TYPES = {
   olmo2: { parse: (f) => parseDecoderConfig(f, DECODER_TRAITS.olmo2) },
   smollm3: { parse: (f) => parseDecoderConfig(f, DECODER_TRAITS.smollm3) },
   granite: { parse: (f) => parseDecoderConfig(f, DECODER_TRAITS.granite) },
+  gemma: { parse: (f) => parseDecoderConfig(f, GEMMA_TRAITS.gemma) },
+  gemma2: { parse: (f) => parseDecoderConfig(f, GEMMA_TRAITS.gemma2) },
+  gemma3_text: { parse: (f) => parseDecoderConfig(f, GEMMA_TRAITS.gemma3_text) },
   gpt2: { parse: parseGpt2Config },
   gpt_neox: { parse: parseGptNeoxConfig },
 } as const satisfies Record<string, ModelTypeRule>;

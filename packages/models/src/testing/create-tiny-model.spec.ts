@@ -74,7 +74,7 @@ describe('createTinyModel', () => {
     const s = preset.shape;
     expect(config).toMatchObject({
       modelType: preset.modelType, hidden: s.hidden, intermediate: s.intermediate, layers: s.layers, heads: s.heads,
-      kvHeads: s.kvHeads, headDim: s.hidden / s.heads, vocab: s.vocab, tieWordEmbeddings: s.tied, norm: { eps: s.eps },
+      kvHeads: s.kvHeads, headDim: s.headDim, vocab: s.vocab, tieWordEmbeddings: s.tied, norm: { eps: s.eps },
       rope: { theta: s.ropeTheta },
     });
     expect(parseModelConfig(tinyConfigJson({ preset: name as keyof typeof TINY_PRESETS, layers: 2 })).layers).toBe(2);

@@ -33,6 +33,15 @@ const decoder = (s: TinyShape): Json => ({
   rope_theta: s.ropeTheta,
 });
 
+/** Gemma 2/3 name their activation `hidden_activation` and scale queries by query_pre_attn_scalar (head_dim in the released models). */
+const gemmaDecoder = (s: TinyShape, dtype: FloatDType): Json => {
+  const { hidden_act: _, ...fields } = decoder(s);
+  return {
+    ...common(s, dtype), ...fields, attention_bias: false, head_dim: s.headDim, hidden_activation: 'gelu_pytorch_tanh', pad_token_id: 0,
+    query_pre_attn_scalar: s.headDim,
+  };
+};
+
 /** config.json as each transformers config class writes it (its own fields, defaults included). */
 export const CONFIG_WRITERS: Record<ModelType, (s: TinyShape, dtype: FloatDType) => Json> = {
   llama: (s, dtype) => ({
@@ -76,6 +85,19 @@ export const CONFIG_WRITERS: Record<ModelType, (s: TinyShape, dtype: FloatDType)
     hidden_size: s.hidden, intermediate_size: s.intermediate, layer_norm_eps: s.eps, max_position_embeddings: s.maxPositions,
     num_attention_heads: s.heads, num_hidden_layers: s.layers, rope_scaling: null, rotary_emb_base: s.ropeTheta,
     rotary_pct: 0.25, use_parallel_residual: true,
+  }),
+  gemma: (s, dtype) => ({
+    architectures: ['GemmaForCausalLM'], model_type: 'gemma', ...common(s, dtype), ...decoder(s),
+    attention_bias: false, head_dim: s.headDim, hidden_act: 'gelu_pytorch_tanh', hidden_activation: null, pad_token_id: 0,
+  }),
+  gemma2: (s, dtype) => ({
+    architectures: ['Gemma2ForCausalLM'], model_type: 'gemma2', ...gemmaDecoder(s, dtype),
+    attn_logit_softcapping: 50.0, cache_implementation: 'hybrid', final_logit_softcapping: 30.0, sliding_window: 4096,
+  }),
+  gemma3_text: (s, dtype) => ({
+    architectures: ['Gemma3ForCausalLM'], model_type: 'gemma3_text', ...gemmaDecoder(s, dtype),
+    attn_logit_softcapping: null, cache_implementation: 'hybrid', final_logit_softcapping: null, rope_local_base_freq: 10000.0,
+    rope_scaling: null, sliding_window: 4096, sliding_window_pattern: 6,
   }),
   gpt2: (s, dtype) => ({
     architectures: ['GPT2LMHeadModel'], model_type: 'gpt2', ...common(s, dtype),

@@ -18,7 +18,8 @@ export interface TinyShape {
 
 export type TinyArch = ModelType;
 
-const preset = (modelType: ModelType, s: Omit<TinyShape, 'headDim'>) => ({ modelType, shape: { ...s, headDim: s.hidden / s.heads } });
+/** head_dim is hidden / heads unless the model sets its own (Gemma's 256). */
+const preset = (modelType: ModelType, s: Omit<TinyShape, 'headDim'> & { headDim?: number }) => ({ modelType, shape: { ...s, headDim: s.headDim ?? s.hidden / s.heads } });
 
 /** Real models' shapes (from their config.json files), for benchmarks at true size. */
 export const TINY_PRESETS = {
@@ -37,6 +38,11 @@ export const TINY_PRESETS = {
   'tinyllama-1.1b': preset('llama', {
     hidden: 2048, intermediate: 5632, layers: 22, heads: 32, kvHeads: 4, vocab: 32000, tied: false,
     ropeTheta: 10000, eps: 1e-5, maxPositions: 2048, initializerRange: 0.02,
+  }),
+  // google/gemma-3-1b-pt: 5 sliding layers per full one, one KV head of 256.
+  'gemma-3-1b': preset('gemma3_text', {
+    hidden: 1152, intermediate: 6912, layers: 26, heads: 4, kvHeads: 1, headDim: 256, vocab: 262144, tied: true,
+    ropeTheta: 1000000, eps: 1e-6, maxPositions: 32768, initializerRange: 0.02,
   }),
   'llama-2-7b': preset('llama', {
     hidden: 4096, intermediate: 11008, layers: 32, heads: 32, kvHeads: 32, vocab: 32000, tied: false,
@@ -74,4 +80,7 @@ export const TINY_SHAPES: Record<TinyArch, TinyShape> = {
   granite: TINY,
   gpt_neox: { ...TINY, kvHeads: TINY.heads, eps: 1e-5 },
   gpt2: { ...TINY, kvHeads: TINY.heads, tied: true, eps: 1e-5 },
+  gemma: { ...TINY, tied: true },
+  gemma2: { ...TINY, tied: true },
+  gemma3_text: { ...TINY, tied: true },
 };
