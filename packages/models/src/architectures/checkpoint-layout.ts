@@ -24,12 +24,29 @@ function linear(name: string, outF: number, inF: number, bias: boolean, init: Te
   return [{ name: `${name}.weight`, shape: [outF, inF], init }, ...(bias ? [{ name: `${name}.bias`, shape: [outF], init: zeros }] : [])];
 }
 
+/** The MLP slot: dense (Phi-3's gate and up fused), or the router and packed experts (transformers 5 names) where the layer is sparse. */
+const decoderMlp = (c: ModelConfig, w: TensorInit, p: string, layer: number): TensorSpec[] => {
+  const { hidden: h, intermediate: m, moe } = c;
+  if (moe && !moe.denseLayers.includes(layer)) {
+    const { experts: e, expertIntermediate: i } = moe;
+    return [
+      { name: `${p}.mlp.gate.weight`, shape: [e, h], init: w },
+      { name: `${p}.mlp.experts.gate_up_proj`, shape: [e, 2 * i, h], init: w },
+      { name: `${p}.mlp.experts.down_proj`, shape: [e, h, i], init: w },
+    ];
+  }
+  const gateUp = c.fusedProjections
+    ? linear(`${p}.mlp.gate_up_proj`, 2 * m, h, c.mlpBias, w)
+    : [...linear(`${p}.mlp.gate_proj`, m, h, c.mlpBias, w), ...linear(`${p}.mlp.up_proj`, m, h, c.mlpBias, w)];
+  return [...gateUp, ...linear(`${p}.mlp.down_proj`, h, m, c.mlpBias, w)];
+};
+
 /** An RMSNorm weight: 1, or 0 where the model multiplies by (1 + weight) (Gemma). */
 const rmsWeight = (c: ModelConfig): TensorInit => (c.norm.weightOffset ? zeros : ones);
 
-const decoderLayer = (c: ModelConfig, std: number, p: string): TensorSpec[] => {
+const decoderLayer = (c: ModelConfig, std: number, p: string, layer: number): TensorSpec[] => {
   const w: TensorInit = { kind: 'normal', std };
-  const { hidden: h, heads, kvHeads, headDim: d, intermediate: m } = c;
+  const { hidden: h, heads, kvHeads, headDim: d } = c;
   const [q, kv] = [heads * d, kvHeads * d];
   const { attention, mlp } = LAYER_NORMS[c.normPlacement];
   const norm = (name: string | null, size = h): TensorSpec[] => (name ? [{ name: `${p}.${name}.weight`, shape: [size], init: rmsWeight(c) }] : []);
@@ -37,9 +54,6 @@ const decoderLayer = (c: ModelConfig, std: number, p: string): TensorSpec[] => {
   const projections = c.fusedProjections
     ? linear(`${p}.self_attn.qkv_proj`, q + 2 * kv, h, c.attentionBias.qkv, w)
     : [...linear(`${p}.self_attn.q_proj`, q, h, c.attentionBias.qkv, w), ...linear(`${p}.self_attn.k_proj`, kv, h, c.attentionBias.qkv, w), ...linear(`${p}.self_attn.v_proj`, kv, h, c.attentionBias.qkv, w)];
-  const gateUp = c.fusedProjections
-    ? linear(`${p}.mlp.gate_up_proj`, 2 * m, h, c.mlpBias, w)
-    : [...linear(`${p}.mlp.gate_proj`, m, h, c.mlpBias, w), ...linear(`${p}.mlp.up_proj`, m, h, c.mlpBias, w)];
   return [
     ...norm(attention.input),
     ...projections,
@@ -47,8 +61,7 @@ const decoderLayer = (c: ModelConfig, std: number, p: string): TensorSpec[] => {
     ...(qkNorm ? [...norm('self_attn.q_norm', qkNorm[0]), ...norm('self_attn.k_norm', qkNorm[1])] : []),
     ...norm(attention.output),
     ...norm(mlp.input),
-    ...gateUp,
-    ...linear(`${p}.mlp.down_proj`, h, m, c.mlpBias, w),
+    ...decoderMlp(c, w, p, layer),
     ...norm(mlp.output),
   ];
 };
@@ -97,7 +110,7 @@ const lmHead = (c: ModelConfig, std: number, name = 'lm_head'): TensorSpec[] =>
 const LAYOUTS: Record<ArchFamily, Layout> = {
   llama: (c, std) => [
     { name: 'model.embed_tokens.weight', shape: [c.vocab, c.hidden], init: { kind: 'normal', std, zeroRow: c.padTokenId ?? undefined } },
-    ...Array.from({ length: c.layers }, (_, i) => decoderLayer(c, std, `model.layers.${i}`)).flat(),
+    ...Array.from({ length: c.layers }, (_, i) => decoderLayer(c, std, `model.layers.${i}`, i)).flat(),
     { name: 'model.norm.weight', shape: [c.hidden], init: rmsWeight(c) },
     ...lmHead(c, std),
   ],

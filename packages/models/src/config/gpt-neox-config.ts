@@ -44,6 +44,7 @@ export function parseGptNeoxConfig(f: ConfigFields): ParsedFields {
     ropeLayers: Array<boolean>(layers).fill(true),
     scaling: UNSCALED,
     parallelResidual: f.bool('use_parallel_residual', true),
+    moe: null,
     layerTypes: Array<LayerType>(layers).fill('full_attention'),
     slidingWindow: null,
     attentionScale: 1 / Math.sqrt(headDim),
