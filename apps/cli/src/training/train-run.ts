@@ -2,7 +2,7 @@ import { EXECUTOR, MODEL_CHECKPOINTER, TASK, TRAINING_ARGUMENTS, Trainer, type T
 import { type LoadedDataset, loadDataset, toTrainDataSource } from '@tunekit/data';
 import { type CausalLM, HfTokenizer, resolveDataset, resolveModel } from '@tunekit/models';
 import type { DependencyContainer } from 'tsyringe';
-import { EXIT_INTERRUPTED } from '../cli-error.js';
+import { EXIT_ON_SIGNAL } from '../cli-error.js';
 import type { RunConfig } from '../config/run-config.types.js';
 import { publishFiles } from '../fs-atomic.js';
 import { copyTokenizerFiles } from '../model-loading.js';
@@ -58,14 +58,11 @@ export async function runTraining(config: RunConfig, container: DependencyContai
   container.register(TASK, { useValue: task.create(model, config.taskConfig) });
   container.register(MODEL_CHECKPOINTER, { useValue: method.checkpointer });
   const trainer = container.resolve(Trainer);
-  // The trainer's own SIGINT handler sends save_now (reason 'SIGINT') then stop: that command, not
-  // the stop reason, tells Ctrl-C apart from early stopping, which ends a run normally.
-  let interrupted = false;
-  const watch = trainer.bus.commands$.subscribe((c) => (interrupted ||= c.type === 'save_now' && c.reason === 'SIGINT'));
-  const result = await trainer.train(train, evalData ? { evalData } : {}).finally(() => watch.unsubscribe());
-  if (interrupted) {
-    print(`interrupted at step ${result.globalStep}; saved ${result.lastCheckpoint ?? 'nothing'}; resume with --set training.resume_from_checkpoint=true`);
-    return EXIT_INTERRUPTED;
+  const result = await trainer.train(train, evalData ? { evalData } : {});
+  // A signal (Ctrl-C, a preemption's SIGTERM) stopped the run after a checkpoint; early stopping ends it normally.
+  if (result.interruptedBy) {
+    print(`interrupted by ${result.interruptedBy} at step ${result.globalStep}; saved ${result.lastCheckpoint ?? 'nothing'}; resume with --set training.resume_from_checkpoint=true`);
+    return EXIT_ON_SIGNAL[result.interruptedBy];
   }
 
   const written = await publishFiles(args.output_dir, async (staging) => {

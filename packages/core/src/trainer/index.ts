@@ -30,6 +30,7 @@ export { OPTIMIZERS, type TrainingPlan, planTraining } from './trainer-setup.js'
 export { type NonFiniteContext, NonFiniteLossError } from './non-finite-loss.error.js';
 export { evaluateTask } from './evaluation.js';
 export { Trainer, type TrainOptions, type TrainResult } from './trainer.js';
+export { STOP_SIGNALS, type StopSignal, installSignalHandlers } from './signal-handler.js';
 export { type RegisterTrainerOptions, registerTrainer } from './register-trainer.js';
 export type { TrainerCallback } from './callbacks/trainer-callback.interface.js';
 export { ProgressBarCallback, type ProgressOutput, formatDuration, formatRate } from './callbacks/progress-bar.callback.js';
