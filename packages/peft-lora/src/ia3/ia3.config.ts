@@ -1,10 +1,11 @@
 import { PeftConfigError, expectType, is, rejectUnknownKeys } from '../peft/config-validation.js';
+import { type ForeignFieldsCarrier, takeForeignFields, withForeignFields } from '../peft/foreign-fields.js';
 
 /** Module names (matched as a suffix on a dot boundary), or one regex (full match). */
 export type ModuleSpec = string[] | string;
 
 /** (IA)³ options with PEFT's names and defaults (peft.IA3Config). */
-export interface Ia3Config {
+export interface Ia3Config extends ForeignFieldsCarrier {
   /** The layers that get a learned vector; null for the architecture's default ('all-linear' takes every linear layer but the LM head). */
   target_modules: ModuleSpec | null;
   exclude_modules: ModuleSpec | null;
@@ -33,15 +34,13 @@ export const IA3_DEFAULTS: Ia3Config = {
   inference_mode: false,
 };
 
-/** Keys PEFT writes that change nothing here; accepted when loading an adapter saved by PEFT. */
-const PEFT_ONLY_KEYS = ['peft_type', 'auto_mapping', 'revision', 'peft_version'];
-
 const WHERE = 'ia3 config';
 const moduleSpec = (v: unknown) => is.string(v) || is.stringList(v);
 
 /** Validates user or adapter_config.json options and fills PEFT's defaults. */
 export function parseIa3Config(raw: Record<string, unknown>, opts: { fromPeftFile?: boolean } = {}): Ia3Config {
-  rejectUnknownKeys(raw, Object.keys(IA3_DEFAULTS), WHERE, opts.fromPeftFile ? PEFT_ONLY_KEYS : ['peft_type']);
+  const known = [...Object.keys(IA3_DEFAULTS), 'peft_type'];
+  const foreign = opts.fromPeftFile ? takeForeignFields(raw, known, WHERE) : (rejectUnknownKeys(raw, known, WHERE), {});
   if (raw.peft_type !== undefined && raw.peft_type !== 'IA3') throw new PeftConfigError(WHERE, `peft_type: expected "IA3", got ${JSON.stringify(raw.peft_type)}`);
   expectType(raw, 'target_modules', moduleSpec, 'a list of module names, a regex or "all-linear"', WHERE);
   expectType(raw, 'exclude_modules', moduleSpec, 'a list of module names or a regex', WHERE);
@@ -54,7 +53,7 @@ export function parseIa3Config(raw: Record<string, unknown>, opts: { fromPeftFil
   expectType(raw, 'inference_mode', is.bool, 'true or false', WHERE);
   const config = { ...IA3_DEFAULTS, ...Object.fromEntries(Object.entries(raw).filter(([k, v]) => k in IA3_DEFAULTS && v !== null && v !== undefined)) } as Ia3Config;
   checkFeedforwardSubset(config);
-  return config;
+  return Object.keys(foreign).length ? { ...config, foreign } : config;
 }
 
 /** PEFT's rule, checked where both are lists (a regex cannot be compared with names). */
@@ -69,7 +68,7 @@ export function checkFeedforwardSubset(config: Pick<Ia3Config, 'target_modules' 
 
 /** adapter_config.json as PEFT writes it for IA3 (every key of IA3Config and PeftConfig, sorted as PEFT sorts them). */
 export function toIa3PeftJson(config: Ia3Config): Record<string, unknown> {
-  return {
+  return withForeignFields({
     auto_mapping: null,
     base_model_name_or_path: config.base_model_name_or_path,
     exclude_modules: config.exclude_modules,
@@ -82,5 +81,5 @@ export function toIa3PeftJson(config: Ia3Config): Record<string, unknown> {
     revision: null,
     target_modules: config.target_modules,
     task_type: config.task_type,
-  };
+  }, config);
 }

@@ -1,10 +1,11 @@
 import { PeftConfigError, expectType, is, rejectUnknownKeys } from '../peft/config-validation.js';
+import { type ForeignFieldsCarrier, takeForeignFields, withForeignFields } from '../peft/foreign-fields.js';
 
 export type LoraInit = boolean | 'gaussian' | 'pissa' | `pissa_niter_${number}`;
 export type LoraBias = 'none' | 'all' | 'lora_only';
 
 /** LoRA options with PEFT's names and defaults (peft.LoraConfig). */
-export interface LoraConfig {
+export interface LoraConfig extends ForeignFieldsCarrier {
   r: number;
   lora_alpha: number;
   lora_dropout: number;
@@ -48,19 +49,13 @@ export const LORA_DEFAULTS: LoraConfig = {
   inference_mode: false,
 };
 
-/** Keys PEFT writes that change nothing here; accepted when loading an adapter saved by PEFT. */
-const PEFT_ONLY_KEYS = [
-  'peft_type', 'auto_mapping', 'revision', 'layers_pattern', 'layer_replication', 'loftq_config', 'megatron_config',
-  'megatron_core', 'corda_config', 'eva_config', 'lora_bias', 'use_qalora', 'qalora_group_size', 'target_parameters',
-  'trainable_token_indices', 'runtime_config', 'peft_version', 'alora_invocation_tokens', 'arrow_config',
-  'ensure_weight_tying',
-];
-
 const WHERE = 'lora config';
 
 /** Validates user or adapter_config.json options and fills PEFT's defaults. */
 export function parseLoraConfig(raw: Record<string, unknown>, opts: { fromPeftFile?: boolean } = {}): LoraConfig {
-  rejectUnknownKeys(raw, Object.keys(LORA_DEFAULTS), WHERE, opts.fromPeftFile ? PEFT_ONLY_KEYS : ['peft_type']);
+  const known = [...Object.keys(LORA_DEFAULTS), 'peft_type'];
+  // A file another program wrote may carry PEFT's fields at neutral values; a user's config may not.
+  const foreign = opts.fromPeftFile ? takeForeignFields(raw, known, WHERE) : (rejectUnknownKeys(raw, known, WHERE), {});
   if (raw.peft_type !== undefined && raw.peft_type !== 'LORA') throw new PeftConfigError(WHERE, `peft_type: expected "LORA", got ${JSON.stringify(raw.peft_type)}`);
   expectType(raw, 'r', is.positiveInt, 'a positive integer', WHERE);
   expectType(raw, 'lora_alpha', is.number, 'a number', WHERE);
@@ -76,7 +71,7 @@ export function parseLoraConfig(raw: Record<string, unknown>, opts: { fromPeftFi
   expectType(raw, 'fan_in_fan_out', is.bool, 'true or false', WHERE);
   const config = { ...LORA_DEFAULTS, ...Object.fromEntries(Object.entries(raw).filter(([k, v]) => k in LORA_DEFAULTS && v !== null && v !== undefined)) } as LoraConfig;
   if (raw.target_modules === null) config.target_modules = null;
-  return config;
+  return Object.keys(foreign).length ? { ...config, foreign } : config;
 }
 
 /** `lora_alpha / r`, or `lora_alpha / √r` with rsLoRA (Kalajdzievski 2023), per module patterns applied. */
@@ -84,9 +79,9 @@ export function loraScaling(config: LoraConfig, r: number, alpha: number): numbe
   return config.use_rslora ? alpha / Math.sqrt(r) : alpha / r;
 }
 
-/** adapter_config.json as PEFT writes it (every key PEFT's loader expects). */
+/** adapter_config.json as PEFT writes it (every key PEFT's loader expects, and the foreign fields a loaded file carried). */
 export function toPeftJson(config: LoraConfig): Record<string, unknown> {
-  return {
+  return withForeignFields({
     alpha_pattern: config.alpha_pattern,
     auto_mapping: null,
     base_model_name_or_path: config.base_model_name_or_path,
@@ -113,5 +108,5 @@ export function toPeftJson(config: LoraConfig): Record<string, unknown> {
     task_type: config.task_type,
     use_dora: config.use_dora,
     use_rslora: config.use_rslora,
-  };
+  }, config);
 }

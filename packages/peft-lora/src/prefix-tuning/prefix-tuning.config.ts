@@ -19,14 +19,11 @@ const WHERE = 'prefix_tuning config';
 
 const OWN_DEFAULTS: Omit<PrefixTuningConfig, keyof PromptLearningConfig> = { prefix_projection: false, encoder_hidden_size: null };
 
-/**
- * Validates user or adapter_config.json options. `init_weights` (newer PEFT: "zero" starts the
- * prefix at zero) only matters when an adapter is created, so a saved file may carry it.
- */
+/** Validates user or adapter_config.json options. */
 export function parsePrefixTuningConfig(raw: Record<string, unknown>, opts: { fromPeftFile?: boolean } = {}): PrefixTuningConfig {
   expectType(raw, 'prefix_projection', is.bool, 'true or false', WHERE);
   expectType(raw, 'encoder_hidden_size', is.positiveInt, 'a positive integer', WHERE);
-  return parsePromptLearning<PrefixTuningConfig>(raw, PREFIX_TUNING_TYPE, OWN_DEFAULTS, WHERE, { ...opts, ignored: opts.fromPeftFile ? ['init_weights'] : [] });
+  return parsePromptLearning<PrefixTuningConfig>(raw, PREFIX_TUNING_TYPE, OWN_DEFAULTS, WHERE, opts);
 }
 
 /** adapter_config.json as PEFT writes it. */

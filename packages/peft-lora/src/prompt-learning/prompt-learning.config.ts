@@ -1,12 +1,13 @@
 import type { ModelConfig } from '@tunekit/models';
 import { PeftConfigError, expectType, is, rejectUnknownKeys } from '../peft/config-validation.js';
+import { type ForeignFieldsCarrier, takeForeignFields, withForeignFields } from '../peft/foreign-fields.js';
 
 /**
  * PEFT's PromptLearningConfig with PeftConfig's fields: what prompt and prefix tuning share. The
  * model dimensions are null until `resolvePromptLearning` fills them from the model, as PEFT's
  * `_prepare_prompt_learning_config` does when the adapter is created.
  */
-export interface PromptLearningConfig {
+export interface PromptLearningConfig extends ForeignFieldsCarrier {
   num_virtual_tokens: number;
   token_dim: number | null;
   /** 1 for a causal LM (2 is for encoder-decoder models). */
@@ -38,12 +39,6 @@ export const PROMPT_LEARNING_DEFAULTS: Omit<PromptLearningConfig, 'num_virtual_t
   inference_mode: false,
 };
 
-/**
- * Keys PEFT writes that change nothing here; accepted when loading an adapter saved by PEFT.
- * `modules_to_save` (newer PEFT) is checked to be empty: TuneKit trains no extra modules here.
- */
-export const PEFT_ONLY_KEYS = ['auto_mapping', 'peft_version', 'runtime_config', 'modules_to_save'];
-
 const nullOr = (check: (v: unknown) => boolean) => (v: unknown) => v === null || check(v);
 
 /**
@@ -55,15 +50,11 @@ export function parsePromptLearning<C extends PromptLearningConfig>(
   peftType: string,
   own: Omit<C, keyof PromptLearningConfig>,
   where: string,
-  opts: { fromPeftFile?: boolean; ignored?: readonly string[] } = {},
+  opts: { fromPeftFile?: boolean } = {},
 ): C {
   const defaults = { ...PROMPT_LEARNING_DEFAULTS, num_virtual_tokens: 0, ...own } as C;
-  const ignored = ['peft_type', ...(opts.ignored ?? []), ...(opts.fromPeftFile ? PEFT_ONLY_KEYS : [])];
-  rejectUnknownKeys(raw, Object.keys(defaults), where, ignored);
-  const extra = raw.modules_to_save;
-  if (opts.fromPeftFile && extra !== undefined && extra !== null && !(Array.isArray(extra) && extra.length === 0)) {
-    throw new PeftConfigError(where, `modules_to_save: ${JSON.stringify(extra)} is not supported with prompt learning (only the virtual tokens load)`);
-  }
+  const known = [...Object.keys(defaults), 'peft_type'];
+  const foreign = opts.fromPeftFile ? takeForeignFields(raw, known, where) : (rejectUnknownKeys(raw, known, where), {});
   if (raw.peft_type !== undefined && raw.peft_type !== peftType) throw new PeftConfigError(where, `peft_type: expected "${peftType}", got ${JSON.stringify(raw.peft_type)}`);
   if (raw.num_virtual_tokens === undefined || raw.num_virtual_tokens === null) {
     throw new PeftConfigError(where, 'num_virtual_tokens: required (how many virtual tokens to train, e.g. 20)');
@@ -81,7 +72,7 @@ export function parsePromptLearning<C extends PromptLearningConfig>(
   }
   // null leaves a default in place unless null is the default (PEFT's None).
   const set = Object.entries(raw).filter(([k, v]) => k in defaults && v !== undefined && (v !== null || (defaults as Record<string, unknown>)[k] === null));
-  return { ...defaults, ...Object.fromEntries(set) } as C;
+  return { ...defaults, ...Object.fromEntries(set), ...(Object.keys(foreign).length ? { foreign } : {}) } as C;
 }
 
 /**
@@ -101,9 +92,9 @@ export function resolvePromptLearning<C extends PromptLearningConfig>(config: C,
   return { ...config, ...expected };
 }
 
-/** adapter_config.json's shared fields, as PEFT writes them (it saves with inference_mode true). */
+/** adapter_config.json's shared fields, as PEFT writes them (it saves with inference_mode true), and the foreign fields a loaded file carried. */
 export function promptLearningJson(config: Resolved<PromptLearningConfig>, peftType: string, baseModel: string | null): Record<string, unknown> {
-  return {
+  return withForeignFields({
     auto_mapping: null,
     base_model_name_or_path: baseModel,
     inference_mode: true,
@@ -115,10 +106,5 @@ export function promptLearningJson(config: Resolved<PromptLearningConfig>, peftT
     revision: config.revision,
     task_type: config.task_type,
     token_dim: config.token_dim,
-  };
-}
-
-/** JSON keys sorted, as PEFT's `json.dumps(..., sort_keys=True)` writes them. */
-export function sortedKeys(json: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(json).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  }, config);
 }

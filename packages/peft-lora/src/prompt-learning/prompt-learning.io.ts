@@ -1,6 +1,6 @@
 import type { HostTensor, Parameter } from '@tunekit/core';
 import { assignAdapterTensors, writeAdapterFolder } from '../peft/adapter-files.js';
-import { sortedKeys } from './prompt-learning.config.js';
+import { sortedKeys } from '../peft/foreign-fields.js';
 
 /**
  * The one tensor PEFT saves for a prompt-learning adapter (`get_peft_model_state_dict`): the

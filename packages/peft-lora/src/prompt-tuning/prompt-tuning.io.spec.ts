@@ -103,7 +103,7 @@ describe('prompt tuning adapter files', () => {
     // Extra modules PEFT may train beside the prompt are not silently dropped.
     const config = JSON.parse(await readFile(join(peftDir, 'adapter_config.json'), 'utf8'));
     await writeFile(join(peftDir, 'adapter_config.json'), JSON.stringify({ ...config, modules_to_save: ['score'] }));
-    await expect(PROMPT_TUNING_METHOD.load(await loadTiny(dir), peftDir)).rejects.toThrow('modules_to_save: ["score"] is not supported with prompt learning');
+    await expect(PROMPT_TUNING_METHOD.load(await loadTiny(dir), peftDir)).rejects.toThrow('modules_to_save: ["score"] turns on fully trained module copies, which TuneKit does not implement');
   });
 
   it('rejects a file that does not fit the model, naming file and tensor, and leaves the model untouched', async () => {

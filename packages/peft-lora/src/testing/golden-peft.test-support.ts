@@ -1,0 +1,80 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type HostTensor, readSafetensors } from '@tunekit/core';
+import { type LoadedModel, loadModel } from '@tunekit/models';
+import { IA3_METHOD } from '../ia3/ia3.method.js';
+import { LORA_METHOD } from '../lora/lora.method.js';
+import type { AdapterHandle, PeftMethod } from '../peft/peft-method.interface.js';
+import { PREFIX_TUNING_METHOD } from '../prefix-tuning/prefix-tuning.method.js';
+import { PROMPT_TUNING_METHOD } from '../prompt-tuning/prompt-tuning.method.js';
+
+/**
+ * Python PEFT 0.21's side of the adapter exchange (`shared/fixtures/golden-peft`, see its README):
+ * adapters PEFT saved and adapters TuneKit saved, each with the logits and greedy tokens PEFT
+ * computed with it on the same base model.
+ */
+export const GOLDEN_PEFT = new URL('../../../../../shared/fixtures/golden-peft/', import.meta.url).pathname;
+export const GOLDEN_BASE = join(GOLDEN_PEFT, 'base');
+
+/** The adapters in both `peft-saved/` and `tunekit-saved/`. */
+export const GOLDEN_ADAPTERS = ['lora', 'lora_rslora_qv', 'dora', 'ia3', 'prefix', 'prefix_projection', 'prompt', 'prompt_text'] as const;
+export type GoldenAdapter = (typeof GOLDEN_ADAPTERS)[number];
+
+/** Where an adapter's own files are: PEFT's save_pretrained output is one folder deeper. */
+export const adapterDir = (side: 'peft-saved' | 'tunekit-saved', name: GoldenAdapter): string =>
+  side === 'peft-saved' ? join(GOLDEN_PEFT, side, name, 'adapter') : join(GOLDEN_PEFT, side, name);
+
+export interface GoldenOutputs {
+  /** [2, 39] chat prompts. */
+  readonly inputIds: HostTensor;
+  /** PEFT's logits: [2, 39, V], or [2, 39 + n, V] for prompt tuning (virtual tokens first). */
+  readonly logits: HostTensor;
+  /** The first prompt alone, and it followed by PEFT's 8 greedy tokens (no eos). */
+  readonly promptIds: number[];
+  readonly greedyOutputIds: number[];
+}
+
+export async function goldenOutputs(side: 'peft-saved' | 'tunekit-saved', name: GoldenAdapter): Promise<GoldenOutputs> {
+  const dir = join(GOLDEN_PEFT, side, name);
+  const forward = await readSafetensors(join(dir, 'forward.safetensors'));
+  const expected = readJson<{ prompt_ids: number[]; greedy_output_ids: number[][] }>(join(dir, 'expected.json'));
+  return { inputIds: forward.get('input_ids')!, logits: forward.get('logits')!, promptIds: expected.prompt_ids, greedyOutputIds: expected.greedy_output_ids[0] };
+}
+
+export function readJson<T>(file: string): T {
+  return JSON.parse(readFileSync(file, 'utf8')) as T;
+}
+
+/** Integer tensor [B, T] as rows. */
+export function rowsOf(t: HostTensor): number[][] {
+  const [b, n] = t.shape;
+  const flat = Array.from(t.data as ArrayLike<number | bigint>, Number);
+  return Array.from({ length: b }, (_, i) => flat.slice(i * n, (i + 1) * n));
+}
+
+/** The last `positions` of logits [B, T, V], per row, concatenated (prompt tuning: the real tokens). */
+export function lastPositions(logits: HostTensor, positions: number): Float32Array {
+  const [b, t, v] = logits.shape;
+  const data = logits.toFloat32();
+  const out = new Float32Array(b * positions * v);
+  for (let i = 0; i < b; i++) out.set(data.subarray((i * t + t - positions) * v, (i + 1) * t * v), i * positions * v);
+  return out;
+}
+
+export const loadGoldenBase = (): Promise<LoadedModel> => loadModel(GOLDEN_BASE);
+
+const METHODS: readonly PeftMethod[] = [LORA_METHOD, IA3_METHOD, PREFIX_TUNING_METHOD, PROMPT_TUNING_METHOD] as PeftMethod[];
+
+/** Loads a saved adapter through the method plugin its adapter_config.json names, as the CLI does. */
+export function loadGoldenAdapter(model: LoadedModel['model'], dir: string, opts: { trainable?: boolean } = {}): Promise<AdapterHandle> {
+  const config = readJson<Record<string, unknown>>(join(dir, 'adapter_config.json'));
+  const method = METHODS.find((m) => m.recognises(config));
+  if (!method) throw new Error(`${dir}: no method recognises peft_type ${JSON.stringify(config.peft_type)}`);
+  return method.load(model, dir, opts);
+}
+
+/** Set TUNEKIT_GOLDEN_REPORT=1 to print every measured error (for reports; the assertions do not depend on it). */
+export function reportError(what: string, err: number): number {
+  if (process.env.TUNEKIT_GOLDEN_REPORT) console.log(`golden ${what}: ${err.toExponential(2)}`);
+  return err;
+}
