@@ -6,7 +6,7 @@ export { type RawConfig } from './config/config-fields.js';
 export { ModelConfigError } from './config/config-error.js';
 
 // ---- architectures ----
-export type { CausalLM, CausalLMOutput, ForwardOptions, KvCache, KvEntry } from './architectures/causal-lm.interface.js';
+export type { CausalLM, CausalLMOutput, ForwardOptions, HiddenStates, KvCache, KvEntry } from './architectures/causal-lm.interface.js';
 export { CausalLMBase } from './architectures/causal-lm.base.js';
 export type { VirtualTokens, VirtualTokenSource } from './architectures/virtual-tokens.js';
 export { type CreateModelOptions, createModel } from './architectures/create-model.js';
@@ -14,6 +14,11 @@ export { DecoderForCausalLM, DecoderBackbone } from './architectures/decoder.mod
 export { DecoderLayer } from './architectures/decoder.layer.js';
 export { DecoderAttention } from './architectures/decoder.attention.js';
 export { DecoderMlp } from './architectures/decoder.mlp.js';
+export { MoeBlock, type MoeOutput } from './architectures/moe.block.js';
+export { MoeRouter, type Routing } from './architectures/moe.router.js';
+export { MoeExperts } from './architectures/moe.experts.js';
+export { loadBalancingLoss } from './architectures/moe.aux-loss.js';
+export { type MoeConfig } from './config/moe-config.js';
 export { Gpt2ForCausalLM, Gpt2Backbone } from './architectures/gpt2.model.js';
 export { Gpt2Attention, Gpt2Block, Gpt2Mlp } from './architectures/gpt2.block.js';
 export { Conv1D } from './architectures/gpt2.conv1d.js';

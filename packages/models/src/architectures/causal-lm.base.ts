@@ -1,6 +1,6 @@
 import { type Embedding, F, Module, type Tensor } from '@tunekit/core';
 import type { ModelConfig } from '../config/model-config.js';
-import type { CausalLM, CausalLMOutput, ForwardOptions, KvEntry } from './causal-lm.interface.js';
+import type { CausalLM, CausalLMOutput, ForwardOptions, HiddenStates } from './causal-lm.interface.js';
 import type { VirtualTokenSource } from './virtual-tokens.js';
 
 /**
@@ -15,7 +15,12 @@ export abstract class CausalLMBase extends Module implements CausalLM {
   }
 
   /** Hidden states of every position this forward computes ([B, n + T, H], virtual embeddings first) and the cache. */
-  protected abstract hiddenStates(inputIds: Tensor, opts: ForwardOptions): { hidden: Tensor; present: KvEntry[] };
+  protected abstract hiddenStates(inputIds: Tensor, opts: ForwardOptions): HiddenStates;
+
+  /** A loss term the architecture adds to the cross-entropy (MoE load balancing); none by default. */
+  protected auxiliaryLoss(_states: HiddenStates, _inputIds: Tensor, _opts: ForwardOptions): Tensor | null {
+    return null;
+  }
 
   /** Hidden states → logits. */
   protected abstract head(hidden: Tensor): Tensor;
@@ -41,9 +46,9 @@ export abstract class CausalLMBase extends Module implements CausalLM {
   }
 
   forward(inputIds: Tensor, opts: ForwardOptions = {}): CausalLMOutput {
-    const { hidden, present } = this.withVirtualTokens(inputIds, opts);
+    const { hidden, present, routerLogits } = this.withVirtualTokens(inputIds, opts);
     const n = hidden.dim(1) - inputIds.dim(1);
-    return { logits: this.head(n ? hidden.slice(1, n) : hidden), present };
+    return { logits: this.head(n ? hidden.slice(1, n) : hidden), present, ...(routerLogits ? { routerLogits } : {}) };
   }
 
   /**
@@ -57,7 +62,13 @@ export abstract class CausalLMBase extends Module implements CausalLM {
   }
 
   loss(inputIds: Tensor, labels: Tensor, opts: ForwardOptions = {}): Tensor {
-    const { hidden } = this.withVirtualTokens(inputIds, opts);
+    const states = this.withVirtualTokens(inputIds, opts);
+    const ce = this.crossEntropy(states.hidden, inputIds, labels);
+    const aux = this.auxiliaryLoss(states, inputIds, opts);
+    return aux ? ce.add(aux) : ce;
+  }
+
+  private crossEntropy(hidden: Tensor, inputIds: Tensor, labels: Tensor): Tensor {
     const n = hidden.dim(1) - inputIds.dim(1);
     if (n > 0) {
       // PEFT labels virtual embeddings -100 and shifts as usual, so the last virtual position is
@@ -71,7 +82,7 @@ export abstract class CausalLMBase extends Module implements CausalLM {
   }
 
   /** The options with the installed source's virtual tokens, where this forward starts a sequence. */
-  private withVirtualTokens(inputIds: Tensor, opts: ForwardOptions): { hidden: Tensor; present: KvEntry[] } {
+  private withVirtualTokens(inputIds: Tensor, opts: ForwardOptions): HiddenStates {
     const start = !opts.past && opts.virtualTokens === undefined && this.virtualSource;
     return this.hiddenStates(inputIds, start ? { ...opts, virtualTokens: this.virtualSource!.call() } : opts);
   }

@@ -35,11 +35,25 @@ export interface ForwardOptions {
   virtualTokens?: VirtualTokens | null;
 }
 
+/** What an architecture's layers compute before the head. */
+export interface HiddenStates {
+  /** [B, n + T, H], virtual embeddings first. */
+  readonly hidden: Tensor;
+  readonly present: KvEntry[];
+  /** Per mixture-of-experts layer, its [B·(n + T), E] router logits. */
+  readonly routerLogits?: readonly Tensor[];
+}
+
 export interface CausalLMOutput {
   /** [B, T, V] next-token logits, f32. */
   readonly logits: Tensor;
   /** Per layer, keys and values of all S = P + T positions (virtual ones first), to feed back as `past`. */
   readonly present: KvEntry[];
+  /**
+   * Mixture-of-experts models: each MoE layer's router logits [B·T, E] (transformers'
+   * `router_logits`), for `loadBalancingLoss`.
+   */
+  readonly routerLogits?: readonly Tensor[];
 }
 
 /**

@@ -12,6 +12,8 @@ describe('checkpointLayout', () => {
     ['mistral', { ...sizes, model_type: 'mistral' }],
     ['qwen2', { ...sizes, model_type: 'qwen2' }],
     ['qwen3', { ...sizes, model_type: 'qwen3', head_dim: 8 }],
+    ['mixtral', { ...sizes, model_type: 'mixtral', num_local_experts: 3 }],
+    ['qwen3_moe with a dense layer', { ...sizes, model_type: 'qwen3_moe', num_experts: 3, num_experts_per_tok: 2, moe_intermediate_size: 8, mlp_only_layers: [1] }],
     ['gemma', { ...sizes, model_type: 'gemma', head_dim: 8 }],
     ['gemma2, four norms per layer', { ...sizes, model_type: 'gemma2', head_dim: 8 }],
     ['gemma3_text, four norms and q/k norms', { ...sizes, model_type: 'gemma3_text', head_dim: 8 }],

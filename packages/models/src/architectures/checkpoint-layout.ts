@@ -23,12 +23,26 @@ function linear(name: string, outF: number, inF: number, bias: boolean, init: Te
   return [{ name: `${name}.weight`, shape: [outF, inF], init }, ...(bias ? [{ name: `${name}.bias`, shape: [outF], init: zeros }] : [])];
 }
 
+/** The MLP slot: dense, or the router and packed experts (transformers 5 names) where the layer is sparse. */
+const decoderMlp = (c: ModelConfig, w: TensorInit, p: string, layer: number): TensorSpec[] => {
+  const { hidden: h, intermediate: m, moe } = c;
+  if (moe && !moe.denseLayers.includes(layer)) {
+    const { experts: e, expertIntermediate: i } = moe;
+    return [
+      { name: `${p}.mlp.gate.weight`, shape: [e, h], init: w },
+      { name: `${p}.mlp.experts.gate_up_proj`, shape: [e, 2 * i, h], init: w },
+      { name: `${p}.mlp.experts.down_proj`, shape: [e, h, i], init: w },
+    ];
+  }
+  return [...linear(`${p}.mlp.gate_proj`, m, h, c.mlpBias, w), ...linear(`${p}.mlp.up_proj`, m, h, c.mlpBias, w), ...linear(`${p}.mlp.down_proj`, h, m, c.mlpBias, w)];
+};
+
 /** An RMSNorm weight: 1, or 0 where the model multiplies by (1 + weight) (Gemma). */
 const rmsWeight = (c: ModelConfig): TensorInit => (c.norm.weightOffset ? zeros : ones);
 
-const decoderLayer = (c: ModelConfig, std: number, p: string): TensorSpec[] => {
+const decoderLayer = (c: ModelConfig, std: number, p: string, layer: number): TensorSpec[] => {
   const w: TensorInit = { kind: 'normal', std };
-  const { hidden: h, heads, kvHeads, headDim: d, intermediate: m } = c;
+  const { hidden: h, heads, kvHeads, headDim: d } = c;
   const { attention, mlp } = LAYER_NORMS[c.normPlacement];
   const norm = (name: string | null, size = h): TensorSpec[] => (name ? [{ name: `${p}.${name}.weight`, shape: [size], init: rmsWeight(c) }] : []);
   return [
@@ -40,9 +54,7 @@ const decoderLayer = (c: ModelConfig, std: number, p: string): TensorSpec[] => {
     ...(c.qkNorm ? [...norm('self_attn.q_norm', d), ...norm('self_attn.k_norm', d)] : []),
     ...norm(attention.output),
     ...norm(mlp.input),
-    ...linear(`${p}.mlp.gate_proj`, m, h, c.mlpBias, w),
-    ...linear(`${p}.mlp.up_proj`, m, h, c.mlpBias, w),
-    ...linear(`${p}.mlp.down_proj`, h, m, c.mlpBias, w),
+    ...decoderMlp(c, w, p, layer),
     ...norm(mlp.output),
   ];
 };
@@ -75,7 +87,7 @@ const lmHead = (c: ModelConfig, std: number): TensorSpec[] =>
 const LAYOUTS: Record<ArchFamily, Layout> = {
   llama: (c, std) => [
     { name: 'model.embed_tokens.weight', shape: [c.vocab, c.hidden], init: { kind: 'normal', std, zeroRow: c.padTokenId ?? undefined } },
-    ...Array.from({ length: c.layers }, (_, i) => decoderLayer(c, std, `model.layers.${i}`)).flat(),
+    ...Array.from({ length: c.layers }, (_, i) => decoderLayer(c, std, `model.layers.${i}`, i)).flat(),
     { name: 'model.norm.weight', shape: [c.hidden], init: rmsWeight(c) },
     ...lmHead(c, std),
   ],

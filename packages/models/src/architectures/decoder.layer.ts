@@ -4,11 +4,21 @@ import type { BuildOptions } from './build-options.js';
 import type { KvEntry } from './causal-lm.interface.js';
 import { DecoderAttention } from './decoder.attention.js';
 import { DecoderMlp } from './decoder.mlp.js';
+import { MoeBlock } from './moe.block.js';
 import type { RotaryTables } from './rope.js';
 
 export interface LayerOutput {
   readonly hidden: Tensor;
   readonly present: KvEntry;
+  /** [B·T, E] router logits where this layer's MLP is a mixture of experts. */
+  readonly routerLogits?: Tensor;
+}
+
+/** The MLP slot: the dense gated MLP, or a mixture of experts unless the config makes this layer dense. */
+function createMlp(config: ModelConfig, build: BuildOptions, index: number): DecoderMlp | MoeBlock {
+  const { moe } = config;
+  if (!moe || moe.denseLayers.includes(index)) return new DecoderMlp(config, build);
+  return new MoeBlock(config, moe, build);
 }
 
 /** The norm (by its transformers name) on a sublayer's input and on its output, where the layout has one. */
@@ -35,10 +45,10 @@ export const LAYER_NORMS: Readonly<Record<NormPlacement, { readonly attention: S
 /** h = x + out(attn(in(x))); y = h + out(mlp(in(h))), with the norms the config's placement names. */
 export class DecoderLayer extends Module {
   readonly self_attn: DecoderAttention;
-  readonly mlp: DecoderMlp;
+  readonly mlp: DecoderMlp | MoeBlock;
   private readonly norms: { readonly [K in 'attention' | 'mlp']: { input: RMSNorm | null; output: RMSNorm | null } };
 
-  constructor(config: ModelConfig, build: BuildOptions) {
+  constructor(config: ModelConfig, build: BuildOptions, index = 0) {
     super();
     const layout = LAYER_NORMS[config.normPlacement];
     const norm = (name: string | null) => (name ? this.module(name, new RMSNorm(config.hidden, config.norm.eps, build.dtype, config.norm.weightOffset)) : null);
@@ -46,7 +56,7 @@ export class DecoderLayer extends Module {
     this.self_attn = this.module('self_attn', new DecoderAttention(config, build));
     const attentionOut = norm(layout.attention.output);
     const mlpIn = norm(layout.mlp.input);
-    this.mlp = this.module('mlp', new DecoderMlp(config, build));
+    this.mlp = this.module('mlp', createMlp(config, build, index));
     this.norms = { attention: { input: attentionIn, output: attentionOut }, mlp: { input: mlpIn, output: norm(layout.mlp.output) } };
   }
 
@@ -55,6 +65,9 @@ export class DecoderLayer extends Module {
     const around = (n: RMSNorm | null, h: Tensor) => (n ? n.call(h) : h);
     const attn = this.self_attn.call(around(attention.input, x), rope, mask, past);
     const h = x.add(around(attention.output, attn.out));
-    return { hidden: h.add(around(mlp.output, this.mlp.call(around(mlp.input, h)))), present: attn.present };
+    const normed = around(mlp.input, h);
+    if (!(this.mlp instanceof MoeBlock)) return { hidden: h.add(around(mlp.output, this.mlp.call(normed))), present: attn.present };
+    const moe = this.mlp.call(normed);
+    return { hidden: h.add(around(mlp.output, moe.out)), present: attn.present, routerLogits: moe.routerLogits };
   }
 }

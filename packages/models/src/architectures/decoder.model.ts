@@ -3,7 +3,8 @@ import type { LayerType } from '../config/layer-types.js';
 import type { ModelConfig } from '../config/model-config.js';
 import type { BuildOptions } from './build-options.js';
 import { CausalLMBase } from './causal-lm.base.js';
-import type { ForwardOptions, KvEntry } from './causal-lm.interface.js';
+import type { ForwardOptions, HiddenStates, KvEntry } from './causal-lm.interface.js';
+import { loadBalancingLoss } from './moe.aux-loss.js';
 import { DecoderLayer } from './decoder.layer.js';
 import { forwardContext } from './forward-context.js';
 import { type TiedLmHead, createLmHead } from './lm-head.js';
@@ -32,18 +33,19 @@ export class DecoderBackbone extends Module {
     this.embedScale = config.embedScale && toFloat32(build.dtype, fromFloat32(build.dtype, [config.embedScale.value]))[0];
     // transformers builds it as nn.Embedding(vocab, hidden, padding_idx=pad_token_id): that row gets no gradient.
     this.embed_tokens = this.module('embed_tokens', new Embedding(config.vocab, config.hidden, { ...build, std: 0.02, paddingIdx: config.padTokenId }));
-    const layers = Array.from({ length: config.layers }, () => new DecoderLayer(config, build));
+    const layers = Array.from({ length: config.layers }, (_, i) => new DecoderLayer(config, build, i));
     this.layers = this.module('layers', new ModuleList(layers));
     this.norm = this.module('norm', new RMSNorm(config.hidden, config.norm.eps, build.dtype, config.norm.weightOffset));
   }
 
-  forward(inputIds: Tensor, opts: ForwardOptions): { hidden: Tensor; present: KvEntry[] } {
+  forward(inputIds: Tensor, opts: ForwardOptions): HiddenStates {
     const ctx = forwardContext(inputIds, opts, this.config);
     // One cos/sin pair per distinct frequency table, shared by every layer that uses it.
     const tables = new Map<Float32Array, RotaryTables>();
     const ropeOf = (invFreq: Float32Array) => tables.get(invFreq) ?? tables.set(invFreq, rotaryTables(ctx.positionIds, invFreq)).get(invFreq)!;
     let h = this.embed(inputIds, ctx.embed);
     const present: KvEntry[] = [];
+    const routerLogits: Tensor[] = [];
     this.layers.items.forEach((layer, i) => {
       const kind = this.kinds[this.config.layerTypes[i]];
       const [mask, rope] = [ctx.mask(kind.window), ropeOf(kind.invFreq)];
@@ -51,8 +53,9 @@ export class DecoderBackbone extends Module {
       const out = this.gradientCheckpointing ? checkpointSegment(run) : run();
       h = out.hidden;
       present.push(out.present);
+      if (out.routerLogits) routerLogits.push(out.routerLogits);
     });
-    return { hidden: this.norm.call(h), present };
+    return { hidden: this.norm.call(h), present, ...(routerLogits.length ? { routerLogits } : {}) };
   }
 
   /** Token embeddings with any virtual ones in front, scaled where the config says (Gemma). */
@@ -79,8 +82,19 @@ export class DecoderForCausalLM extends CausalLMBase {
     this.nameParameters();
   }
 
-  protected hiddenStates(inputIds: Tensor, opts: ForwardOptions): { hidden: Tensor; present: KvEntry[] } {
+  protected hiddenStates(inputIds: Tensor, opts: ForwardOptions): HiddenStates {
     return this.model.call(inputIds, opts);
+  }
+
+  /** transformers adds router_aux_loss_coef × the load-balancing loss when `output_router_logits` is set. */
+  protected override auxiliaryLoss(states: HiddenStates, inputIds: Tensor, opts: ForwardOptions): Tensor | null {
+    const { moe } = this.config;
+    if (!moe?.outputRouterLogits || !states.routerLogits) return null;
+    let mask = opts.attentionMask ?? null;
+    // Virtual tokens are routed too; PEFT extends the mask with ones for them.
+    const n = states.hidden.dim(1) - inputIds.dim(1);
+    if (mask && mask.rank === 2 && n > 0) mask = mask.pad([[0, 0], [n, 0]], 1);
+    return loadBalancingLoss(states.routerLogits, moe.experts, moe.topK, mask).mul(moe.routerAuxLossCoef);
   }
 
   protected head(hidden: Tensor): Tensor {

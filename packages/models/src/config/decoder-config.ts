@@ -2,6 +2,7 @@ import { readActivation } from './activation-field.js';
 import type { ConfigFields } from './config-fields.js';
 import type { LayerType } from './layer-types.js';
 import type { ModelConfig } from './model-config.js';
+import { type MoeTraits, parseMoe } from './moe-config.js';
 import type { ParsedFields } from './model-types.js';
 import { type RopeConfig, parseRope } from './rope-scaling.js';
 
@@ -12,6 +13,8 @@ export interface DecoderTraits {
   mlpBias(f: ConfigFields): boolean;
   readonly qkNorm: boolean;
   slidingWindow(f: ConfigFields): number | null;
+  /** Present for mixture-of-experts types: how their MoE fields are read. */
+  readonly moe?: MoeTraits;
   /** Each layer's type (default: every layer full, and `layer_types` may say nothing else). */
   layerTypes?(f: ConfigFields, layers: number): LayerType[];
   /** The activation (default: `hidden_act`, silu). */
@@ -95,6 +98,7 @@ export function parseDecoderConfig(f: ConfigFields, traits: DecoderTraits): Pars
     layerTypes: (traits.layerTypes ?? allFull)(f, layers),
     // A window that covers every position the model supports never masks anything.
     slidingWindow: window !== null && window < maxPositionEmbeddings ? window : null,
+    moe: traits.moe ? parseMoe(f, traits.moe, layers) : null,
     attentionScale: traits.attentionScale?.(f) ?? 1 / Math.sqrt(headDim),
     dropout: { attention: f.number('attention_dropout', 0), residual: 0, embedding: 0 },
     bosTokenId: f.tokenId('bos_token_id'),

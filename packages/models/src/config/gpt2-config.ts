@@ -41,6 +41,7 @@ export function parseGpt2Config(f: ConfigFields): ParsedFields {
     qkNorm: false,
     layerTypes: Array<LayerType>(layers).fill('full_attention'),
     slidingWindow: null,
+    moe: null,
     attentionScale: f.bool('scale_attn_weights', true) ? 1 / Math.sqrt(headDim) : 1,
     dropout: { attention: f.number('attn_pdrop', 0.1), residual: f.number('resid_pdrop', 0.1), embedding: f.number('embd_pdrop', 0.1) },
     bosTokenId: f.tokenId('bos_token_id') ?? 50256,

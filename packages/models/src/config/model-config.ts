@@ -1,6 +1,7 @@
 import { ModelConfigError } from './config-error.js';
 import { ConfigFields, type RawConfig } from './config-fields.js';
 import { MODEL_TYPES, type ModelType, isModelType } from './model-types.js';
+import type { MoeConfig } from './moe-config.js';
 import type { LayerType } from './layer-types.js';
 import type { RopeConfig } from './rope-scaling.js';
 
@@ -58,6 +59,8 @@ export interface ModelConfig {
    * a query sees only the last `slidingWindow` keys, itself included; null = unlimited.
    */
   readonly slidingWindow: number | null;
+  /** A sparse mixture-of-experts MLP in place of the dense one (Mixtral, Qwen3-MoE); null for dense models. */
+  readonly moe: MoeConfig | null;
   /** Multiplies q·kᵀ: 1/√headDim, or 1 for GPT-2 with `scale_attn_weights: false`. */
   readonly attentionScale: number;
   /**

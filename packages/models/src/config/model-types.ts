@@ -54,6 +54,32 @@ const DECODER_TRAITS = {
     qkNorm: true,
     slidingWindow: refuseQwenSlidingWindow,
   },
+  mixtral: {
+    defaults: { rmsNormEps: 1e-5, ropeTheta: 1e6, maxPositionEmbeddings: 4096 * 32 },
+    attentionBias: () => both(false),
+    mlpBias: () => false,
+    qkNorm: false,
+    slidingWindow: (f) => f.optionalInt('sliding_window'),
+    moe: {
+      readsNormTopKProb: false,
+      expertIntermediateField: 'intermediate_size',
+      sparseLayerFields: false,
+      defaults: { experts: 8, topK: 2, normTopKProb: true, auxLossCoef: 0.001 },
+    },
+  },
+  qwen3_moe: {
+    defaults: { rmsNormEps: 1e-6, ropeTheta: 10000, maxPositionEmbeddings: 32768 },
+    attentionBias: (f) => both(f.bool('attention_bias', false)),
+    mlpBias: () => false,
+    qkNorm: true,
+    slidingWindow: refuseQwenSlidingWindow,
+    moe: {
+      readsNormTopKProb: true,
+      expertIntermediateField: 'moe_intermediate_size',
+      sparseLayerFields: true,
+      defaults: { experts: 128, topK: 8, normTopKProb: false, auxLossCoef: 0.001 },
+    },
+  },
 } satisfies Record<string, DecoderTraits>;
 
 /** Every supported `model_type` and how its config.json is read. */
@@ -62,6 +88,8 @@ export const MODEL_TYPES = {
   mistral: { parse: (f) => parseDecoderConfig(f, DECODER_TRAITS.mistral) },
   qwen2: { parse: (f) => parseDecoderConfig(f, DECODER_TRAITS.qwen2) },
   qwen3: { parse: (f) => parseDecoderConfig(f, DECODER_TRAITS.qwen3) },
+  mixtral: { parse: (f) => parseDecoderConfig(f, DECODER_TRAITS.mixtral) },
+  qwen3_moe: { parse: (f) => parseDecoderConfig(f, DECODER_TRAITS.qwen3_moe) },
   gemma: { parse: (f) => parseDecoderConfig(f, GEMMA_TRAITS.gemma) },
   gemma2: { parse: (f) => parseDecoderConfig(f, GEMMA_TRAITS.gemma2) },
   gemma3_text: { parse: (f) => parseDecoderConfig(f, GEMMA_TRAITS.gemma3_text) },

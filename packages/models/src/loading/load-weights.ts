@@ -1,14 +1,23 @@
-import { type DType, type FloatDType, type HostTensor, type Parameter, type ReadOptions, SafetensorsFile } from '@tunekit/core';
+import { type DType, type FloatDType, HostTensor, type Parameter, type ReadOptions, SafetensorsFile, numel } from '@tunekit/core';
 import { basename } from 'node:path';
 import type { CausalLM } from '../architectures/causal-lm.interface.js';
 import { CheckpointError } from './checkpoint-error.js';
 import { resolveCheckpointKey } from './checkpoint-keys.js';
 import { type WeightFiles, findWeightFiles } from './weight-files.js';
 
-interface Assignment {
+/** One checkpoint tensor filling `size` elements of a parameter from flat `offset` (the whole of it, or one expert's slice). */
+interface Part {
   readonly file: SafetensorsFile;
   readonly key: string;
+  readonly offset: number;
+  readonly size: number;
+  /** The tensor is the whole parameter (read as is, no packing). */
+  readonly whole: boolean;
+}
+
+interface Assignment {
   readonly param: Parameter;
+  readonly parts: Part[];
 }
 
 const fmt = (shape: readonly number[]) => `[${shape.join(', ')}]`;
@@ -38,18 +47,32 @@ function plan(model: CausalLM, dir: string, opened: readonly SafetensorsFile[]):
         throw new CheckpointError(file.path, key, `unexpected tensor: a ${model.config.modelType} model with this config has no such parameter`);
       }
       const param = params.get(target.name) as Parameter;
-      const previous = planned.get(target.name);
-      if (previous) throw new CheckpointError(file.path, key, `parameter ${target.name} was already loaded from ${previous.file.path}`);
+      const want = target.kind === 'part' ? target.shape : param.shape;
       const { shape } = file.info(key);
-      if (fmt(shape) !== fmt(param.shape)) {
-        throw new CheckpointError(file.path, key, `shape ${fmt(shape)} does not match the model's ${fmt(param.shape)} for ${target.name}`);
+      if (fmt(shape) !== fmt(want)) {
+        throw new CheckpointError(file.path, key, `shape ${fmt(shape)} does not match the model's ${fmt(want)} for ${target.name}`);
       }
-      planned.set(target.name, { file, key, param });
+      const part = { file, key, offset: target.kind === 'part' ? target.offset : 0, size: numel(want), whole: target.kind === 'param' };
+      const entry = planned.get(target.name) ?? { param, parts: [] };
+      const clash = entry.parts.find((p) => p.offset < part.offset + part.size && part.offset < p.offset + p.size);
+      if (clash) throw new CheckpointError(file.path, key, `parameter ${target.name} was already loaded from ${clash.key} in ${clash.file.path}`);
+      entry.parts.push(part);
+      planned.set(target.name, entry);
     }
   }
   const missing = [...params.keys()].filter((name) => !planned.has(name));
+  const partial = [...planned].filter(([, a]) => a.parts.reduce((n, p) => n + p.size, 0) !== a.param.size).map(([name]) => name);
   if (missing.length) throw new CheckpointError(dir, null, `missing tensors: ${listed(missing)}`);
+  if (partial.length) throw new CheckpointError(dir, null, `tensors missing for part of: ${listed(partial)}`);
   return planned;
+}
+
+/** A parameter's value from its parts: one tensor read as is, or per-expert tensors packed into one. */
+async function readParts({ param, parts }: Assignment, into: DType, scratch?: ReadOptions['scratch']): Promise<HostTensor> {
+  if (parts.length === 1 && parts[0].whole) return parts[0].file.read(parts[0].key, { into, scratch });
+  const packed = HostTensor.zeros(into, param.shape);
+  for (const p of parts) packed.data.set((await p.file.read(p.key, { into })).data as never, p.offset);
+  return packed;
 }
 
 /**
@@ -88,15 +111,15 @@ export class CheckpointReader {
     const entry = this.planned.get(paramName);
     if (!entry) throw new Error(`CheckpointReader: the model had no parameter "${paramName}" when the checkpoint was opened`);
     this.consumed.add(paramName);
-    return entry.file.read(entry.key, { into, scratch: opts.scratch });
+    return readParts(entry, into, opts.scratch);
   }
 
   /** Reads every planned parameter not read yet into its Parameter, one tensor at a time. */
   async loadRemaining(dtype: FloatDType): Promise<void> {
-    for (const [name, { file, key, param }] of this.planned) {
+    for (const [name, entry] of this.planned) {
       if (this.consumed.has(name)) continue;
       this.consumed.add(name);
-      param.assign(await file.read(key, { into: dtype }));
+      entry.param.assign(await readParts(entry, dtype));
     }
   }
 

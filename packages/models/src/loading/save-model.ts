@@ -1,8 +1,9 @@
-import { type DType, type FloatDType, type HostTensor, isFloat, writeSafetensors } from '@tunekit/core';
+import { type DType, type FloatDType, HostTensor, isFloat, numel, writeSafetensors } from '@tunekit/core';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CausalLM } from '../architectures/causal-lm.interface.js';
 import type { RawConfig } from '../config/config-fields.js';
+import { unpackExperts } from './expert-keys.js';
 import { writeJsonAtomic } from './json-file.js';
 import { TORCH_DTYPE } from './torch-dtype.js';
 import { SINGLE_FILE } from './weight-files.js';
@@ -12,6 +13,21 @@ function storageDtype(tensors: readonly HostTensor[]): FloatDType | null {
   const dtypes = new Set<DType>(tensors.map((t) => t.dtype));
   const [only] = dtypes;
   return dtypes.size === 1 && isFloat(only) ? only : null;
+}
+
+/** Every parameter under its checkpoint name; packed experts as one tensor per expert, as transformers 5 saves them. */
+function checkpointTensors(model: CausalLM): Map<string, HostTensor> {
+  const out = new Map<string, HostTensor>();
+  for (const [name, p] of model.namedParameters()) {
+    const parts = unpackExperts(name, p.shape, model.config);
+    if (!parts) {
+      out.set(name, p.value);
+      continue;
+    }
+    const v = p.value;
+    for (const part of parts) out.set(part.key, new HostTensor(v.dtype, part.shape, v.data.subarray(part.offset, part.offset + numel(part.shape)) as never));
+  }
+  return out;
 }
 
 /**
@@ -28,7 +44,7 @@ export async function saveModel(
   } = {},
 ): Promise<void> {
   await mkdir(dir, { recursive: true });
-  const tensors = new Map(model.namedParameters().map(([name, p]) => [name, p.value]));
+  const tensors = checkpointTensors(model);
   const dtype = storageDtype([...tensors.values()]);
   const config = opts.config ?? model.config.raw;
   await writeJsonAtomic(join(dir, 'config.json'), dtype ? { ...config, torch_dtype: TORCH_DTYPE[dtype] } : config);

@@ -75,6 +75,8 @@ describe('createTinyModel', () => {
       kvHeads: s.kvHeads, headDim: s.headDim, vocab: s.vocab, tieWordEmbeddings: s.tied, norm: { eps: s.eps },
       rope: { theta: s.ropeTheta },
     });
+    const moe = 'experts' in s ? { experts: s.experts, topK: s.expertsPerToken, expertIntermediate: s.expertIntermediate } : null;
+    expect(config.moe && { experts: config.moe.experts, topK: config.moe.topK, expertIntermediate: config.moe.expertIntermediate }).toEqual(moe);
     expect(parseModelConfig(tinyConfigJson({ preset: name as keyof typeof TINY_PRESETS, layers: 2 })).layers).toBe(2);
   });
 

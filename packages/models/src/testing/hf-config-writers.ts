@@ -33,6 +33,11 @@ const decoder = (s: TinyShape): Json => ({
   rope_theta: s.ropeTheta,
 });
 
+const moe = (s: TinyShape): Json => {
+  if (!s.experts || !s.expertsPerToken) throw new Error('a mixture-of-experts shape needs experts and expertsPerToken');
+  return { num_experts_per_tok: s.expertsPerToken, output_router_logits: false, router_aux_loss_coef: 0.001 };
+};
+
 /** Gemma 2/3 name their activation `hidden_activation` and scale queries by query_pre_attn_scalar (head_dim in the released models). */
 const gemmaDecoder = (s: TinyShape, dtype: FloatDType): Json => {
   const { hidden_act: _, ...fields } = decoder(s);
@@ -59,6 +64,16 @@ export const CONFIG_WRITERS: Record<ModelType, (s: TinyShape, dtype: FloatDType)
   qwen3: (s, dtype) => ({
     architectures: ['Qwen3ForCausalLM'], model_type: 'qwen3', ...common(s, dtype), ...decoder(s),
     attention_bias: false, head_dim: s.headDim, max_window_layers: s.layers, rope_scaling: null, sliding_window: null, use_sliding_window: false,
+  }),
+  mixtral: (s, dtype) => ({
+    architectures: ['MixtralForCausalLM'], model_type: 'mixtral', ...common(s, dtype), ...decoder(s), ...moe(s),
+    head_dim: s.headDim, num_local_experts: s.experts, router_jitter_noise: 0.0, sliding_window: null,
+  }),
+  qwen3_moe: (s, dtype) => ({
+    architectures: ['Qwen3MoeForCausalLM'], model_type: 'qwen3_moe', ...common(s, dtype), ...decoder(s), ...moe(s),
+    attention_bias: false, decoder_sparse_step: 1, head_dim: s.headDim, max_window_layers: s.layers, mlp_only_layers: [],
+    moe_intermediate_size: s.expertIntermediate, norm_topk_prob: true, num_experts: s.experts, rope_scaling: null,
+    sliding_window: null, use_sliding_window: false,
   }),
   gemma: (s, dtype) => ({
     architectures: ['GemmaForCausalLM'], model_type: 'gemma', ...common(s, dtype), ...decoder(s),
