@@ -26,10 +26,15 @@ export { TiedLmHead } from './architectures/lm-head.js';
 export { ModuleList } from './architectures/module-list.js';
 export { type RotaryTables, ropeInverseFrequencies, rotaryTables } from './architectures/rope.js';
 export { type TensorInit, type TensorSpec, checkpointLayout } from './architectures/checkpoint-layout.js';
+export { type Backbone, createBackbone } from './architectures/backbones.js';
+export { type ClassifierForwardOptions, SequenceClassificationModel } from './architectures/sequence-classification.model.js';
+export { lastNonPadToken } from './architectures/last-non-pad.js';
+export { type ModelHead, modelHead, parseNumLabels } from './config/model-head.js';
 
 // ---- loading and saving ----
-export { type LoadModelOptions, type LoadedModel, loadModel } from './loading/load-model.js';
-export { CheckpointReader, type LoadWeightsOptions, loadWeights } from './loading/load-weights.js';
+export { type LoadModelOptions, type LoadedModel, loadModel, readModelConfig } from './loading/load-model.js';
+export { CheckpointReader, type LoadWeightsOptions, type WeightTarget, loadWeights } from './loading/load-weights.js';
+export { type LoadSequenceClassifierOptions, loadSequenceClassifier } from './loading/load-sequence-classifier.js';
 export { initializeWeights } from './loading/init-weights.js';
 export { saveModel } from './loading/save-model.js';
 export { type TensorSource, writeShardedCheckpoint } from './loading/shard-writer.js';

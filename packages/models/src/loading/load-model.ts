@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import type { CausalLM } from '../architectures/causal-lm.interface.js';
 import { createModel } from '../architectures/create-model.js';
 import type { RawConfig } from '../config/config-fields.js';
+import { ModelConfigError } from '../config/config-error.js';
 import { type ModelConfig, parseModelConfig } from '../config/model-config.js';
+import { type ModelHead, modelHead } from '../config/model-head.js';
 import { readJsonObject } from './json-file.js';
 import { initializeWeights } from './init-weights.js';
 import { type LoadWeightsOptions, loadWeights } from './load-weights.js';
@@ -31,11 +33,25 @@ export interface LoadedModel {
   readonly dir: string;
 }
 
+/** A folder's config.json, parsed; a checkpoint whose `architectures` names another head than `head` is refused. */
+export async function readModelConfig(dir: string, head: ModelHead): Promise<ModelConfig> {
+  const configPath = join(dir, 'config.json');
+  const config = parseModelConfig(await readJsonObject(configPath), configPath);
+  const named = modelHead(config.raw);
+  if (named !== null && named !== head) {
+    const loader = LOADERS[named];
+    throw new ModelConfigError(configPath, 'architectures', `${String((config.raw.architectures as unknown[])[0])} is a ${named} model: load it with ${loader}`);
+  }
+  return config;
+}
+
+/** The function that loads each head, for the error that points a user to it. */
+const LOADERS: Record<ModelHead, string> = { 'causal-lm': 'loadModel', 'sequence-classification': 'loadSequenceClassifier' };
+
 /** Loads a Hugging Face model folder: config.json, generation_config.json, safetensors weights. */
 export async function loadModel(dir: string, opts: LoadModelOptions = {}): Promise<LoadedModel> {
   const dtype = opts.dtype ?? 'f32';
-  const configPath = join(dir, 'config.json');
-  const config = parseModelConfig(await readJsonObject(configPath), configPath);
+  const config = await readModelConfig(dir, 'causal-lm');
   const generationConfig = await readJsonObject(join(dir, 'generation_config.json'), { optional: true });
   // Every weight is overwritten next (from the files or by the from-scratch init): don't draw values twice.
   const model = createModel(config, { dtype, empty: true });

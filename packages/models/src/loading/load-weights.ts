@@ -1,9 +1,16 @@
 import { type DType, type FloatDType, HostTensor, type Parameter, type ReadOptions, SafetensorsFile, numel } from '@tunekit/core';
 import { basename } from 'node:path';
 import type { CausalLM } from '../architectures/causal-lm.interface.js';
+import type { ModelConfig } from '../config/model-config.js';
 import { CheckpointError } from './checkpoint-error.js';
 import { resolveCheckpointKey } from './checkpoint-keys.js';
 import { type WeightFiles, findWeightFiles } from './weight-files.js';
+
+/** What a checkpoint loads into: any model with a config and Hugging Face-named parameters. */
+export interface WeightTarget {
+  readonly config: ModelConfig;
+  namedParameters(): [string, Parameter][];
+}
 
 /** One checkpoint tensor filling `size` elements of a parameter from flat `offset` (the whole of it, or one expert's slice). */
 interface Part {
@@ -36,7 +43,7 @@ function checkIndex(weights: WeightFiles, opened: readonly SafetensorsFile[]): v
  * Matches every tensor of every file to a parameter from the headers alone, so a bad checkpoint
  * fails before any data is read, with the file and tensor named.
  */
-function plan(model: CausalLM, dir: string, opened: readonly SafetensorsFile[]): Map<string, Assignment> {
+function plan(model: WeightTarget, dir: string, opened: readonly SafetensorsFile[]): Map<string, Assignment> {
   const params = new Map(model.namedParameters());
   const planned = new Map<string, Assignment>();
   for (const file of opened) {
@@ -89,7 +96,7 @@ export class CheckpointReader {
   ) {}
 
   /** Opens the folder's weight files and plans every parameter of `model` (as it is now). */
-  static async open(model: CausalLM, dir: string): Promise<CheckpointReader> {
+  static async open(model: WeightTarget, dir: string): Promise<CheckpointReader> {
     const weights = await findWeightFiles(dir);
     const opened: SafetensorsFile[] = [];
     try {
@@ -128,20 +135,20 @@ export class CheckpointReader {
   }
 }
 
-export interface LoadWeightsOptions {
+export interface LoadWeightsOptions<M extends WeightTarget = CausalLM> {
   /**
    * Runs after the checkpoint is checked and before the rest is read: a hook that replaces modules
    * while loading (quantize-while-loading reads each weight, quantizes it and swaps the layer, so
    * the full-precision model never exists at once).
    */
-  prepare?: (model: CausalLM, reader: CheckpointReader) => Promise<void>;
+  prepare?: (model: M, reader: CheckpointReader) => Promise<void>;
 }
 
 /**
  * Loads a folder's safetensors weights into the model's parameters by Hugging Face name, one
  * tensor at a time (converted to `dtype` as it is read), so peak memory is the model plus one tensor.
  */
-export async function loadWeights(model: CausalLM, dir: string, dtype: FloatDType, opts: LoadWeightsOptions = {}): Promise<void> {
+export async function loadWeights<M extends WeightTarget>(model: M, dir: string, dtype: FloatDType, opts: LoadWeightsOptions<M> = {}): Promise<void> {
   const reader = await CheckpointReader.open(model, dir);
   try {
     if (opts.prepare) await opts.prepare(model, reader);

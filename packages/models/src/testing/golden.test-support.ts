@@ -44,7 +44,7 @@ function positionsWhere(logits: Float32Array, mask: number[][], vocab: number, k
 }
 
 /** Sets TUNEKIT_GOLDEN_REPORT=1 to print every measured error (for reports; the assertions do not depend on it). */
-function report(what: string, err: number): number {
+export function reportGoldenError(what: string, err: number): number {
   if (process.env.TUNEKIT_GOLDEN_REPORT) console.log(`golden ${what}: ${err.toExponential(2)}`);
   return err;
 }
@@ -135,13 +135,13 @@ export function goldenArchSuite(relDir: string, opts: GoldenSuiteOptions = {}): 
 
     check('logits', 'logits where the mask is 1 (padded batch, explicit positions)', () => {
       const want = positionsWhere(forward.get('logits')!.toFloat32(), mask, vocab(), (m) => m === 1);
-      expect(report(`${relDir} logits`, relativeError(positionsWhere(logits, mask, vocab(), (m) => m === 1), want))).toBeLessThanOrEqual(tol);
+      expect(reportGoldenError(`${relDir} logits`, relativeError(positionsWhere(logits, mask, vocab(), (m) => m === 1), want))).toBeLessThanOrEqual(tol);
     });
 
     check('padLogits', 'logits at pad positions (queries with no visible key)', () => {
       const want = positionsWhere(forward.get('logits')!.toFloat32(), mask, vocab(), (m) => m === 0);
       expect(want.length).toBeGreaterThan(0);
-      expect(report(`${relDir} pad logits`, relativeError(positionsWhere(logits, mask, vocab(), (m) => m === 0), want))).toBeLessThanOrEqual(tol);
+      expect(reportGoldenError(`${relDir} pad logits`, relativeError(positionsWhere(logits, mask, vocab(), (m) => m === 0), want))).toBeLessThanOrEqual(tol);
     });
 
     check('row0', 'logits of row 0 alone, no mask and no positions', async () => {
@@ -150,7 +150,7 @@ export function goldenArchSuite(relDir: string, opts: GoldenSuiteOptions = {}): 
       const ids = Tensor.input('input_ids', [1, row0.length], 'i64');
       const [got] = await executor.compile([model.call(ids).logits]).run({ input_ids: HostTensor.i64([1, row0.length], row0) });
       expect(got.shape).toEqual(want.shape);
-      expect(report(`${relDir} row0 logits`, relativeError(got.toFloat32(), want.toFloat32()))).toBeLessThanOrEqual(tol);
+      expect(reportGoldenError(`${relDir} row0 logits`, relativeError(got.toFloat32(), want.toFloat32()))).toBeLessThanOrEqual(tol);
     });
 
     for (const name of ['greedy_single', 'greedy_left_padded'] as const) {
@@ -166,7 +166,7 @@ export function goldenArchSuite(relDir: string, opts: GoldenSuiteOptions = {}): 
     check('loss', 'loss with the fixture labels (shifted, mean over labelled tokens)', async () => {
       const { ids, opts: fwd, feeds, input } = batchInputs(forward, true);
       const [loss] = await executor.compile([model.loss(ids, input('labels'), fwd)]).run(feeds);
-      expect(report(`${relDir} loss`, relativeError([loss.item()], [expected.loss]))).toBeLessThanOrEqual(tol);
+      expect(reportGoldenError(`${relDir} loss`, relativeError([loss.item()], [expected.loss]))).toBeLessThanOrEqual(tol);
     });
 
     check('grads', "every parameter's gradient (one entry per tied weight, no parameter without one)", async () => {
@@ -181,7 +181,7 @@ export function goldenArchSuite(relDir: string, opts: GoldenSuiteOptions = {}): 
         return [n, relativeError(got[k].toFloat32(), want.get(n)!.toFloat32())] as const;
       });
       const worst = errors.reduce((a, b) => (b[1] > a[1] || Number.isNaN(b[1]) ? b : a));
-      report(`${relDir} grads (worst: ${worst[0]})`, worst[1]);
+      reportGoldenError(`${relDir} grads (worst: ${worst[0]})`, worst[1]);
       for (const [n, err] of errors) expect(err, n).toBeLessThanOrEqual(tol);
     });
 
@@ -192,7 +192,7 @@ export function goldenArchSuite(relDir: string, opts: GoldenSuiteOptions = {}): 
         const rope = loaded.config.rope;
         expect(rope).not.toBeNull();
         const got = opts.invFreq?.(loaded) ?? ropeInverseFrequencies(rope!, loaded.config.headDim);
-        expect(report(`${relDir} inv_freq`, relativeError(got, want))).toBeLessThanOrEqual(tol);
+        expect(reportGoldenError(`${relDir} inv_freq`, relativeError(got, want))).toBeLessThanOrEqual(tol);
       });
     }
   });

@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type HostTensor, readSafetensors } from '@tunekit/core';
+import { type HostTensor, SafetensorsFile, readSafetensors } from '@tunekit/core';
 import { type LoadedModel, loadModel } from '@tunekit/models';
 import { IA3_METHOD } from '../ia3/ia3.method.js';
 import { LORA_METHOD } from '../lora/lora.method.js';
 import type { AdapterHandle, PeftMethod } from '../peft/peft-method.interface.js';
+import { tempDir } from './causal-lm.test-support.js';
 import { PREFIX_TUNING_METHOD } from '../prefix-tuning/prefix-tuning.method.js';
 import { PROMPT_TUNING_METHOD } from '../prompt-tuning/prompt-tuning.method.js';
 
@@ -77,4 +78,24 @@ export function loadGoldenAdapter(model: LoadedModel['model'], dir: string, opts
 export function reportError(what: string, err: number): number {
   if (process.env.TUNEKIT_GOLDEN_REPORT) console.log(`golden ${what}: ${err.toExponential(2)}`);
   return err;
+}
+
+/** Tensor names and shapes of an adapter's safetensors file, sorted by name. */
+export async function tensorLayout(dir: string): Promise<[string, number[]][]> {
+  const st = await SafetensorsFile.open(join(dir, 'adapter_model.safetensors'));
+  try {
+    return st.names().sort().map((n) => [n, [...st.info(n).shape]]);
+  } finally {
+    await st.close();
+  }
+}
+
+/** Saves `handle` again and returns what to compare with the folder it came from: tensor layouts and config JSON. */
+export async function resaved(handle: AdapterHandle, from: string, name: string) {
+  const again = join(await tempDir('golden-resave'), name);
+  await handle.save(again);
+  return {
+    layout: { got: await tensorLayout(again), want: await tensorLayout(from) },
+    config: { got: readJson(join(again, 'adapter_config.json')), want: readJson(join(from, 'adapter_config.json')) },
+  };
 }
