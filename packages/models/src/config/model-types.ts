@@ -14,9 +14,9 @@ interface ModelTypeRule {
 const both = (on: boolean) => ({ qkv: on, o: on });
 
 /**
- * Qwen windows layers ≥ max_window_layers in transformers 5 (`layer_types`), but 4.x masked every
- * layer in eager/SDPA attention and only flash attention honoured max_window_layers: with no
- * reference to pin one reading, a window stays refused rather than guessed.
+ * Qwen's window covers layers ≥ max_window_layers, but which layers a given transformers version
+ * and attention implementation actually windows has changed over time; with no golden reference
+ * for it, a window stays refused rather than guessed.
  */
 function refuseQwenSlidingWindow(f: ConfigFields): null {
   if (f.bool('use_sliding_window', false)) f.fail('use_sliding_window', 'sliding-window attention for Qwen models is not supported');
