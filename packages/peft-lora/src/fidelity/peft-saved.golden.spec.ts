@@ -1,9 +1,9 @@
 import { join } from 'node:path';
-import { type Module, readSafetensors } from '@tunekit/core';
+import { type Module, readSafetensors, relativeError, reportGoldenError, rowsOf } from '@tunekit/core';
 import { type LoadedModel, generate } from '@tunekit/models';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AdapterHandle } from '../peft/peft-method.interface.js';
-import { forwardLogits, relativeError } from '../testing/causal-lm.test-support.js';
+import { forwardLogits } from '../testing/causal-lm.test-support.js';
 import {
   GOLDEN_ADAPTERS,
   GOLDEN_PEFT,
@@ -13,9 +13,7 @@ import {
   lastPositions,
   loadGoldenAdapter,
   loadGoldenBase,
-  reportError,
   resaved,
-  rowsOf,
 } from '../testing/golden-peft.test-support.js';
 
 const TOLERANCE = 1e-4;
@@ -27,7 +25,7 @@ describe('the golden base model', () => {
     const got = await forwardLogits(base.model, base.executor, rowsOf((await goldenOutputs('peft-saved', 'lora')).inputIds));
     await base.executor.dispose();
     expect(got.shape).toEqual(want.shape);
-    expect(reportError('base logits', relativeError(got.toFloat32(), want.toFloat32()))).toBeLessThanOrEqual(TOLERANCE);
+    expect(reportGoldenError('base logits', relativeError(got.toFloat32(), want.toFloat32()))).toBeLessThanOrEqual(TOLERANCE);
   });
 });
 
@@ -45,7 +43,7 @@ describe.each(GOLDEN_ADAPTERS)('adapter saved by PEFT 0.21: %s', (name) => {
   it("loads on the base and gives PEFT's logits (prompt tuning: at the real tokens)", async () => {
     const real = golden.inputIds.shape[1];
     const got = await forwardLogits(base.model, base.executor, rowsOf(golden.inputIds));
-    expect(reportError(`peft-saved/${name} logits`, relativeError(lastPositions(got, real), lastPositions(golden.logits, real)))).toBeLessThanOrEqual(TOLERANCE);
+    expect(reportGoldenError(`peft-saved/${name} logits`, relativeError(lastPositions(got, real), lastPositions(golden.logits, real)))).toBeLessThanOrEqual(TOLERANCE);
   });
 
   it("generates PEFT's 8 greedy tokens with the KV cache", async () => {
@@ -69,7 +67,7 @@ describe.each(GOLDEN_ADAPTERS)('adapter saved by PEFT 0.21: %s', (name) => {
         const p = params.get(key);
         expect(p, key).toBeDefined();
         expect(p!.shape).toEqual(tensor.shape);
-        expect(reportError(`dora merged ${key}`, relativeError(p!.value.toFloat32(), tensor.toFloat32())), key).toBeLessThanOrEqual(TOLERANCE);
+        expect(reportGoldenError(`dora merged ${key}`, relativeError(p!.value.toFloat32(), tensor.toFloat32())), key).toBeLessThanOrEqual(TOLERANCE);
       }
     });
   }

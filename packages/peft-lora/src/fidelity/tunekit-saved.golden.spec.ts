@@ -1,7 +1,8 @@
+import { relativeError, reportGoldenError, rowsOf } from '@tunekit/core';
 import { type LoadedModel, generate } from '@tunekit/models';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AdapterHandle } from '../peft/peft-method.interface.js';
-import { forwardLogits, relativeError } from '../testing/causal-lm.test-support.js';
+import { forwardLogits } from '../testing/causal-lm.test-support.js';
 import {
   GOLDEN_ADAPTERS,
   type GoldenOutputs,
@@ -10,9 +11,7 @@ import {
   lastPositions,
   loadGoldenAdapter,
   loadGoldenBase,
-  reportError,
   resaved,
-  rowsOf,
 } from '../testing/golden-peft.test-support.js';
 
 const TOLERANCE = 1e-4;
@@ -32,7 +31,7 @@ describe.each(GOLDEN_ADAPTERS)('adapter saved by TuneKit, run by PEFT 0.21: %s',
   it("gives the logits PEFT computed with it (prompt tuning: at the real tokens)", async () => {
     const real = golden.inputIds.shape[1];
     const got = await forwardLogits(base.model, base.executor, rowsOf(golden.inputIds));
-    expect(reportError(`tunekit-saved/${name} logits`, relativeError(lastPositions(got, real), lastPositions(golden.logits, real)))).toBeLessThanOrEqual(TOLERANCE);
+    expect(reportGoldenError(`tunekit-saved/${name} logits`, relativeError(lastPositions(got, real), lastPositions(golden.logits, real)))).toBeLessThanOrEqual(TOLERANCE);
   });
 
   it("generates the greedy tokens PEFT generated with it", async () => {

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import { AdamW, Tensor, TrainStep } from '@tunekit/core';
+import { AdamW, relativeError, Tensor, TrainStep } from '@tunekit/core';
 import { type LoadedModel, generate, loadModel } from '@tunekit/models';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { forwardLogits, greedyByRecomputing, i64Rows, relativeError, tempDir } from '../testing/causal-lm.test-support.js';
+import { forwardLogits, greedyByRecomputing, i64Rows, tempDir } from '../testing/causal-lm.test-support.js';
 import { parseLoraConfig } from './lora.config.js';
 import { loadAdapter, saveAdapter } from './lora.io.js';
 import { LoraModel } from './lora.model.js';
@@ -36,15 +36,8 @@ const ARCHITECTURES: readonly ArchRow[] = [
 /** A fixed batch: two rows of 10 ids spread over the vocabulary; labels are the ids (next-token loss). */
 const batch = (vocab: number) => [0, 1].map((r) => Array.from({ length: 10 }, (_, t) => (t * 37 + r * 101 + 5) % vocab));
 
-/**
- * Prompt and new-token counts for the generation check. The generator refuses a static cache wider
- * than a sliding window (mistral's is 5), so such a model gets a short run with unrounded shapes.
- */
-function generationShape(slidingWindow: number | null) {
-  if (slidingWindow === null) return { prompt: 5, newTokens: 6, promptMultiple: 16, cacheMultiple: 64 };
-  const prompt = Math.ceil(slidingWindow / 2);
-  return { prompt, newTokens: slidingWindow - prompt, promptMultiple: 1, cacheMultiple: 1 };
-}
+const PROMPT_LENGTH = 5;
+const NEW_TOKENS = 6;
 
 describe.each(ARCHITECTURES)('LoRA on $name', ({ dir, lora: options }) => {
   let loaded: LoadedModel;
@@ -83,11 +76,10 @@ describe.each(ARCHITECTURES)('LoRA on $name', ({ dir, lora: options }) => {
   });
 
   it('generates with the KV cache the greedy tokens a no-cache forward picks', async () => {
-    const { prompt: length, newTokens, promptMultiple, cacheMultiple } = generationShape(loaded.config.slidingWindow);
-    const prompt = rows[0].slice(0, length);
-    const result = await generate(loaded.model, loaded.executor, [prompt], { maxNewTokens: newTokens, eosTokenIds: [], promptMultiple, cacheMultiple });
-    expect(result.outputIds[0]).toHaveLength(newTokens);
-    expect(result.outputIds[0]).toEqual(await greedyByRecomputing(loaded.model, loaded.executor, prompt, newTokens));
+    const prompt = rows[0].slice(0, PROMPT_LENGTH);
+    const result = await generate(loaded.model, loaded.executor, [prompt], { maxNewTokens: NEW_TOKENS, eosTokenIds: [] });
+    expect(result.outputIds[0]).toHaveLength(NEW_TOKENS);
+    expect(result.outputIds[0]).toEqual(await greedyByRecomputing(loaded.model, loaded.executor, prompt, NEW_TOKENS));
   });
 
   it('saves the adapter and reloads it onto a fresh base to identical logits', async () => {

@@ -46,13 +46,6 @@ export function readJson<T>(file: string): T {
   return JSON.parse(readFileSync(file, 'utf8')) as T;
 }
 
-/** Integer tensor [B, T] as rows. */
-export function rowsOf(t: HostTensor): number[][] {
-  const [b, n] = t.shape;
-  const flat = Array.from(t.data as ArrayLike<number | bigint>, Number);
-  return Array.from({ length: b }, (_, i) => flat.slice(i * n, (i + 1) * n));
-}
-
 /** The last `positions` of logits [B, T, V], per row, concatenated (prompt tuning: the real tokens). */
 export function lastPositions(logits: HostTensor, positions: number): Float32Array {
   const [b, t, v] = logits.shape;
@@ -72,12 +65,6 @@ export function loadGoldenAdapter(model: LoadedModel['model'], dir: string, opts
   const method = METHODS.find((m) => m.recognises(config));
   if (!method) throw new Error(`${dir}: no method recognises peft_type ${JSON.stringify(config.peft_type)}`);
   return method.load(model, dir, opts);
-}
-
-/** Set TUNEKIT_GOLDEN_REPORT=1 to print every measured error (for reports; the assertions do not depend on it). */
-export function reportError(what: string, err: number): number {
-  if (process.env.TUNEKIT_GOLDEN_REPORT) console.log(`golden ${what}: ${err.toExponential(2)}`);
-  return err;
 }
 
 /** Tensor names and shapes of an adapter's safetensors file, sorted by name. */
