@@ -54,6 +54,11 @@ export interface GoldenSuiteOptions {
    * remove the entry when it lands). Every other check runs.
    */
   omit?: readonly GoldenCheck[];
+  /**
+   * grads.safetensors keys (transformers' in-memory parameter names) that differ from TuneKit's,
+   * which are the checkpoint's keys, as TuneKit name → transformers name.
+   */
+  gradNames?: Readonly<Record<string, string>>;
 }
 
 /** The checks of a golden suite, by name (see `goldenArchSuite`). */
@@ -148,7 +153,9 @@ export function goldenArchSuite(relDir: string, opts: GoldenSuiteOptions = {}): 
 
     check('grads', "every parameter's gradient (one entry per tied weight, no parameter without one)", async () => {
       const want = await readSafetensors(join(dir, 'public', 'grads.safetensors'));
-      const named = model.namedParameters().filter(([, p]) => p.requiresGrad);
+      const named = model.namedParameters()
+        .filter(([, p]) => p.requiresGrad)
+        .map(([n, p]) => [opts.gradNames?.[n] ?? n, p] as const);
       expect(named.map(([n]) => n).sort()).toEqual([...want.keys()].sort());
       const { ids, opts: fwd, feeds, input } = batchInputs(forward, true);
       const grads = grad(model.loss(ids, input('labels'), fwd), named.map(([, p]) => p));
