@@ -31,6 +31,8 @@ const ARCHITECTURES: readonly ArchRow[] = [
   row('qwen2'),
   row('qwen3'),
   row('gpt2'),
+  row('mixtral', 'archs_extra'),
+  row('qwen3_moe', 'archs_extra', { target_modules: ['q_proj', 'v_proj'] }),
 ];
 
 /** A fixed batch: two rows of 10 ids spread over the vocabulary; labels are the ids (next-token loss). */
@@ -56,6 +58,12 @@ describe.each(ARCHITECTURES)('LoRA on $name', ({ dir, lora: options }) => {
     expect(targets).toBeDefined();
     const adapted = lora.layers().map(([n]) => n.split('.').at(-1));
     expect(new Set(adapted)).toEqual(new Set(targets as string[]));
+  });
+
+  it('trains only the adapter: every base weight (experts and routers included) stays frozen', () => {
+    const trainable = loaded.model.namedParameters().filter(([, p]) => p.requiresGrad).map(([n]) => n);
+    expect(trainable.length).toBeGreaterThan(0);
+    expect(trainable.filter((n) => !n.includes('.lora_'))).toEqual([]);
   });
 
   it('trains: the loss falls over a few AdamW steps on a fixed batch', async () => {
