@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type HostTensor, SafetensorsFile, readSafetensors } from '@tunekit/core';
-import { type LoadedModel, loadModel } from '@tunekit/models';
+import { type HostTensor, SafetensorsFile, readSafetensors, relativeError, reportGoldenError, rowsOf } from '@tunekit/core';
+import { type LoadedModel, generate, loadModel } from '@tunekit/models';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IA3_METHOD } from '../ia3/ia3.method.js';
 import { LORA_METHOD } from '../lora/lora.method.js';
 import type { AdapterHandle, PeftMethod } from '../peft/peft-method.interface.js';
-import { tempDir } from './causal-lm.test-support.js';
+import { forwardLogits, tempDir } from './causal-lm.test-support.js';
 import { PREFIX_TUNING_METHOD } from '../prefix-tuning/prefix-tuning.method.js';
 import { PROMPT_TUNING_METHOD } from '../prompt-tuning/prompt-tuning.method.js';
 
@@ -85,4 +86,51 @@ export async function resaved(handle: AdapterHandle, from: string, name: string)
     layout: { got: await tensorLayout(again), want: await tensorLayout(from) },
     config: { got: readJson(join(again, 'adapter_config.json')), want: readJson(join(from, 'adapter_config.json')) },
   };
+}
+
+/** Largest relative error allowed against PEFT's outputs. */
+export const GOLDEN_PEFT_TOLERANCE = 1e-4;
+
+export interface GoldenAdapterContext {
+  readonly base: LoadedModel;
+  readonly handle: AdapterHandle;
+}
+
+/**
+ * Registers the checks every golden adapter gets, on a fresh golden base: it loads through its
+ * method plugin, gives PEFT's logits (prompt tuning: at the real tokens) and greedy tokens with
+ * the KV cache, and saves again with the same tensor layout and config fields. `more` adds checks.
+ */
+export function goldenAdapterSuite(side: 'peft-saved' | 'tunekit-saved', name: GoldenAdapter, more?: (ctx: () => GoldenAdapterContext) => void): void {
+  const dir = adapterDir(side, name);
+  describe(`golden PEFT 0.21: ${side}/${name}`, () => {
+    let ctx: GoldenAdapterContext;
+    let golden: GoldenOutputs;
+    beforeAll(async () => {
+      const base = await loadGoldenBase();
+      ctx = { base, handle: await loadGoldenAdapter(base.model, dir) };
+      golden = await goldenOutputs(side, name);
+    });
+    afterAll(() => ctx.base.executor.dispose());
+
+    it("loads on the base and gives PEFT's logits", async () => {
+      const real = golden.inputIds.shape[1];
+      const got = await forwardLogits(ctx.base.model, ctx.base.executor, rowsOf(golden.inputIds));
+      const err = relativeError(lastPositions(got, real), lastPositions(golden.logits, real));
+      expect(reportGoldenError(`${side}/${name} logits`, err)).toBeLessThanOrEqual(GOLDEN_PEFT_TOLERANCE);
+    });
+
+    it("generates PEFT's 8 greedy tokens with the KV cache", async () => {
+      const result = await generate(ctx.base.model, ctx.base.executor, [golden.promptIds], { maxNewTokens: 8, eosTokenIds: [] });
+      expect(result.sequences[0]).toEqual(golden.greedyOutputIds);
+    });
+
+    it('saves again with the same tensor names and shapes and every config field', async () => {
+      const { layout, config } = await resaved(ctx.handle, dir, name);
+      expect(layout.got).toEqual(layout.want);
+      expect(config.got).toEqual(config.want);
+    });
+
+    more?.(() => ctx);
+  });
 }
