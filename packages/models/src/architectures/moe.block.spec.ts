@@ -139,7 +139,7 @@ describe('the MoE model loss with output_router_logits', () => {
     await createTinyModel({ arch: 'mixtral', dir, seed: 1, config: { output_router_logits: true, router_aux_loss_coef: 0.25 } });
     const executor = new OrtExecutor();
     try {
-      const { model } = await loadModel(dir, { executor });
+      const { model } = await loadModel(dir);
       const rows = [[5, 9, 30, 2, 7, 100], [0, 0, 44, 3, 60, 8]];
       const feeds = { ids: HostTensor.i64([2, 6], rows.flat()), mask: HostTensor.i64([2, 6], [1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1, 1]) };
       const ids = Tensor.input('ids', [2, 6], 'i64');

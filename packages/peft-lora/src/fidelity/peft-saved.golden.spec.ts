@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { readSafetensors, relativeError, reportGoldenError, rowsOf } from '@tunekit/core';
+import { OrtExecutor, readSafetensors, relativeError, reportGoldenError, rowsOf } from '@tunekit/core';
 import { describe, expect, it } from 'vitest';
 import { forwardLogits } from '../testing/causal-lm.test-support.js';
 import { GOLDEN_ADAPTERS, GOLDEN_PEFT, GOLDEN_PEFT_TOLERANCE, goldenAdapterSuite, goldenOutputs, loadGoldenBase } from '../testing/golden-peft.test-support.js';
@@ -7,9 +7,10 @@ import { GOLDEN_ADAPTERS, GOLDEN_PEFT, GOLDEN_PEFT_TOLERANCE, goldenAdapterSuite
 describe('the golden base model', () => {
   it("gives transformers' logits", async () => {
     const base = await loadGoldenBase();
+    const executor = new OrtExecutor();
     const want = (await readSafetensors(join(GOLDEN_PEFT, 'base_forward.safetensors'))).get('logits')!;
-    const got = await forwardLogits(base.model, base.executor, rowsOf((await goldenOutputs('peft-saved', 'lora')).inputIds));
-    await base.executor.dispose();
+    const got = await forwardLogits(base.model, executor, rowsOf((await goldenOutputs('peft-saved', 'lora')).inputIds));
+    await executor.dispose();
     expect(got.shape).toEqual(want.shape);
     expect(reportGoldenError('base logits', relativeError(got.toFloat32(), want.toFloat32()))).toBeLessThanOrEqual(GOLDEN_PEFT_TOLERANCE);
   });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type HostTensor, SafetensorsFile, readSafetensors, relativeError, reportGoldenError, rowsOf } from '@tunekit/core';
+import { type HostTensor, OrtExecutor, SafetensorsFile, readSafetensors, relativeError, reportGoldenError, rowsOf } from '@tunekit/core';
 import { type LoadedModel, generate, loadModel } from '@tunekit/models';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IA3_METHOD } from '../ia3/ia3.method.js';
@@ -93,6 +93,7 @@ export const GOLDEN_PEFT_TOLERANCE = 1e-4;
 
 export interface GoldenAdapterContext {
   readonly base: LoadedModel;
+  readonly executor: OrtExecutor;
   readonly handle: AdapterHandle;
 }
 
@@ -108,20 +109,21 @@ export function goldenAdapterSuite(side: 'peft-saved' | 'tunekit-saved', name: G
     let golden: GoldenOutputs;
     beforeAll(async () => {
       const base = await loadGoldenBase();
-      ctx = { base, handle: await loadGoldenAdapter(base.model, dir) };
+      // The caller's executor: loading a model makes none.
+      ctx = { base, executor: new OrtExecutor(), handle: await loadGoldenAdapter(base.model, dir) };
       golden = await goldenOutputs(side, name);
     });
-    afterAll(() => ctx.base.executor.dispose());
+    afterAll(() => ctx.executor.dispose());
 
     it("loads on the base and gives PEFT's logits", async () => {
       const real = golden.inputIds.shape[1];
-      const got = await forwardLogits(ctx.base.model, ctx.base.executor, rowsOf(golden.inputIds));
+      const got = await forwardLogits(ctx.base.model, ctx.executor, rowsOf(golden.inputIds));
       const err = relativeError(lastPositions(got, real), lastPositions(golden.logits, real));
       expect(reportGoldenError(`${side}/${name} logits`, err)).toBeLessThanOrEqual(GOLDEN_PEFT_TOLERANCE);
     });
 
     it("generates PEFT's 8 greedy tokens with the KV cache", async () => {
-      const result = await generate(ctx.base.model, ctx.base.executor, [golden.promptIds], { maxNewTokens: 8, eosTokenIds: [] });
+      const result = await generate(ctx.base.model, ctx.executor, [golden.promptIds], { maxNewTokens: 8, eosTokenIds: [] });
       expect(result.sequences[0]).toEqual(golden.greedyOutputIds);
     });
 
