@@ -35,6 +35,7 @@ export type { Exporter, ExporterFlags, ExportRequest } from './export/exporter.i
 
 export { checkOp, type OpInput, type CheckOpOptions, type CheckOpReport } from './testing/check-op.js';
 export { TinyTransformer, DecoderBlock, ropeTables, type TinyConfig } from './testing/tiny-transformer.js';
+export { relativeError, reportGoldenError, rowsOf } from './testing/golden-compare.test-support.js';
 
 // --- trainer (packages/core/src/trainer) ---
 export * from './trainer/index.js';
