@@ -1,5 +1,6 @@
 import type { ArchFamily, ModelConfig } from '../config/model-config.js';
 import { LAYER_NORMS } from './decoder.layer.js';
+import { qkNormWidths } from './decoder.qk-norm.js';
 
 /** How transformers' `_init_weights` fills a tensor of a freshly created model. */
 export type TensorInit =
@@ -23,7 +24,7 @@ function linear(name: string, outF: number, inF: number, bias: boolean, init: Te
   return [{ name: `${name}.weight`, shape: [outF, inF], init }, ...(bias ? [{ name: `${name}.bias`, shape: [outF], init: zeros }] : [])];
 }
 
-/** The MLP slot: dense, or the router and packed experts (transformers 5 names) where the layer is sparse. */
+/** The MLP slot: dense (Phi-3's gate and up fused), or the router and packed experts (transformers 5 names) where the layer is sparse. */
 const decoderMlp = (c: ModelConfig, w: TensorInit, p: string, layer: number): TensorSpec[] => {
   const { hidden: h, intermediate: m, moe } = c;
   if (moe && !moe.denseLayers.includes(layer)) {
@@ -34,7 +35,10 @@ const decoderMlp = (c: ModelConfig, w: TensorInit, p: string, layer: number): Te
       { name: `${p}.mlp.experts.down_proj`, shape: [e, h, i], init: w },
     ];
   }
-  return [...linear(`${p}.mlp.gate_proj`, m, h, c.mlpBias, w), ...linear(`${p}.mlp.up_proj`, m, h, c.mlpBias, w), ...linear(`${p}.mlp.down_proj`, h, m, c.mlpBias, w)];
+  const gateUp = c.fusedProjections
+    ? linear(`${p}.mlp.gate_up_proj`, 2 * m, h, c.mlpBias, w)
+    : [...linear(`${p}.mlp.gate_proj`, m, h, c.mlpBias, w), ...linear(`${p}.mlp.up_proj`, m, h, c.mlpBias, w)];
+  return [...gateUp, ...linear(`${p}.mlp.down_proj`, h, m, c.mlpBias, w)];
 };
 
 /** An RMSNorm weight: 1, or 0 where the model multiplies by (1 + weight) (Gemma). */
@@ -43,15 +47,18 @@ const rmsWeight = (c: ModelConfig): TensorInit => (c.norm.weightOffset ? zeros :
 const decoderLayer = (c: ModelConfig, std: number, p: string, layer: number): TensorSpec[] => {
   const w: TensorInit = { kind: 'normal', std };
   const { hidden: h, heads, kvHeads, headDim: d } = c;
+  const [q, kv] = [heads * d, kvHeads * d];
   const { attention, mlp } = LAYER_NORMS[c.normPlacement];
   const norm = (name: string | null, size = h): TensorSpec[] => (name ? [{ name: `${p}.${name}.weight`, shape: [size], init: rmsWeight(c) }] : []);
+  const qkNorm = qkNormWidths(c);
+  const projections = c.fusedProjections
+    ? linear(`${p}.self_attn.qkv_proj`, q + 2 * kv, h, c.attentionBias.qkv, w)
+    : [...linear(`${p}.self_attn.q_proj`, q, h, c.attentionBias.qkv, w), ...linear(`${p}.self_attn.k_proj`, kv, h, c.attentionBias.qkv, w), ...linear(`${p}.self_attn.v_proj`, kv, h, c.attentionBias.qkv, w)];
   return [
     ...norm(attention.input),
-    ...linear(`${p}.self_attn.q_proj`, heads * d, h, c.attentionBias.qkv, w),
-    ...linear(`${p}.self_attn.k_proj`, kvHeads * d, h, c.attentionBias.qkv, w),
-    ...linear(`${p}.self_attn.v_proj`, kvHeads * d, h, c.attentionBias.qkv, w),
-    ...linear(`${p}.self_attn.o_proj`, h, heads * d, c.attentionBias.o, w),
-    ...(c.qkNorm ? [...norm('self_attn.q_norm', d), ...norm('self_attn.k_norm', d)] : []),
+    ...projections,
+    ...linear(`${p}.self_attn.o_proj`, h, q, c.attentionBias.o, w),
+    ...(qkNorm ? [...norm('self_attn.q_norm', qkNorm[0]), ...norm('self_attn.k_norm', qkNorm[1])] : []),
     ...norm(attention.output),
     ...norm(mlp.input),
     ...decoderMlp(c, w, p, layer),
@@ -81,8 +88,24 @@ const gpt2Layer = (c: ModelConfig, std: number, p: string): TensorSpec[] => {
   ];
 };
 
-const lmHead = (c: ModelConfig, std: number): TensorSpec[] =>
-  c.tieWordEmbeddings ? [] : [{ name: 'lm_head.weight', shape: [c.vocab, c.hidden], init: { kind: 'normal', std } }];
+const gptNeoxLayer = (c: ModelConfig, std: number, p: string): TensorSpec[] => {
+  const w: TensorInit = { kind: 'normal', std };
+  const norm = (name: string): TensorSpec[] => [
+    { name: `${p}.${name}.weight`, shape: [c.hidden], init: ones },
+    { name: `${p}.${name}.bias`, shape: [c.hidden], init: zeros },
+  ];
+  return [
+    ...norm('input_layernorm'),
+    ...norm('post_attention_layernorm'),
+    ...linear(`${p}.attention.query_key_value`, 3 * c.hidden, c.hidden, c.attentionBias.qkv, w),
+    ...linear(`${p}.attention.dense`, c.hidden, c.hidden, c.attentionBias.o, w),
+    ...linear(`${p}.mlp.dense_h_to_4h`, c.intermediate, c.hidden, c.mlpBias, w),
+    ...linear(`${p}.mlp.dense_4h_to_h`, c.hidden, c.intermediate, c.mlpBias, w),
+  ];
+};
+
+const lmHead = (c: ModelConfig, std: number, name = 'lm_head'): TensorSpec[] =>
+  c.tieWordEmbeddings ? [] : [{ name: `${name}.weight`, shape: [c.vocab, c.hidden], init: { kind: 'normal', std } }];
 
 const LAYOUTS: Record<ArchFamily, Layout> = {
   llama: (c, std) => [
@@ -98,6 +121,13 @@ const LAYOUTS: Record<ArchFamily, Layout> = {
     { name: 'transformer.ln_f.weight', shape: [c.hidden], init: ones },
     { name: 'transformer.ln_f.bias', shape: [c.hidden], init: zeros },
     ...lmHead(c, std),
+  ],
+  gpt_neox: (c, std) => [
+    { name: 'gpt_neox.embed_in.weight', shape: [c.vocab, c.hidden], init: { kind: 'normal', std, zeroRow: c.padTokenId ?? undefined } },
+    ...Array.from({ length: c.layers }, (_, i) => gptNeoxLayer(c, std, `gpt_neox.layers.${i}`)).flat(),
+    { name: 'gpt_neox.final_layer_norm.weight', shape: [c.hidden], init: ones },
+    { name: 'gpt_neox.final_layer_norm.bias', shape: [c.hidden], init: zeros },
+    ...lmHead(c, std, 'embed_out'),
   ],
 };
 

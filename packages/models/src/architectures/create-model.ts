@@ -3,12 +3,14 @@ import type { ArchFamily, ModelConfig } from '../config/model-config.js';
 import type { BuildOptions } from './build-options.js';
 import type { CausalLM } from './causal-lm.interface.js';
 import { DecoderForCausalLM } from './decoder.model.js';
+import { GptNeoxForCausalLM } from './gpt-neox.model.js';
 import { Gpt2ForCausalLM } from './gpt2.model.js';
 
 /** The model class of each architecture family. */
 const ARCHITECTURES: Record<ArchFamily, new (config: ModelConfig, build: BuildOptions) => CausalLM> = {
   llama: DecoderForCausalLM,
   gpt2: Gpt2ForCausalLM,
+  gpt_neox: GptNeoxForCausalLM,
 };
 
 export interface CreateModelOptions {

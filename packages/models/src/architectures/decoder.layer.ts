@@ -29,12 +29,17 @@ interface SublayerNorms {
 
 /**
  * Each placement's norms around attention and MLP. Llama's `post_attention_layernorm` is the MLP's
- * input norm; in Gemma 2/3 the same name normalises the attention output, and two more names exist.
+ * input norm; in OLMo 2 and Gemma 2/3 the same name normalises the attention output.
  */
 export const LAYER_NORMS: Readonly<Record<NormPlacement, { readonly attention: SublayerNorms; readonly mlp: SublayerNorms }>> = {
   pre: {
     attention: { input: 'input_layernorm', output: null },
     mlp: { input: 'post_attention_layernorm', output: null },
+  },
+  // OLMo 2: no input norms; its `post_attention_layernorm` normalises the attention output.
+  post: {
+    attention: { input: null, output: 'post_attention_layernorm' },
+    mlp: { input: null, output: 'post_feedforward_layernorm' },
   },
   sandwich: {
     attention: { input: 'input_layernorm', output: 'post_attention_layernorm' },
@@ -42,16 +47,26 @@ export const LAYER_NORMS: Readonly<Record<NormPlacement, { readonly attention: S
   },
 };
 
-/** h = x + out(attn(in(x))); y = h + out(mlp(in(h))), with the norms the config's placement names. */
+/**
+ * h = x + r·out(attn(in(x))); y = h + r·out(mlp(in(h))), with the norms the config's placement
+ * names and r Granite's residual multiplier (1 elsewhere).
+ */
 export class DecoderLayer extends Module {
   readonly self_attn: DecoderAttention;
   readonly mlp: DecoderMlp | MoeBlock;
-  private readonly norms: { readonly [K in 'attention' | 'mlp']: { input: RMSNorm | null; output: RMSNorm | null } };
+  /** Norm names, looked up at each forward: a method that wraps a norm (replaceModule) is then the one called. */
+  private readonly norms: { readonly [K in 'attention' | 'mlp']: { input: string | null; output: string | null } };
+
+  private readonly residualScale: number;
 
   constructor(config: ModelConfig, build: BuildOptions, index = 0) {
     super();
+    this.residualScale = config.scaling.residual;
     const layout = LAYER_NORMS[config.normPlacement];
-    const norm = (name: string | null) => (name ? this.module(name, new RMSNorm(config.hidden, config.norm.eps, build.dtype, config.norm.weightOffset)) : null);
+    const norm = (name: string | null) => {
+      if (name) this.module(name, new RMSNorm(config.hidden, config.norm.eps, build.dtype, config.norm.weightOffset));
+      return name;
+    };
     const attentionIn = norm(layout.attention.input);
     this.self_attn = this.module('self_attn', new DecoderAttention(config, build));
     const attentionOut = norm(layout.attention.output);
@@ -60,14 +75,16 @@ export class DecoderLayer extends Module {
     this.norms = { attention: { input: attentionIn, output: attentionOut }, mlp: { input: mlpIn, output: norm(layout.mlp.output) } };
   }
 
-  forward(x: Tensor, rope: RotaryTables, mask: Tensor | null, past?: KvEntry): LayerOutput {
+  /** `rope` is null in a NoPE layer (SmolLM3). */
+  forward(x: Tensor, rope: RotaryTables | null, mask: Tensor | null, past?: KvEntry): LayerOutput {
     const { attention, mlp } = this.norms;
-    const around = (n: RMSNorm | null, h: Tensor) => (n ? n.call(h) : h);
+    const around = (name: string | null, h: Tensor) => (name ? (this.getModule(name) as RMSNorm).call(h) : h);
+    const residual = (y: Tensor) => (this.residualScale === 1 ? y : y.mul(this.residualScale));
     const attn = this.self_attn.call(around(attention.input, x), rope, mask, past);
-    const h = x.add(around(attention.output, attn.out));
+    const h = x.add(residual(around(attention.output, attn.out)));
     const normed = around(mlp.input, h);
-    if (!(this.mlp instanceof MoeBlock)) return { hidden: h.add(around(mlp.output, this.mlp.call(normed))), present: attn.present };
+    if (!(this.mlp instanceof MoeBlock)) return { hidden: h.add(residual(around(mlp.output, this.mlp.call(normed)))), present: attn.present };
     const moe = this.mlp.call(normed);
-    return { hidden: h.add(around(mlp.output, moe.out)), present: attn.present, routerLogits: moe.routerLogits };
+    return { hidden: h.add(residual(around(mlp.output, moe.out))), present: attn.present, routerLogits: moe.routerLogits };
   }
 }

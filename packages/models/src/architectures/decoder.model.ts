@@ -1,4 +1,4 @@
-import { Embedding, Module, RMSNorm, type Linear, type Tensor, checkpointSegment, fromFloat32, toFloat32 } from '@tunekit/core';
+import { Embedding, Module, RMSNorm, type Linear, type Tensor } from '@tunekit/core';
 import type { LayerType } from '../config/layer-types.js';
 import type { ModelConfig } from '../config/model-config.js';
 import type { BuildOptions } from './build-options.js';
@@ -6,7 +6,9 @@ import { CausalLMBase } from './causal-lm.base.js';
 import type { ForwardOptions, HiddenStates, KvEntry } from './causal-lm.interface.js';
 import { loadBalancingLoss } from './moe.aux-loss.js';
 import { DecoderLayer } from './decoder.layer.js';
+import { embeddingScale } from './embedding-scale.js';
 import { forwardContext } from './forward-context.js';
+import { runLayers } from './layer-stack.js';
 import { type TiedLmHead, createLmHead } from './lm-head.js';
 import { type LayerKind, layerKinds } from './layer-kinds.js';
 import { ModuleList } from './module-list.js';
@@ -21,7 +23,7 @@ export class DecoderBackbone extends Module {
   gradientCheckpointing = false;
   /** Window and rotary frequencies of each layer type, host-computed once per model. */
   private readonly kinds: Readonly<Record<LayerType, LayerKind>>;
-  /** Gemma's √hidden in the embedding's storage dtype (transformers casts it to that dtype), or null. */
+  /** The embedding multiplier, in the embedding's storage dtype where transformers casts it (Gemma's √hidden), or null. */
   private readonly embedScale: number | null;
 
   constructor(
@@ -30,7 +32,7 @@ export class DecoderBackbone extends Module {
   ) {
     super();
     this.kinds = layerKinds(config);
-    this.embedScale = config.embedScale && toFloat32(build.dtype, fromFloat32(build.dtype, [config.embedScale.value]))[0];
+    this.embedScale = embeddingScale(config, build.dtype);
     // transformers builds it as nn.Embedding(vocab, hidden, padding_idx=pad_token_id): that row gets no gradient.
     this.embed_tokens = this.module('embed_tokens', new Embedding(config.vocab, config.hidden, { ...build, std: 0.02, paddingIdx: config.padTokenId }));
     const layers = Array.from({ length: config.layers }, (_, i) => new DecoderLayer(config, build, i));
@@ -43,22 +45,16 @@ export class DecoderBackbone extends Module {
     // One cos/sin pair per distinct frequency table, shared by every layer that uses it.
     const tables = new Map<Float32Array, RotaryTables>();
     const ropeOf = (invFreq: Float32Array) => tables.get(invFreq) ?? tables.set(invFreq, rotaryTables(ctx.positionIds, invFreq)).get(invFreq)!;
-    let h = this.embed(inputIds, ctx.embed);
-    const present: KvEntry[] = [];
-    const routerLogits: Tensor[] = [];
-    this.layers.items.forEach((layer, i) => {
+    const step = (layer: DecoderLayer, x: Tensor, i: number) => {
       const kind = this.kinds[this.config.layerTypes[i]];
-      const [mask, rope] = [ctx.mask(kind.window), ropeOf(kind.invFreq)];
-      const run = () => layer.call(h, rope, mask, ctx.past(i));
-      const out = this.gradientCheckpointing ? checkpointSegment(run) : run();
-      h = out.hidden;
-      present.push(out.present);
-      if (out.routerLogits) routerLogits.push(out.routerLogits);
-    });
-    return { hidden: this.norm.call(h), present, ...(routerLogits.length ? { routerLogits } : {}) };
+      // SmolLM3's NoPE layers rotate nothing.
+      return layer.call(x, this.config.ropeLayers[i] ? ropeOf(kind.invFreq) : null, ctx.mask(kind.window), ctx.past(i));
+    };
+    const { hidden, present, routerLogits } = runLayers(this.layers.items, this.embed(inputIds, ctx.embed), this.gradientCheckpointing, step);
+    return { hidden: this.norm.call(hidden), present, ...(routerLogits.length ? { routerLogits } : {}) };
   }
 
-  /** Token embeddings with any virtual ones in front, scaled where the config says (Gemma). */
+  /** Token embeddings with any virtual ones in front, scaled where the config says (Gemma, Granite). */
   private embed(inputIds: Tensor, withVirtual: (tokens: Tensor) => Tensor): Tensor {
     const tokens = this.embed_tokens.call(inputIds);
     const scale = this.embedScale;
@@ -68,8 +64,9 @@ export class DecoderBackbone extends Module {
 }
 
 /**
- * Llama, Mistral, Qwen2, Qwen3, SmolLM, TinyLlama: one implementation, switched by the config
- * (biases, q/k norms, RoPE scaling, sliding window, tied head). Parameter names are transformers'.
+ * Llama, Mistral, Qwen2/3, SmolLM 1-3, TinyLlama, Gemma 1-3, Phi-3, OLMo 2, Granite: one
+ * implementation, switched by the config (biases, q/k norms, fused projections, norm placement,
+ * NoPE layers, multipliers, soft caps, RoPE scaling, sliding windows, tied head). Parameter names are transformers'.
  */
 export class DecoderForCausalLM extends CausalLMBase {
   readonly model: DecoderBackbone;
@@ -98,7 +95,9 @@ export class DecoderForCausalLM extends CausalLMBase {
   }
 
   protected head(hidden: Tensor): Tensor {
-    const logits = this.lm_head.call(hidden);
+    // Granite divides the logits; Gemma 2 soft-caps them. No model does both.
+    const { logitsDivisor } = this.config.scaling;
+    const logits = logitsDivisor === 1 ? this.lm_head.call(hidden) : this.lm_head.call(hidden).div(logitsDivisor);
     const cap = this.config.softcap.final;
     return cap === null ? logits : logits.div(cap).tanh().mul(cap);
   }

@@ -1,10 +1,11 @@
-import { Embedding, LayerNorm, Module, type Linear, type Tensor, checkpointSegment } from '@tunekit/core';
+import { Embedding, LayerNorm, Module, type Linear, type Tensor } from '@tunekit/core';
 import type { ModelConfig } from '../config/model-config.js';
 import type { BuildOptions } from './build-options.js';
 import { CausalLMBase } from './causal-lm.base.js';
 import type { ForwardOptions, KvEntry } from './causal-lm.interface.js';
 import { forwardContext } from './forward-context.js';
 import { Gpt2Block } from './gpt2.block.js';
+import { runLayers } from './layer-stack.js';
 import { type TiedLmHead, createLmHead } from './lm-head.js';
 import { ModuleList } from './module-list.js';
 
@@ -30,15 +31,9 @@ export class Gpt2Backbone extends Module {
 
   forward(inputIds: Tensor, opts: ForwardOptions): { hidden: Tensor; present: KvEntry[] } {
     const ctx = forwardContext(inputIds, opts, this.config);
-    let x = ctx.embed(this.wte.call(inputIds)).add(this.wpe.call(ctx.positionIds));
-    const present: KvEntry[] = [];
-    this.h.items.forEach((block, i) => {
-      const run = () => block.call(x, ctx.mask(null), ctx.past(i));
-      const out = this.gradientCheckpointing ? checkpointSegment(run) : run();
-      x = out.hidden;
-      present.push(out.present);
-    });
-    return { hidden: this.ln_f.call(x), present };
+    const x = ctx.embed(this.wte.call(inputIds)).add(this.wpe.call(ctx.positionIds));
+    const { hidden, present } = runLayers(this.h.items, x, this.gradientCheckpointing, (block, h, i) => block.call(h, ctx.mask(null), ctx.past(i)));
+    return { hidden: this.ln_f.call(hidden), present };
   }
 }
 

@@ -4,14 +4,14 @@ import { ropeInverseFrequencies, rotaryTables } from './rope.js';
 
 describe('ropeInverseFrequencies', () => {
   it('default: theta^(-2i/d)', () => {
-    const inv = ropeInverseFrequencies({ theta: 10000, scaling: { type: 'default' } }, 8);
+    const inv = ropeInverseFrequencies({ theta: 10000, scaling: { type: 'default' }, partialRotaryFactor: 1 }, 8);
     expect(Array.from(inv)).toEqual([1, 10000 ** -0.25, 10000 ** -0.5, 10000 ** -0.75].map(Math.fround));
   });
 
   it('llama3: keeps short wavelengths, divides long ones by factor, interpolates between', () => {
-    const base = ropeInverseFrequencies({ theta: 500000, scaling: { type: 'default' } }, 128);
+    const base = ropeInverseFrequencies({ theta: 500000, scaling: { type: 'default' }, partialRotaryFactor: 1 }, 128);
     const s = { type: 'llama3', factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositionEmbeddings: 8192 } as const;
-    const scaled = ropeInverseFrequencies({ theta: 500000, scaling: s }, 128);
+    const scaled = ropeInverseFrequencies({ theta: 500000, scaling: s, partialRotaryFactor: 1 }, 128);
     let kept = 0;
     let divided = 0;
     let smoothed = 0;
@@ -34,8 +34,8 @@ describe('ropeInverseFrequencies', () => {
   });
 
   it('linear divides every frequency by factor', () => {
-    const base = ropeInverseFrequencies({ theta: 10000, scaling: { type: 'default' } }, 16);
-    const scaled = ropeInverseFrequencies({ theta: 10000, scaling: { type: 'linear', factor: 4 } }, 16);
+    const base = ropeInverseFrequencies({ theta: 10000, scaling: { type: 'default' }, partialRotaryFactor: 1 }, 16);
+    const scaled = ropeInverseFrequencies({ theta: 10000, scaling: { type: 'linear', factor: 4 }, partialRotaryFactor: 1 }, 16);
     scaled.forEach((f, i) => expect(f).toBeCloseTo(base[i] / 4, 9));
   });
 });

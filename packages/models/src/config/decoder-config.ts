@@ -1,18 +1,31 @@
 import { readActivation } from './activation-field.js';
 import type { ConfigFields } from './config-fields.js';
 import type { LayerType } from './layer-types.js';
-import type { ModelConfig } from './model-config.js';
+import type { HiddenScaling, ModelConfig, NormPlacement, QkNorm } from './model-config.js';
 import { type MoeTraits, parseMoe } from './moe-config.js';
 import type { ParsedFields } from './model-types.js';
-import { type RopeConfig, parseRope } from './rope-scaling.js';
+import { type RopeConfig, type RopeFieldRules, parseRope, rotaryDims } from './rope-scaling.js';
 
-/** What one RoPE-decoder `model_type` adds to the shared fields (see `DECODER_TRAITS`). */
+/** Granite's multipliers are 1 everywhere else. */
+export const UNSCALED: HiddenScaling = { residual: 1, logitsDivisor: 1 };
+
+/** What one RoPE-decoder `model_type` adds to the shared fields (see `DECODER_TRAITS`); optional entries default to Llama's. */
 export interface DecoderTraits {
   readonly defaults: { readonly rmsNormEps: number; readonly ropeTheta: number; readonly maxPositionEmbeddings: number };
   attentionBias(f: ConfigFields): ModelConfig['attentionBias'];
   mlpBias(f: ConfigFields): boolean;
-  readonly qkNorm: boolean;
+  readonly qkNorm: QkNorm;
   slidingWindow(f: ConfigFields): number | null;
+  /** Phi-3's fused `qkv_proj` and `gate_up_proj`. */
+  readonly fusedProjections?: boolean;
+  /** Norms on the sublayer outputs instead of their inputs (OLMo 2); Gemma's placement comes with `gemma`. */
+  readonly normPlacement?: NormPlacement;
+  /** Partial rotary, where the config class has it: the 4.x key and its default. */
+  readonly partialRotary?: RopeFieldRules['partial'];
+  /** Which layers rotate (default: all; SmolLM3 has NoPE layers). */
+  ropeLayers?(f: ConfigFields, layers: number): boolean[];
+  /** Granite's embedding, residual and logits multipliers (default: none). */
+  multipliers?(f: ConfigFields): Pick<ModelConfig, 'embedScale' | 'scaling'>;
   /** Present for mixture-of-experts types: how their MoE fields are read. */
   readonly moe?: MoeTraits;
   /** Each layer's type (default: every layer full, and `layer_types` may say nothing else). */
@@ -37,15 +50,6 @@ const NOT_GEMMA: Pick<ModelConfig, 'embedScale' | 'softcap' | 'normPlacement'> =
   normPlacement: 'pre',
 };
 
-function refuseUnsupported(f: ConfigFields): void {
-  // transformers 5 moves it into rope_parameters.
-  for (const where of [f, f.object('rope_parameters')]) {
-    if (where?.has('partial_rotary_factor') && where.number('partial_rotary_factor') !== 1) {
-      where.fail('partial_rotary_factor', 'partial rotary embeddings are not supported (only 1.0)');
-    }
-  }
-}
-
 /** Every layer full: a `layer_types` that says otherwise belongs to a type whose traits read it. */
 function allFull(f: ConfigFields, layers: number): LayerType[] {
   const layerTypes = f.raw.layer_types;
@@ -56,9 +60,8 @@ function allFull(f: ConfigFields, layers: number): LayerType[] {
   return Array<LayerType>(layers).fill('full_attention');
 }
 
-/** The fields Llama, Mistral and Qwen2/3 configs share, read with the given type's defaults. */
+/** The fields every RoPE decoder config shares, read with the given type's defaults. */
 export function parseDecoderConfig(f: ConfigFields, traits: DecoderTraits): ParsedFields {
-  refuseUnsupported(f);
   const hidden = f.int('hidden_size');
   const heads = f.int('num_attention_heads');
   const kvHeads = f.int('num_key_value_heads', heads);
@@ -66,11 +69,11 @@ export function parseDecoderConfig(f: ConfigFields, traits: DecoderTraits): Pars
   // transformers: `getattr(config, "head_dim", None) or hidden_size // num_attention_heads`.
   if (!f.has('head_dim') && traits.headDim === undefined && hidden % heads !== 0) f.fail('hidden_size', `${hidden} is not a multiple of num_attention_heads ${heads}`);
   const headDim = f.int('head_dim', traits.headDim ?? hidden / heads);
-  if (headDim % 2 !== 0) f.fail('head_dim', `rotary embeddings need an even head dimension, got ${headDim}`);
   const maxPositionEmbeddings = f.int('max_position_embeddings', traits.defaults.maxPositionEmbeddings);
   const window = traits.slidingWindow(f);
   const gemma = traits.gemma?.(f, hidden) ?? NOT_GEMMA;
-  const { rope, slidingRope } = traits.rope?.(f) ?? { rope: parseRope(f, traits.defaults.ropeTheta), slidingRope: null };
+  const { rope, slidingRope } = traits.rope?.(f) ?? { rope: parseRope(f, { defaultTheta: traits.defaults.ropeTheta, partial: traits.partialRotary }), slidingRope: null };
+  if (rotaryDims(rope, headDim) % 2 !== 0) f.fail('head_dim', `rotary embeddings need an even number of rotary dims, got ${headDim} × ${rope.partialRotaryFactor}`);
   const vocab = f.int('vocab_size');
   const padTokenId = f.tokenId('pad_token_id');
   // It is the embedding's padding_idx, which torch requires to be a row of the table.
@@ -90,11 +93,16 @@ export function parseDecoderConfig(f: ConfigFields, traits: DecoderTraits): Pars
     rope,
     slidingRope,
     ...gemma,
+    normPlacement: traits.normPlacement ?? gemma.normPlacement,
+    ...(traits.multipliers?.(f) ?? { scaling: UNSCALED }),
     maxPositionEmbeddings,
     tieWordEmbeddings: f.bool('tie_word_embeddings', traits.tiedByDefault ?? false),
     attentionBias: traits.attentionBias(f),
     mlpBias: traits.mlpBias(f),
     qkNorm: traits.qkNorm,
+    fusedProjections: traits.fusedProjections ?? false,
+    ropeLayers: traits.ropeLayers?.(f, layers) ?? Array<boolean>(layers).fill(true),
+    parallelResidual: false,
     layerTypes: (traits.layerTypes ?? allFull)(f, layers),
     // A window that covers every position the model supports never masks anything.
     slidingWindow: window !== null && window < maxPositionEmbeddings ? window : null,

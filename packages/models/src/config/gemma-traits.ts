@@ -37,7 +37,7 @@ const gemma2Activation = (f: ConfigFields) => readActivation(f, 'hidden_activati
 /** Every model of the family: norms around 1 and embeddings times √hidden. */
 const numerics = (f: ConfigFields, hidden: number, appliesTo: 'inputs' | 'tokens', softcap: ModelConfig['softcap']) => {
   refuseBidirectional(f);
-  return { embedScale: { value: Math.sqrt(hidden), appliesTo }, softcap, normPlacement: 'pre' as const };
+  return { embedScale: { value: Math.sqrt(hidden), appliesTo, inStorageDtype: true }, softcap, normPlacement: 'pre' as const };
 };
 
 /** query_pre_attn_scalar^-0.5 replaces 1/√head_dim (Gemma 2/3). */
@@ -52,12 +52,12 @@ function gemma3Rope(f: ConfigFields): { rope: RopeConfig; slidingRope: RopeConfi
   if (params && isRopeParametersPerLayerType(params)) {
     const of = (type: LayerType, theta: number) => {
       const entry = params.object(type) ?? params.fail(type, 'is required (the other layer type has one)');
-      if (entry.has('partial_rotary_factor') && entry.number('partial_rotary_factor') !== 1) entry.fail('partial_rotary_factor', 'partial rotary embeddings are not supported (only 1.0)');
+      // Without a partial-rotary rule, a factor other than 1 is refused by name.
       return parseRopeParameters(entry, theta);
     };
     return { rope: of('full_attention', 1_000_000), slidingRope: of('sliding_attention', 10_000) };
   }
-  return { rope: parseRope(f, 1_000_000), slidingRope: { theta: f.positive('rope_local_base_freq', 10_000), scaling: { type: 'default' } } };
+  return { rope: parseRope(f, { defaultTheta: 1_000_000 }), slidingRope: { theta: f.positive('rope_local_base_freq', 10_000), scaling: { type: 'default' }, partialRotaryFactor: 1 } };
 }
 
 /** Every `sliding_window_pattern`-th layer is full (Gemma 3's 5:1), when `layer_types` is absent. */
@@ -73,7 +73,7 @@ export const GEMMA_TRAITS = {
   gemma: {
     defaults: { rmsNormEps: 1e-6, ropeTheta: 10000, maxPositionEmbeddings: 8192 },
     ...noBias,
-    qkNorm: false,
+    qkNorm: 'none',
     slidingWindow: () => null,
     hiddenAct: gemmaActivation,
     headDim: 256,
@@ -83,7 +83,7 @@ export const GEMMA_TRAITS = {
   gemma2: {
     defaults: { rmsNormEps: 1e-6, ropeTheta: 10000, maxPositionEmbeddings: 8192 },
     ...noBias,
-    qkNorm: false,
+    qkNorm: 'none',
     slidingWindow: (f) => orNull(f, 'sliding_window', 4096, (k) => f.int(k)),
     // Gemma2Attention: even layers slide, odd ones see everything.
     layerTypes: (f, layers) => readLayerTypes(f, layers, (i) => ((i + 1) % 2 ? 'sliding_attention' : 'full_attention')),
@@ -102,7 +102,7 @@ export const GEMMA_TRAITS = {
   gemma3_text: {
     defaults: { rmsNormEps: 1e-6, ropeTheta: 1_000_000, maxPositionEmbeddings: 131072 },
     ...noBias,
-    qkNorm: true,
+    qkNorm: 'head',
     slidingWindow: (f) => orNull(f, 'sliding_window', 4096, (k) => f.int(k)),
     layerTypes: gemma3LayerTypes,
     hiddenAct: gemma2Activation,

@@ -1,5 +1,6 @@
 import { readActivation } from './activation-field.js';
 import type { ConfigFields } from './config-fields.js';
+import { UNSCALED } from './decoder-config.js';
 import type { LayerType } from './layer-types.js';
 import type { ParsedFields } from './model-types.js';
 
@@ -38,7 +39,11 @@ export function parseGpt2Config(f: ConfigFields): ParsedFields {
     tieWordEmbeddings: f.bool('tie_word_embeddings', true),
     attentionBias: { qkv: true, o: true },
     mlpBias: true,
-    qkNorm: false,
+    qkNorm: 'none',
+    fusedProjections: false,
+    ropeLayers: Array<boolean>(layers).fill(false),
+    scaling: UNSCALED,
+    parallelResidual: false,
     layerTypes: Array<LayerType>(layers).fill('full_attention'),
     slidingWindow: null,
     moe: null,

@@ -30,7 +30,7 @@ describe('parseModelConfig', () => {
     expect(c).toMatchObject({
       family: 'llama', modelType: 'llama', kvHeads: 4, headDim: 8, norm: { kind: 'rms', eps: 1e-6 }, hiddenAct: 'silu',
       rope: { theta: 10000, scaling: { type: 'default' } }, maxPositionEmbeddings: 2048, tieWordEmbeddings: false,
-      attentionBias: { qkv: false, o: false }, mlpBias: false, qkNorm: false, slidingWindow: null,
+      attentionBias: { qkv: false, o: false }, mlpBias: false, qkNorm: 'none', slidingWindow: null,
     });
     expect(c.attentionScale).toBeCloseTo(1 / Math.sqrt(8), 12);
   });
@@ -38,7 +38,7 @@ describe('parseModelConfig', () => {
   it('maps each model_type through its table entry', () => {
     const base = { ...llama, num_key_value_heads: 2 };
     expect(parseModelConfig({ ...base, model_type: 'qwen2' }).attentionBias).toEqual({ qkv: true, o: false });
-    expect(parseModelConfig({ ...base, model_type: 'qwen3', head_dim: 16, attention_bias: true })).toMatchObject({ qkNorm: true, headDim: 16, attentionBias: { qkv: true, o: true } });
+    expect(parseModelConfig({ ...base, model_type: 'qwen3', head_dim: 16, attention_bias: true })).toMatchObject({ qkNorm: 'head', headDim: 16, attentionBias: { qkv: true, o: true } });
     expect(parseModelConfig({ ...base, model_type: 'mistral', sliding_window: 16, max_position_embeddings: 64 })).toMatchObject({
       slidingWindow: 16, layerTypes: ['sliding_attention', 'sliding_attention'],
     });
@@ -74,7 +74,7 @@ describe('parseModelConfig', () => {
       ...llama, model_type: 'gemma3_text', layer_types: ['sliding_attention', 'full_attention'],
       rope_parameters: { full_attention: { rope_type: 'linear', factor: 8, rope_theta: 1e6 }, sliding_attention: { rope_type: 'default', rope_theta: 1e4 } },
     });
-    expect(v5).toMatchObject({ rope: { theta: 1e6, scaling: { type: 'linear', factor: 8 } }, slidingRope: { theta: 1e4, scaling: { type: 'default' } }, qkNorm: true });
+    expect(v5).toMatchObject({ rope: { theta: 1e6, scaling: { type: 'linear', factor: 8 } }, slidingRope: { theta: 1e4, scaling: { type: 'default' } }, qkNorm: 'head' });
     const v4 = parseModelConfig({ ...llama, model_type: 'gemma3_text', num_hidden_layers: 6, rope_theta: 5e5, rope_local_base_freq: 2e4 });
     expect(v4).toMatchObject({ rope: { theta: 5e5 }, slidingRope: { theta: 2e4 }, embedScale: { appliesTo: 'tokens' } });
     expect(v4.layerTypes).toEqual([...Array(5).fill('sliding_attention'), 'full_attention']);
@@ -91,11 +91,11 @@ describe('parseModelConfig', () => {
 
   it('reads transformers 5 rope_parameters', () => {
     const c = parseModelConfig({ ...llama, rope_parameters: { rope_type: 'llama3', rope_theta: 500000, factor: 32, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 8192 } });
-    expect(c.rope).toEqual({ theta: 500000, scaling: { type: 'llama3', factor: 32, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositionEmbeddings: 8192 } });
+    expect(c.rope).toEqual({ theta: 500000, scaling: { type: 'llama3', factor: 32, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositionEmbeddings: 8192 }, partialRotaryFactor: 1 });
     // The same settings in transformers 4.x's two fields read the same.
     const old = parseModelConfig({ ...llama, rope_theta: 500000, rope_scaling: { rope_type: 'llama3', factor: 32, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 8192 } });
     expect(old.rope).toEqual(c.rope);
-    expect(parseModelConfig({ ...llama, rope_parameters: { rope_type: 'default', rope_theta: 1e6 } }).rope).toEqual({ theta: 1e6, scaling: { type: 'default' } });
+    expect(parseModelConfig({ ...llama, rope_parameters: { rope_type: 'default', rope_theta: 1e6 } }).rope).toEqual({ theta: 1e6, scaling: { type: 'default' }, partialRotaryFactor: 1 });
   });
 
   it.each([

@@ -5,11 +5,25 @@ import type { MoeConfig } from './moe-config.js';
 import type { LayerType } from './layer-types.js';
 import type { RopeConfig } from './rope-scaling.js';
 
-/** The two code paths: the RoPE + RMSNorm decoder (Llama, Mistral, Qwen2/3) and GPT-2. */
-export type ArchFamily = 'llama' | 'gpt2';
+/** The code paths: the RoPE + RMSNorm decoder (Llama, Mistral, Qwen2/3, Phi-3, OLMo 2, SmolLM3, Granite), GPT-2 and GPT-NeoX. */
+export type ArchFamily = 'llama' | 'gpt2' | 'gpt_neox';
 
-/** Where a decoder layer normalises: sublayer inputs (Llama), or inputs and outputs (Gemma 2/3's four norms per layer). */
-export type NormPlacement = 'pre' | 'sandwich';
+/** Where q/k RMSNorms sit: none, per head over head_dim (Qwen3), or over the whole projection before the head split (OLMo 2). */
+export type QkNorm = 'none' | 'head' | 'projection';
+
+/**
+ * Where a decoder layer normalises: sublayer inputs (Llama), sublayer outputs before the residual
+ * add (OLMo 2), or both (Gemma 2/3's four norms per layer).
+ */
+export type NormPlacement = 'pre' | 'post' | 'sandwich';
+
+/** Granite's constant factors (1 everywhere else; its embedding multiplier is an `embedScale`). */
+export interface HiddenScaling {
+  /** Multiplies each sublayer's output before it joins the residual stream. */
+  readonly residual: number;
+  /** Divides the logits. */
+  readonly logitsDivisor: number;
+}
 
 /**
  * A Hugging Face `config.json`, validated and normalised: every field the math depends on, with
@@ -39,10 +53,15 @@ export interface ModelConfig {
   /** Rotary positions of `sliding_attention` layers where they differ from `rope` (Gemma 3's local base), else null. */
   readonly slidingRope: RopeConfig | null;
   /**
-   * Gemma: embeddings times √hidden, rounded to the embedding's storage dtype as transformers does;
-   * over every input embedding (Gemma, Gemma 2: a prompt-learning method's too) or the tokens' only (Gemma 3).
+   * A constant on the embeddings: Gemma's √hidden, over every input embedding (Gemma, Gemma 2: a
+   * prompt-learning method's too) or the tokens' only (Gemma 3); Granite's `embedding_multiplier`.
    */
-  readonly embedScale: { readonly value: number; readonly appliesTo: 'inputs' | 'tokens' } | null;
+  readonly embedScale: {
+    readonly value: number;
+    readonly appliesTo: 'inputs' | 'tokens';
+    /** Rounded to the embedding's dtype first (Gemma's tensor normalizer), or not (Granite's float multiplier). */
+    readonly inStorageDtype: boolean;
+  } | null;
   /** tanh(x / c) · c on the attention scores and on the logits (Gemma 2); null = none. */
   readonly softcap: { readonly attention: number | null; readonly final: number | null };
   readonly maxPositionEmbeddings: number;
@@ -50,8 +69,15 @@ export interface ModelConfig {
   /** Qwen2 has q/k/v biases but none on o_proj, hence two flags. */
   readonly attentionBias: { readonly qkv: boolean; readonly o: boolean };
   readonly mlpBias: boolean;
-  /** Qwen3: RMSNorm over head_dim on each query and key head, before RoPE. */
-  readonly qkNorm: boolean;
+  /** RMSNorm on queries and keys, before RoPE. */
+  readonly qkNorm: QkNorm;
+  /** Phi-3: q/k/v in one `qkv_proj` and gate/up in one `gate_up_proj`, rows in that order. */
+  readonly fusedProjections: boolean;
+  /** Per layer, whether it rotates queries and keys (SmolLM3's NoPE layers do not). */
+  readonly ropeLayers: readonly boolean[];
+  readonly scaling: HiddenScaling;
+  /** GPT-NeoX: attention and MLP both read the layer input and their outputs are summed. */
+  readonly parallelResidual: boolean;
   /** Per layer (transformers' `layer_types`): full attention, or the sliding window below. */
   readonly layerTypes: readonly LayerType[];
   /**

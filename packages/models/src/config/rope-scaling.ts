@@ -17,6 +17,17 @@ export type RopeScalingType = RopeScaling['type'];
 export interface RopeConfig {
   readonly theta: number;
   readonly scaling: RopeScaling;
+  /** The share of each head that rotates (its leading dims); the rest passes through. 1 for most models. */
+  readonly partialRotaryFactor: number;
+}
+
+/** Where a model_type keeps its RoPE fields, when they differ from Llama's. */
+export interface RopeFieldRules {
+  readonly defaultTheta: number;
+  /** The 4.x top-level name of the base (`rope_theta`; GPT-NeoX: `rotary_emb_base`). */
+  readonly thetaKey?: string;
+  /** Partial rotary: the 4.x top-level key and its default, or absent where the model rotates whole heads only. */
+  readonly partial?: { readonly key: string; readonly fallback: number };
 }
 
 /** One parser per supported `rope_type`; anything else (yarn, dynamic, longrope, ...) is refused. */
@@ -49,9 +60,23 @@ function parseScaling(scaling: ConfigFields): RopeScaling {
   return ROPE_SCALING_PARSERS[type](scaling);
 }
 
-/** One flat transformers 5 `rope_parameters` object: `rope_theta` and the scaling fields together. */
-export function parseRopeParameters(params: ConfigFields, defaultTheta: number): RopeConfig {
-  return { theta: params.positive('rope_theta', defaultTheta), scaling: parseScaling(params) };
+/**
+ * `partial_rotary_factor` from `rope_parameters` (transformers 5), else from the top level (4.x, or
+ * the model's own key such as GPT-NeoX's `rotary_pct`). A model without partial rotary must have 1.
+ */
+function partialRotaryFactor(params: ConfigFields | null, top: ConfigFields | null, partial: RopeFieldRules['partial']): number {
+  const inParams = params?.has('partial_rotary_factor') || !top;
+  const where = (inParams ? params : top)!;
+  const key = !inParams && partial && top!.has(partial.key) ? partial.key : 'partial_rotary_factor';
+  const factor = where.positive(key, partial?.fallback ?? 1);
+  if (factor > 1) where.fail(key, `expected a factor in (0, 1], got ${factor}`);
+  if (!partial && factor !== 1) where.fail(key, 'partial rotary embeddings are not supported for this model type (only 1.0)');
+  return factor;
+}
+
+/** One flat transformers 5 `rope_parameters` object: `rope_theta`, the scaling fields and any partial rotary together. */
+export function parseRopeParameters(params: ConfigFields, defaultTheta: number, partial?: RopeFieldRules['partial']): RopeConfig {
+  return { theta: params.positive('rope_theta', defaultTheta), scaling: parseScaling(params), partialRotaryFactor: partialRotaryFactor(params, null, partial) };
 }
 
 /**
@@ -68,12 +93,16 @@ export function isRopeParametersPerLayerType(params: ConfigFields): boolean {
  * (transformers 4.x, which most Hub checkpoints still have). A `rope_parameters` keyed by layer type
  * is refused here: a model type with per-layer-type RoPE reads each entry with `parseRopeParameters`.
  */
-export function parseRope(f: ConfigFields, defaultTheta: number): RopeConfig {
+export function parseRope(f: ConfigFields, rules: RopeFieldRules): RopeConfig {
   const params = f.object('rope_parameters');
   if (params && isRopeParametersPerLayerType(params)) {
     return params.fail(null, `RoPE parameters per layer type (${Object.keys(params.raw).join(', ')}) are not supported for this model type`);
   }
-  if (params) return parseRopeParameters(params, defaultTheta);
+  const partial = partialRotaryFactor(params, f, rules.partial);
+  if (params) return { ...parseRopeParameters(params, rules.defaultTheta, rules.partial), partialRotaryFactor: partial };
   const scaling = f.object('rope_scaling');
-  return { theta: f.positive('rope_theta', defaultTheta), scaling: scaling ? parseScaling(scaling) : { type: 'default' } };
+  return { theta: f.positive(rules.thetaKey ?? 'rope_theta', rules.defaultTheta), scaling: scaling ? parseScaling(scaling) : { type: 'default' }, partialRotaryFactor: partial };
 }
+
+/** How many leading dims of each head rotate: transformers' `int(head_dim * partial_rotary_factor)`. */
+export const rotaryDims = (rope: RopeConfig, headDim: number): number => Math.floor(headDim * rope.partialRotaryFactor);

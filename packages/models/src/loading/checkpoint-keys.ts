@@ -7,11 +7,15 @@ interface KeyRules {
   readonly prefix: string;
   /** Non-parameter buffers some checkpoints carry (causal masks, RoPE tables): rebuilt, never loaded. */
   readonly ignored: readonly RegExp[];
+  /** The output head's weight, dropped when the head is tied to the embedding. */
+  readonly head: string;
 }
 
 const KEY_RULES: Record<ArchFamily, KeyRules> = {
-  llama: { prefix: 'model.', ignored: [/(^|\.)rotary_emb\.inv_freq$/] },
-  gpt2: { prefix: 'transformer.', ignored: [/(^|\.)attn\.(masked_)?bias$/] },
+  llama: { prefix: 'model.', ignored: [/(^|\.)rotary_emb\.inv_freq$/], head: 'lm_head.weight' },
+  gpt2: { prefix: 'transformer.', ignored: [/(^|\.)attn\.(masked_)?bias$/], head: 'lm_head.weight' },
+  // Older GPT-NeoX checkpoints carry each layer's causal mask and rotary table.
+  gpt_neox: { prefix: 'gpt_neox.', ignored: [/(^|\.)attention\.(masked_)?bias$/, /(^|\.)rotary_emb\.inv_freq$/], head: 'embed_out.weight' },
 };
 
 export type KeyTarget =
@@ -29,6 +33,6 @@ export function resolveCheckpointKey(key: string, params: ReadonlyMap<string, Pa
   if (part && params.has(part.name)) return { kind: 'part', ...part };
   if (rules.ignored.some((re) => re.test(key))) return { kind: 'ignore' };
   // A tied head is the embedding: transformers re-ties after loading and drops this copy too.
-  if (config.tieWordEmbeddings && key === 'lm_head.weight') return { kind: 'ignore' };
+  if (config.tieWordEmbeddings && key === rules.head) return { kind: 'ignore' };
   return { kind: 'unexpected' };
 }

@@ -1,11 +1,13 @@
 import { Template } from '@huggingface/jinja';
 import { Tokenizer } from '@huggingface/tokenizers';
-import { SafetensorsFile } from '@tunekit/core';
+import { ReferenceExecutor, SafetensorsFile } from '@tunekit/core';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseModelConfig } from '../config/model-config.js';
+import { loadModel } from '../loading/load-model.js';
 import { tempDirs } from './checkpoint.test-support.js';
+import { runModel } from './model.test-support.js';
 import { createTinyModel, tinyConfigJson } from './create-tiny-model.js';
 import { TINY_PRESETS } from './tiny-presets.js';
 import { BOS_TOKEN_ID, EOS_TOKEN_ID, TINY_TOKENIZER_SIZE } from './tiny-tokenizer.js';
@@ -78,6 +80,16 @@ describe('createTinyModel', () => {
     const moe = 'experts' in s ? { experts: s.experts, topK: s.expertsPerToken, expertIntermediate: s.expertIntermediate } : null;
     expect(config.moe && { experts: config.moe.experts, topK: config.moe.topK, expertIntermediate: config.moe.expertIntermediate }).toEqual(moe);
     expect(parseModelConfig(tinyConfigJson({ preset: name as keyof typeof TINY_PRESETS, layers: 2 })).layers).toBe(2);
+  });
+
+  it.each(['phi3', 'olmo2', 'smollm3', 'granite', 'gpt_neox'] as const)('builds a %s checkpoint that loads with every tensor and runs', async (arch) => {
+    const dir = await dirs.make(arch);
+    await createTinyModel({ arch, dir, seed: 3 });
+    const { model, config } = await loadModel(dir);
+    expect(config.modelType).toBe(arch);
+    const { logits } = await runModel(model, new ReferenceExecutor(), { ids: [[1, 5, 9]] });
+    expect(logits.shape).toEqual([1, 3, config.vocab]);
+    expect(logits.toFloat32().every(Number.isFinite)).toBe(true);
   });
 
   it('refuses a preset of another model_type, and a vocab smaller than the tokenizer', async () => {

@@ -77,6 +77,11 @@ export interface GoldenSuiteOptions {
    * remove the entry when it lands). Every other check runs.
    */
   omit?: readonly GoldenCheck[];
+  /**
+   * grads.safetensors keys (transformers' in-memory parameter names) that differ from TuneKit's,
+   * which are the checkpoint's keys, as TuneKit name → transformers name.
+   */
+  gradNames?: Readonly<Record<string, string>>;
 }
 
 /** The checks of a golden suite, by name (see `goldenArchSuite`). */
@@ -118,7 +123,7 @@ export function goldenArchSuite(relDir: string, opts: GoldenSuiteOptions = {}): 
 
     beforeAll(async () => {
       executor = opts.executor?.() ?? new OrtExecutor();
-      loaded = await loadModel(join(dir, 'model'), { executor });
+      loaded = await loadModel(join(dir, 'model'));
       model = loaded.model;
       forward = await readSafetensors(join(dir, 'public', 'forward.safetensors'));
       expected = JSON.parse(readFileSync(join(dir, 'public', 'expected.json'), 'utf8')) as Expected;
@@ -171,7 +176,9 @@ export function goldenArchSuite(relDir: string, opts: GoldenSuiteOptions = {}): 
 
     check('grads', "every parameter's gradient (one entry per tied weight, no parameter without one)", async () => {
       const want = await readSafetensors(join(dir, 'public', 'grads.safetensors'));
-      const named = model.namedParameters().filter(([, p]) => p.requiresGrad);
+      const named = model.namedParameters()
+        .filter(([, p]) => p.requiresGrad)
+        .map(([n, p]) => [opts.gradNames?.[n] ?? n, p] as const);
       expect(named.map(([n]) => n).sort()).toEqual([...want.keys()].sort());
       const { ids, opts: fwd, feeds, input } = batchInputs(forward);
       const grads = grad(model.loss(ids, input('labels'), fwd), named.map(([, p]) => p));

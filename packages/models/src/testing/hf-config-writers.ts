@@ -65,6 +65,32 @@ export const CONFIG_WRITERS: Record<ModelType, (s: TinyShape, dtype: FloatDType)
     architectures: ['Qwen3ForCausalLM'], model_type: 'qwen3', ...common(s, dtype), ...decoder(s),
     attention_bias: false, head_dim: s.headDim, max_window_layers: s.layers, rope_scaling: null, sliding_window: null, use_sliding_window: false,
   }),
+  phi3: (s, dtype) => ({
+    architectures: ['Phi3ForCausalLM'], model_type: 'phi3', ...common(s, dtype), ...decoder(s),
+    embd_pdrop: 0.0, original_max_position_embeddings: s.maxPositions, pad_token_id: null, resid_pdrop: 0.0, rope_scaling: null, sliding_window: null,
+  }),
+  olmo2: (s, dtype) => ({
+    architectures: ['Olmo2ForCausalLM'], model_type: 'olmo2', ...common(s, dtype), ...decoder(s),
+    attention_bias: false, pad_token_id: null, rope_scaling: null,
+  }),
+  smollm3: (s, dtype) => ({
+    architectures: ['SmolLM3ForCausalLM'], model_type: 'smollm3', ...common(s, dtype), ...decoder(s),
+    attention_bias: false, layer_types: Array(s.layers).fill('full_attention'), mlp_bias: false, no_rope_layer_interval: 4,
+    no_rope_layers: Array.from({ length: s.layers }, (_, i) => Number((i + 1) % 4 !== 0)), pad_token_id: null,
+    rope_scaling: null, sliding_window: null, use_sliding_window: false,
+  }),
+  granite: (s, dtype) => ({
+    architectures: ['GraniteForCausalLM'], model_type: 'granite', ...common(s, dtype), ...decoder(s),
+    attention_bias: false, attention_multiplier: 1.0, embedding_multiplier: 1.0, logits_scaling: 1.0, mlp_bias: false,
+    residual_multiplier: 1.0, rope_scaling: null,
+  }),
+  gpt_neox: (s, dtype) => ({
+    architectures: ['GPTNeoXForCausalLM'], model_type: 'gpt_neox', ...common(s, dtype),
+    attention_bias: true, attention_dropout: 0.0, classifier_dropout: 0.1, hidden_act: 'gelu', hidden_dropout: 0.0,
+    hidden_size: s.hidden, intermediate_size: s.intermediate, layer_norm_eps: s.eps, max_position_embeddings: s.maxPositions,
+    num_attention_heads: s.heads, num_hidden_layers: s.layers, rope_scaling: null, rotary_emb_base: s.ropeTheta,
+    rotary_pct: 0.25, use_parallel_residual: true,
+  }),
   mixtral: (s, dtype) => ({
     architectures: ['MixtralForCausalLM'], model_type: 'mixtral', ...common(s, dtype), ...decoder(s), ...moe(s),
     head_dim: s.headDim, num_local_experts: s.experts, router_jitter_noise: 0.0, sliding_window: null,

@@ -52,6 +52,16 @@ export const TINY_PRESETS = {
     hidden: 4096, intermediate: 11008, layers: 32, heads: 32, kvHeads: 32, vocab: 32000, tied: false,
     ropeTheta: 10000, eps: 1e-5, maxPositions: 4096, initializerRange: 0.02,
   }),
+  // microsoft/Phi-3-mini-4k-instruct (fused qkv_proj and gate_up_proj).
+  'phi-3-mini-4k': preset('phi3', {
+    hidden: 3072, intermediate: 8192, layers: 32, heads: 32, kvHeads: 32, vocab: 32064, tied: false,
+    ropeTheta: 10000, eps: 1e-5, maxPositions: 4096, initializerRange: 0.02,
+  }),
+  // allenai/OLMo-2-0425-1B.
+  'olmo-2-1b': preset('olmo2', {
+    hidden: 2048, intermediate: 8192, layers: 16, heads: 16, kvHeads: 16, vocab: 100352, tied: false,
+    ropeTheta: 500000, eps: 1e-6, maxPositions: 4096, initializerRange: 0.02,
+  }),
   /**
    * Qwen3-30B-A3B's layer shapes (hidden 2048, 32 query / 4 kv heads of 128, experts of 768, top 8
    * of 128, its vocabulary) in 2 of its 48 layers with 16 of its 128 experts: one layer costs what
@@ -81,6 +91,12 @@ export const TINY_SHAPES: Record<TinyArch, TinyShape> = {
   mistral: TINY,
   qwen2: TINY,
   qwen3: TINY,
+  phi3: { ...TINY, eps: 1e-5 },
+  olmo2: { ...TINY, eps: 1e-5 },
+  // SmolLM3 ties its head by default; 4 layers so the default interval makes the last one NoPE.
+  smollm3: { ...TINY, layers: 4, tied: true },
+  granite: TINY,
+  gpt_neox: { ...TINY, kvHeads: TINY.heads, eps: 1e-5 },
   gpt2: { ...TINY, kvHeads: TINY.heads, tied: true, eps: 1e-5 },
   mixtral: { ...TINY, eps: 1e-5, experts: 4, expertsPerToken: 2, expertIntermediate: TINY.intermediate },
   qwen3_moe: { ...TINY, experts: 4, expertsPerToken: 2, expertIntermediate: 64 },

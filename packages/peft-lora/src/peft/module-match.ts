@@ -4,7 +4,7 @@ export function matchesModules(name: string, spec: readonly string[] | string): 
   return spec.some((t) => name === t || name.endsWith(`.${t}`));
 }
 
-/** Output heads that 'all-linear' leaves alone, as PEFT does. */
-export const OUTPUT_HEADS: readonly string[] = ['lm_head'];
+/** Output heads that 'all-linear' leaves alone, as PEFT does (GPT-NeoX's is `embed_out`). */
+export const OUTPUT_HEADS: readonly string[] = ['lm_head', 'embed_out'];
 
 export const isOutputHead = (name: string): boolean => OUTPUT_HEADS.some((h) => name === h || name.endsWith(`.${h}`));

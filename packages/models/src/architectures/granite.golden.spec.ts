@@ -1,0 +1,3 @@
+import { goldenArchSuite } from '../testing/golden.test-support.js';
+
+goldenArchSuite('archs_extra/granite');
