@@ -64,15 +64,15 @@ export interface GoldenSuiteOptions {
 /** The checks of a golden suite, by name (see `goldenArchSuite`). */
 export type GoldenCheck = 'logits' | 'padLogits' | 'row0' | 'greedy' | 'loss' | 'grads' | 'invFreq';
 
-/** Named inputs for a traced forward or loss over the fixture's padded batch. */
-function batchInputs(f: Map<string, HostTensor>, withMask: boolean) {
+/** Named inputs for a traced forward or loss over the fixture's padded batch, with its mask and positions. */
+function batchInputs(f: Map<string, HostTensor>) {
   const ids = f.get('input_ids')!;
   const feeds: Record<string, HostTensor> = { input_ids: ids };
   const input = (name: string) => {
     feeds[name] = f.get(name)!;
     return Tensor.input(name, feeds[name].shape, feeds[name].dtype);
   };
-  const opts = withMask ? { attentionMask: input('attention_mask'), positionIds: input('position_ids') } : {};
+  const opts = { attentionMask: input('attention_mask'), positionIds: input('position_ids') };
   return { ids: Tensor.input('input_ids', ids.shape, ids.dtype), opts, feeds, input };
 }
 
@@ -105,7 +105,7 @@ export function goldenArchSuite(relDir: string, opts: GoldenSuiteOptions = {}): 
       forward = await readSafetensors(join(dir, 'public', 'forward.safetensors'));
       expected = JSON.parse(readFileSync(join(dir, 'public', 'expected.json'), 'utf8')) as Expected;
       mask = rowsOf(forward.get('attention_mask')!);
-      const { ids, opts: fwd, feeds } = batchInputs(forward, true);
+      const { ids, opts: fwd, feeds } = batchInputs(forward);
       const [out] = await executor.compile([model.call(ids, fwd).logits]).run(feeds);
       logits = out.toFloat32();
     });
@@ -146,7 +146,7 @@ export function goldenArchSuite(relDir: string, opts: GoldenSuiteOptions = {}): 
     }
 
     check('loss', 'loss with the fixture labels (shifted, mean over labelled tokens)', async () => {
-      const { ids, opts: fwd, feeds, input } = batchInputs(forward, true);
+      const { ids, opts: fwd, feeds, input } = batchInputs(forward);
       const [loss] = await executor.compile([model.loss(ids, input('labels'), fwd)]).run(feeds);
       expect(reportGoldenError(`${relDir} loss`, relativeError([loss.item()], [expected.loss]))).toBeLessThanOrEqual(tol);
     });
@@ -157,7 +157,7 @@ export function goldenArchSuite(relDir: string, opts: GoldenSuiteOptions = {}): 
         .filter(([, p]) => p.requiresGrad)
         .map(([n, p]) => [opts.gradNames?.[n] ?? n, p] as const);
       expect(named.map(([n]) => n).sort()).toEqual([...want.keys()].sort());
-      const { ids, opts: fwd, feeds, input } = batchInputs(forward, true);
+      const { ids, opts: fwd, feeds, input } = batchInputs(forward);
       const grads = grad(model.loss(ids, input('labels'), fwd), named.map(([, p]) => p));
       const got = await executor.compile(grads).run(feeds);
       const errors = named.map(([n], k) => {
