@@ -3,26 +3,39 @@
  * layers, f32), prompt 128 tokens, 64 new tokens, batch 1. Reports prefill time and decode
  * tokens/s against PyTorch 1.13's figures on this machine class (260 ms, 11.4 tokens/s) and the
  * memory bandwidth decoding implies: every step reads every weight once.
+ * The mixture-of-experts case decodes a Qwen3-30B-A3B-shaped model (2 layers, 16 experts of the
+ * real size, see TINY_PRESETS), shorter, with no target. Each case runs in its own process so its
+ * peak RSS is its own; `npm run bench:generate -- <case>` runs one.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTinyModel, generate, loadModel } from '../src/index.js';
+import { fileURLToPath } from 'node:url';
+import { type TinyPreset, createTinyModel, generate, loadModel } from '../src/index.js';
 
-const PROMPT_TOKENS = 128;
-const NEW_TOKENS = 64;
-const RUNS = 3;
-const TARGET_TOKENS_PER_S = 23;
-const TARGET_PREFILL_MS = 260;
+interface GenerateCase {
+  preset: TinyPreset;
+  prompt: number;
+  newTokens: number;
+  runs: number;
+  target?: { tokens_per_s: number; prefill_ms: number };
+}
+
+const CASES: Record<string, GenerateCase> = {
+  'smollm2-135m': { preset: 'smollm2-135m', prompt: 128, newTokens: 64, runs: 3, target: { tokens_per_s: 23, prefill_ms: 260 } },
+  moe: { preset: 'qwen3-30b-a3b', prompt: 64, newTokens: 16, runs: 1 },
+};
 
 const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const peakRssMib = () => round(process.resourceUsage().maxRSS / 1024, 1);
 
-async function main(): Promise<void> {
+async function runCase(c: GenerateCase): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'tunekit-bench-generate-'));
+  const [PROMPT_TOKENS, NEW_TOKENS] = [c.prompt, c.newTokens];
   try {
-    await createTinyModel({ preset: 'smollm2-135m', dir, seed: 0 });
+    await createTinyModel({ preset: c.preset, dir, seed: 0 });
     const { model, config, executor } = await loadModel(dir);
     let s = 12345;
     const prompt = Array.from({ length: PROMPT_TOKENS }, () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0), s % config.vocab));
@@ -30,7 +43,7 @@ async function main(): Promise<void> {
     const run = () => generate(model, executor, [prompt], { maxNewTokens: NEW_TOKENS, doSample: false, eosTokenIds: [] });
     await run();
     const runs = [];
-    for (let i = 0; i < RUNS; i++) {
+    for (let i = 0; i < c.runs; i++) {
       const t0 = performance.now();
       const r = await run();
       runs.push({ ...r.timings, ms: performance.now() - t0 });
@@ -42,14 +55,14 @@ async function main(): Promise<void> {
     console.log(
       JSON.stringify({
         bench: 'generate',
-        case: `smollm2-135m prompt${PROMPT_TOKENS} new${NEW_TOKENS} greedy b1`,
+        case: `${c.preset} prompt${PROMPT_TOKENS} new${NEW_TOKENS} greedy b1`,
         prefill_ms: round(prefillMs, 1),
         tokens_per_s: round(tokensPerS, 2),
         ms: round(median(runs.map((r) => r.ms)), 1),
         peak_rss_mib: peakRssMib(),
-        target_tokens_per_s: TARGET_TOKENS_PER_S,
-        target_prefill_ms: TARGET_PREFILL_MS,
-        tokens_per_s_vs_target: round(tokensPerS / TARGET_TOKENS_PER_S, 2),
+        ...(c.target
+          ? { target_tokens_per_s: c.target.tokens_per_s, target_prefill_ms: c.target.prefill_ms, tokens_per_s_vs_target: round(tokensPerS / c.target.tokens_per_s, 2) }
+          : {}),
         weight_mb: round(weightBytes / 1e6, 1),
         bandwidth_gb_s: round((weightBytes * tokensPerS) / 1e9, 2),
         // Decoding is memory-bound: other processes on a 2-core machine halve it. Read figures with this.
@@ -62,4 +75,14 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+const only = process.argv[2];
+if (only) {
+  if (!CASES[only]) throw new Error(`bench:generate: no case "${only}" (cases: ${Object.keys(CASES).join(', ')})`);
+  await runCase(CASES[only]);
+} else {
+  const self = fileURLToPath(import.meta.url);
+  for (const name of Object.keys(CASES)) {
+    const r = spawnSync(process.execPath, [...process.execArgv, self, name], { stdio: 'inherit' });
+    if (r.status !== 0) process.exitCode = 1;
+  }
+}

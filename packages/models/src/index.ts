@@ -23,6 +23,7 @@ export { Gpt2ForCausalLM, Gpt2Backbone } from './architectures/gpt2.model.js';
 export { Gpt2Attention, Gpt2Block, Gpt2Mlp } from './architectures/gpt2.block.js';
 export { Conv1D } from './architectures/gpt2.conv1d.js';
 export { TiedLmHead } from './architectures/lm-head.js';
+export { embeddingScale } from './architectures/embedding-scale.js';
 export { ModuleList } from './architectures/module-list.js';
 export { type RotaryTables, ropeInverseFrequencies, rotaryTables } from './architectures/rope.js';
 export { type TensorInit, type TensorSpec, checkpointLayout } from './architectures/checkpoint-layout.js';

@@ -1,4 +1,4 @@
-import { Embedding, Module, RMSNorm, type Linear, type Tensor, fromFloat32, toFloat32 } from '@tunekit/core';
+import { Embedding, Module, RMSNorm, type Linear, type Tensor } from '@tunekit/core';
 import type { LayerType } from '../config/layer-types.js';
 import type { ModelConfig } from '../config/model-config.js';
 import type { BuildOptions } from './build-options.js';
@@ -6,6 +6,7 @@ import { CausalLMBase } from './causal-lm.base.js';
 import type { ForwardOptions, HiddenStates, KvEntry } from './causal-lm.interface.js';
 import { loadBalancingLoss } from './moe.aux-loss.js';
 import { DecoderLayer } from './decoder.layer.js';
+import { embeddingScale } from './embedding-scale.js';
 import { forwardContext } from './forward-context.js';
 import { runLayers } from './layer-stack.js';
 import { type TiedLmHead, createLmHead } from './lm-head.js';
@@ -31,8 +32,7 @@ export class DecoderBackbone extends Module {
   ) {
     super();
     this.kinds = layerKinds(config);
-    const scale = config.embedScale;
-    this.embedScale = scale && (scale.inStorageDtype ? toFloat32(build.dtype, fromFloat32(build.dtype, [scale.value]))[0] : scale.value);
+    this.embedScale = embeddingScale(config, build.dtype);
     // transformers builds it as nn.Embedding(vocab, hidden, padding_idx=pad_token_id): that row gets no gradient.
     this.embed_tokens = this.module('embed_tokens', new Embedding(config.vocab, config.hidden, { ...build, std: 0.02, paddingIdx: config.padTokenId }));
     const layers = Array.from({ length: config.layers }, (_, i) => new DecoderLayer(config, build, i));

@@ -8,9 +8,9 @@ const ort = new OrtExecutor();
 afterAll(() => ort.dispose());
 
 describe('gradient checkpointing (setGradientCheckpointing)', () => {
-  for (const arch of ['llama', 'gpt2'] as const) {
+  for (const arch of ['llama', 'gpt2', 'qwen3_moe'] as const) {
     it(`gives the same loss and gradients while recomputing every layer (${arch})`, async () => {
-      const config = parseModelConfig(tinyConfigJson({ arch, hidden: 32, intermediate: 64, layers: 3, heads: 4, kvHeads: arch === 'gpt2' ? 4 : 2, vocab: 300 }));
+      const config = parseModelConfig(tinyConfigJson({ arch, hidden: 32, intermediate: 64, layers: 3, heads: 4, kvHeads: arch === 'gpt2' ? 4 : 2, vocab: 300, expertIntermediate: 16 }));
       const model = createModel(config, { seed: 3 });
       const params = model.trainableParameters();
       const ids = HostTensor.i64([2, 6], [5, 9, 2, 77, 120, 8, 1, 1, 40, 3, 299, 6]);

@@ -16,7 +16,11 @@ interface ModelTypeRule {
 
 const both = (on: boolean) => ({ qkv: on, o: on });
 
-/** Qwen applies its window only to layers ≥ max_window_layers; we do not implement per-layer windows. */
+/**
+ * Qwen's window covers layers ≥ max_window_layers, but which layers a given transformers version
+ * and attention implementation actually windows has changed over time; with no golden reference
+ * for it, a window stays refused rather than guessed.
+ */
 function refuseQwenSlidingWindow(f: ConfigFields): null {
   if (f.bool('use_sliding_window', false)) f.fail('use_sliding_window', 'sliding-window attention for Qwen models is not supported');
   return null;

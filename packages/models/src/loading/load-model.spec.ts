@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempDirs } from '../testing/checkpoint.test-support.js';
 import { createTinyModel } from '../testing/create-tiny-model.js';
+import { GOLDEN_ROOT } from '../testing/golden.test-support.js';
 import { maxAbsDiff, randomIds, runModel } from '../testing/model.test-support.js';
 import { CheckpointError } from './checkpoint-error.js';
 import { loadModel } from './load-model.js';
@@ -145,6 +146,18 @@ describe('saveModel', () => {
     const reloaded = await loadModel(out);
     expect(reloaded.config.raw).toEqual(config.raw);
     expect(maxAbsDiff(await logits(out), await logits(dir))).toBe(0);
+  });
+
+  // transformers-saved checkpoints with perturbed (1 + w) norms: the stored w must come back as stored, not as 1 + w.
+  it.each(['gemma', 'gemma2', 'gemma3_text'])('round-trips transformers\' %s checkpoint tensor for tensor', async (arch) => {
+    const source = join(GOLDEN_ROOT, 'archs_extra', arch, 'model');
+    const { model } = await loadModel(source);
+    const out = await dirs.make(`saved-${arch}`);
+    await saveModel(model, out);
+    const [want, got] = await Promise.all([readSafetensors(join(source, 'model.safetensors')), readSafetensors(join(out, 'model.safetensors'))]);
+    expect([...got.keys()].sort()).toEqual([...want.keys()].sort());
+    for (const [name, t] of want) expect(maxAbsDiff(got.get(name)!.toFloat32(), t.toFloat32()), name).toBe(0);
+    expect(maxAbsDiff(await logits(out), await logits(source))).toBe(0);
   });
 
   it('writes the config it is given instead of the model\'s own, with torch_dtype still from the weights', async () => {

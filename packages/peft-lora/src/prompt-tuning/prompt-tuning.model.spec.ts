@@ -27,6 +27,24 @@ describe('prompt tuning: parameters', () => {
   });
 });
 
+/** TEXT init puts the text's embeddings in front: the logits equal the base model's on the text followed by the rows. */
+async function expectTextInitIsTheText(dir: string, tokenizer: HfTokenizer, base: CausalLMBase, ort: OrtExecutor): Promise<void> {
+  const text = 'Answer yes:';
+  const textIds = tokenizer.encode(text);
+  const model = await loadTiny(dir);
+  injectPromptTuning(model, config({ num_virtual_tokens: textIds.length, prompt_tuning_init: 'TEXT', prompt_tuning_init_text: text }), { tokenizer });
+  const rows = [[5, 17, 42, 8], [60, 61, 62, 63]];
+  const adapted = await logitsOf(model, ort, rows);
+  const literal = await logitsOf(base, ort, rows.map((r) => [...textIds, ...r]));
+  expect(adapted.shape).toEqual([2, 4, model.config.vocab]);
+  for (let b = 0; b < 2; b++) for (let t = 0; t < 4; t++) expect(maxAbsDiff(at(adapted, b, t), at(literal, b, textIds.length + t))).toBeLessThan(1e-4);
+  // A prompt shorter than the text takes its first tokens.
+  const short = await loadTiny(dir);
+  injectPromptTuning(short, config({ num_virtual_tokens: 3, prompt_tuning_init: 'TEXT', prompt_tuning_init_text: text }), { tokenizer });
+  const cut = await logitsOf(base, ort, [[...textIds.slice(0, 3), ...rows[0]]]);
+  expect(maxAbsDiff(at(await logitsOf(short, ort, [rows[0]]), 0, 3), at(cut, 0, 6))).toBeLessThan(1e-4);
+}
+
 describe.each(['llama', 'gpt2'] as const)('prompt tuning on a tiny %s', (arch: TinyArch) => {
   let dir = '';
   let tokenizer: HfTokenizer;
@@ -42,22 +60,7 @@ describe.each(['llama', 'gpt2'] as const)('prompt tuning on a tiny %s', (arch: T
     await cleanup();
   });
 
-  it('with TEXT init, the logits are those of running the base model on the init text first', async () => {
-    const text = 'Answer yes:';
-    const textIds = tokenizer.encode(text);
-    const model = await loadTiny(dir);
-    injectPromptTuning(model, config({ num_virtual_tokens: textIds.length, prompt_tuning_init: 'TEXT', prompt_tuning_init_text: text }), { tokenizer });
-    const rows = [[5, 17, 42, 8], [60, 61, 62, 63]];
-    const adapted = await logitsOf(model, ort, rows);
-    const literal = await logitsOf(base, ort, rows.map((r) => [...textIds, ...r]));
-    expect(adapted.shape).toEqual([2, 4, model.config.vocab]);
-    for (let b = 0; b < 2; b++) for (let t = 0; t < 4; t++) expect(maxAbsDiff(at(adapted, b, t), at(literal, b, textIds.length + t))).toBeLessThan(1e-4);
-    // A prompt shorter than the text takes its first tokens.
-    const short = await loadTiny(dir);
-    injectPromptTuning(short, config({ num_virtual_tokens: 3, prompt_tuning_init: 'TEXT', prompt_tuning_init_text: text }), { tokenizer });
-    const cut = await logitsOf(base, ort, [[...textIds.slice(0, 3), ...rows[0]]]);
-    expect(maxAbsDiff(at(await logitsOf(short, ort, [rows[0]]), 0, 3), at(cut, 0, 6))).toBeLessThan(1e-4);
-  });
+  it('with TEXT init, the logits are those of running the base model on the init text first', () => expectTextInitIsTheText(dir, tokenizer, base, ort));
 
   it('starts RANDOM prompts at N(0, 1); disableAdapter traces the base model; merging is refused', async () => {
     const model = await loadTiny(dir);
@@ -96,4 +99,20 @@ describe.each(['llama', 'gpt2'] as const)('prompt tuning on a tiny %s', (arch: T
     const plain = await generate(base, ort, prompts, { maxNewTokens: 8, eosTokenIds: [] });
     expect(plain.outputIds).not.toEqual(result.outputIds);
   });
+});
+
+// Gemma scales embeddings by √hidden: Gemma 2 scales every input embedding (the prompt's too), Gemma 3
+// only the tokens' (its embedding module does it), so PEFT's TEXT init takes scaled rows there.
+describe.each(['gemma2', 'gemma3_text'] as const)('prompt tuning TEXT init on a tiny %s', (arch: TinyArch) => {
+  let dir = '';
+  let tokenizer: HfTokenizer;
+  let cleanup: () => Promise<void>;
+  const ort = new OrtExecutor({ threads: 1 });
+  beforeAll(async () => ({ dir, tokenizer, cleanup } = await tinyCheckpoint(arch)));
+  afterAll(async () => {
+    await ort.dispose();
+    await cleanup();
+  });
+
+  it('the logits are those of running the base model on the init text first', async () => expectTextInitIsTheText(dir, tokenizer, await loadTiny(dir), ort));
 });

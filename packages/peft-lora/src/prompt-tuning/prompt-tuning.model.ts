@@ -1,5 +1,5 @@
 import { Embedding, HostTensor, Module, Rng } from '@tunekit/core';
-import type { CausalLMBase, TextTokenizer, VirtualTokens } from '@tunekit/models';
+import { type CausalLMBase, type TextTokenizer, type VirtualTokens, embeddingScale } from '@tunekit/models';
 import { PeftConfigError } from '../peft/config-validation.js';
 import type { PromptEncoder } from '../prompt-learning/prompt-encoder-dict.js';
 import { PromptLearningAdapter, asCausalLM } from '../prompt-learning/prompt-learning.adapter.js';
@@ -20,14 +20,21 @@ export function initTokenIds(ids: readonly number[], total: number): number[] {
   return Array.from({ length: reps }, () => ids).flat().slice(0, total);
 }
 
-/** Rows `ids` of the model's input embedding, as f32 [ids.length, hidden]. */
+/**
+ * Rows `ids` of the model's input embedding as `get_input_embeddings()(ids)` gives them, f32
+ * [ids.length, hidden]: Gemma 3's embedding module scales its rows by √hidden (Gemma 1/2 scale
+ * later, in the model, the virtual embeddings too).
+ */
 function embeddingRows(model: CausalLMBase, ids: readonly number[]): HostTensor<'f32'> {
-  const table = model.inputEmbeddings().weight.value.toFloat32();
+  const weight = model.inputEmbeddings().weight;
+  const table = weight.value.toFloat32();
   const { hidden, vocab } = model.config;
+  const scale = model.config.embedScale?.appliesTo === 'tokens' ? embeddingScale(model.config, weight.dtype) : null;
   const out = HostTensor.zeros('f32', [ids.length, hidden]);
   ids.forEach((id, i) => {
     if (!Number.isInteger(id) || id < 0 || id >= vocab) throw new RangeError(`prompt_tuning: init token id ${id} is outside the model's vocabulary of ${vocab}`);
-    out.data.set(table.subarray(id * hidden, (id + 1) * hidden), i * hidden);
+    const row = table.subarray(id * hidden, (id + 1) * hidden);
+    out.data.set(scale === null ? row : row.map((v) => v * scale), i * hidden);
   });
   return out;
 }

@@ -6,7 +6,7 @@ import { type CausalLMBase, HfTokenizer, createTinyModel, loadModel } from '@tun
 
 /** Test helpers for soft-prompt methods: real checkpoints with a tokenizer, run on plain arrays. */
 
-export type TinyArch = 'llama' | 'qwen2' | 'gpt2';
+export type TinyArch = 'llama' | 'qwen2' | 'gpt2' | 'gemma2' | 'gemma3_text';
 
 /** A temp folder holding a tiny random checkpoint whose vocabulary is its tokenizer's (every id decodes). */
 export async function tinyCheckpoint(arch: TinyArch, seed = 7): Promise<{ dir: string; tokenizer: HfTokenizer; cleanup: () => Promise<void> }> {
