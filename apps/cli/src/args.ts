@@ -12,6 +12,32 @@ export function parseCommandArgs<O extends Options>(argv: string[], options: O, 
   }
 }
 
+/**
+ * Takes a flag every command accepts (`--executor NAME` or `--executor=NAME`) out of `argv`, so
+ * each command's own strict parser never sees it. The last one given wins, as with other flags.
+ */
+export function takeGlobalFlag(argv: readonly string[], flag: string): { value: string | null; rest: string[] } {
+  const rest: string[] = [];
+  let value: string | null = null;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--') {
+      rest.push(...argv.slice(i));
+      break;
+    }
+    if (arg.startsWith(`${flag}=`)) value = arg.slice(flag.length + 1);
+    else if (arg === flag) {
+      value = argv[++i] ?? '';
+      if (value.startsWith('-')) value = '';
+    } else {
+      rest.push(arg);
+      continue;
+    }
+    if (value === '') throw new UsageError(`${flag} needs a value`);
+  }
+  return { value, rest };
+}
+
 /** A flag that must be given. */
 export function required(value: string | undefined, flag: string, usage: string): string {
   if (value === undefined || value === '') throw new UsageError(`${flag} is required; usage: ${usage}`);

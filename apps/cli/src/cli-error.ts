@@ -1,3 +1,5 @@
+import type { StopSignal } from '@tunekit/core';
+
 /**
  * An error the user can fix from its message alone: main prints it as one line, never with a stack
  * trace, and exits with `exitCode` (2 for usage and config mistakes, as shells and getopt do).
@@ -22,5 +24,5 @@ export class UsageError extends CliError {
   }
 }
 
-/** Exit code of a run stopped by Ctrl-C (128 + SIGINT), as shells report it. */
-export const EXIT_INTERRUPTED = 130;
+/** Exit code of a run a signal stopped (128 + the signal's number), as shells report it. */
+export const EXIT_ON_SIGNAL: Readonly<Record<StopSignal, number>> = { SIGINT: 130, SIGTERM: 143 };

@@ -35,4 +35,17 @@ describe('tunekit bin', () => {
     expect(info.tunekit).toBe(VERSION);
     expect(info.executor).toBe('ort');
   });
+
+  it('runs any command on the executor --executor names, and refuses an unregistered one listing the registered', () => {
+    expect(JSON.parse(run('info', '--executor', 'reference', '--json')).executor).toBe('reference');
+    expect(JSON.parse(run('info', '--json', '--executor=ort')).executor).toBe('ort');
+    try {
+      run('info', '--executor', 'cuda');
+      expect.unreachable('should exit non-zero');
+    } catch (e) {
+      const err = e as { status: number; stderr: string };
+      expect(err.status).toBe(2);
+      expect(err.stderr.trim()).toBe('tunekit info: --executor: unknown executor "cuda"; choose one of ort, reference');
+    }
+  });
 });

@@ -1,4 +1,5 @@
 import { COMMAND, type Command } from './commands/command.interface.js';
+import { takeGlobalFlag } from './args.js';
 import { CliError } from './cli-error.js';
 import { buildContainer } from './container.js';
 import { VERSION } from './version.js';
@@ -14,8 +15,9 @@ function help(commands: Command[]): string {
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
     'Options:',
-    '  -h, --help     Show help (also: tunekit <command> --help)',
-    '  -v, --version  Print the version',
+    '  -h, --help       Show help (also: tunekit <command> --help)',
+    '  -v, --version    Print the version',
+    '  --executor NAME  Run on a registered executor: ort (default), reference, or a plugin\'s (any command)',
   ].join('\n');
 }
 
@@ -29,12 +31,20 @@ const oneLine = (message: string): string =>
 
 /** Entry point: returns the process exit code; user errors print one line, never a stack trace. */
 export async function main(argv: string[]): Promise<number> {
-  const [first, ...rest] = argv;
+  const [first, ...given] = argv;
   if (first === '-v' || first === '--version' || first === 'version') {
     console.log(VERSION);
     return 0;
   }
-  const container = buildContainer();
+  let executor: string | null;
+  let rest: string[];
+  try {
+    ({ value: executor, rest } = takeGlobalFlag(given, '--executor'));
+  } catch (e) {
+    console.error(`tunekit: ${(e as Error).message}`);
+    return 2;
+  }
+  const container = buildContainer(executor === null ? {} : { executor });
   const commands = container.resolveAll(COMMAND);
   if (!first || first === '-h' || first === '--help' || first === 'help') {
     console.log(help(commands));

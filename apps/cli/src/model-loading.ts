@@ -1,8 +1,8 @@
 import { copyFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Executor, FloatDType } from '@tunekit/core';
+import type { FloatDType } from '@tunekit/core';
 import { type CausalLM, HfTokenizer, resolveModel } from '@tunekit/models';
-import { ADAPTER_CONFIG, type AdapterHandle, LORA_METHOD, type PeftMethod } from '@tunekit/peft-lora';
+import { ADAPTER_CONFIG, type AdapterHandle, type PeftMethod } from '@tunekit/peft-lora';
 import { type BnbConfig, type DequantizedLayer, type LoadedAnyModel, dequantizeModel, loadAnyModel } from '@tunekit/qlora';
 import { CliError } from './cli-error.js';
 
@@ -11,9 +11,8 @@ export interface LoadModelWithAdapterOptions {
   dtype?: FloatDType;
   /** Hub revision (branch, tag or commit) when `modelPathOrId` is a repo id. */
   revision?: string;
-  executor?: Executor;
-  /** Methods that may have written the adapter (default: LoRA); the container's PEFT_METHOD registrations in the CLI. */
-  methods?: readonly PeftMethod[];
+  /** Methods that may have written the adapter: the container's PEFT_METHOD registrations. */
+  readonly methods: readonly PeftMethod[];
   /** Quantize a full-precision base while loading, as a QLoRA run did (a pre-quantized folder loads as stored). */
   quantization?: BnbConfig | null;
   /** Turn a quantized base back into f32 Linears before the adapter goes on (what merging needs). */
@@ -51,11 +50,11 @@ async function adapterMethod(adapterDir: string, methods: readonly PeftMethod[])
  * `eval` and `merge`. A bitsandbytes checkpoint (`tunekit quantize`, or transformers' 4/8-bit
  * save_pretrained) loads quantized, like any base: the adapter goes on top of its 4/8-bit layers.
  */
-export async function loadModelWithAdapter(modelPathOrId: string, adapterDir?: string, options: LoadModelWithAdapterOptions = {}): Promise<ModelWithAdapter> {
+export async function loadModelWithAdapter(modelPathOrId: string, adapterDir: string | undefined, options: LoadModelWithAdapterOptions): Promise<ModelWithAdapter> {
   // Read the adapter's config first: a wrong folder should fail before a download or a load.
-  const method = adapterDir === undefined ? null : await adapterMethod(adapterDir, options.methods ?? [LORA_METHOD]);
+  const method = adapterDir === undefined ? null : await adapterMethod(adapterDir, options.methods);
   const dir = await resolveModel(modelPathOrId, options.revision === undefined ? {} : { revision: options.revision });
-  const loaded = await loadAnyModel(dir, { dtype: options.dtype, executor: options.executor, quantization: options.quantization });
+  const loaded = await loadAnyModel(dir, { dtype: options.dtype, quantization: options.quantization });
   const dequantized = options.dequantize ? dequantizeModel(loaded.model) : [];
   const tokenizer = await HfTokenizer.fromDir(dir);
   const adapter = method && adapterDir !== undefined ? await method.load(loaded.model, adapterDir, { trainable: false }) : null;

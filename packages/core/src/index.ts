@@ -19,6 +19,7 @@ export { TrainStep, type StepResult } from './train/index.js';
 export { type Executor, type Program, type Feeds } from './executors/executor.interface.js';
 export { ReferenceExecutor, ReferenceProgram } from './executors/reference/index.js';
 export { OrtExecutor } from './executors/ort/index.js';
+export { type ExecutorProvider, ORT_EXECUTOR, REFERENCE_EXECUTOR, createExecutor, registerExecutors } from './executors/executor-provider.js';
 
 export * from './nn/index.js';
 export * from './optim/index.js';
@@ -29,11 +30,11 @@ export { closestName, levenshtein } from './util/did-you-mean.js';
 export { writeDirAtomically } from './util/atomic-dir.js';
 export { EventBus } from './events/event-bus.js';
 export type { TrainerEvent, TrainerEventType, TrainerCommand, EventOf } from './events/events.js';
-export { EXECUTOR, EVENT_BUS, EXECUTOR_PROVIDER, type ExecutorProvider } from './tokens.js';
+export { EXECUTOR, EVENT_BUS, EXECUTOR_PROVIDER } from './tokens.js';
 
 export { checkOp, type OpInput, type CheckOpOptions, type CheckOpReport } from './testing/check-op.js';
 export { TinyTransformer, DecoderBlock, ropeTables, type TinyConfig } from './testing/tiny-transformer.js';
 
 // --- trainer (packages/core/src/trainer) ---
 export * from './trainer/index.js';
-export { TRAINING_ARGUMENTS, TASK, MODEL_CHECKPOINTER, CALLBACK } from './tokens.js';
+export { TRAINING_ARGUMENTS, TASK, TASK_PROVIDER, MODEL_CHECKPOINTER, CALLBACK } from './tokens.js';

@@ -12,6 +12,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { OrtExecutor } from '@tunekit/core';
 import { type TinyPreset, createTinyModel, generate, loadModel } from '../src/index.js';
 
 interface GenerateCase {
@@ -36,7 +37,8 @@ async function runCase(c: GenerateCase): Promise<void> {
   const [PROMPT_TOKENS, NEW_TOKENS] = [c.prompt, c.newTokens];
   try {
     await createTinyModel({ preset: c.preset, dir, seed: 0 });
-    const { model, config, executor } = await loadModel(dir);
+    const { model, config } = await loadModel(dir);
+    const executor = new OrtExecutor();
     let s = 12345;
     const prompt = Array.from({ length: PROMPT_TOKENS }, () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0), s % config.vocab));
     // No EOS, so every run decodes exactly NEW_TOKENS; the first run compiles both programs.

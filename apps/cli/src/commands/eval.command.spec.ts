@@ -36,6 +36,23 @@ describe('tunekit eval', () => {
     expect((await evalJson('--batch-size', '1')).eval_loss).toBeCloseTo(loss, 4);
   });
 
+  it('measures the task --task names, reading the data as that task does, and refuses an unregistered one', async () => {
+    await ws.jsonl('text.jsonl', yesRecords(6).map((r) => ({ text: `${r.prompt}${r.completion}` })));
+    const run = await runCli(['eval', '--model', ws.model, '--data', 'text.jsonl', '--task', 'pretrain', '--json'], { cwd: ws.root });
+    expect(run.code).toBe(0);
+    const pretrain = JSON.parse(run.stdout) as { eval_loss: number; perplexity: number; examples: number };
+    expect(pretrain.examples).toBe(6);
+    expect(pretrain.eval_loss).toBeGreaterThan(4);
+    expect(pretrain.perplexity).toBeCloseTo(Math.exp(pretrain.eval_loss), 6);
+    // pretrain reads plain text: prompt/completion records are not its format.
+    const records = await runCli(['eval', '--model', ws.model, '--data', 'valid.jsonl', '--task', 'pretrain'], { cwd: ws.root });
+    expect(records.code).toBe(1);
+    expect(lines(records.stderr)).toEqual([expect.stringMatching(/^tunekit eval: .*text/)]);
+    const unknown = await runCli(['eval', '--model', ws.model, '--data', 'text.jsonl', '--task', 'dpo']);
+    expect(unknown.code).toBe(2);
+    expect(lines(unknown.stderr)).toEqual(['tunekit eval: --task: unknown task "dpo"; choose one of sft, pretrain']);
+  });
+
   it('prints key/value lines without --json', async () => {
     const run = await runCli(['eval', '--model', ws.model, '--data', ws.path('valid.jsonl')]);
     expect(run.code).toBe(0);
@@ -46,7 +63,7 @@ describe('tunekit eval', () => {
   it('reports a missing flag and a folder without an adapter in one line', async () => {
     const missing = await runCli(['eval', '--model', ws.model]);
     expect(missing.code).toBe(2);
-    expect(missing.stderr.trim()).toBe(`tunekit eval: --data is required; usage: tunekit eval --model M [--adapter DIR] --data FILE [--max-length N] [--batch-size N] [--json] [--quantize nf4|fp4|int8 [--double-quant]]`);
+    expect(missing.stderr.trim()).toBe(`tunekit eval: --data is required; usage: tunekit eval --model M [--adapter DIR] --data FILE [--task NAME] [--max-length N] [--batch-size N] [--json] [--quantize nf4|fp4|int8 [--double-quant]]`);
     const noAdapter = await runCli(['eval', '--model', ws.model, '--adapter', ws.model, '--data', ws.path('valid.jsonl')]);
     expect(noAdapter.code).toBe(1);
     expect(lines(noAdapter.stderr)).toEqual([`tunekit eval: ${ws.model}/adapter_config.json: cannot read the adapter config (ENOENT)`]);

@@ -1,5 +1,5 @@
 import { inject, injectAll, injectable } from 'tsyringe';
-import { CausalLmTask, EXECUTOR, type Executor, evaluateTask } from '@tunekit/core';
+import { TASK_PROVIDER, type TaskProvider, evaluateTask } from '@tunekit/core';
 import { loadDataset, toTrainDataSource } from '@tunekit/data';
 import { resolveDataset } from '@tunekit/models';
 import { PEFT_METHOD, type PeftMethod } from '@tunekit/peft-lora';
@@ -7,11 +7,14 @@ import { parseCommandArgs, positiveInt, required } from '../args.js';
 import { UsageError } from '../cli-error.js';
 import { loadModelWithAdapter } from '../model-loading.js';
 import { QUANTIZE_FLAGS, quantizeFlags, quantizeUsage } from '../quantization/quantize-flags.js';
+import type { ExecutorChoice } from '../executor-choice.js';
+import { EXECUTOR_CHOICE } from '../tokens.js';
 import type { Command } from './command.interface.js';
 
-const USAGE = 'tunekit eval --model M [--adapter DIR] --data FILE [--max-length N] [--batch-size N] [--json] [--quantize nf4|fp4|int8 [--double-quant]]';
+const USAGE = 'tunekit eval --model M [--adapter DIR] --data FILE [--task NAME] [--max-length N] [--batch-size N] [--json] [--quantize nf4|fp4|int8 [--double-quant]]';
+const DEFAULT_TASK = 'sft';
 
-/** `tunekit eval`: mean next-token loss and perplexity of a model (and adapter) on a dataset. */
+/** `tunekit eval`: a task's loss and metrics (next-token loss and perplexity for sft) of a model (and adapter) on a dataset. */
 @injectable()
 export class EvalCommand implements Command {
   readonly name = 'eval';
@@ -22,6 +25,7 @@ export class EvalCommand implements Command {
     '  --model M         Model folder or Hub id',
     '  --adapter DIR     A saved adapter (PEFT layout) applied on top',
     '  --data FILE       Dataset file or glob in any format `tunekit train` reads; the loss counts trained tokens only',
+    '  --task NAME       The registered task whose loss and metrics are measured, with its default options (default sft)',
     '  --max-length N    Truncate examples to N tokens (default 1024)',
     '  --batch-size N    Rows per forward pass (default 8)',
     '  --json            Print one JSON object',
@@ -29,9 +33,17 @@ export class EvalCommand implements Command {
   ].join('\n');
 
   constructor(
-    @inject(EXECUTOR) private readonly executor: Executor,
+    @inject(EXECUTOR_CHOICE) private readonly executors: ExecutorChoice,
     @injectAll(PEFT_METHOD) private readonly methods: PeftMethod[],
+    @injectAll(TASK_PROVIDER) private readonly tasks: TaskProvider[],
   ) {}
+
+  /** The task named by --task (a later registration of a name wins), with its default options. */
+  private task(name: string): { provider: TaskProvider; config: unknown } {
+    const provider = this.tasks.findLast((t) => t.name === name);
+    if (!provider) throw new UsageError(`--task: unknown task "${name}"; choose one of ${[...new Set(this.tasks.map((t) => t.name))].join(', ')}`);
+    return { provider, config: provider.parseConfig ? provider.parseConfig({}) : null };
+  }
 
   async run(argv: string[]): Promise<number> {
     const { values, positionals } = parseCommandArgs(
@@ -40,6 +52,7 @@ export class EvalCommand implements Command {
         model: { type: 'string' },
         adapter: { type: 'string' },
         data: { type: 'string' },
+        task: { type: 'string' },
         'max-length': { type: 'string' },
         'batch-size': { type: 'string' },
         json: { type: 'boolean' },
@@ -53,21 +66,17 @@ export class EvalCommand implements Command {
     const maxLength = positiveInt(values['max-length'], '--max-length', 1024);
     const batchSize = positiveInt(values['batch-size'], '--batch-size', 8);
 
+    const task = this.task(values.task ?? DEFAULT_TASK);
     const quantization = quantizeFlags(values);
-    const loaded = await loadModelWithAdapter(modelId, values.adapter, { executor: this.executor, methods: this.methods, quantization });
-    const dataset = await loadDataset({ path: data, max_length: maxLength, shuffle: false }, loaded.tokenizer, {
+    const loaded = await loadModelWithAdapter(modelId, values.adapter, { methods: this.methods, quantization });
+    const dataset = await loadDataset({ ...task.provider.dataDefaults, path: data, max_length: maxLength, shuffle: false }, loaded.tokenizer, {
       resolveHubFiles: (ref) => resolveDataset(ref.repo, { revision: ref.revision, allowPatterns: [ref.pattern] }),
     });
     const source = toTrainDataSource(dataset.train.batcher(batchSize), { packed: false });
-    const metrics = await evaluateTask(this.executor, new CausalLmTask(loaded.model, { labelsShiftedInside: true }), source, 'eval');
-    const result = {
-      model: modelId,
-      adapter: values.adapter ?? null,
-      data,
-      examples: dataset.stats.trainExamples,
-      eval_loss: metrics.eval_loss,
-      perplexity: metrics.eval_perplexity,
-    };
+    const { eval_loss, ...metrics } = await evaluateTask(this.executors.create(), task.provider.create(loaded.model, task.config), source, 'eval');
+    // The task's own metrics by their names (`perplexity`), after the loss.
+    const named = Object.fromEntries(Object.entries(metrics).map(([key, value]) => [key.replace(/^eval_/, ''), value]));
+    const result = { model: modelId, adapter: values.adapter ?? null, data, examples: dataset.stats.trainExamples, eval_loss, ...named };
     if (values.json) console.log(JSON.stringify(result));
     else for (const [key, value] of Object.entries(result)) console.log(`${key.padEnd(10)} ${value ?? 'none'}`);
     return 0;

@@ -54,17 +54,17 @@ describe('tunekit generate', () => {
       if (name.includes('lora_B')) p.assign(new HostTensor('f32', p.shape, fromFloat32('f32', Array.from({ length: p.size }, () => rng.normal() * 0.5))));
     }
     await saveAdapter(lora, adapterDir);
-    await base.executor.dispose();
 
     const ids = [5, 17, 42, 8];
     const args = ['--model', dir, '--input-ids', ids.join(','), '--max-new-tokens', '6', '--temperature', '0', '--json'];
     const withAdapter = onlyJsonObject((await tunekit(...args, '--adapter', adapterDir)).stdout);
     const without = onlyJsonObject((await tunekit(...args)).stdout);
 
-    const ref = await loadModel(dir, { executor: new OrtExecutor() });
+    const ref = await loadModel(dir);
+    const executor = new OrtExecutor();
     await loadAdapter(ref.model, adapterDir);
-    const expected = await generate(ref.model, ref.executor, [ids], { maxNewTokens: 6, doSample: false, generationConfig: ref.generationConfig });
-    await ref.executor.dispose();
+    const expected = await generate(ref.model, executor, [ids], { maxNewTokens: 6, doSample: false, generationConfig: ref.generationConfig });
+    await executor.dispose();
     expect(withAdapter.output_ids).toEqual(expected.outputIds[0]);
     expect(withAdapter.output_ids).not.toEqual(without.output_ids);
   });

@@ -1,10 +1,11 @@
 import { parseArgs } from 'node:util';
 import { inject, injectAll, injectable } from 'tsyringe';
-import { EXECUTOR, type Executor } from '@tunekit/core';
 import { type GenerateInput, type GenerateOptions, generate } from '@tunekit/models';
 import { PEFT_METHOD, type PeftMethod } from '@tunekit/peft-lora';
+import type { ExecutorChoice } from '../executor-choice.js';
 import { loadModelWithAdapter } from '../model-loading.js';
 import { QUANTIZE_FLAGS, quantizeFlags, quantizeUsage } from '../quantization/quantize-flags.js';
+import { EXECUTOR_CHOICE } from '../tokens.js';
 import type { Command } from './command.interface.js';
 
 type GenerationFlags = Pick<GenerateOptions, 'maxNewTokens' | 'temperature' | 'topK' | 'topP' | 'seed' | 'doSample'>;
@@ -75,7 +76,7 @@ export class GenerateCommand implements Command {
   ].join('\n');
 
   constructor(
-    @inject(EXECUTOR) private readonly executor: Executor,
+    @inject(EXECUTOR_CHOICE) private readonly executors: ExecutorChoice,
     @injectAll(PEFT_METHOD) private readonly methods: PeftMethod[],
   ) {}
 
@@ -103,10 +104,11 @@ export class GenerateCommand implements Command {
       values.prompt !== undefined ? { texts: [values.prompt], chat: values.chat } : [parseIds(values['input-ids'] as string)];
 
     const quantization = quantizeFlags(values);
-    const { model, generationConfig, tokenizer } = await loadModelWithAdapter(values.model, values.adapter, { executor: this.executor, methods: this.methods, quantization });
+    const { model, generationConfig, tokenizer } = await loadModelWithAdapter(values.model, values.adapter, { methods: this.methods, quantization });
     const streaming = !values.json;
+    const executor = this.executors.create();
     try {
-      const result = await generate(model, this.executor, input, {
+      const result = await generate(model, executor, input, {
         ...options,
         tokenizer,
         generationConfig,
@@ -117,7 +119,7 @@ export class GenerateCommand implements Command {
       else console.log(JSON.stringify({ input_ids: inputIds, output_ids: result.outputIds[0], text: result.texts[0] }));
       return 0;
     } finally {
-      await this.executor.dispose();
+      await executor.dispose();
     }
   }
 }

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { inject, injectable } from 'tsyringe';
-import { EXECUTOR, type Executor } from '@tunekit/core';
+import type { ExecutorChoice } from '../executor-choice.js';
+import { EXECUTOR_CHOICE } from '../tokens.js';
 import { VERSION } from '../version.js';
 import type { Command } from './command.interface.js';
 
@@ -11,13 +12,13 @@ export class InfoCommand implements Command {
   readonly summary = 'Show version, executor and machine details';
   readonly usage = 'tunekit info [--json]';
 
-  constructor(@inject(EXECUTOR) private readonly executor: Executor) {}
+  constructor(@inject(EXECUTOR_CHOICE) private readonly executors: ExecutorChoice) {}
 
   async run(argv: string[]): Promise<number> {
     const info = {
       tunekit: VERSION,
       node: process.version,
-      executor: this.executor.name,
+      executor: this.executors.create().name,
       cpus: os.availableParallelism(),
       memory_gib: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
       platform: `${process.platform}-${process.arch}`,

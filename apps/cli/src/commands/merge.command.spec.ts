@@ -23,10 +23,10 @@ describe('tunekit merge', () => {
     expect(run.code).toBe(0);
     expect((await readdir(ws.path('merged'))).sort()).toEqual(['chat_template.jinja', 'config.json', 'generation_config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']);
 
-    const adapted = await loadModel(ws.model, { executor });
+    const adapted = await loadModel(ws.model);
     await LORA_METHOD.load(adapted.model, ws.path('adapter'), { trainable: false });
-    const base = await loadModel(ws.model, { executor });
-    const merged = await loadModel(ws.path('merged'), { executor });
+    const base = await loadModel(ws.model);
+    const merged = await loadModel(ws.path('merged'));
     const expected = await logits(adapted.model as CausalLM, executor);
     expect(maxAbsDiff(await logits(merged.model as CausalLM, executor), expected)).toBeLessThan(1e-4);
     // Not vacuous: the adapter moves the logits well past that tolerance.

@@ -1,5 +1,5 @@
-import { inject, injectAll, injectable } from 'tsyringe';
-import { EXECUTOR, type Executor, type FloatDType, HostTensor, type Module, fromFloat32 } from '@tunekit/core';
+import { injectAll, injectable } from 'tsyringe';
+import { type FloatDType, HostTensor, type Module, fromFloat32 } from '@tunekit/core';
 import { type RawConfig, saveModel } from '@tunekit/models';
 import { PEFT_METHOD, type PeftMethod } from '@tunekit/peft-lora';
 import { type BnbConfig, describeBnbConfig } from '@tunekit/qlora';
@@ -46,10 +46,7 @@ export class MergeCommand implements Command {
     ...quantizeUsage(18, 'quantize the merged weights (lossy)'),
   ].join('\n');
 
-  constructor(
-    @inject(EXECUTOR) private readonly executor: Executor,
-    @injectAll(PEFT_METHOD) private readonly methods: PeftMethod[],
-  ) {}
+  constructor(@injectAll(PEFT_METHOD) private readonly methods: PeftMethod[]) {}
 
   async run(argv: string[]): Promise<number> {
     const { values, positionals } = parseCommandArgs(
@@ -67,7 +64,7 @@ export class MergeCommand implements Command {
 
     await assertNewDir(out);
     // 4- and 8-bit codes cannot absorb an adapter's delta: the merge happens on the dequantized f32 weights.
-    const loaded = await loadModelWithAdapter(modelId, adapterDir, { dtype: 'f32', executor: this.executor, methods: this.methods, dequantize: true });
+    const loaded = await loadModelWithAdapter(modelId, adapterDir, { dtype: 'f32', methods: this.methods, dequantize: true });
     const base = baseLine(loaded);
     if (base) console.log(base);
     // mergeAndUnload works in place: the loaded model object is the merged one, with its own layers back.

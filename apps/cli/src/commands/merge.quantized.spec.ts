@@ -52,14 +52,14 @@ describe('tunekit merge into a quantized base', () => {
     expect(config).not.toHaveProperty('quantization_config');
     expect(config.torch_dtype).toBe('float32');
 
-    const merged = await loadModel(out, { executor });
+    const merged = await loadModel(out);
     expect(merged.model.getModule('model.layers.0.self_attn.q_proj')).toBeInstanceOf(Linear);
     const expected = await logits((await dequantizedWithAdapter(ws.path(c.folder), ws.path('adapter'))).model, executor);
     expect(maxAbsDiff(await logits(merged.model as CausalLM, executor), expected)).toBeLessThan(1e-5);
     // Not vacuous: the adapter moves the logits far past that, and so does quantization.
     const { model: base } = await loadAnyModel(ws.path(c.folder));
     expect(maxAbsDiff(await logits(base, executor), expected)).toBeGreaterThan(1e-2);
-    const fullWithAdapter = (await loadModel(ws.model, { executor })).model;
+    const fullWithAdapter = (await loadModel(ws.model)).model;
     await LORA_METHOD.load(fullWithAdapter, ws.path('adapter'), { trainable: false });
     expect(maxAbsDiff(await logits(fullWithAdapter as CausalLM, executor), expected)).toBeGreaterThan(1e-4);
   });

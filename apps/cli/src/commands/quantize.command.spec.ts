@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Linear, type Module, ReferenceExecutor } from '@tunekit/core';
+import { Linear, type Module } from '@tunekit/core';
 import { loadModel } from '@tunekit/models';
 import {
   Linear4bit,
@@ -117,7 +117,7 @@ describe('tunekit quantize', () => {
     [['--skip-modules', 'lm_head,,o_proj'], '--skip-modules expects comma-separated module names, got "lm_head,,o_proj"'],
     [['--dtype', 'f64'], '--dtype must be one of f32, bf16, f16, got "f64"'],
   ])('rejects %j as a usage error naming the flag, before loading anything', async (flags, message) => {
-    const command = new QuantizeCommand(new ReferenceExecutor());
+    const command = new QuantizeCommand();
     const error = await command.run(['--model', ws.path('no-such-model'), '--out', ws.path('bad'), ...flags]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UsageError);
     expect((error as Error).message).toBe(message);
@@ -137,7 +137,7 @@ describe('tunekit quantize', () => {
   it('refuses an already quantized model and an existing output folder (exit code 1), writing nothing', async () => {
     const pre = ws.path('pre-quantized');
     await saveQuantizedModel((await loadModel(ws.model)).model, pre, { quantType: 'nf4' });
-    const command = new QuantizeCommand(new ReferenceExecutor());
+    const command = new QuantizeCommand();
     const twice = await command.run(['--model', pre, '--out', ws.path('twice')]).catch((e: unknown) => e);
     expect(twice).toBeInstanceOf(CliError);
     expect((twice as CliError).exitCode).toBe(1);

@@ -1,5 +1,5 @@
-import { inject, injectable } from 'tsyringe';
-import { EXECUTOR, type Executor, type FloatDType } from '@tunekit/core';
+import { injectable } from 'tsyringe';
+import type { FloatDType } from '@tunekit/core';
 import { resolveModel } from '@tunekit/models';
 import { BLOCKSIZES_4BIT, describeBnbConfig, loadAnyModel, parseBnbConfig, storedQuantization } from '@tunekit/qlora';
 import { parseCommandArgs, required } from '../args.js';
@@ -59,8 +59,6 @@ export class QuantizeCommand implements Command {
     'anywhere a model does (generate, eval, merge, train) and in transformers with bitsandbytes.',
   ].join('\n');
 
-  constructor(@inject(EXECUTOR) private readonly executor: Executor) {}
-
   async run(argv: string[]): Promise<number> {
     const { values, positionals } = parseCommandArgs(
       argv,
@@ -99,7 +97,7 @@ export class QuantizeCommand implements Command {
     const stored = await storedQuantization(dir);
     if (stored) throw new CliError(`${modelId} is already quantized (${describeBnbConfig(stored)}); quantize its full-precision original instead`);
     const bytesBefore = await weightFileBytes(dir);
-    const loaded = await loadAnyModel(dir, { quantization: config, blocksize, dtype, executor: this.executor });
+    const loaded = await loadAnyModel(dir, { quantization: config, blocksize, dtype });
     await writeNewDir(out, async (staging) => {
       await saveQuantizedCheckpoint(loaded.model, staging, config, { generationConfig: loaded.generationConfig });
       await copyTokenizerFiles(dir, staging);

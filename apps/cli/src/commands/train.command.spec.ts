@@ -32,12 +32,12 @@ export function register(container) {
   } });
 }`;
 
-/** Presses Ctrl-C (a real SIGINT to its own process) right after step 2. */
-const INTERRUPT_PLUGIN = `
+/** Sends its own process a real signal (Ctrl-C's SIGINT, a preemption's SIGTERM) right after step 2. */
+const interruptPlugin = (signal: string) => `
 export function register(container) {
   container.register(Symbol.for('tunekit.core.TrainerCallback'), { useValue: {
     name: 'interrupt',
-    attach: (bus) => bus.on('step').subscribe((e) => { if (e.step === 2) process.kill(process.pid, 'SIGINT'); }),
+    attach: (bus) => bus.on('step').subscribe((e) => { if (e.step === 2) process.kill(process.pid, '${signal}'); }),
   } });
 }`;
 
@@ -61,7 +61,8 @@ describe('tunekit train', () => {
     await ws.jsonl('train.jsonl', yesRecords(16));
     await ws.jsonl('test.jsonl', yesRecords(4));
     await ws.write('recorder.mjs', RECORDING_PLUGIN);
-    await ws.write('interrupt.mjs', INTERRUPT_PLUGIN);
+    await ws.write('sigint.mjs', interruptPlugin('SIGINT'));
+    await ws.write('sigterm.mjs', interruptPlugin('SIGTERM'));
     config = await ws.write('run.yaml', CONFIG);
   });
   afterAll(() => ws.remove());
@@ -104,23 +105,27 @@ describe('tunekit train', () => {
     expect(events[events.length - 1]).toBe('train_end');
   });
 
-  it('saves a checkpoint on Ctrl-C, and resuming from it reaches the uninterrupted run\'s adapter', async () => {
+  it.each([
+    ['Ctrl-C', 'SIGINT', 130],
+    ['a preemption', 'SIGTERM', 143],
+  ])('saves a checkpoint on %s (%s), and resuming from it reaches the uninterrupted run\'s adapter', async (_, signal, code) => {
     const common = ['--set', 'training.max_steps=5', '--set', 'training.save_steps=100'];
     const straight = await runCli(['train', config, ...common, '--set', 'training.output_dir=straight']);
     expect(straight.code).toBe(0);
 
-    const interrupted = await runCli(['train', config, ...common, '--set', 'training.output_dir=resumed', '--set', 'plugins=[./interrupt.mjs]']);
-    expect(interrupted.code).toBe(130);
-    expect(lines(interrupted.stdout).at(-1)).toMatch(/^interrupted at step [23]; saved .*checkpoint-[23]; resume with --set training.resume_from_checkpoint=true$/);
-    const saved = (await readdir(ws.path('resumed'))).filter((n) => n.startsWith('checkpoint-'));
+    const out = `resumed-${signal}`;
+    const interrupted = await runCli(['train', config, ...common, '--set', `training.output_dir=${out}`, '--set', `plugins=[./${signal.toLowerCase()}.mjs]`]);
+    expect(interrupted.code).toBe(code);
+    expect(lines(interrupted.stdout).at(-1)).toMatch(new RegExp(`^interrupted by ${signal} at step [23]; saved .*checkpoint-[23]; resume with --set training.resume_from_checkpoint=true$`));
+    const saved = (await readdir(ws.path(out))).filter((n) => n.startsWith('checkpoint-'));
     expect(saved).toHaveLength(1);
-    expect(existsSync(ws.path('resumed/adapter_model.safetensors'))).toBe(false);
+    expect(existsSync(ws.path(`${out}/adapter_model.safetensors`))).toBe(false);
 
-    const resumed = await runCli(['train', config, ...common, '--set', 'training.output_dir=resumed', '--set', 'training.resume_from_checkpoint=true']);
+    const resumed = await runCli(['train', config, ...common, '--set', `training.output_dir=${out}`, '--set', 'training.resume_from_checkpoint=true']);
     expect(resumed.code).toBe(0);
     expect(resumed.stderr).toContain(`resuming at step ${saved[0].slice('checkpoint-'.length)}`);
     const a = await tensors(ws.path('straight/adapter_model.safetensors'));
-    const b = await tensors(ws.path('resumed/adapter_model.safetensors'));
+    const b = await tensors(ws.path(`${out}/adapter_model.safetensors`));
     for (const [k, v] of a) expect(maxAbsDiff(v, b.get(k)!)).toBeLessThan(1e-6);
   });
 

@@ -5,8 +5,10 @@ import { UsageError } from '../cli-error.js';
 import { readConfigDocument } from '../config/config-document.js';
 import { parsePlugins, parseRunConfig } from '../config/run-config.js';
 import { describePlan } from '../config/run-plan.js';
-import { ROOT_CONTAINER } from '../tokens.js';
-import { buildRunContainer, peftMethods } from '../training/run-container.js';
+import { EXECUTOR_CHOICE, ROOT_CONTAINER } from '../tokens.js';
+import type { ExecutorChoice } from '../executor-choice.js';
+import { EXECUTOR } from '@tunekit/core';
+import { buildRunContainer, registries } from '../training/run-container.js';
 import { runTraining } from '../training/train-run.js';
 import type { Command } from './command.interface.js';
 
@@ -26,7 +28,10 @@ export class TrainCommand implements Command {
     'Write an example config with `tunekit init`.',
   ].join('\n');
 
-  constructor(@inject(ROOT_CONTAINER) private readonly root: DependencyContainer) {}
+  constructor(
+    @inject(ROOT_CONTAINER) private readonly root: DependencyContainer,
+    @inject(EXECUTOR_CHOICE) private readonly executors: ExecutorChoice,
+  ) {}
 
   async run(argv: string[]): Promise<number> {
     const { values, positionals } = parseCommandArgs(argv, { set: { type: 'string', multiple: true }, 'dry-run': { type: 'boolean' } }, USAGE);
@@ -35,11 +40,12 @@ export class TrainCommand implements Command {
     // Plugins first: they may register the methods (and their option sections) the rest of the file uses.
     const plugins = parsePlugins(doc.raw, doc.locate);
     const container = await buildRunContainer(this.root, plugins, { baseDir: doc.baseDir, progressOutput: process.stderr });
-    const config = parseRunConfig(doc.raw, { ...doc, methods: peftMethods(container) });
+    const config = parseRunConfig(doc.raw, { ...doc, ...registries(container) });
     if (values['dry-run']) {
-      console.log(describePlan(config));
+      console.log(describePlan({ ...config, executor: this.executors.name(config.executor) }));
       return 0;
     }
+    container.register(EXECUTOR, { useValue: this.executors.create(container, config.executor) });
     return runTraining(config, container);
   }
 }

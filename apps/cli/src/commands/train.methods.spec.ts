@@ -125,16 +125,17 @@ describe.each(CASES)('tunekit train with method: $method', (c) => {
     expect(lines(run.stdout)).toHaveLength(1);
     const withAdapter = JSON.parse(run.stdout) as { output_ids: number[] };
 
-    const ref = await loadModel(ws.model, { executor: new OrtExecutor() });
+    const ref = await loadModel(ws.model);
+    const executor = new OrtExecutor();
     try {
-      const base = await logits(ref.model as CausalLM, ref.executor);
+      const base = await logits(ref.model as CausalLM, executor);
       await c.plugin.load(ref.model, out(), { trainable: false });
       // The trained adapter changes the model (so matching the adapted generation below says something).
-      expect(maxAbsDiff(await logits(ref.model as CausalLM, ref.executor), base)).toBeGreaterThan(1e-3);
-      const expected = await generate(ref.model, ref.executor, [ids], { maxNewTokens: 5, doSample: false, generationConfig: ref.generationConfig });
+      expect(maxAbsDiff(await logits(ref.model as CausalLM, executor), base)).toBeGreaterThan(1e-3);
+      const expected = await generate(ref.model, executor, [ids], { maxNewTokens: 5, doSample: false, generationConfig: ref.generationConfig });
       expect(withAdapter.output_ids).toEqual(expected.outputIds[0]);
     } finally {
-      await ref.executor.dispose();
+      await executor.dispose();
     }
   });
 
@@ -171,10 +172,10 @@ describe('tunekit merge with the new methods', () => {
     expect(run.code).toBe(0);
     const executor = new OrtExecutor();
     try {
-      const adapted = await loadModel(ws.model, { executor });
+      const adapted = await loadModel(ws.model);
       await IA3_METHOD.load(adapted.model, ws.path('ia3-out'), { trainable: false });
-      const merged = await loadModel(ws.path('merged'), { executor });
-      const base = await loadModel(ws.model, { executor });
+      const merged = await loadModel(ws.path('merged'));
+      const base = await loadModel(ws.model);
       const expected = await logits(adapted.model as CausalLM, executor);
       expect(maxAbsDiff(await logits(merged.model as CausalLM, executor), expected)).toBeLessThan(1e-4);
       expect(maxAbsDiff(await logits(base.model as CausalLM, executor), expected)).toBeGreaterThan(1e-3);

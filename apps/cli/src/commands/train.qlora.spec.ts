@@ -92,7 +92,7 @@ describe('tunekit train with a quantization section (QLoRA)', () => {
       expect(JSON.parse(stored.stdout).output_ids).toEqual(expected.outputIds[0]);
       expect(JSON.parse(onLoad.stdout).output_ids).toEqual(expected.outputIds[0]);
       // The adapter on the full-precision base computes something else: the 4-bit base was used.
-      const full = await loadModel(ws.model, { executor });
+      const full = await loadModel(ws.model);
       await LORA_METHOD.load(full.model, out(), { trainable: false });
       expect(maxAbsDiff(await logits(full.model as CausalLM, executor), await logits(ref.model, executor))).toBeGreaterThan(1e-3);
     } finally {

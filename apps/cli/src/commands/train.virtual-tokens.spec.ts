@@ -131,15 +131,16 @@ describe.each(CASES)('tunekit train with method: $method', (c) => {
     expect(lines(run.stdout)).toHaveLength(1);
     const withAdapter = JSON.parse(run.stdout) as { output_ids: number[] };
 
-    const ref = await loadModel(ws.model, { executor: new OrtExecutor() });
+    const ref = await loadModel(ws.model);
+    const executor = new OrtExecutor();
     try {
-      const base = await logits(ref.model as CausalLM, ref.executor);
+      const base = await logits(ref.model as CausalLM, executor);
       await c.plugin.load(ref.model, out(), { trainable: false });
-      expect(maxAbsDiff(await logits(ref.model as CausalLM, ref.executor), base)).toBeGreaterThan(1e-3);
-      const expected = await generate(ref.model, ref.executor, [ids], { maxNewTokens: 5, doSample: false, generationConfig: ref.generationConfig });
+      expect(maxAbsDiff(await logits(ref.model as CausalLM, executor), base)).toBeGreaterThan(1e-3);
+      const expected = await generate(ref.model, executor, [ids], { maxNewTokens: 5, doSample: false, generationConfig: ref.generationConfig });
       expect(withAdapter.output_ids).toEqual(expected.outputIds[0]);
     } finally {
-      await ref.executor.dispose();
+      await executor.dispose();
     }
   });
 

@@ -1,16 +1,20 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LORA_METHOD } from '@tunekit/peft-lora';
 import { BNB_CONFIG_DEFAULTS } from '@tunekit/qlora';
+import { container as rootContainer } from 'tsyringe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerBuiltins } from '../builtins.js';
+import { registries } from '../training/run-container.js';
 import { CliError } from '../cli-error.js';
 import { readConfigDocument } from './config-document.js';
 import { EXAMPLE_CONFIG } from './example-config.js';
 import { parseRunConfig } from './run-config.js';
 import type { RunConfig } from './run-config.types.js';
 
-const methods = new Map([['lora', LORA_METHOD]]);
+const builtins = rootContainer.createChildContainer();
+registerBuiltins(builtins);
+const registered = registries(builtins);
 let root: string;
 
 beforeAll(async () => {
@@ -24,7 +28,7 @@ async function parse(text: string, sets: string[] = []): Promise<RunConfig> {
   const file = join(root, 'cfg', 'run.yaml');
   await writeFile(file, text);
   const doc = await readConfigDocument(file, sets);
-  return parseRunConfig(doc.raw, { ...doc, methods });
+  return parseRunConfig(doc.raw, { ...doc, ...registered });
 }
 
 /** The one-line message a config mistake produces, with the temp folder shortened to `run.yaml`. */
@@ -55,7 +59,7 @@ seed: 7
     const dir = join(root, 'cfg');
     expect(config.model).toEqual({ path: join(dir, 'models/tiny'), dtype: 'f32' });
     expect(config.baseDir).toBe(dir);
-    expect(config).toMatchObject({ task: 'sft', method: 'lora', seed: 7, samples: [], plugins: [] });
+    expect(config).toMatchObject({ task: 'sft', taskConfig: null, executor: 'ort', method: 'lora', seed: 7, samples: [], plugins: [] });
     expect(config.methodConfig).toMatchObject({ r: 16, lora_alpha: 32, target_modules: ['q_proj', 'v_proj'], lora_dropout: 0 });
     // Data paths stay as written: loadDataset resolves them from baseDir and prints them as written.
     expect(config.data).toMatchObject({ path: 'data/train.jsonl', max_length: 128, seed: 7, format: 'auto', packing: false });
@@ -92,6 +96,8 @@ seed: 7
     ['an evaluation key', `${MINIMAL}evaluation: { path: t.jsonl, metrc: contains }\n`, 'run.yaml:3: evaluation.metrc: unknown key (did you mean "metric"?)'],
     ['a model key', 'model: { path: org/model, dtyp: bf16 }\ndata: { path: x.jsonl }\n', 'run.yaml:1: model.dtyp: unknown key (did you mean "dtype"?)'],
     ['a method', `method: lroa\n${MINIMAL}`, 'run.yaml:1: method: unknown method "lroa" (did you mean "lora"?)'],
+    ['a task', `task: pretrian\n${MINIMAL}`, 'run.yaml:1: task: unknown task "pretrian" (did you mean "pretrain"?)'],
+    ['an executor', `executor: refrence\n${MINIMAL}`, 'run.yaml:1: executor: unknown executor "refrence" (did you mean "reference"?)'],
   ])('rejects a misspelt %s with a did-you-mean and its line', async (_, text, message) => {
     expect(await problem(text)).toBe(message);
   });

@@ -1,20 +1,16 @@
+import type { TaskProvider } from '@tunekit/core';
 import type { DatasetConfig } from '@tunekit/data';
 import type { PeftMethod } from '@tunekit/peft-lora';
 import { ConfigError, type Locate, closest, describeValue, isMapping, unknownKeyDetail } from './config-error.js';
+import { DEFAULT_EXECUTOR } from '../executor-choice.js';
 import { type Check, check } from './field-checks.js';
 import { type SectionContext, delegate, parseDataSection, parseEvaluationSection, parseModelSection, parseTrainingSection, withoutNulls } from './sections.js';
 import { QUANTIZATION_SECTION, parseQuantizationSection } from './quantization-section.js';
-import { FULL_METHOD, type ModelSpec, type RunConfig, TASK_NAMES, type TaskName } from './run-config.types.js';
-
-/** What a task implies for the other sections; values the user writes always win. */
-const TASKS: Readonly<Record<TaskName, { readonly method: string; readonly data: Partial<DatasetConfig> }>> = {
-  sft: { method: 'lora', data: {} },
-  // Pretraining learns every token of plain text.
-  pretrain: { method: FULL_METHOD, data: { format: 'text', train_on_inputs: true } },
-};
+import type { ModelSpec, RunConfig } from './run-config.types.js';
 
 const SCALARS: Readonly<Record<string, Check>> = {
-  task: check.oneOf(TASK_NAMES),
+  task: check.string,
+  executor: check.string,
   method: check.string,
   samples: check.stringList,
   seed: check.seed,
@@ -27,6 +23,37 @@ export interface RunConfigContext extends SectionContext {
   readonly file: string;
   /** Registered PEFT methods by name: each may have an options section named after it (`lora:`). */
   readonly methods: ReadonlyMap<string, PeftMethod>;
+  /** Registered tasks by name: one with a config parser may have a section named after it. */
+  readonly tasks: ReadonlyMap<string, TaskProvider>;
+  /** Names of the registered executors. */
+  readonly executors: readonly string[];
+}
+
+const DEFAULT_TASK = 'sft';
+
+/** A name from a registry, or an error at `key` with a did-you-mean or the list of names. */
+function registered(name: string, names: readonly string[], key: string, what: string, locate: Locate): string {
+  if (names.includes(name)) return name;
+  const hint = closest(name, names);
+  throw new ConfigError(locate, [key], `unknown ${what} "${name}"${hint ? ` (did you mean "${hint}"?)` : `; expected one of ${names.join(', ')}`}`);
+}
+
+/** Option sections of the registry entries not chosen are mistakes, not silently ignored settings. */
+function rejectOtherSections(raw: Record<string, unknown>, names: Iterable<string>, chosen: string, what: string, locate: Locate): void {
+  for (const name of names) {
+    if (raw[name] !== undefined && raw[name] !== null && name !== chosen) throw new ConfigError(locate, [name], `options for ${what} "${name}", but ${what} is "${chosen}"`);
+  }
+}
+
+/** The task and its options (the section named after it), parsed by the task. */
+function parseTask(raw: Record<string, unknown>, ctx: RunConfigContext): { task: TaskProvider; config: unknown } {
+  const name = registered((raw.task ?? DEFAULT_TASK) as string, [...ctx.tasks.keys()], 'task', 'task', ctx.locate);
+  rejectOtherSections(raw, [...ctx.tasks.values()].filter((t) => t.parseConfig).map((t) => t.name), name, 'task', ctx.locate);
+  const task = ctx.tasks.get(name)!;
+  if (!task.parseConfig) return { task, config: null };
+  const options = raw[name] ?? {};
+  if (!isMapping(options)) throw new ConfigError(ctx.locate, [name], `expected a mapping of ${name} options, got ${describeValue(options)}`);
+  return { task, config: delegate(name, options, null, () => task.parseConfig!(withoutNulls(options)), ctx.locate) };
 }
 
 /** The `plugins:` list, read before anything else: plugins may register the methods the rest names. */
@@ -43,31 +70,23 @@ const OTHER_TOOLS_METHODS: Readonly<Record<string, string>> = {
 };
 
 function parseMethod(raw: Record<string, unknown>, method: string, ctx: RunConfigContext): unknown {
-  const names = [FULL_METHOD, ...ctx.methods.keys()];
+  const names = [...ctx.methods.keys()];
   if (!names.includes(method) && OTHER_TOOLS_METHODS[method]) throw new ConfigError(ctx.locate, ['method'], `"${method}": ${OTHER_TOOLS_METHODS[method]}`);
-  if (!names.includes(method)) {
-    const hint = closest(method, names);
-    throw new ConfigError(ctx.locate, ['method'], `unknown method "${method}"${hint ? ` (did you mean "${hint}"?)` : `; expected one of ${names.join(', ')}`}`);
-  }
-  for (const name of ctx.methods.keys()) {
-    if (raw[name] !== undefined && raw[name] !== null && name !== method) {
-      throw new ConfigError(ctx.locate, [name], `options for method "${name}", but method is "${method}"`);
-    }
-  }
-  const peft = ctx.methods.get(method);
-  if (!peft) return null;
+  registered(method, names, 'method', 'method', ctx.locate);
+  rejectOtherSections(raw, ctx.methods.keys(), method, 'method', ctx.locate);
+  const peft = ctx.methods.get(method)!;
   const options = raw[method] ?? {};
   if (!isMapping(options)) throw new ConfigError(ctx.locate, [method], `expected a mapping of ${method} options, got ${describeValue(options)}`);
   return delegate(method, options, null, () => peft.parseConfig(withoutNulls(options)), ctx.locate);
 }
 
 /** A quantized base is frozen int codes: only a method that trains new parameters on top of it can use one. */
-function checkQuantizable(method: string, model: ModelSpec, ctx: RunConfigContext): void {
-  if (method === FULL_METHOD) {
+function checkQuantizable(method: PeftMethod, model: ModelSpec, ctx: RunConfigContext): void {
+  if (method.trainsBaseWeights) {
     throw new ConfigError(
       ctx.locate,
       [QUANTIZATION_SECTION],
-      'full fine-tuning cannot train quantized weights (4/8-bit codes take no gradient updates); use a PEFT method such as method: lora (QLoRA), or drop the quantization section',
+      `${method.trainsBaseWeights} cannot train quantized weights (4/8-bit codes take no gradient updates); use a PEFT method such as method: lora (QLoRA), or drop the quantization section`,
     );
   }
   if (model.trainFromScratch) {
@@ -77,20 +96,22 @@ function checkQuantizable(method: string, model: ModelSpec, ctx: RunConfigContex
 
 /** Validates a whole run config (after `--set` overrides), section by section, in the order a reader checks them. */
 export function parseRunConfig(raw: Record<string, unknown>, ctx: RunConfigContext): RunConfig {
-  const known = [...Object.keys(SCALARS), ...SECTIONS, ...ctx.methods.keys()];
+  const taskSections = [...ctx.tasks.values()].filter((t) => t.parseConfig).map((t) => t.name);
+  const known = [...Object.keys(SCALARS), ...SECTIONS, ...ctx.methods.keys(), ...taskSections];
   for (const key of Object.keys(raw)) if (!known.includes(key)) throw new ConfigError(ctx.locate, [key], unknownKeyDetail(key, known));
   for (const [key, valid] of Object.entries(SCALARS)) {
     const expected = raw[key] === undefined || raw[key] === null ? undefined : valid(raw[key]);
     if (expected) throw new ConfigError(ctx.locate, [key], `expected ${expected}, got ${describeValue(raw[key])}`);
   }
-  const task = (raw.task ?? 'sft') as TaskName;
+  const { task, config: taskConfig } = parseTask(raw, ctx);
+  const executor = registered((raw.executor ?? DEFAULT_EXECUTOR) as string, ctx.executors, 'executor', 'executor', ctx.locate);
   const seed = (raw.seed ?? DEFAULT_SEED) as number;
-  const method = (raw.method ?? TASKS[task].method) as string;
+  const method = (raw.method ?? task.defaultMethod) as string;
   const model = parseModelSection(raw.model, ctx);
   const methodConfig = parseMethod(raw, method, ctx);
   const quantization = parseQuantizationSection(raw[QUANTIZATION_SECTION], ctx);
-  if (quantization) checkQuantizable(method, model, ctx);
-  const data = parseDataSection(raw.data, { ...TASKS[task].data, seed }, ctx);
+  if (quantization) checkQuantizable(ctx.methods.get(method)!, model, ctx);
+  const data = parseDataSection(raw.data, { ...(task.dataDefaults as Partial<DatasetConfig>), seed }, ctx);
   const training = parseTrainingSection(raw.training, { seed }, ctx);
   if (training.eval_strategy !== 'no' && data.validation_path === undefined && data.validation_split === 0) {
     throw new ConfigError(ctx.locate, ['training', 'eval_strategy'], `"${training.eval_strategy}" needs validation data: set data.validation_split or data.validation_path`);
@@ -99,7 +120,9 @@ export function parseRunConfig(raw: Record<string, unknown>, ctx: RunConfigConte
     file: ctx.file,
     baseDir: ctx.baseDir,
     model,
-    task,
+    task: task.name,
+    taskConfig,
+    executor,
     method,
     methodConfig,
     quantization,

@@ -27,8 +27,6 @@ export interface EvaluationConfig {
   readonly limit: number | null;
 }
 
-export const FULL_METHOD = 'full';
-
 /** A validated run config: everything `tunekit train` needs, relative paths resolved. */
 export interface RunConfig {
   /** The config file as given on the command line. */
@@ -36,10 +34,15 @@ export interface RunConfig {
   /** The config file's folder: relative paths (data files, plugins) resolve against it. */
   readonly baseDir: string;
   readonly model: ModelSpec;
-  readonly task: TaskName;
+  /** The name of a registered task (`sft`, `pretrain`, or a plugin's). */
+  readonly task: string;
+  /** The task's options (its section named after it) as its own parser returned them; null for a task without options. */
+  readonly taskConfig: unknown;
+  /** The name of a registered executor (`ort` unless the config says otherwise; `--executor` overrides it). */
+  readonly executor: string;
   /** `full`, or the name of a registered PEFT method (`lora`). */
   readonly method: string;
-  /** The method's options as its own parser returned them (null for `full`). */
+  /** The method's options as its own parser returned them (null for one without options, `full`). */
   readonly methodConfig: unknown;
   /** `quantization:` (BitsAndBytesConfig): quantize the base while loading and train the method on top (QLoRA); null: full precision. */
   readonly quantization: BnbConfig | null;
@@ -50,6 +53,3 @@ export interface RunConfig {
   readonly seed: number;
   readonly plugins: readonly string[];
 }
-
-export const TASK_NAMES = ['sft', 'pretrain'] as const;
-export type TaskName = (typeof TASK_NAMES)[number];

@@ -9,7 +9,8 @@ export function describePlan(config: RunConfig): string {
   const rows: [string, unknown][] = [
     ['config', `${config.file} (valid)`],
     ['model', `${config.model.path}${config.model.revision ? `@${config.model.revision}` : ''} (${config.model.dtype})`],
-    ['task', config.task],
+    ['task', config.taskConfig === null ? config.task : `${config.task} ${JSON.stringify(config.taskConfig)}`],
+    ['executor', config.executor],
     ['method', config.methodConfig === null ? config.method : `${config.method} ${JSON.stringify(config.methodConfig)}`],
     ['quantized', config.quantization ? `${describeBnbConfig(config.quantization)} (while loading; ${config.method} trains on top)` : 'none'],
     ['data', `${JSON.stringify(d.path)} format ${d.format}, max_length ${d.max_length}${d.packing ? ', packed' : ''}, validation ${d.validation_path ? JSON.stringify(d.validation_path) : d.validation_split}`],

@@ -52,7 +52,7 @@ describe('task accuracy', () => {
 
   it('scores greedy generations in batches, each against its own reference', async () => {
     const executor = new OrtExecutor();
-    const { model, generationConfig } = await loadModel(ws.model, { executor });
+    const { model, generationConfig } = await loadModel(ws.model);
     const prompts = ['Q1:', 'A longer question?', 'Q3', 'What now', 'Z'].map((p) => tokenizer.encode(p));
     const greedy = await generate(model as CausalLM, executor, prompts, { tokenizer, generationConfig, maxNewTokens: 3, doSample: false });
     // References: the model's own answer for rows 0, 2, 3; a wrong one for rows 1 and 4.

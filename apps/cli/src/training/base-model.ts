@@ -1,24 +1,24 @@
-import type { Executor } from '@tunekit/core';
 import { loadModel } from '@tunekit/models';
 import { type LoadedAnyModel, describeBnbConfig, loadAnyModel } from '@tunekit/qlora';
 import { CliError } from '../cli-error.js';
-import { FULL_METHOD, type RunConfig } from '../config/run-config.types.js';
+import type { PeftMethod } from '@tunekit/peft-lora';
+import type { RunConfig } from '../config/run-config.types.js';
 
 /**
  * The run's base model: a random init (train_from_scratch), or the folder as stored (a bitsandbytes
  * checkpoint loads quantized), quantized while loading when the config has a quantization section.
  */
-export async function loadBaseModel(config: RunConfig, dir: string, executor: Executor): Promise<LoadedAnyModel> {
+export async function loadBaseModel(config: RunConfig, dir: string, method: PeftMethod): Promise<LoadedAnyModel> {
   const { dtype } = config.model;
   if (config.model.trainFromScratch) {
-    const loaded = await loadModel(dir, { dtype, executor, fromScratch: { seed: config.training.seed } });
+    const loaded = await loadModel(dir, { dtype, fromScratch: { seed: config.training.seed } });
     return { ...loaded, quantization: null, quantizedAt: null, quantized: [] };
   }
-  const loaded = await loadAnyModel(dir, { dtype, executor, quantization: config.quantization });
+  const loaded = await loadAnyModel(dir, { dtype, quantization: config.quantization });
   // The config check catches a quantization section; a folder that is quantized on disk shows only now.
-  if (loaded.quantization && config.method === FULL_METHOD) {
+  if (loaded.quantization && method.trainsBaseWeights) {
     throw new CliError(
-      `${config.model.path} is a quantized checkpoint (${describeBnbConfig(loaded.quantization)}): full fine-tuning cannot train quantized weights; use a PEFT method such as method: lora (QLoRA), or train the full-precision model`,
+      `${config.model.path} is a quantized checkpoint (${describeBnbConfig(loaded.quantization)}): ${method.trainsBaseWeights} cannot train quantized weights; use a PEFT method such as method: lora (QLoRA), or train the full-precision model`,
       2,
     );
   }

@@ -1,7 +1,7 @@
-import { type ProgressOutput, registerTrainer } from '@tunekit/core';
+import { EXECUTOR_PROVIDER, type ProgressOutput, TASK_PROVIDER, type TaskProvider, registerTrainer } from '@tunekit/core';
 import { PEFT_METHOD, type PeftMethod } from '@tunekit/peft-lora';
 import type { DependencyContainer } from 'tsyringe';
-import { registerBuiltinMethods } from '../builtins.js';
+import { registerBuiltins } from '../builtins.js';
 import { loadPlugin } from './plugins.js';
 
 /**
@@ -16,14 +16,27 @@ export async function buildRunContainer(
 ): Promise<DependencyContainer> {
   const container = root.createChildContainer();
   // Registered again here: a child's registrations of a token hide its parent's, so a plugin's
-  // method would otherwise replace the built-in ones instead of joining them.
-  registerBuiltinMethods(container);
+  // method (or executor) would otherwise replace the built-in ones instead of joining them.
+  registerBuiltins(container);
   registerTrainer(container, { progressOutput: options.progressOutput });
   for (const specifier of plugins) await (await loadPlugin(specifier, options.baseDir)).register(container);
   return container;
 }
 
-/** Registered PEFT methods by name (a later registration of a name wins, so a plugin can replace one). */
+/** Registrations by name (a later registration of a name wins, so a plugin can replace a built-in one). */
+const byName = <T extends { readonly name: string }>(entries: readonly T[]): ReadonlyMap<string, T> => new Map(entries.map((e) => [e.name, e]));
+
+/** Registered PEFT methods by name. */
 export function peftMethods(container: DependencyContainer): ReadonlyMap<string, PeftMethod> {
-  return new Map(container.resolveAll(PEFT_METHOD).map((m) => [m.name, m]));
+  return byName(container.resolveAll(PEFT_METHOD));
+}
+
+/** Registered tasks by name. */
+export function trainingTasks(container: DependencyContainer): ReadonlyMap<string, TaskProvider> {
+  return byName(container.resolveAll(TASK_PROVIDER));
+}
+
+/** What a run config's names are checked against: the container's registered methods, tasks and executors. */
+export function registries(container: DependencyContainer) {
+  return { methods: peftMethods(container), tasks: trainingTasks(container), executors: [...byName(container.resolveAll(EXECUTOR_PROVIDER)).keys()] };
 }

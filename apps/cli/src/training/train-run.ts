@@ -1,14 +1,14 @@
-import { CausalLmTask, EXECUTOR, MODEL_CHECKPOINTER, TASK, TRAINING_ARGUMENTS, Trainer, type TrainDataSource } from '@tunekit/core';
+import { EXECUTOR, MODEL_CHECKPOINTER, TASK, TRAINING_ARGUMENTS, Trainer, type TrainDataSource } from '@tunekit/core';
 import { type LoadedDataset, loadDataset, toTrainDataSource } from '@tunekit/data';
 import { type CausalLM, HfTokenizer, resolveDataset, resolveModel } from '@tunekit/models';
 import type { DependencyContainer } from 'tsyringe';
-import { EXIT_INTERRUPTED } from '../cli-error.js';
+import { EXIT_ON_SIGNAL } from '../cli-error.js';
 import type { RunConfig } from '../config/run-config.types.js';
 import { publishFiles } from '../fs-atomic.js';
 import { copyTokenizerFiles } from '../model-loading.js';
 import { AccuracyProbe } from '../evaluation/accuracy-probe.js';
 import { describeBaseModel, loadBaseModel } from './base-model.js';
-import { peftMethods } from './run-container.js';
+import { peftMethods, trainingTasks } from './run-container.js';
 import { printSamples } from './samples.js';
 import { prepareMethod } from './training-method.js';
 
@@ -30,12 +30,15 @@ export async function runTraining(config: RunConfig, container: DependencyContai
   const args = config.training;
   const executor = container.resolve(EXECUTOR);
   const modelDir = await resolveModel(config.model.path, config.model.revision === undefined ? {} : { revision: config.model.revision });
-  const loaded = await loadBaseModel(config, modelDir, executor);
+  // The config parser checked both names against these registries.
+  const peft = peftMethods(container).get(config.method)!;
+  const task = trainingTasks(container).get(config.task)!;
+  const loaded = await loadBaseModel(config, modelDir, peft);
   const model = loaded.model as CausalLM;
   const tokenizer = await HfTokenizer.fromDir(modelDir);
   const generation = { model, executor, tokenizer, generationConfig: loaded.generationConfig };
   print(describeBaseModel(config, loaded));
-  const method = prepareMethod({ config, model, generationConfig: loaded.generationConfig, methods: peftMethods(container), tokenizer });
+  const method = prepareMethod({ config, model, generationConfig: loaded.generationConfig, method: peft, tokenizer });
   print(`method: ${config.method}  ${method.trainableLine}`);
 
   const dataset = await loadDataset(config.data, tokenizer, {
@@ -52,17 +55,14 @@ export async function runTraining(config: RunConfig, container: DependencyContai
   const before = probe && (await probe.measure('before training'));
 
   container.register(TRAINING_ARGUMENTS, { useValue: args });
-  container.register(TASK, { useValue: new CausalLmTask(model, { labelsShiftedInside: true }) });
-  if (method.checkpointer) container.register(MODEL_CHECKPOINTER, { useValue: method.checkpointer });
+  container.register(TASK, { useValue: task.create(model, config.taskConfig) });
+  container.register(MODEL_CHECKPOINTER, { useValue: method.checkpointer });
   const trainer = container.resolve(Trainer);
-  // The trainer's own SIGINT handler sends save_now (reason 'SIGINT') then stop: that command, not
-  // the stop reason, tells Ctrl-C apart from early stopping, which ends a run normally.
-  let interrupted = false;
-  const watch = trainer.bus.commands$.subscribe((c) => (interrupted ||= c.type === 'save_now' && c.reason === 'SIGINT'));
-  const result = await trainer.train(train, evalData ? { evalData } : {}).finally(() => watch.unsubscribe());
-  if (interrupted) {
-    print(`interrupted at step ${result.globalStep}; saved ${result.lastCheckpoint ?? 'nothing'}; resume with --set training.resume_from_checkpoint=true`);
-    return EXIT_INTERRUPTED;
+  const result = await trainer.train(train, evalData ? { evalData } : {});
+  // A signal (Ctrl-C, a preemption's SIGTERM) stopped the run after a checkpoint; early stopping ends it normally.
+  if (result.interruptedBy) {
+    print(`interrupted by ${result.interruptedBy} at step ${result.globalStep}; saved ${result.lastCheckpoint ?? 'nothing'}; resume with --set training.resume_from_checkpoint=true`);
+    return EXIT_ON_SIGNAL[result.interruptedBy];
   }
 
   const written = await publishFiles(args.output_dir, async (staging) => {

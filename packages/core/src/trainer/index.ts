@@ -12,6 +12,7 @@ export type { Batch, TrainDataSource } from './data-source.interface.js';
 export { type Example, type InMemoryDataSourceOptions, InMemoryDataSource } from './in-memory.data-source.js';
 export type { Task, TaskOutput } from './task.interface.js';
 export { type CausalLmLossOptions, type CausalLmModel, CausalLmTask, IGNORE_INDEX } from './causal-lm.task.js';
+export { PRETRAIN_TASK, SFT_TASK, type TaskProvider, registerTasks } from './task-provider.js';
 export { collectModuleRngs, hashName, mixSeed, restoreRngs, rngStates, seedRngs } from './rng-registry.js';
 export { MODEL_WEIGHTS_FILE, type ModelCheckpointer, type NamedParameterSource, TrainableParametersCheckpointer } from './model-checkpointer.js';
 export { type DataPosition, type LogEntry, TRAINER_STATE_FILE, type TrainerState, initialTrainerState, isImprovement, parseTrainerState } from './trainer-state.js';
@@ -29,6 +30,7 @@ export { OPTIMIZERS, type TrainingPlan, planTraining } from './trainer-setup.js'
 export { type NonFiniteContext, NonFiniteLossError } from './non-finite-loss.error.js';
 export { evaluateTask } from './evaluation.js';
 export { Trainer, type TrainOptions, type TrainResult } from './trainer.js';
+export { STOP_SIGNALS, type StopSignal, installSignalHandlers } from './signal-handler.js';
 export { type RegisterTrainerOptions, registerTrainer } from './register-trainer.js';
 export type { TrainerCallback } from './callbacks/trainer-callback.interface.js';
 export { ProgressBarCallback, type ProgressOutput, formatDuration, formatRate } from './callbacks/progress-bar.callback.js';

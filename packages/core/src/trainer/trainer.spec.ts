@@ -110,6 +110,7 @@ describe('Trainer: exact resume', () => {
     });
     expect(process.listenerCount('SIGINT')).toBe(listeners);
     expect(interrupted.result.stopReason).toMatch(/SIGINT/);
+    expect(interrupted.result.interruptedBy).toBe('SIGINT');
     expect(interrupted.result.lastCheckpoint).toBe(join(dir, 'checkpoint-4'));
     expect(interrupted.events.filter((t) => t === 'checkpoint')).toHaveLength(1);
 
@@ -117,6 +118,20 @@ describe('Trainer: exact resume', () => {
     expect(resumed.steps.map((s) => s.loss)).toEqual(full.steps.slice(4).map((s) => s.loss));
     const logged = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { step: number; loss?: number });
     expect(logged.filter((e) => e.loss !== undefined).map((e) => e.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  });
+
+  it('SIGTERM (preemption) saves a checkpoint and stops like Ctrl-C, and says which signal it was', async () => {
+    const dir = tempDir();
+    const listeners = process.listenerCount('SIGTERM');
+    const interrupted = await runTrainer(args({ ...RESUME_ARGS, save_steps: 100, output_dir: dir }), {
+      during: (bus) => bus.on('step').subscribe((e) => e.step === 3 && process.emit('SIGTERM')),
+    });
+    expect(process.listenerCount('SIGTERM')).toBe(listeners);
+    expect(interrupted.result.interruptedBy).toBe('SIGTERM');
+    expect(interrupted.result.stopReason).toBe('interrupted (SIGTERM)');
+    expect(interrupted.result.lastCheckpoint).toBe(join(dir, 'checkpoint-3'));
+    const resumed = await runTrainer(args({ ...RESUME_ARGS, save_steps: 100, output_dir: dir, resume_from_checkpoint: true }));
+    expect(resumed.steps.map((s) => s.loss)).toEqual(full.steps.slice(3).map((s) => s.loss));
   });
 });
 

@@ -16,7 +16,7 @@ import { TrainStep } from '../train/train-step.js';
 import type { TrainerCallback } from './callbacks/trainer-callback.interface.js';
 import type { TrainDataSource } from './data-source.interface.js';
 import { evaluateTask } from './evaluation.js';
-import { installInterruptHandler } from './interrupt-handler.js';
+import { type StopSignal, installSignalHandlers } from './signal-handler.js';
 import { type ModelCheckpointer, TrainableParametersCheckpointer } from './model-checkpointer.js';
 import { NonFiniteLossError } from './non-finite-loss.error.js';
 import { restoreRngs, rngStates, seedRngs } from './rng-registry.js';
@@ -40,6 +40,8 @@ export interface TrainResult {
   metrics: Record<string, number>;
   /** Why the run ended early (early stopping, Ctrl-C, a `stop` command); absent when it ran to the end. */
   stopReason?: string;
+  /** The signal (SIGINT, SIGTERM) that stopped the run after saving a checkpoint, if one did. */
+  interruptedBy?: StopSignal;
   lastCheckpoint: string | null;
   bestModelCheckpoint: string | null;
 }
@@ -56,6 +58,7 @@ interface Run {
   lastCheckpoint: string | null;
   lastSavedStep: number;
   stopReason?: string;
+  interruptedBy?: StopSignal;
   saveRequested: boolean;
   /** Sums since the last `log` event (HF logs the mean loss over the logging window). */
   window: { loss: number; steps: number; metrics: Record<string, number> };
@@ -169,7 +172,11 @@ export class Trainer {
 
   private async loop(run: Run): Promise<TrainResult> {
     const commands = this.bus.commands$.subscribe((c) => onCommand(run, c));
-    const uninstall = installInterruptHandler(this.bus);
+    const uninstall = installSignalHandlers((signal) => {
+      run.interruptedBy = signal;
+      run.saveRequested = true;
+      run.stopReason ??= `interrupted (${signal})`;
+    });
     const startStep = this.state.global_step;
     const started = performance.now();
     let lossSum = 0;
@@ -324,6 +331,7 @@ export class Trainer {
     this.bus.publish({ type: 'train_end', step: s.global_step, metrics, stopReason: run.stopReason });
     const result: TrainResult = { globalStep: s.global_step, trainingLoss, metrics, lastCheckpoint: run.lastCheckpoint, bestModelCheckpoint: s.best_model_checkpoint };
     if (run.stopReason !== undefined) result.stopReason = run.stopReason;
+    if (run.interruptedBy !== undefined) result.interruptedBy = run.interruptedBy;
     return result;
   }
 

@@ -54,7 +54,8 @@ export const LAYER_NORMS: Readonly<Record<NormPlacement, { readonly attention: S
 export class DecoderLayer extends Module {
   readonly self_attn: DecoderAttention;
   readonly mlp: DecoderMlp | MoeBlock;
-  private readonly norms: { readonly [K in 'attention' | 'mlp']: { input: RMSNorm | null; output: RMSNorm | null } };
+  /** Norm names, looked up at each forward: a method that wraps a norm (replaceModule) is then the one called. */
+  private readonly norms: { readonly [K in 'attention' | 'mlp']: { input: string | null; output: string | null } };
 
   private readonly residualScale: number;
 
@@ -62,7 +63,10 @@ export class DecoderLayer extends Module {
     super();
     this.residualScale = config.scaling.residual;
     const layout = LAYER_NORMS[config.normPlacement];
-    const norm = (name: string | null) => (name ? this.module(name, new RMSNorm(config.hidden, config.norm.eps, build.dtype, config.norm.weightOffset)) : null);
+    const norm = (name: string | null) => {
+      if (name) this.module(name, new RMSNorm(config.hidden, config.norm.eps, build.dtype, config.norm.weightOffset));
+      return name;
+    };
     const attentionIn = norm(layout.attention.input);
     this.self_attn = this.module('self_attn', new DecoderAttention(config, build));
     const attentionOut = norm(layout.attention.output);
@@ -74,7 +78,7 @@ export class DecoderLayer extends Module {
   /** `rope` is null in a NoPE layer (SmolLM3). */
   forward(x: Tensor, rope: RotaryTables | null, mask: Tensor | null, past?: KvEntry): LayerOutput {
     const { attention, mlp } = this.norms;
-    const around = (n: RMSNorm | null, h: Tensor) => (n ? n.call(h) : h);
+    const around = (name: string | null, h: Tensor) => (name ? (this.getModule(name) as RMSNorm).call(h) : h);
     const residual = (y: Tensor) => (this.residualScale === 1 ? y : y.mul(this.residualScale));
     const attn = this.self_attn.call(around(attention.input, x), rope, mask, past);
     const h = x.add(residual(around(attention.output, attn.out)));

@@ -52,18 +52,38 @@ describe('MoeBlock', () => {
     ['qwen3_moe', { norm_topk_prob: true }, true],
     ['qwen3_moe', { norm_topk_prob: false }, false],
   ] as const) {
-    it(`${type} ${JSON.stringify(extra)}: equals the per-token loop over the chosen experts`, async () => {
-      const config = moeConfig(type, extra);
-      const block = new MoeBlock(config, config.moe!, { dtype: 'f32', rng: new Rng(3) });
-      const rng = new Rng(7);
-      const x = Array.from({ length: 5 }, () => values(H, rng));
-      const out = block.call(Tensor.fromValues([1, 5, H], x.flat()));
-      const [got] = await new ReferenceExecutor().compile([out.out]).run({});
-      expect(got.shape).toEqual([1, 5, H]);
-      const want = plainMoe(block, x, 2, renormalise).flat();
-      got.toFloat32().forEach((v, i) => expect(v).toBeCloseTo(want[i], 5));
-    });
+    // 5 tokens · top 2 > 4 experts: the dense form; 2 tokens: each token's experts gathered.
+    for (const tokens of [5, 2]) {
+      it(`${type} ${JSON.stringify(extra)}, ${tokens} tokens: equals the per-token loop over the chosen experts`, async () => {
+        const config = moeConfig(type, extra);
+        const block = new MoeBlock(config, config.moe!, { dtype: 'f32', rng: new Rng(3) });
+        const rng = new Rng(7);
+        const x = Array.from({ length: tokens }, () => values(H, rng));
+        const out = block.call(Tensor.fromValues([1, tokens, H], x.flat()));
+        const [got] = await new ReferenceExecutor().compile([out.out]).run({});
+        expect(got.shape).toEqual([1, tokens, H]);
+        const want = plainMoe(block, x, 2, renormalise).flat();
+        got.toFloat32().forEach((v, i) => expect(v).toBeCloseTo(want[i], 5));
+      });
+    }
   }
+
+  it('gives the same gradients in the dense form (all tokens) as gathered (one token at a time)', async () => {
+    const config = moeConfig('qwen3_moe');
+    const block = new MoeBlock(config, config.moe!, { dtype: 'f32', rng: new Rng(3) });
+    const rng = new Rng(13);
+    const x = Array.from({ length: 6 }, () => values(H, rng));
+    const params = [block.gate.weight, block.experts.gate_up_proj, block.experts.down_proj];
+    const lossOf = (rows: number[][]) => block.call(Tensor.fromValues([1, rows.length, H], rows.flat())).out.square().sum();
+    const dense = grad(lossOf(x), params);
+    const gathered = grad(x.map((row) => lossOf([row])).reduce((a, b) => a.add(b)), params);
+    const run = await new ReferenceExecutor().compile([...dense, ...gathered]).run({});
+    for (let k = 0; k < 3; k++) {
+      const [d, g] = [run[k].toFloat32(), run[k + 3].toFloat32()];
+      expect(d.some((v) => v !== 0)).toBe(true);
+      d.forEach((v, i) => expect(g[i]).toBeCloseTo(v, 5));
+    }
+  });
 
   it('sends gradients to the router and to the chosen experts only', async () => {
     const config = moeConfig('qwen3_moe');
@@ -139,7 +159,7 @@ describe('the MoE model loss with output_router_logits', () => {
     await createTinyModel({ arch: 'mixtral', dir, seed: 1, config: { output_router_logits: true, router_aux_loss_coef: 0.25 } });
     const executor = new OrtExecutor();
     try {
-      const { model } = await loadModel(dir, { executor });
+      const { model } = await loadModel(dir);
       const rows = [[5, 9, 30, 2, 7, 100], [0, 0, 44, 3, 60, 8]];
       const feeds = { ids: HostTensor.i64([2, 6], rows.flat()), mask: HostTensor.i64([2, 6], [1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1, 1]) };
       const ids = Tensor.input('ids', [2, 6], 'i64');

@@ -9,14 +9,16 @@ import type { Routing } from './moe.router.js';
  * [E, 2I, H], gate rows first, and `mlp.experts.down_proj` [E, H, I]); checkpoints with one tensor
  * per expert are packed into these when loading (see `loading/expert-keys.ts`).
  *
- * The formulation is dense: every token goes through every expert in one batched matmul, and the
- * outputs are mixed with a [N, E] weight matrix that is zero outside each token's top k. Gathering
- * each expert's tokens (what transformers does) needs per-expert token counts known only at run
- * time, and the IR compiles whole programs with static shapes, once per shape, not once per batch.
- * The dense form computes E/k times the expert FLOPs of a sparse one but is exact, gives every
- * weight and the router the same gradients as the sparse form (zero for unchosen experts) and
- * keeps one compiled program per shape; at small E (Mixtral's 8, top 2) that costs 4×, at
- * Qwen3-30B-A3B's 128 experts (top 8) 16×, so such models should be run with fewer experts on CPU.
+ * transformers gathers each expert's tokens, a split whose sizes are known only at run time; the IR
+ * compiles whole programs with static shapes, once per shape and not once per batch, so two exact
+ * static forms are used instead, chosen by the token count N when tracing:
+ * - few tokens (N·k ≤ E, i.e. decoding): each token's k experts' weights are gathered and applied
+ *   to it alone, so a step reads N·k experts' weights rather than all E;
+ * - otherwise (prefill, training): every token goes through every expert in one batched matmul and
+ *   the outputs are mixed by a [N, E] weight matrix that is zero outside each token's top k. That
+ *   costs E/k times the expert FLOPs of a sparse form (4× for Mixtral's top 2 of 8, 16× for
+ *   Qwen3-30B-A3B's top 8 of 128) in exchange for a few large GEMMs instead of E small ones.
+ * Both give the router and every expert the sparse form's gradients (zero for unchosen experts).
  */
 export class MoeExperts extends Module {
   readonly gate_up_proj: Parameter;
@@ -39,13 +41,32 @@ export class MoeExperts extends Module {
 
   /** x: [N, H] → Σ over the chosen experts of weight · expert(x), [N, H]. */
   forward(x: Tensor, routing: Routing): Tensor {
+    return x.dim(0) * this.moe.topK <= this.moe.experts ? this.gathered(x, routing) : this.dense(x, routing);
+  }
+
+  /** SwiGLU of `gateUp` [..., 2I, N'] along its second-to-last axis, then the down projection. */
+  private swiglu(gateUp: Tensor, down: Tensor): Tensor {
     const i = this.moe.expertIntermediate;
+    const [gate, up] = gateUp.split([i, i], -2);
+    return down.matmul(this.act(gate).mul(up));
+  }
+
+  private gathered(x: Tensor, { experts, weights }: Routing): Tensor {
+    const [n, h] = x.shape;
+    const k = this.moe.topK;
+    const chosen = experts.reshape([n * k]);
+    const rows = x.unsqueeze(1).expand([n, k, h]).reshape([n * k, h, 1]);
+    // Gathered before widening to f32, so a 16-bit model reads and converts only the chosen experts.
+    const pick = (p: Parameter) => T.param(p).gather(0, chosen).float();
+    const gateUp = pick(this.gate_up_proj).matmul(rows); // [N·k, 2I, 1]
+    const y = this.swiglu(gateUp, pick(this.down_proj)).reshape([n, k, h]);
+    return y.mul(weights.unsqueeze(-1)).sum(1);
+  }
+
+  private dense(x: Tensor, { experts, weights }: Routing): Tensor {
     // Weights on the left keep both 3-D weights untransposed: [E, 2I, H]·[H, N] → [E, 2I, N].
-    const gateUp = this.t(this.gate_up_proj).matmul(x.mT);
-    const [gate, up] = gateUp.split([i, i], 1);
-    const y = this.t(this.down_proj).matmul(this.act(gate).mul(up)); // [E, H, N]
-    const n = x.dim(0);
-    const mix = T.scalar(0).reshape([1, 1]).expand([n, this.moe.experts]).scatterAdd(1, routing.experts, routing.weights); // [N, E]
+    const y = this.swiglu(this.t(this.gate_up_proj).matmul(x.mT), this.t(this.down_proj)); // [E, H, N]
+    const mix = T.scalar(0).reshape([1, 1]).expand([x.dim(0), this.moe.experts]).scatterAdd(1, experts, weights); // [N, E]
     return y.mul(mix.mT.unsqueeze(1)).sum(0).mT; // [H, N] → [N, H]
   }
 }

@@ -13,8 +13,10 @@ import { type TokenEvent, generate, generateStream } from './generator.js';
 
 const dirs = tempDirs();
 const models = new Map<TinyArch, LoadedModel>();
+// The executor is the caller's: loading a model makes none.
+const executor = new OrtExecutor();
 afterAll(async () => {
-  await Promise.all([...models.values()].map((m) => m.executor.dispose()));
+  await executor.dispose();
   await dirs.cleanup();
 });
 
@@ -44,7 +46,7 @@ async function greedyByRecomputing(model: CausalLM, prompt: readonly number[], n
 
 describe.each(['llama', 'gpt2'] as const)('greedy generation on a tiny %s', (arch) => {
   it('decoding with the static KV cache picks the tokens recomputing the full sequence picks', async () => {
-    const { model, executor } = get(arch);
+    const { model } = get(arch);
     const prompt = [5, 77, 140, 9, 200];
     const result = await generate(model, executor, [prompt], { maxNewTokens: 12, eosTokenIds: [] });
     expect(result.outputIds[0]).toEqual(await greedyByRecomputing(model, prompt, 12));
@@ -53,7 +55,7 @@ describe.each(['llama', 'gpt2'] as const)('greedy generation on a tiny %s', (arc
   });
 
   it('a left-padded batch with rows of different lengths and stop points equals generating each row alone', async () => {
-    const { model, executor } = get(arch);
+    const { model } = get(arch);
     const prompts = [[3, 4, 5], [100, 101, 102, 103, 104, 105, 106, 107, 108], [60, 61, 62, 63, 64, 65]];
     const alone = async (prompt: number[], eosTokenIds: number[]) => generate(model, executor, [prompt], { maxNewTokens: 10, eosTokenIds });
     // Make the second token of row 0 an EOS: rows then stop wherever (if anywhere) they produce it.
@@ -79,7 +81,7 @@ describe('generation programs and sampling', () => {
   });
 
   it('sampling with a seed replays exactly, a different seed differs, and top-k = 1 is greedy', async () => {
-    const { model, executor } = get('llama');
+    const { model } = get('llama');
     const sample = (seed: number, extra: object = {}) =>
       generate(model, executor, [[10, 20, 30]], { maxNewTokens: 12, eosTokenIds: [], doSample: true, temperature: 1.5, topK: 0, seed, ...extra });
     const a = await sample(1);
@@ -91,7 +93,7 @@ describe('generation programs and sampling', () => {
   });
 
   it('streams each row as it goes: the streamed text is the decode of the final ids', async () => {
-    const { model, executor, dir } = get('llama');
+    const { model, dir } = get('llama');
     const tokenizer = await HfTokenizer.fromDir(dir);
     const events: TokenEvent[] = [];
     const stream = generateStream(model, executor, { texts: ['the cat', 'in a hat on the mat'], chat: true }, { tokenizer, maxNewTokens: 16, eosTokenIds: [] });
@@ -111,7 +113,7 @@ describe('generation programs and sampling', () => {
   });
 
   it('ends only the row whose text reaches a stop string, keeping the token that completed it', async () => {
-    const { model, executor, dir } = get('llama');
+    const { model, dir } = get('llama');
     const tokenizer = await HfTokenizer.fromDir(dir);
     const prompts = [[40, 41, 42], [90, 91]];
     const options = { tokenizer, maxNewTokens: 12, eosTokenIds: [] };
@@ -132,7 +134,7 @@ describe('generation programs and sampling', () => {
   });
 
   it('rejects ids outside the vocabulary and stop strings without a tokenizer', async () => {
-    const { model, executor } = get('gpt2');
+    const { model } = get('gpt2');
     await expect(generate(model, executor, [[1, TINY_TOKENIZER_SIZE]])).rejects.toThrow(/token id 269, outside the model's vocabulary of 269/);
     await expect(generate(model, executor, [[1]], { stopStrings: ['x'] })).rejects.toThrow(/stop strings need a tokenizer/);
     await expect(generate(model, executor, [[1]], { maxNewTokens: 300 })).rejects.toThrow(/passes gpt2's 256 positions/);

@@ -17,8 +17,7 @@ describe.each([
   const source = join(GOLDEN_ROOT, 'archs_extra', arch, 'model');
 
   it('are packed on load: gate rows then up rows of gate_up_proj, and down_proj, expert by expert', async () => {
-    const { model, executor } = await loadModel(source);
-    await executor.dispose();
+    const { model } = await loadModel(source);
     const stored = await readSafetensors(join(source, 'model.safetensors'));
     const params = new Map(model.namedParameters());
     const gateUp = params.get('model.layers.1.mlp.experts.gate_up_proj')!.value.toFloat32();
@@ -34,8 +33,7 @@ describe.each([
   });
 
   it('are unpacked on save: the same tensors under the same names as transformers wrote', async () => {
-    const { model, executor } = await loadModel(source);
-    await executor.dispose();
+    const { model } = await loadModel(source);
     const out = await dirs.make(`save-${arch}`);
     await saveModel(model, out);
     const [want, got] = await Promise.all([readSafetensors(join(source, 'model.safetensors')), readSafetensors(join(out, 'model.safetensors'))]);

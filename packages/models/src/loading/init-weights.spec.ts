@@ -23,6 +23,5 @@ describe('loading from scratch (transformers from_config init)', () => {
     expect(std).toBeGreaterThan(0.018);
     expect(std).toBeLessThan(0.022);
     expect([...weights(a, 'model.norm.weight')].every((v) => v === 1)).toBe(true);
-    for (const m of [trained, a, b, c]) await m.executor.dispose();
   });
 });

@@ -1,4 +1,4 @@
-import { type Executor, type FloatDType, OrtExecutor } from '@tunekit/core';
+import type { FloatDType } from '@tunekit/core';
 import { join } from 'node:path';
 import type { CausalLM } from '../architectures/causal-lm.interface.js';
 import { createModel } from '../architectures/create-model.js';
@@ -13,8 +13,6 @@ import { type LoadWeightsOptions, loadWeights } from './load-weights.js';
 export interface LoadModelOptions {
   /** Storage dtype of the parameters (default f32); compute is f32 either way. */
   dtype?: FloatDType;
-  /** The executor handed back with the model (default: a new OrtExecutor). */
-  executor?: Executor;
   /**
    * Start from transformers' random initialisation instead of the folder's weights (pretraining
    * from scratch, `AutoModelForCausalLM.from_config`); the folder needs only config.json.
@@ -29,7 +27,6 @@ export interface LoadedModel {
   readonly config: ModelConfig;
   /** generation_config.json as read, or null when the folder has none. */
   readonly generationConfig: RawConfig | null;
-  readonly executor: Executor;
   readonly dir: string;
 }
 
@@ -57,5 +54,5 @@ export async function loadModel(dir: string, opts: LoadModelOptions = {}): Promi
   const model = createModel(config, { dtype, empty: true });
   if (opts.fromScratch) initializeWeights(model, { seed: opts.fromScratch.seed, dtype });
   else await loadWeights(model, dir, dtype, { prepare: opts.prepare });
-  return { model, config, generationConfig, executor: opts.executor ?? new OrtExecutor(), dir };
+  return { model, config, generationConfig, dir };
 }

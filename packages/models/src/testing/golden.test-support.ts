@@ -123,7 +123,7 @@ export function goldenArchSuite(relDir: string, opts: GoldenSuiteOptions = {}): 
 
     beforeAll(async () => {
       executor = opts.executor?.() ?? new OrtExecutor();
-      loaded = await loadModel(join(dir, 'model'), { executor });
+      loaded = await loadModel(join(dir, 'model'));
       model = loaded.model;
       forward = await readSafetensors(join(dir, 'public', 'forward.safetensors'));
       expected = JSON.parse(readFileSync(join(dir, 'public', 'expected.json'), 'utf8')) as Expected;

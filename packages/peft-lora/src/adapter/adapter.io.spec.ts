@@ -15,8 +15,7 @@ let root: string;
 const checkpoints: Record<'llama' | 'gpt2', string> = { llama: '', gpt2: '' };
 
 async function load(arch: 'llama' | 'gpt2'): Promise<CausalLM> {
-  const { model, executor } = await loadModel(checkpoints[arch]);
-  await executor.dispose();
+  const { model } = await loadModel(checkpoints[arch]);
   return model;
 }
 

@@ -1,10 +1,11 @@
+import { AdapterCheckpointer } from '../peft/adapter-checkpointer.js';
 import type { AdapterHandle, PeftMethod } from '../peft/peft-method.interface.js';
 import { BOTTLENECK_PEFT_TYPE, type BottleneckConfig, parseBottleneckConfig } from './adapter.config.js';
-import { loadBottleneckAdapter, saveBottleneckAdapter } from './adapter.io.js';
+import { bottleneckKey, loadBottleneckAdapter, saveBottleneckAdapter } from './adapter.io.js';
 import { BottleneckModel } from './adapter.model.js';
 
 function handle(adapter: BottleneckModel): AdapterHandle {
-  return {
+  const h: AdapterHandle = {
     method: 'adapter',
     model: adapter.model,
     trainableParameters: () => adapter.model.trainableParameters(),
@@ -12,7 +13,9 @@ function handle(adapter: BottleneckModel): AdapterHandle {
     save: (dir, opts) => saveBottleneckAdapter(adapter, dir, opts),
     mergeAndUnload: () => adapter.mergeAndUnload(),
     disableAdapter: (fn) => adapter.disableAdapter(fn),
+    checkpointer: (opts) => new AdapterCheckpointer(h, (name) => bottleneckKey(name, 'default'), opts?.baseModel),
   };
+  return h;
 }
 
 /** Bottleneck adapters (Houlsby / Pfeiffer) as a PEFT_METHOD plugin, in TuneKit's documented format (FORMAT.md). */

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { type Batch, CausalLmTask, type HostTensor, InMemoryDataSource, type Parameter, Trainer, TrainStep, isNoDecayName, parseTrainingArguments, readSafetensors } from '@tunekit/core';
+import { type Batch, CausalLmTask, type HostTensor, InMemoryDataSource, OrtExecutor, type Parameter, Trainer, TrainStep, isNoDecayName, parseTrainingArguments, readSafetensors } from '@tunekit/core';
 import type { LoadedModel } from '@tunekit/models';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { relativeError, tempDir } from '../testing/causal-lm.test-support.js';
@@ -57,6 +57,8 @@ describe('LoRA training against PEFT 0.21 and torch AdamW', () => {
   let inputs: Map<string, HostTensor>;
   let grads0: Map<string, HostTensor>;
   let expected: Expected;
+  // The caller's executor: loading a model makes none.
+  const executor = new OrtExecutor();
   beforeAll(async () => {
     base = await loadGoldenBase();
     await loadGoldenAdapter(base.model, adapterDir('peft-saved', 'lora'), { trainable: true });
@@ -66,7 +68,7 @@ describe('LoRA training against PEFT 0.21 and torch AdamW', () => {
     grads0 = await readSafetensors(join(DIR, 'grads_step0.safetensors'));
     expected = readJson<Expected>(join(DIR, 'expected.json'));
   });
-  afterAll(() => base.executor.dispose());
+  afterAll(() => executor.dispose());
 
   it('trains exactly the parameters PEFT trains, all with weight decay as torch AdamW in the script applies it', () => {
     expect(params.map(([n]) => peftName(n)).sort()).toEqual([...expected.trainable_names].sort());
@@ -76,7 +78,7 @@ describe('LoRA training against PEFT 0.21 and torch AdamW', () => {
 
   it("step 0: the loss and every gradient are PEFT's (≤ 1e-4 relative per tensor)", async () => {
     const batch: Batch = { tensors: { input_ids: inputs.get('input_ids')!, labels: inputs.get('labels')! }, tokens: 0 };
-    const { loss } = await new TrainStep(base.executor, params.map(([, p]) => p)).run(() => task.trace(batch).loss, batch.tensors);
+    const { loss } = await new TrainStep(executor, params.map(([, p]) => p)).run(() => task.trace(batch).loss, batch.tensors);
     expect(reportError('train step-0 loss', relativeError([loss], [expected.losses_before_each_step[0]]))).toBeLessThanOrEqual(1e-5);
     const errors = params.map(([n, p]) => [n, relativeError(p.grad!, grads0.get(peftName(n))!.toFloat32())] as const);
     for (const [, p] of params) p.zeroGrad();
@@ -101,7 +103,7 @@ describe('LoRA training against PEFT 0.21 and torch AdamW', () => {
       save_strategy: 'no',
       logging_steps: 1,
     });
-    const trainer = Trainer.create({ args, task, executor: base.executor });
+    const trainer = Trainer.create({ args, task, executor: executor });
     const losses: number[] = [];
     trainer.bus.on('step').subscribe((e) => losses.push(e.loss));
     const [ids, labels] = ['input_ids', 'labels'].map((k) => rowsOf(inputs.get(k)!));

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { type Module, readSafetensors } from '@tunekit/core';
+import { type Module, OrtExecutor, readSafetensors } from '@tunekit/core';
 import { type LoadedModel, generate } from '@tunekit/models';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AdapterHandle } from '../peft/peft-method.interface.js';
@@ -24,8 +24,9 @@ describe('the golden base model', () => {
   it("gives transformers' logits", async () => {
     const base = await loadGoldenBase();
     const want = (await readSafetensors(join(GOLDEN_PEFT, 'base_forward.safetensors'))).get('logits')!;
-    const got = await forwardLogits(base.model, base.executor, rowsOf((await goldenOutputs('peft-saved', 'lora')).inputIds));
-    await base.executor.dispose();
+    const executor = new OrtExecutor();
+    const got = await forwardLogits(base.model, executor, rowsOf((await goldenOutputs('peft-saved', 'lora')).inputIds));
+    await executor.dispose();
     expect(got.shape).toEqual(want.shape);
     expect(reportError('base logits', relativeError(got.toFloat32(), want.toFloat32()))).toBeLessThanOrEqual(TOLERANCE);
   });
@@ -33,6 +34,7 @@ describe('the golden base model', () => {
 
 describe.each(GOLDEN_ADAPTERS)('adapter saved by PEFT 0.21: %s', (name) => {
   let base: LoadedModel;
+  const executor = new OrtExecutor();
   let handle: AdapterHandle;
   let golden: GoldenOutputs;
   beforeAll(async () => {
@@ -40,16 +42,16 @@ describe.each(GOLDEN_ADAPTERS)('adapter saved by PEFT 0.21: %s', (name) => {
     handle = await loadGoldenAdapter(base.model, adapterDir('peft-saved', name));
     golden = await goldenOutputs('peft-saved', name);
   });
-  afterAll(() => base.executor.dispose());
+  afterAll(() => executor.dispose());
 
   it("loads on the base and gives PEFT's logits (prompt tuning: at the real tokens)", async () => {
     const real = golden.inputIds.shape[1];
-    const got = await forwardLogits(base.model, base.executor, rowsOf(golden.inputIds));
+    const got = await forwardLogits(base.model, executor, rowsOf(golden.inputIds));
     expect(reportError(`peft-saved/${name} logits`, relativeError(lastPositions(got, real), lastPositions(golden.logits, real)))).toBeLessThanOrEqual(TOLERANCE);
   });
 
   it("generates PEFT's 8 greedy tokens with the KV cache", async () => {
-    const result = await generate(base.model, base.executor, [golden.promptIds], { maxNewTokens: 8, eosTokenIds: [] });
+    const result = await generate(base.model, executor, [golden.promptIds], { maxNewTokens: 8, eosTokenIds: [] });
     expect(result.sequences[0]).toEqual(golden.greedyOutputIds);
   });
 

@@ -1,3 +1,4 @@
+import { OrtExecutor } from '@tunekit/core';
 import { type LoadedModel, generate } from '@tunekit/models';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AdapterHandle } from '../peft/peft-method.interface.js';
@@ -20,6 +21,7 @@ const TOLERANCE = 1e-4;
 describe.each(GOLDEN_ADAPTERS)('adapter saved by TuneKit, run by PEFT 0.21: %s', (name) => {
   const dir = adapterDir('tunekit-saved', name);
   let base: LoadedModel;
+  const executor = new OrtExecutor();
   let handle: AdapterHandle;
   let golden: GoldenOutputs;
   beforeAll(async () => {
@@ -27,16 +29,16 @@ describe.each(GOLDEN_ADAPTERS)('adapter saved by TuneKit, run by PEFT 0.21: %s',
     handle = await loadGoldenAdapter(base.model, dir);
     golden = await goldenOutputs('tunekit-saved', name);
   });
-  afterAll(() => base.executor.dispose());
+  afterAll(() => executor.dispose());
 
   it("gives the logits PEFT computed with it (prompt tuning: at the real tokens)", async () => {
     const real = golden.inputIds.shape[1];
-    const got = await forwardLogits(base.model, base.executor, rowsOf(golden.inputIds));
+    const got = await forwardLogits(base.model, executor, rowsOf(golden.inputIds));
     expect(reportError(`tunekit-saved/${name} logits`, relativeError(lastPositions(got, real), lastPositions(golden.logits, real)))).toBeLessThanOrEqual(TOLERANCE);
   });
 
   it("generates the greedy tokens PEFT generated with it", async () => {
-    const result = await generate(base.model, base.executor, [golden.promptIds], { maxNewTokens: 8, eosTokenIds: [] });
+    const result = await generate(base.model, executor, [golden.promptIds], { maxNewTokens: 8, eosTokenIds: [] });
     expect(result.sequences[0]).toEqual(golden.greedyOutputIds);
   });
 

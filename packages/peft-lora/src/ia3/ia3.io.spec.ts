@@ -16,8 +16,7 @@ const checkpoints: Record<'llama' | 'gpt2', string> = { llama: '', gpt2: '' };
 
 /** A fresh copy of a tiny checkpoint, loaded from its folder as a user would. */
 async function load(arch: 'llama' | 'gpt2'): Promise<CausalLM> {
-  const { model, executor } = await loadModel(checkpoints[arch]);
-  await executor.dispose();
+  const { model } = await loadModel(checkpoints[arch]);
   return model;
 }
 

@@ -1,10 +1,11 @@
+import { AdapterCheckpointer } from '../peft/adapter-checkpointer.js';
 import type { AdapterHandle, PeftMethod } from '../peft/peft-method.interface.js';
 import { type Ia3Config, parseIa3Config } from './ia3.config.js';
-import { loadIa3Adapter, saveIa3Adapter } from './ia3.io.js';
+import { ia3Key, loadIa3Adapter, saveIa3Adapter } from './ia3.io.js';
 import { Ia3Model } from './ia3.model.js';
 
 function handle(ia3: Ia3Model): AdapterHandle {
-  return {
+  const h: AdapterHandle = {
     method: 'ia3',
     model: ia3.model,
     trainableParameters: () => ia3.model.trainableParameters(),
@@ -12,7 +13,9 @@ function handle(ia3: Ia3Model): AdapterHandle {
     save: (dir, opts) => saveIa3Adapter(ia3, dir, opts),
     mergeAndUnload: () => ia3.mergeAndUnload(),
     disableAdapter: (fn) => ia3.disableAdapter(fn),
+    checkpointer: (opts) => new AdapterCheckpointer(h, (name) => ia3Key(name, 'default'), opts?.baseModel),
   };
+  return h;
 }
 
 /** (IA)³ (Liu et al. 2022) as a PEFT_METHOD plugin, reading and writing PEFT's IA3 adapters. */

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { AdamW, Tensor, TrainStep } from '@tunekit/core';
+import { AdamW, OrtExecutor, Tensor, TrainStep } from '@tunekit/core';
 import { type LoadedModel, generate, loadModel } from '@tunekit/models';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forwardLogits, greedyByRecomputing, i64Rows, relativeError, tempDir } from '../testing/causal-lm.test-support.js';
@@ -58,6 +58,8 @@ const batch = (vocab: number) => [0, 1].map((r) => Array.from({ length: 10 }, (_
 
 describe.each(ARCHITECTURES)('LoRA on $name', ({ dir, lora: options, lr }) => {
   let loaded: LoadedModel;
+  // The caller's executor: loading a model makes none.
+  const executor = new OrtExecutor();
   let lora: LoraModel;
   let rows: number[][];
   beforeAll(async () => {
@@ -65,7 +67,7 @@ describe.each(ARCHITECTURES)('LoRA on $name', ({ dir, lora: options, lr }) => {
     rows = batch(loaded.config.vocab);
     lora = LoraModel.inject(loaded.model, parseLoraConfig({ r: 4, lora_alpha: 8, ...options }));
   });
-  afterAll(() => loaded.executor.dispose());
+  afterAll(() => executor.dispose());
 
   it("adapts PEFT's default target modules for the model type", () => {
     const defaults = DEFAULT_LORA_TARGETS[loaded.config.modelType];
@@ -83,7 +85,7 @@ describe.each(ARCHITECTURES)('LoRA on $name', ({ dir, lora: options, lr }) => {
 
   it('trains: the loss falls over a few AdamW steps on a fixed batch', async () => {
     const params = loaded.model.trainableParameters();
-    const step = new TrainStep(loaded.executor, params);
+    const step = new TrainStep(executor, params);
     const opt = new AdamW(params, { lr, weightDecay: 0 });
     const losses: number[] = [];
     for (let s = 0; s < 5; s++) {
@@ -102,26 +104,26 @@ describe.each(ARCHITECTURES)('LoRA on $name', ({ dir, lora: options, lr }) => {
     // 5 + 6 positions run past the sliding windows of mistral (5) and gemma2/3 (4).
     const [length, newTokens] = [5, 6];
     const prompt = rows[0].slice(0, length);
-    const result = await generate(loaded.model, loaded.executor, [prompt], { maxNewTokens: newTokens, eosTokenIds: [] });
+    const result = await generate(loaded.model, executor, [prompt], { maxNewTokens: newTokens, eosTokenIds: [] });
     expect(result.outputIds[0]).toHaveLength(newTokens);
-    expect(result.outputIds[0]).toEqual(await greedyByRecomputing(loaded.model, loaded.executor, prompt, newTokens));
+    expect(result.outputIds[0]).toEqual(await greedyByRecomputing(loaded.model, executor, prompt, newTokens));
   });
 
   it('saves the adapter and reloads it onto a fresh base to identical logits', async () => {
-    const adapted = await forwardLogits(loaded.model, loaded.executor, rows);
+    const adapted = await forwardLogits(loaded.model, executor, rows);
     const saved = join(await tempDir('lora-arch'), 'adapter');
     await saveAdapter(lora, saved);
-    const fresh = await loadModel(dir, { executor: loaded.executor });
+    const fresh = await loadModel(dir);
     await loadAdapter(fresh.model, saved);
-    const reloaded = await forwardLogits(fresh.model, loaded.executor, rows);
+    const reloaded = await forwardLogits(fresh.model, executor, rows);
     expect(relativeError(reloaded.toFloat32(), adapted.toFloat32())).toBe(0);
   });
 
   it('merges into the base weights to the adapted logits (≤ 1e-5 relative)', async () => {
-    const adapted = await forwardLogits(loaded.model, loaded.executor, rows);
+    const adapted = await forwardLogits(loaded.model, executor, rows);
     const merged = lora.mergeAndUnload();
     expect(merged.namedParameters().some(([n]) => n.includes('lora_'))).toBe(false);
-    const after = await forwardLogits(loaded.model, loaded.executor, rows);
+    const after = await forwardLogits(loaded.model, executor, rows);
     expect(relativeError(after.toFloat32(), adapted.toFloat32())).toBeLessThanOrEqual(1e-5);
   });
 });

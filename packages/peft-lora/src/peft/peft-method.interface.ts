@@ -1,5 +1,12 @@
-import type { Module, Parameter } from '@tunekit/core';
+import type { ModelCheckpointer, Module, Parameter } from '@tunekit/core';
 import type { TextTokenizer } from '@tunekit/models';
+
+export interface SaveOptions {
+  /** Written as the adapter's base_model_name_or_path. */
+  baseModel?: string;
+  /** generation_config.json of the base, for methods that save a whole model. */
+  generationConfig?: Record<string, unknown> | null;
+}
 
 /** What a trainer or the CLI needs from an adapted model, whatever the method. */
 export interface AdapterHandle {
@@ -7,8 +14,13 @@ export interface AdapterHandle {
   readonly model: Module;
   trainableParameters(): Parameter[];
   trainableParametersLine(): string;
-  /** Writes the adapter in its method's format (PEFT's layout for PEFT methods). */
-  save(dir: string, opts?: { baseModel?: string }): Promise<void>;
+  /** Writes the result in its method's format (PEFT's layout for PEFT methods, a whole checkpoint for full fine-tuning). */
+  save(dir: string, opts?: SaveOptions): Promise<void>;
+  /**
+   * Saves and restores the method's own trainable state inside a trainer checkpoint, so a resumed
+   * run continues from exactly the values it stopped with (see AdapterCheckpointer for PEFT files).
+   */
+  checkpointer(opts?: { baseModel?: string }): ModelCheckpointer;
   /** Folds the adapter into the base weights where the method allows it, returning the plain model. */
   mergeAndUnload(): Module;
   /** Traces `fn` with the adapter switched off (the base model, e.g. DPO's reference). */
@@ -21,6 +33,11 @@ export interface AdapterHandle {
  */
 export interface PeftMethod<C = unknown> {
   readonly name: string;
+  /**
+   * Set by a method that updates the base model's own weights, to how messages name it ('full
+   * fine-tuning'): a quantized base's 4/8-bit codes cannot take its updates.
+   */
+  readonly trainsBaseWeights?: string;
   parseConfig(raw: Record<string, unknown>): C;
   /** `tokenizer`: the model's, for methods that initialise from text (prompt tuning's TEXT init). */
   apply(model: Module & { config?: { modelType?: string } }, config: C, opts?: { seed?: number; tokenizer?: TextTokenizer }): AdapterHandle;

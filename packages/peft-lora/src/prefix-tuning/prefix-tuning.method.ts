@@ -3,7 +3,9 @@ import { type PrefixTuningConfig, PREFIX_TUNING_TYPE, parsePrefixTuningConfig } 
 import { loadPrefixTuning, savePrefixTuning } from './prefix-tuning.io.js';
 import { PREFIX_TUNING, type PrefixTuningAdapter, injectPrefixTuning } from './prefix-tuning.model.js';
 
-const handle = (adapter: PrefixTuningAdapter) => adapter.handle((dir, opts) => savePrefixTuning(adapter, dir, opts));
+// PEFT saves the finished prefix (with prefix_projection, the MLP's output), not the parameters
+// that make it: they are checkpointed raw under their own names (TRAINABLE_EXTRA).
+const handle = (adapter: PrefixTuningAdapter) => adapter.handle((dir, opts) => savePrefixTuning(adapter, dir, opts), (name) => name);
 
 /** Prefix tuning as a PEFT_METHOD plugin (`method: prefix_tuning`, adapters with peft_type PREFIX_TUNING). */
 export const PREFIX_TUNING_METHOD: PeftMethod<PrefixTuningConfig> = {

@@ -1,5 +1,6 @@
 import type { Module } from '@tunekit/core';
 import { CausalLMBase } from '@tunekit/models';
+import { AdapterCheckpointer, type SavedKey } from '../peft/adapter-checkpointer.js';
 import type { AdapterHandle } from '../peft/peft-method.interface.js';
 import { trainableParametersLine } from '../peft/parameter-count.js';
 import { type PromptEncoder, PromptEncoderDict } from './prompt-encoder-dict.js';
@@ -59,8 +60,9 @@ export class PromptLearningAdapter<R extends Resolved<PromptLearningConfig>, E e
     );
   }
 
-  handle(save: AdapterHandle['save']): AdapterHandle {
-    return {
+  /** `savedKey`: a trainable parameter's key in the saved adapter file (see AdapterCheckpointer). */
+  handle(save: AdapterHandle['save'], savedKey: SavedKey): AdapterHandle {
+    const h: AdapterHandle = {
       method: this.method,
       model: this.model,
       trainableParameters: () => this.model.trainableParameters(),
@@ -68,6 +70,8 @@ export class PromptLearningAdapter<R extends Resolved<PromptLearningConfig>, E e
       save,
       mergeAndUnload: () => this.mergeAndUnload(),
       disableAdapter: (fn) => this.disableAdapter(fn),
+      checkpointer: (opts) => new AdapterCheckpointer(h, savedKey, opts?.baseModel),
     };
+    return h;
   }
 }

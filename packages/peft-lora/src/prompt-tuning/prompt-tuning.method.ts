@@ -1,9 +1,12 @@
 import type { PeftMethod } from '../peft/peft-method.interface.js';
+import { PROMPT_EMBEDDINGS } from '../prompt-learning/prompt-learning.io.js';
 import { type PromptTuningConfig, PROMPT_TUNING_TYPE, parsePromptTuningConfig } from './prompt-tuning.config.js';
 import { loadPromptTuning, savePromptTuning } from './prompt-tuning.io.js';
 import { PROMPT_TUNING, type PromptTuningAdapter, injectPromptTuning } from './prompt-tuning.model.js';
 
-const handle = (adapter: PromptTuningAdapter) => adapter.handle((dir, opts) => savePromptTuning(adapter, dir, opts));
+// PEFT saves the prompt rows themselves, under its one key.
+const savedKey = (name: string) => (name === 'prompt_encoder.default.embedding.weight' ? PROMPT_EMBEDDINGS : name);
+const handle = (adapter: PromptTuningAdapter) => adapter.handle((dir, opts) => savePromptTuning(adapter, dir, opts), savedKey);
 
 /** Prompt tuning as a PEFT_METHOD plugin (`method: prompt_tuning`, adapters with peft_type PROMPT_TUNING). */
 export const PROMPT_TUNING_METHOD: PeftMethod<PromptTuningConfig> = {

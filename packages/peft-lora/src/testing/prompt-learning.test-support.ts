@@ -21,8 +21,7 @@ export async function tinyCheckpoint(arch: TinyArch, seed = 7): Promise<{ dir: s
 }
 
 export async function loadTiny(dir: string): Promise<CausalLMBase> {
-  const { model, executor } = await loadModel(dir);
-  await executor.dispose();
+  const { model } = await loadModel(dir);
   return model as CausalLMBase;
 }
 

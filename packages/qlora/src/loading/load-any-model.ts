@@ -9,7 +9,7 @@
  * 2. A quantization was requested: a full-precision checkpoint is quantized while loading.
  * 3. Otherwise the model loads in full precision.
  */
-import { type Executor, type FloatDType, HostTensor, type Module, type Parameter, OrtExecutor, fromFloat32, isFloat } from '@tunekit/core';
+import { type FloatDType, HostTensor, type Module, type Parameter, fromFloat32, isFloat } from '@tunekit/core';
 import { type CausalLM, type LoadedModel, type RawConfig, loadModel } from '@tunekit/models';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -24,7 +24,6 @@ import { loadModel8bit } from './load-8bit.js';
 export interface LoadAnyModelOptions {
   /** Storage dtype of the parameters that are not quantized (default f32). */
   dtype?: FloatDType;
-  executor?: Executor;
   /** Quantize a full-precision checkpoint while loading; a pre-quantized one must match it. */
   quantization?: BnbConfig | null;
   /** 4-bit block size when quantizing while loading (not a BitsAndBytesConfig field; default 64). */
@@ -60,12 +59,11 @@ const MODES: Record<Mode, ModeLoaders> = {
         blocksize: opts.blocksize,
         skipModules: c.llm_int8_skip_modules ?? undefined,
         dtype: opts.dtype,
-        executor: opts.executor,
       }),
   },
   '8bit': {
     checkpoint: loadInt8Model,
-    onLoad: (dir, c, opts) => loadModel8bit(dir, { skipModules: c.llm_int8_skip_modules, threshold: c.llm_int8_threshold, dtype: opts.dtype, executor: opts.executor }),
+    onLoad: (dir, c, opts) => loadModel8bit(dir, { skipModules: c.llm_int8_skip_modules, threshold: c.llm_int8_threshold, dtype: opts.dtype }),
   },
 };
 
@@ -127,13 +125,12 @@ export async function loadAnyModel(dir: string, opts: LoadAnyModelOptions = {}):
     const { model, quantized } = await MODES[modeOf(stored)].checkpoint(dir);
     if (opts.dtype) castUnquantized(model, opts.dtype);
     const generationConfig = (await readJson(join(dir, 'generation_config.json'), true)) as RawConfig | null;
-    const executor = opts.executor ?? new OrtExecutor();
-    return { model, config: model.config, generationConfig, executor, dir, quantization: stored, quantizedAt: 'checkpoint', quantized };
+    return { model, config: model.config, generationConfig, dir, quantization: stored, quantizedAt: 'checkpoint', quantized };
   }
   if (wanted) {
     const loaded = await MODES[modeOf(wanted)].onLoad(dir, wanted, opts);
     return { ...loaded, quantization: wanted, quantizedAt: 'load' };
   }
-  const loaded = await loadModel(dir, { dtype: opts.dtype, executor: opts.executor });
+  const loaded = await loadModel(dir, { dtype: opts.dtype });
   return { ...loaded, quantization: null, quantizedAt: null, quantized: [] };
 }

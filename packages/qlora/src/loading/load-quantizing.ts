@@ -1,10 +1,9 @@
 import { type FloatDType, type Parameter, ReadScratch } from '@tunekit/core';
-import { type CausalLM, type LoadModelOptions, type LoadedModel, loadModel } from '@tunekit/models';
+import { type CausalLM, type LoadedModel, loadModel } from '@tunekit/models';
 
 export interface LoadQuantizingOptions {
   /** Storage dtype of what stays unquantized (embeddings, norms, the LM head); default f32. */
   dtype?: FloatDType;
-  executor?: LoadModelOptions['executor'];
 }
 
 export interface LoadedQuantizedModel extends LoadedModel {
@@ -30,7 +29,6 @@ export async function loadQuantizing(
   const scratch = new ReadScratch();
   const loaded = await loadModel(dir, {
     dtype: opts.dtype,
-    executor: opts.executor,
     prepare: async (model, reader) => {
       quantized = await quantize(model, async (path, layer) => ({
         weight: (await reader.read(`${path}.weight`, 'f32', { scratch })).data as Float32Array,

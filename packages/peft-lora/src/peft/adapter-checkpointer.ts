@@ -2,22 +2,8 @@ import { existsSync } from 'node:fs';
 import { readdir, rename, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type HostTensor, type ModelCheckpointer, type Parameter, SafetensorsFile, writeSafetensors } from '@tunekit/core';
-import { ADAPTER_WEIGHTS, type AdapterHandle, peftKey } from '@tunekit/peft-lora';
-import { PROMPT_EMBEDDINGS } from '@tunekit/peft-lora';
-import { bottleneckKey, ia3Key } from '@tunekit/peft-lora';
-
-/** A trainable parameter's key in the method's saved adapter file, per method. */
-export const ADAPTER_KEYS: Readonly<Record<string, (paramName: string) => string>> = {
-  // The CLI trains LoRA's default adapter, which PEFT saves without its name.
-  lora: (name) => peftKey(name, 'default'),
-  // PEFT saves the prompt rows themselves, under its one key.
-  prompt_tuning: (name) => (name === 'prompt_encoder.default.embedding.weight' ? PROMPT_EMBEDDINGS : name),
-  // PEFT saves the finished prefix (with prefix_projection, the MLP's output), not the parameters
-  // that make it: they are checkpointed raw under their own names (TRAINABLE_EXTRA).
-  prefix_tuning: (name) => name,
-  ia3: (name) => ia3Key(name, 'default'),
-  adapter: (name) => bottleneckKey(name, 'default'),
-};
+import { ADAPTER_WEIGHTS } from './adapter-files.js';
+import type { AdapterHandle } from './peft-method.interface.js';
 
 /**
  * Trainable parameters the method's adapter file does not hold under their key, because it saves
@@ -25,25 +11,22 @@ export const ADAPTER_KEYS: Readonly<Record<string, (paramName: string) => string
  */
 export const TRAINABLE_EXTRA = 'trainable_parameters.safetensors';
 
+/** A trainable parameter's key in the method's saved adapter file (`base_model.model.…lora_A.weight`). */
+export type SavedKey = (paramName: string) => string;
+
 /**
  * Checkpoints hold the adapter as the method saves it (PEFT's adapter_config.json and
  * adapter_model.safetensors), so any checkpoint loads in PEFT as it is. Resuming reads the trained
  * tensors back into the live adapter by their saved keys, from TRAINABLE_EXTRA for any the adapter
- * file lacks, so a resumed run continues from exactly the parameters it stopped with.
+ * file lacks, so a resumed run continues from exactly the parameters it stopped with. A method's
+ * handle makes one with its own key mapping (`AdapterHandle.checkpointer`).
  */
 export class AdapterCheckpointer implements ModelCheckpointer {
   constructor(
-    private readonly handle: AdapterHandle,
-    private readonly savedKey: (paramName: string) => string,
+    private readonly handle: Pick<AdapterHandle, 'model' | 'save'>,
+    private readonly savedKey: SavedKey,
     private readonly baseModel?: string,
   ) {}
-
-  /** For the handle's method, or an error naming the methods that can be checkpointed. */
-  static for(handle: AdapterHandle, baseModel?: string): AdapterCheckpointer {
-    const savedKey = ADAPTER_KEYS[handle.method];
-    if (!savedKey) throw new Error(`method "${handle.method}" has no checkpoint key mapping (have ${Object.keys(ADAPTER_KEYS).join(', ')})`);
-    return new AdapterCheckpointer(handle, savedKey, baseModel);
-  }
 
   async save(dir: string): Promise<void> {
     // The handle writes a whole folder (replacing it); the checkpoint's own folder holds more files.

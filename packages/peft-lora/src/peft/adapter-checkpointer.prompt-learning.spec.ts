@@ -3,9 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SafetensorsFile } from '@tunekit/core';
 import { createModel, parseModelConfig, tinyConfigJson } from '@tunekit/models';
-import { type AdapterHandle, PREFIX_TUNING_METHOD, PROMPT_TUNING_METHOD, type PeftMethod } from '@tunekit/peft-lora';
+import type { AdapterHandle, PeftMethod } from './peft-method.interface.js';
+import { PREFIX_TUNING_METHOD } from '../prefix-tuning/prefix-tuning.method.js';
+import { PROMPT_TUNING_METHOD } from '../prompt-tuning/prompt-tuning.method.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AdapterCheckpointer, TRAINABLE_EXTRA } from './adapter-checkpointer.js';
+import { TRAINABLE_EXTRA } from './adapter-checkpointer.js';
 
 function adapted(method: PeftMethod, options: Record<string, unknown>, seed: number): AdapterHandle {
   const model = createModel(parseModelConfig(tinyConfigJson({ arch: 'llama' })), { seed: 0 });
@@ -14,7 +16,7 @@ function adapted(method: PeftMethod, options: Record<string, unknown>, seed: num
 
 const trainable = (h: AdapterHandle) => new Map(h.model.namedParameters().filter(([, p]) => p.requiresGrad).map(([n, p]) => [n, Array.from(p.value.toFloat32())]));
 
-describe('AdapterCheckpointer with prompt learning', () => {
+describe('a prompt-learning method\'s own checkpointer', () => {
   let root: string;
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'tunekit-ckpt-prompt-'));
@@ -25,11 +27,11 @@ describe('AdapterCheckpointer with prompt learning', () => {
     const dir = join(root, 'prompt');
     const options = { num_virtual_tokens: 3 };
     const trained = adapted(PROMPT_TUNING_METHOD, options, 1);
-    await AdapterCheckpointer.for(trained).save(dir);
+    await trained.checkpointer().save(dir);
     expect((await readdir(dir)).sort()).toEqual(['adapter_config.json', 'adapter_model.safetensors']);
     const resumed = adapted(PROMPT_TUNING_METHOD, options, 2);
     expect(trainable(resumed)).not.toEqual(trainable(trained));
-    await AdapterCheckpointer.for(resumed).load(dir);
+    await resumed.checkpointer().load(dir);
     expect(trainable(resumed)).toEqual(trainable(trained));
   });
 
@@ -37,7 +39,7 @@ describe('AdapterCheckpointer with prompt learning', () => {
     const dir = join(root, 'prefix');
     const options = { num_virtual_tokens: 3, prefix_projection: true, encoder_hidden_size: 8 };
     const trained = adapted(PREFIX_TUNING_METHOD, options, 1);
-    await AdapterCheckpointer.for(trained).save(dir);
+    await trained.checkpointer().save(dir);
     expect((await readdir(dir)).sort()).toEqual(['adapter_config.json', 'adapter_model.safetensors', TRAINABLE_EXTRA]);
     const st = await SafetensorsFile.open(join(dir, TRAINABLE_EXTRA));
     expect(st.names().sort()).toEqual([
@@ -51,13 +53,13 @@ describe('AdapterCheckpointer with prompt learning', () => {
 
     const resumed = adapted(PREFIX_TUNING_METHOD, options, 2);
     expect(trainable(resumed)).not.toEqual(trainable(trained));
-    await AdapterCheckpointer.for(resumed).load(dir);
+    await resumed.checkpointer().load(dir);
     expect(trainable(resumed)).toEqual(trainable(trained));
 
     // Another shape fails on the raw file's tensor, naming it, and changes nothing.
     const wider = adapted(PREFIX_TUNING_METHOD, { ...options, encoder_hidden_size: 12 }, 3);
     const before = trainable(wider);
-    await expect(AdapterCheckpointer.for(wider).load(dir)).rejects.toThrow(
+    await expect(wider.checkpointer().load(dir)).rejects.toThrow(
       `${join(dir, TRAINABLE_EXTRA)}: 'prompt_encoder.default.transform.0.weight' has shape [8, 32], the adapter has [12, 32]`,
     );
     expect(trainable(wider)).toEqual(before);

@@ -1,0 +1,38 @@
+import type { DependencyContainer } from 'tsyringe';
+import { TASK_PROVIDER } from '../tokens.js';
+import { type CausalLmModel, CausalLmTask } from './causal-lm.task.js';
+import type { Task } from './task.interface.js';
+
+/**
+ * A training task by name (`task: sft | pretrain | <plugin>` in a run config), registered under
+ * TASK_PROVIDER. It declares what the rest of the config defaults to, parses its own config
+ * section, and makes the Task that turns a batch into a loss graph and reports its metrics.
+ */
+export interface TaskProvider<C = unknown> {
+  readonly name: string;
+  /** The method a config gets when it names none (pretraining trains every weight). */
+  readonly defaultMethod: string;
+  /** The data section's defaults for this task (its record format, which tokens are learned); what the user writes wins. */
+  readonly dataDefaults: Readonly<Record<string, unknown>>;
+  /**
+   * Options of the config's section named after the task (`task: x` reads `x: {...}`); an absent
+   * section is `{}`. Without a parser, the task takes no options and such a section is an error.
+   */
+  parseConfig?(raw: Record<string, unknown>): C;
+  /** The task for `model` (a causal LM whose `loss` shifts labels inside, as transformers' do). */
+  create(model: CausalLmModel, config: C): Task;
+}
+
+/** Causal-LM cross-entropy over the data package's labels (prompt tokens masked for SFT). */
+const causalLm = (model: CausalLmModel): Task => new CausalLmTask(model, { labelsShiftedInside: true });
+
+/** Supervised fine-tuning: prompt/completion or chat records, the completion learned, with LoRA by default. */
+export const SFT_TASK: TaskProvider = { name: 'sft', defaultMethod: 'lora', dataDefaults: {}, create: causalLm };
+
+/** Pretraining: plain text, every token learned, every weight trained. */
+export const PRETRAIN_TASK: TaskProvider = { name: 'pretrain', defaultMethod: 'full', dataDefaults: { format: 'text', train_on_inputs: true }, create: causalLm };
+
+/** The tasks core ships, under TASK_PROVIDER (a plugin registers more the same way). */
+export function registerTasks(container: DependencyContainer): void {
+  for (const task of [SFT_TASK, PRETRAIN_TASK]) container.register(TASK_PROVIDER, { useValue: task });
+}
