@@ -30,10 +30,12 @@ export { closestName, levenshtein } from './util/did-you-mean.js';
 export { writeDirAtomically } from './util/atomic-dir.js';
 export { EventBus } from './events/event-bus.js';
 export type { TrainerEvent, TrainerEventType, TrainerCommand, EventOf } from './events/events.js';
-export { EXECUTOR, EVENT_BUS, EXECUTOR_PROVIDER } from './tokens.js';
+export { EXECUTOR, EVENT_BUS, EXECUTOR_PROVIDER, EXPORTER } from './tokens.js';
+export type { Exporter, ExporterFlags, ExportRequest } from './export/exporter.interface.js';
 
 export { checkOp, type OpInput, type CheckOpOptions, type CheckOpReport } from './testing/check-op.js';
 export { TinyTransformer, DecoderBlock, ropeTables, type TinyConfig } from './testing/tiny-transformer.js';
+export { relativeError, reportGoldenError, rowsOf } from './testing/golden-compare.test-support.js';
 
 // --- trainer (packages/core/src/trainer) ---
 export * from './trainer/index.js';

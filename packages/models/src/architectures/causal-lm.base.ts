@@ -47,8 +47,11 @@ export abstract class CausalLMBase extends Module implements CausalLM {
 
   forward(inputIds: Tensor, opts: ForwardOptions = {}): CausalLMOutput {
     const { hidden, present, routerLogits } = this.withVirtualTokens(inputIds, opts);
-    const n = hidden.dim(1) - inputIds.dim(1);
-    return { logits: this.head(n ? hidden.slice(1, n) : hidden), present, ...(routerLogits ? { routerLogits } : {}) };
+    // Virtual positions (n) have no logits; of the tokens', keep the last `logitsToKeep`.
+    const [n, t] = [hidden.dim(1) - inputIds.dim(1), inputIds.dim(1)];
+    const keep = opts.logitsToKeep ? Math.min(opts.logitsToKeep, t) : t;
+    const start = n + t - keep;
+    return { logits: this.head(start ? hidden.slice(1, start) : hidden), present, ...(routerLogits ? { routerLogits } : {}) };
   }
 
   /**

@@ -46,6 +46,15 @@ describe.each(MODELS)('%s: cache, padding and packing', (_, variant) => {
     expect(maxAbsDiff(logitsAt(last.logits, 0, 0), logitsAt(full.logits, 0, 7))).toBeLessThan(TOL);
   });
 
+  it('logitsToKeep keeps the last positions’ logits, equal to those of the full forward', async () => {
+    const ids = randomIds(2, 6, vocab, 4);
+    const full = await runModel(model, ort, { ids });
+    const x = Tensor.input('input_ids', [2, 6], 'i64');
+    const [kept] = await ort.compile([model.call(x, { logitsToKeep: 2 }).logits]).run({ input_ids: HostTensor.i64([2, 6], ids.flat()) });
+    expect(kept.shape).toEqual([2, 2, vocab]);
+    for (const b of [0, 1]) for (const t of [0, 1]) expect(maxAbsDiff(logitsAt(kept, b, t), logitsAt(full.logits, b, 4 + t))).toBeLessThan(TOL);
+  });
+
   it('a left-padded batch with mask and positions gives each row’s logits alone', async () => {
     const [a, b] = randomIds(2, 6, vocab, 2);
     const short = b.slice(0, 4);

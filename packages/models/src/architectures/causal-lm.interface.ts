@@ -28,6 +28,11 @@ export interface ForwardOptions {
    */
   cachePosition?: Tensor;
   /**
+   * Logits of the last N positions only (transformers' `logits_to_keep`; 0 or absent = all): the
+   * head, the costliest product of a prefill, then runs on N rows instead of T.
+   */
+  logitsToKeep?: number;
+  /**
    * Virtual tokens in front of this sequence (see `VirtualTokens`), instead of the model's installed
    * source; null for none. Only where a sequence starts: with `past` the cache already holds them.
    * Positions and masks given alongside describe the tokens alone.

@@ -10,18 +10,12 @@ export const CACHE_POSITION = 'cache_position';
 export const pastName = (layer: number, which: 'k' | 'v'): string => `past_${which}_${layer}`;
 
 /**
- * logits[:, -1, :] as [B, V]. Where the head is one matmul (every supported architecture) the
- * slice moves in front of it: slicing rows commutes with a matmul, and the head on every prompt
- * position is the costliest single product of a prefill (T·H·V multiply-adds for one used row).
+ * logits[:, -1, :] as [B, V], from a forward asked for the last position's logits only: the head
+ * on every prompt position would be the costliest product of a prefill (T·H·V multiply-adds for
+ * one used row), whatever follows the head's matmul (soft caps, divisors).
  */
 function lastPositionLogits(logits: Tensor): Tensor {
-  const [b, t, v] = logits.shape;
-  const { node } = logits;
-  const [hidden, weight] = node.inputs;
-  if (node.op === 'matmul' && hidden.shape.length === 3 && weight.shape.length === 2) {
-    return new Tensor(hidden).slice(1, t - 1).matmul(new Tensor(weight)).reshape(b, v);
-  }
-  return logits.slice(1, t - 1).reshape(b, v);
+  return logits.reshape(logits.dim(0), logits.dim(2));
 }
 
 export interface PrefillTrace {
@@ -44,6 +38,7 @@ export function tracePrefill(model: CausalLM, batch: number, length: number): Pr
   const { logits, present } = model.call(input(INPUT_IDS, 'i64'), {
     positionIds: input(POSITION_IDS, 'i64'),
     attentionMask: input(ATTENTION_MASK, 'bool'),
+    logitsToKeep: 1,
   });
   const [, kvHeads, slots, headDim] = present[0].k.shape;
   return { outputs: [lastPositionLogits(logits), ...present.flatMap((e) => [e.k, e.v])], kvHeads, headDim, slots };
@@ -64,6 +59,7 @@ export function decodeProgram(model: CausalLM, executor: Executor, cache: KvCach
     attentionMask: Tensor.input(ATTENTION_MASK, [batch, capacity + 1], 'bool'),
     cachePosition: Tensor.input(CACHE_POSITION, [1], 'i64'),
     past,
+    logitsToKeep: 1,
   });
   // present is [cache ‖ new]; only the new slot leaves the program, so the host copies one
   // position per head instead of the whole cache.

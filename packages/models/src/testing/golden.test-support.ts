@@ -1,4 +1,4 @@
-import { type Executor, HostTensor, OrtExecutor, Tensor, grad, readSafetensors } from '@tunekit/core';
+import { type Executor, HostTensor, OrtExecutor, Tensor, grad, readSafetensors, relativeError, reportGoldenError, rowsOf } from '@tunekit/core';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,25 +15,8 @@ import { type LoadedModel, loadModel } from '../loading/load-model.js';
  */
 export const GOLDEN_ROOT = fileURLToPath(new URL('../../../../../shared/fixtures/golden-transformers/', import.meta.url));
 
-/** The one error measure of every golden comparison: max|a − b| / max|b| over the compared elements. */
-export function relativeError(got: ArrayLike<number>, want: ArrayLike<number>): number {
-  if (got.length !== want.length) throw new Error(`relativeError: ${got.length} values against ${want.length}`);
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < want.length; i++) {
-    diff = Math.max(diff, Math.abs(got[i] - want[i]));
-    scale = Math.max(scale, Math.abs(want[i]));
-  }
-  // NaN in either side must fail, not compare as 0.
-  return Number.isNaN(diff) ? Number.NaN : diff / scale;
-}
-
-/** Integer tensors (i64 ids, masks, positions) as rows of numbers. */
-export function rowsOf(t: HostTensor): number[][] {
-  const [b, n] = t.shape;
-  const flat = Array.from(t.data as ArrayLike<number | bigint>, Number);
-  return Array.from({ length: b }, (_, i) => flat.slice(i * n, (i + 1) * n));
-}
+// Shared with every package's golden specs (core's testing support).
+export { relativeError, reportGoldenError, rowsOf };
 
 /** The elements of logits [B, T, V] at the (b, t) where `keep(mask[b][t])`, concatenated. */
 function positionsWhere(logits: Float32Array, mask: number[][], vocab: number, keep: (m: number) => boolean): Float32Array {
@@ -41,12 +24,6 @@ function positionsWhere(logits: Float32Array, mask: number[][], vocab: number, k
   const out: number[] = [];
   mask.forEach((row, b) => row.forEach((m, i) => keep(m) && out.push(...logits.subarray((b * t + i) * vocab, (b * t + i + 1) * vocab))));
   return Float32Array.from(out);
-}
-
-/** Sets TUNEKIT_GOLDEN_REPORT=1 to print every measured error (for reports; the assertions do not depend on it). */
-export function reportGoldenError(what: string, err: number): number {
-  if (process.env.TUNEKIT_GOLDEN_REPORT) console.log(`golden ${what}: ${err.toExponential(2)}`);
-  return err;
 }
 
 interface GreedyCase {
@@ -87,15 +64,15 @@ export interface GoldenSuiteOptions {
 /** The checks of a golden suite, by name (see `goldenArchSuite`). */
 export type GoldenCheck = 'logits' | 'padLogits' | 'row0' | 'greedy' | 'loss' | 'grads' | 'invFreq';
 
-/** Named inputs for a traced forward or loss over the fixture's padded batch. */
-function batchInputs(f: Map<string, HostTensor>, withMask: boolean) {
+/** Named inputs for a traced forward or loss over the fixture's padded batch, with its mask and positions. */
+function batchInputs(f: Map<string, HostTensor>) {
   const ids = f.get('input_ids')!;
   const feeds: Record<string, HostTensor> = { input_ids: ids };
   const input = (name: string) => {
     feeds[name] = f.get(name)!;
     return Tensor.input(name, feeds[name].shape, feeds[name].dtype);
   };
-  const opts = withMask ? { attentionMask: input('attention_mask'), positionIds: input('position_ids') } : {};
+  const opts = { attentionMask: input('attention_mask'), positionIds: input('position_ids') };
   return { ids: Tensor.input('input_ids', ids.shape, ids.dtype), opts, feeds, input };
 }
 
@@ -128,7 +105,7 @@ export function goldenArchSuite(relDir: string, opts: GoldenSuiteOptions = {}): 
       forward = await readSafetensors(join(dir, 'public', 'forward.safetensors'));
       expected = JSON.parse(readFileSync(join(dir, 'public', 'expected.json'), 'utf8')) as Expected;
       mask = rowsOf(forward.get('attention_mask')!);
-      const { ids, opts: fwd, feeds } = batchInputs(forward, true);
+      const { ids, opts: fwd, feeds } = batchInputs(forward);
       const [out] = await executor.compile([model.call(ids, fwd).logits]).run(feeds);
       logits = out.toFloat32();
     });
@@ -169,7 +146,7 @@ export function goldenArchSuite(relDir: string, opts: GoldenSuiteOptions = {}): 
     }
 
     check('loss', 'loss with the fixture labels (shifted, mean over labelled tokens)', async () => {
-      const { ids, opts: fwd, feeds, input } = batchInputs(forward, true);
+      const { ids, opts: fwd, feeds, input } = batchInputs(forward);
       const [loss] = await executor.compile([model.loss(ids, input('labels'), fwd)]).run(feeds);
       expect(reportGoldenError(`${relDir} loss`, relativeError([loss.item()], [expected.loss]))).toBeLessThanOrEqual(tol);
     });
@@ -180,7 +157,7 @@ export function goldenArchSuite(relDir: string, opts: GoldenSuiteOptions = {}): 
         .filter(([, p]) => p.requiresGrad)
         .map(([n, p]) => [opts.gradNames?.[n] ?? n, p] as const);
       expect(named.map(([n]) => n).sort()).toEqual([...want.keys()].sort());
-      const { ids, opts: fwd, feeds, input } = batchInputs(forward, true);
+      const { ids, opts: fwd, feeds, input } = batchInputs(forward);
       const grads = grad(model.loss(ids, input('labels'), fwd), named.map(([, p]) => p));
       const got = await executor.compile(grads).run(feeds);
       const errors = named.map(([n], k) => {

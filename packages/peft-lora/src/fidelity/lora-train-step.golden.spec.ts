@@ -1,9 +1,9 @@
 import { join } from 'node:path';
-import { type Batch, CausalLmTask, type HostTensor, InMemoryDataSource, OrtExecutor, type Parameter, Trainer, TrainStep, isNoDecayName, parseTrainingArguments, readSafetensors } from '@tunekit/core';
+import { type Batch, CausalLmTask, type HostTensor, InMemoryDataSource, isNoDecayName, OrtExecutor, type Parameter, parseTrainingArguments, readSafetensors, relativeError, reportGoldenError, rowsOf, Trainer, TrainStep } from '@tunekit/core';
 import type { LoadedModel } from '@tunekit/models';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { relativeError, tempDir } from '../testing/causal-lm.test-support.js';
-import { GOLDEN_PEFT, adapterDir, loadGoldenAdapter, loadGoldenBase, readJson, reportError, rowsOf } from '../testing/golden-peft.test-support.js';
+import { tempDir } from '../testing/causal-lm.test-support.js';
+import { GOLDEN_PEFT, adapterDir, loadGoldenAdapter, loadGoldenBase, readJson } from '../testing/golden-peft.test-support.js';
 
 /**
  * PEFT 0.21 training from its saved random LoRA adapter (`peft-saved/lora_train_step`, README):
@@ -52,13 +52,13 @@ interface Expected {
 
 describe('LoRA training against PEFT 0.21 and torch AdamW', () => {
   let base: LoadedModel;
+  // The caller's executor: loading a model makes none.
+  const executor = new OrtExecutor();
   let task: CausalLmTask;
   let params: [string, Parameter][];
   let inputs: Map<string, HostTensor>;
   let grads0: Map<string, HostTensor>;
   let expected: Expected;
-  // The caller's executor: loading a model makes none.
-  const executor = new OrtExecutor();
   beforeAll(async () => {
     base = await loadGoldenBase();
     await loadGoldenAdapter(base.model, adapterDir('peft-saved', 'lora'), { trainable: true });
@@ -79,10 +79,10 @@ describe('LoRA training against PEFT 0.21 and torch AdamW', () => {
   it("step 0: the loss and every gradient are PEFT's (≤ 1e-4 relative per tensor)", async () => {
     const batch: Batch = { tensors: { input_ids: inputs.get('input_ids')!, labels: inputs.get('labels')! }, tokens: 0 };
     const { loss } = await new TrainStep(executor, params.map(([, p]) => p)).run(() => task.trace(batch).loss, batch.tensors);
-    expect(reportError('train step-0 loss', relativeError([loss], [expected.losses_before_each_step[0]]))).toBeLessThanOrEqual(1e-5);
+    expect(reportGoldenError('train step-0 loss', relativeError([loss], [expected.losses_before_each_step[0]]))).toBeLessThanOrEqual(1e-5);
     const errors = params.map(([n, p]) => [n, relativeError(p.grad!, grads0.get(peftName(n))!.toFloat32())] as const);
     for (const [, p] of params) p.zeroGrad();
-    reportError('train step-0 worst gradient', Math.max(...errors.map(([, e]) => e)));
+    reportGoldenError('train step-0 worst gradient', Math.max(...errors.map(([, e]) => e)));
     for (const [n, err] of errors) expect(err, n).toBeLessThanOrEqual(1e-4);
   });
 
@@ -103,14 +103,14 @@ describe('LoRA training against PEFT 0.21 and torch AdamW', () => {
       save_strategy: 'no',
       logging_steps: 1,
     });
-    const trainer = Trainer.create({ args, task, executor: executor });
+    const trainer = Trainer.create({ args, task, executor });
     const losses: number[] = [];
     trainer.bus.on('step').subscribe((e) => losses.push(e.loss));
     const [ids, labels] = ['input_ids', 'labels'].map((k) => rowsOf(inputs.get(k)!));
     await trainer.train(new InMemoryDataSource(ids.map((row, i) => ({ input_ids: row, labels: labels[i] })), { batchSize: 2, shuffle: false }));
 
     expect(losses).toHaveLength(3);
-    losses.forEach((l, i) => expect(reportError(`train loss before step ${i}`, relativeError([l], [expected.losses_before_each_step[i]]))).toBeLessThanOrEqual(1e-5));
+    losses.forEach((l, i) => expect(reportGoldenError(`train loss before step ${i}`, relativeError([l], [expected.losses_before_each_step[i]]))).toBeLessThanOrEqual(1e-5));
 
     const after = await readSafetensors(join(DIR, 'params_after_3_steps.safetensors'));
     for (const { gradientAbove, tolerance } of WEIGHT_CHECKS) {
@@ -120,7 +120,7 @@ describe('LoRA training against PEFT 0.21 and torch AdamW', () => {
         worst = Math.max(worst, err);
         expect(err, `${n} where |g| > ${gradientAbove}·max`).toBeLessThanOrEqual(tolerance);
       }
-      reportError(`train weights after 3 steps where |g0| > ${gradientAbove}·max (worst tensor)`, worst);
+      reportGoldenError(`train weights after 3 steps where |g0| > ${gradientAbove}·max (worst tensor)`, worst);
     }
   });
 });

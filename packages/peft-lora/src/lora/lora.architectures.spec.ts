@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import { AdamW, OrtExecutor, Tensor, TrainStep } from '@tunekit/core';
+import { AdamW, OrtExecutor, Tensor, TrainStep, relativeError } from '@tunekit/core';
 import { type LoadedModel, generate, loadModel } from '@tunekit/models';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { forwardLogits, greedyByRecomputing, i64Rows, relativeError, tempDir } from '../testing/causal-lm.test-support.js';
+import { forwardLogits, greedyByRecomputing, i64Rows, tempDir } from '../testing/causal-lm.test-support.js';
 import { parseLoraConfig } from './lora.config.js';
 import { loadAdapter, saveAdapter } from './lora.io.js';
 import { LoraModel } from './lora.model.js';

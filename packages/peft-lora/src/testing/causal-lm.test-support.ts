@@ -33,16 +33,4 @@ export async function greedyByRecomputing(model: CausalLM, executor: Executor, p
   return ids.slice(prompt.length);
 }
 
-/** max|a − b| / max|b|: the error measure of every fidelity spec. */
-export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) throw new Error(`lengths differ: ${a.length} vs ${b.length}`);
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return diff / scale;
-}
-
 export const tempDir = (prefix: string): Promise<string> => mkdtemp(join(tmpdir(), `tunekit-${prefix}-`));

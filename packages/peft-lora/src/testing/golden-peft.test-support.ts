@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type HostTensor, SafetensorsFile, readSafetensors } from '@tunekit/core';
-import { type LoadedModel, loadModel } from '@tunekit/models';
+import { type HostTensor, OrtExecutor, SafetensorsFile, readSafetensors, relativeError, reportGoldenError, rowsOf } from '@tunekit/core';
+import { type LoadedModel, generate, loadModel } from '@tunekit/models';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IA3_METHOD } from '../ia3/ia3.method.js';
 import { LORA_METHOD } from '../lora/lora.method.js';
 import type { AdapterHandle, PeftMethod } from '../peft/peft-method.interface.js';
-import { tempDir } from './causal-lm.test-support.js';
+import { forwardLogits, tempDir } from './causal-lm.test-support.js';
 import { PREFIX_TUNING_METHOD } from '../prefix-tuning/prefix-tuning.method.js';
 import { PROMPT_TUNING_METHOD } from '../prompt-tuning/prompt-tuning.method.js';
 
@@ -46,13 +47,6 @@ export function readJson<T>(file: string): T {
   return JSON.parse(readFileSync(file, 'utf8')) as T;
 }
 
-/** Integer tensor [B, T] as rows. */
-export function rowsOf(t: HostTensor): number[][] {
-  const [b, n] = t.shape;
-  const flat = Array.from(t.data as ArrayLike<number | bigint>, Number);
-  return Array.from({ length: b }, (_, i) => flat.slice(i * n, (i + 1) * n));
-}
-
 /** The last `positions` of logits [B, T, V], per row, concatenated (prompt tuning: the real tokens). */
 export function lastPositions(logits: HostTensor, positions: number): Float32Array {
   const [b, t, v] = logits.shape;
@@ -74,12 +68,6 @@ export function loadGoldenAdapter(model: LoadedModel['model'], dir: string, opts
   return method.load(model, dir, opts);
 }
 
-/** Set TUNEKIT_GOLDEN_REPORT=1 to print every measured error (for reports; the assertions do not depend on it). */
-export function reportError(what: string, err: number): number {
-  if (process.env.TUNEKIT_GOLDEN_REPORT) console.log(`golden ${what}: ${err.toExponential(2)}`);
-  return err;
-}
-
 /** Tensor names and shapes of an adapter's safetensors file, sorted by name. */
 export async function tensorLayout(dir: string): Promise<[string, number[]][]> {
   const st = await SafetensorsFile.open(join(dir, 'adapter_model.safetensors'));
@@ -98,4 +86,53 @@ export async function resaved(handle: AdapterHandle, from: string, name: string)
     layout: { got: await tensorLayout(again), want: await tensorLayout(from) },
     config: { got: readJson(join(again, 'adapter_config.json')), want: readJson(join(from, 'adapter_config.json')) },
   };
+}
+
+/** Largest relative error allowed against PEFT's outputs. */
+export const GOLDEN_PEFT_TOLERANCE = 1e-4;
+
+export interface GoldenAdapterContext {
+  readonly base: LoadedModel;
+  readonly executor: OrtExecutor;
+  readonly handle: AdapterHandle;
+}
+
+/**
+ * Registers the checks every golden adapter gets, on a fresh golden base: it loads through its
+ * method plugin, gives PEFT's logits (prompt tuning: at the real tokens) and greedy tokens with
+ * the KV cache, and saves again with the same tensor layout and config fields. `more` adds checks.
+ */
+export function goldenAdapterSuite(side: 'peft-saved' | 'tunekit-saved', name: GoldenAdapter, more?: (ctx: () => GoldenAdapterContext) => void): void {
+  const dir = adapterDir(side, name);
+  describe(`golden PEFT 0.21: ${side}/${name}`, () => {
+    let ctx: GoldenAdapterContext;
+    let golden: GoldenOutputs;
+    beforeAll(async () => {
+      const base = await loadGoldenBase();
+      // The caller's executor: loading a model makes none.
+      ctx = { base, executor: new OrtExecutor(), handle: await loadGoldenAdapter(base.model, dir) };
+      golden = await goldenOutputs(side, name);
+    });
+    afterAll(() => ctx.executor.dispose());
+
+    it("loads on the base and gives PEFT's logits", async () => {
+      const real = golden.inputIds.shape[1];
+      const got = await forwardLogits(ctx.base.model, ctx.executor, rowsOf(golden.inputIds));
+      const err = relativeError(lastPositions(got, real), lastPositions(golden.logits, real));
+      expect(reportGoldenError(`${side}/${name} logits`, err)).toBeLessThanOrEqual(GOLDEN_PEFT_TOLERANCE);
+    });
+
+    it("generates PEFT's 8 greedy tokens with the KV cache", async () => {
+      const result = await generate(ctx.base.model, ctx.executor, [golden.promptIds], { maxNewTokens: 8, eosTokenIds: [] });
+      expect(result.sequences[0]).toEqual(golden.greedyOutputIds);
+    });
+
+    it('saves again with the same tensor names and shapes and every config field', async () => {
+      const { layout, config } = await resaved(ctx.handle, dir, name);
+      expect(layout.got).toEqual(layout.want);
+      expect(config.got).toEqual(config.want);
+    });
+
+    more?.(() => ctx);
+  });
 }
