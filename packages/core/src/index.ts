@@ -26,7 +26,7 @@ export * from './optim/index.js';
 export * from './safetensors/index.js';
 
 export { Rng, type RngState } from './random/rng.js';
-export { closestName, levenshtein } from './util/did-you-mean.js';
+export * from './config/index.js';
 export { writeDirAtomically } from './util/atomic-dir.js';
 export { EventBus } from './events/event-bus.js';
 export type { TrainerEvent, TrainerEventType, TrainerCommand, EventOf } from './events/events.js';
