@@ -33,7 +33,6 @@ export type { TrainerEvent, TrainerEventType, TrainerCommand, EventOf } from './
 export { EXECUTOR, EVENT_BUS, EXECUTOR_PROVIDER } from './tokens.js';
 
 export { checkOp, type OpInput, type CheckOpOptions, type CheckOpReport } from './testing/check-op.js';
-export { TinyTransformer, DecoderBlock, ropeTables, type TinyConfig } from './testing/tiny-transformer.js';
 export { relativeError, reportGoldenError, rowsOf } from './testing/golden-compare.test-support.js';
 
 // --- trainer (packages/core/src/trainer) ---
