@@ -7,6 +7,7 @@ import { EvalCommand } from './commands/eval.command.js';
 import { GenerateCommand } from './commands/generate.command.js';
 import { InfoCommand } from './commands/info.command.js';
 import { InitCommand } from './commands/init.command.js';
+import { ExportCommand } from './commands/export.command.js';
 import { MergeCommand } from './commands/merge.command.js';
 import { QuantizeCommand } from './commands/quantize.command.js';
 import { TokenizerCommand } from './commands/tokenizer.command.js';
@@ -14,7 +15,7 @@ import { TrainCommand } from './commands/train.command.js';
 import { ExecutorChoice } from './executor-choice.js';
 import { EXECUTOR_CHOICE, ROOT_CONTAINER } from './tokens.js';
 
-const COMMANDS = [InfoCommand, InitCommand, TrainCommand, EvalCommand, MergeCommand, QuantizeCommand, GenerateCommand, TokenizerCommand];
+const COMMANDS = [InfoCommand, InitCommand, TrainCommand, EvalCommand, ExportCommand, MergeCommand, QuantizeCommand, GenerateCommand, TokenizerCommand];
 
 /**
  * The composition root: the only place that builds a container. Implementations are registered

@@ -1,5 +1,6 @@
 import type { InjectionToken } from 'tsyringe';
 import type { EventBus } from './events/event-bus.js';
+import type { Exporter } from './export/exporter.interface.js';
 import type { Executor } from './executors/executor.interface.js';
 import type { ExecutorProvider } from './executors/executor-provider.js';
 import type { TrainerCallback } from './trainer/callbacks/trainer-callback.interface.js';
@@ -15,6 +16,8 @@ import type { TrainingArguments } from './trainer/training-arguments.js';
  */
 export const EXECUTOR: InjectionToken<Executor> = Symbol.for('tunekit.core.Executor');
 export const EVENT_BUS: InjectionToken<EventBus> = Symbol.for('tunekit.core.EventBus');
+/** Output formats by name (`tunekit export --format NAME`); consumers take `@injectAll(EXPORTER)`. */
+export const EXPORTER: InjectionToken<Exporter> = Symbol.for('tunekit.core.Exporter');
 
 /** Named executor factories (see `createExecutor`), so a config can pick `executor: reference | ort | <plugin>`. */
 export const EXECUTOR_PROVIDER: InjectionToken<ExecutorProvider> = Symbol.for('tunekit.core.ExecutorProvider');

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile, readdir, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { OrtExecutor, SafetensorsFile } from '@tunekit/core';
@@ -44,6 +45,23 @@ describe('tunekit merge', () => {
     const st = await SafetensorsFile.open(ws.path('merged-bf16/model.safetensors'));
     expect(new Set(st.names().map((n) => st.info(n).dtype))).toEqual(new Set(['bf16']));
     await st.close();
+  });
+
+  it('is export --format hf: the same files and weights, and export names its formats', async () => {
+    const run = await runCli(['export', '--format', 'hf', '--model', ws.model, '--adapter', ws.path('adapter'), '--out', ws.path('exported')]);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(lines(run.stdout)).toEqual([`merged ${ws.path('adapter')} into ${ws.model}: wrote ${ws.path('exported')} (f32)`]);
+    expect((await readdir(ws.path('exported'))).sort()).toEqual((await readdir(ws.path('merged'))).sort());
+    expect(await readFile(ws.path('exported/model.safetensors'))).toEqual(await readFile(ws.path('merged/model.safetensors')));
+
+    const unknown = await runCli(['export', '--format', 'gguf', '--model', ws.model, '--out', ws.path('x')]);
+    expect(unknown.code).toBe(2);
+    expect(lines(unknown.stderr)).toEqual(['tunekit export: --format: unknown format "gguf"; choose one of hf']);
+    const noAdapter = await runCli(['export', '--format=hf', '--model', ws.model, '--out', ws.path('x')]);
+    expect(noAdapter.code).toBe(2);
+    expect(lines(noAdapter.stderr)).toEqual(['tunekit export: --adapter is required; usage: tunekit export --format hf --model M --adapter DIR --out DIR']);
+    expect(existsSync(ws.path('x'))).toBe(false);
   });
 
   it('refuses an existing output folder and leaves it as it was', async () => {

@@ -1,89 +1,31 @@
-import { injectAll, injectable } from 'tsyringe';
-import { type FloatDType, HostTensor, type Module, fromFloat32 } from '@tunekit/core';
-import { type RawConfig, saveModel } from '@tunekit/models';
-import { PEFT_METHOD, type PeftMethod } from '@tunekit/peft-lora';
-import { type BnbConfig, describeBnbConfig } from '@tunekit/qlora';
-import { parseCommandArgs, required } from '../args.js';
-import { UsageError } from '../cli-error.js';
-import { assertNewDir, writeNewDir } from '../fs-atomic.js';
-import { type ModelWithAdapter, copyTokenizerFiles, loadModelWithAdapter } from '../model-loading.js';
-import { QUANTIZE_FLAGS, quantizeFlags, quantizeUsage } from '../quantization/quantize-flags.js';
-import { saveQuantizedCheckpoint } from '../quantization/quantized-checkpoint.js';
+import { inject, injectable } from 'tsyringe';
+import { HfMergedExporter } from '../export/hf-merged.exporter.js';
+import { runExport } from './export.command.js';
 import type { Command } from './command.interface.js';
 
 const USAGE = 'tunekit merge --model M --adapter DIR --out DIR [--dtype f32|bf16|f16] [--quantize nf4|fp4|int8 [--double-quant]]';
-const DTYPES: readonly FloatDType[] = ['f32', 'bf16', 'f16'];
 
-/** Casts every parameter's storage (the merge itself runs in f32, so rounding happens once, here). */
-function castParameters(model: Module, dtype: FloatDType): void {
-  for (const p of model.parameters()) if (p.dtype !== dtype) p.assign(new HostTensor(dtype, p.shape, fromFloat32(dtype, p.value.toFloat32())));
-}
-
-/** config.json of a plain checkpoint: the base's, minus the quantization_config its weights no longer have. */
-function plainConfig(raw: RawConfig): RawConfig {
-  const { quantization_config: _, ...rest } = raw;
-  return rest;
-}
-
-/** What happened to a quantized base, in words (nothing for a full-precision one). */
-function baseLine(loaded: ModelWithAdapter): string | null {
-  if (!loaded.quantization || loaded.dequantized.length === 0) return null;
-  return `base: dequantized ${loaded.dequantized.length} layers from ${loaded.dequantized[0]!.bits}-bit to f32 before merging (${describeBnbConfig(loaded.quantization)})`;
-}
-
-/** `tunekit merge`: folds an adapter into its base model and writes a plain Hugging Face checkpoint. */
+/** `tunekit merge`: the alias of `tunekit export --format hf`, which folds an adapter into its base model. */
 @injectable()
 export class MergeCommand implements Command {
   readonly name = 'merge';
-  readonly summary = 'Merge an adapter into its base model as a Hugging Face checkpoint';
-  readonly usage = [
-    USAGE,
-    '',
-    '  --model M         Base model folder or Hub id; a 4/8-bit (bitsandbytes) base is dequantized first',
-    '  --adapter DIR     The adapter (PEFT layout)',
-    '  --out DIR         A new folder: config.json, model.safetensors, tokenizer and generation files',
-    '  --dtype           Storage dtype of the merged weights (default f32)',
-    ...quantizeUsage(18, 'quantize the merged weights (lossy)'),
-  ].join('\n');
+  readonly summary = 'Merge an adapter into its base model as a Hugging Face checkpoint (export --format hf)';
 
-  constructor(@injectAll(PEFT_METHOD) private readonly methods: PeftMethod[]) {}
+  constructor(@inject(HfMergedExporter) private readonly exporter: HfMergedExporter) {}
+
+  get usage(): string {
+    return [
+      USAGE,
+      '',
+      '  --model M         Base model folder or Hub id; a 4/8-bit (bitsandbytes) base is dequantized first',
+      '  --adapter DIR     The adapter (PEFT layout)',
+      '  --out DIR         A new folder: config.json, model.safetensors, tokenizer and generation files',
+      ...this.exporter.usage,
+    ].join('\n');
+  }
 
   async run(argv: string[]): Promise<number> {
-    const { values, positionals } = parseCommandArgs(
-      argv,
-      { model: { type: 'string' }, adapter: { type: 'string' }, out: { type: 'string' }, dtype: { type: 'string' }, ...QUANTIZE_FLAGS },
-      USAGE,
-    );
-    if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"; usage: ${USAGE}`);
-    const modelId = required(values.model, '--model', USAGE);
-    const adapterDir = required(values.adapter, '--adapter', USAGE);
-    const out = required(values.out, '--out', USAGE);
-    const dtype = (values.dtype ?? 'f32') as FloatDType;
-    if (!DTYPES.includes(dtype)) throw new UsageError(`--dtype must be one of ${DTYPES.join(', ')}, got ${JSON.stringify(values.dtype)}`);
-    const requantize = quantizeFlags(values);
-
-    await assertNewDir(out);
-    // 4- and 8-bit codes cannot absorb an adapter's delta: the merge happens on the dequantized f32 weights.
-    const loaded = await loadModelWithAdapter(modelId, adapterDir, { dtype: 'f32', methods: this.methods, dequantize: true });
-    const base = baseLine(loaded);
-    if (base) console.log(base);
-    // mergeAndUnload works in place: the loaded model object is the merged one, with its own layers back.
-    loaded.adapter!.mergeAndUnload();
-    castParameters(loaded.model, dtype);
-    if (requantize) console.error(lossyWarning(requantize));
-    await writeNewDir(out, async (staging) => {
-      if (requantize) await saveQuantizedCheckpoint(loaded.model, staging, requantize, { generationConfig: loaded.generationConfig });
-      else await saveModel(loaded.model, staging, { generationConfig: loaded.generationConfig, config: plainConfig(loaded.model.config.raw) });
-      await copyTokenizerFiles(loaded.dir, staging);
-    });
-    console.log(`merged ${adapterDir} into ${modelId}: wrote ${out} (${requantize ? `${describeBnbConfig(requantize)}, other weights ${dtype}` : dtype})`);
+    await runExport(this.exporter, argv, USAGE);
     return 0;
   }
-}
-
-function lossyWarning(c: BnbConfig): string {
-  return (
-    `warning: re-quantizing merged weights is lossy: rounding them to ${c.load_in_4bit ? `4-bit ${c.bnb_4bit_quant_type}` : 'int8'} moves every weight, ` +
-    'so the written model is not exactly base + adapter (keep the 16/32-bit merge, or the base and the adapter, for exact outputs)'
-  );
 }

@@ -1,5 +1,5 @@
 import { type LrSchedulerType, LR_SCHEDULES } from '../optim/lr-schedule.js';
-import { closestName } from '../util/did-you-mean.js';
+import { closestName } from '../config/did-you-mean.js';
 
 /** When to evaluate or save (HF `IntervalStrategy`). */
 export type IntervalStrategy = 'no' | 'steps' | 'epoch';
