@@ -26,7 +26,7 @@ export * from './optim/index.js';
 export * from './safetensors/index.js';
 
 export { Rng, type RngState } from './random/rng.js';
-export { closestName, levenshtein } from './util/did-you-mean.js';
+export * from './config/index.js';
 export { writeDirAtomically } from './util/atomic-dir.js';
 export { EventBus } from './events/event-bus.js';
 export type { TrainerEvent, TrainerEventType, TrainerCommand, EventOf } from './events/events.js';
@@ -34,7 +34,6 @@ export { EXECUTOR, EVENT_BUS, EXECUTOR_PROVIDER, EXPORTER } from './tokens.js';
 export type { Exporter, ExporterFlags, ExportRequest } from './export/exporter.interface.js';
 
 export { checkOp, type OpInput, type CheckOpOptions, type CheckOpReport } from './testing/check-op.js';
-export { TinyTransformer, DecoderBlock, ropeTables, type TinyConfig } from './testing/tiny-transformer.js';
 export { relativeError, reportGoldenError, rowsOf } from './testing/golden-compare.test-support.js';
 
 // --- trainer (packages/core/src/trainer) ---

@@ -15,9 +15,16 @@ interface ArchRow {
   readonly dir: string;
   /** LoRA options beyond the defaults, e.g. target_modules where PEFT has no default for the model type. */
   readonly lora: Record<string, unknown>;
+  /** AdamW's learning rate for the training check (default 1e-2). */
+  readonly lr: number;
 }
 
-const row = (name: string, folder: 'archs' | 'archs_extra' = 'archs', lora: Record<string, unknown> = {}): ArchRow => ({ name, dir: join(GOLDEN, folder, name, 'model'), lora });
+const row = (name: string, folder: 'archs' | 'archs_extra' = 'archs', lora: Record<string, unknown> = {}, lr = 1e-2): ArchRow => ({
+  name,
+  dir: join(GOLDEN, folder, name, 'model'),
+  lora,
+  lr,
+});
 
 /**
  * One row per architecture: a golden-transformers checkpoint, adapted with PEFT's default targets
@@ -36,12 +43,20 @@ const ARCHITECTURES: readonly ArchRow[] = [
   row('gemma', 'archs_extra'),
   row('gemma2', 'archs_extra'),
   row('gemma3_text', 'archs_extra'),
+  // The fused projections are single Linears, adapted whole as PEFT does.
+  row('phi3', 'archs_extra', { target_modules: ['qkv_proj', 'gate_up_proj'] }),
+  row('olmo2', 'archs_extra', { target_modules: ['q_proj', 'v_proj'] }),
+  row('smollm3', 'archs_extra', { target_modules: ['q_proj', 'v_proj'] }),
+  // Granite divides its logits by logits_scaling (8) and scales every branch by residual_multiplier
+  // (0.22), so a step of the same size moves its loss far less: it trains at lr 0.1.
+  row('granite', 'archs_extra', { target_modules: ['q_proj', 'v_proj'] }, 1e-1),
+  row('gpt_neox', 'archs_extra'),
 ];
 
 /** A fixed batch: two rows of 10 ids spread over the vocabulary; labels are the ids (next-token loss). */
 const batch = (vocab: number) => [0, 1].map((r) => Array.from({ length: 10 }, (_, t) => (t * 37 + r * 101 + 5) % vocab));
 
-describe.each(ARCHITECTURES)('LoRA on $name', ({ dir, lora: options }) => {
+describe.each(ARCHITECTURES)('LoRA on $name', ({ dir, lora: options, lr }) => {
   let loaded: LoadedModel;
   // The caller's executor: loading a model makes none.
   const executor = new OrtExecutor();
@@ -71,7 +86,7 @@ describe.each(ARCHITECTURES)('LoRA on $name', ({ dir, lora: options }) => {
   it('trains: the loss falls over a few AdamW steps on a fixed batch', async () => {
     const params = loaded.model.trainableParameters();
     const step = new TrainStep(executor, params);
-    const opt = new AdamW(params, { lr: 1e-2, weightDecay: 0 });
+    const opt = new AdamW(params, { lr, weightDecay: 0 });
     const losses: number[] = [];
     for (let s = 0; s < 5; s++) {
       const { loss } = await step.run(() => {

@@ -22,3 +22,9 @@ export function closestName(key: string, known: readonly string[]): string | nul
   }
   return bestDistance <= Math.max(2, Math.floor(key.length / 3)) ? best : null;
 }
+
+/** ` (did you mean "r"?)`, or '' when no known name is close: the suffix every unknown-key message ends with. */
+export function didYouMean(key: string, known: readonly string[], quote = '"'): string {
+  const best = closestName(key, known);
+  return best ? ` (did you mean ${quote}${best}${quote}?)` : '';
+}

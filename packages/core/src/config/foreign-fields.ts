@@ -1,0 +1,50 @@
+/**
+ * Fields that another program (PEFT, transformers) writes into a file and that TuneKit does not
+ * implement. One rule covers them all: at a neutral value (the library's default: null, false,
+ * empty, or a value only read by a feature that is off) the field leaves the math unchanged, so it
+ * is accepted and written back on save; at any other value it would change the math, and the file is
+ * refused with one line naming the field. User-written configs never use this: unknown keys there
+ * are errors with a did-you-mean.
+ */
+
+/** Whether `value` (in the object `raw`) leaves the math as if the field were absent. */
+export type Neutral = (value: unknown, raw: Readonly<Record<string, unknown>>) => boolean;
+
+export interface ForeignField {
+  readonly neutral: Neutral;
+  /** What a non-neutral value turns on, for the refusal: `KaSA`, `block-diagonal LoRA`. */
+  readonly feature: string;
+}
+
+export type ForeignFieldTable = Readonly<Record<string, ForeignField>>;
+
+/** Which library wrote the file, and its table of fields TuneKit does not implement. */
+export interface ForeignFieldRule {
+  readonly library: string;
+  readonly fields: ForeignFieldTable;
+}
+
+const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+/** The library's None / False / empty default: the feature is off. */
+const off: Neutral = (v) => v === undefined || v === null || v === false || same(v, {}) || same(v, []);
+
+export const neutral = {
+  off,
+  /** null, or one of `values` (the defaults that mean "as if unset"). */
+  oneOf:
+    (...values: unknown[]): Neutral =>
+    (v) =>
+      v === null || values.some((x) => same(x, v)),
+  /** Metadata or runtime settings: no value changes the output. */
+  anyValue: (() => true) as Neutral,
+  /** Off, or any value while `switchField` (the feature that reads it) is off. */
+  readOnlyWith:
+    (switchField: string, ...values: unknown[]): Neutral =>
+    (v, raw) =>
+      off(raw[switchField], raw) || v === null || values.some((x) => same(x, v)),
+} as const;
+
+/** The refusal's words after the key: `{"r":4} turns on KaSA, which TuneKit does not implement; only PEFT's default (off) can be loaded`. */
+export const foreignRefusal = (field: ForeignField, value: unknown, library: string): string =>
+  `${JSON.stringify(value)} turns on ${field.feature}, which TuneKit does not implement; only ${library}'s default (off) can be loaded`;
