@@ -8,9 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STEP_LOG_FILE } from './index.js';
 import { tunekit } from './testing/tunekit.test-support.js';
 
-/** Everything custom comes from the plugin, named by its package name: the method, the task, a callback. */
+/** Everything custom comes from the plugin, named by its package name: the executor, the method, the task, a callback. */
 const CONFIG = `
 plugins: [tunekit-plugin-example]
+executor: ort-single-thread
 model: model
 task: smoothed_sft
 smoothed_sft: { label_smoothing: 0.1 }
@@ -48,10 +49,11 @@ describe('tunekit train with the example plugin', () => {
   });
   afterAll(() => rm(root, { recursive: true, force: true }));
 
-  it('trains its method on its task, with its callback attached, and checkpoints the method', async () => {
+  it('trains its method on its task and executor, with its callback attached, and checkpoints the method', async () => {
     const run = await tunekit(['train', config]);
     expect(run.stderr).not.toMatch(/\n\s+at /);
     expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^executor: ort-single-thread$/m);
     expect(run.stdout).toMatch(/^method: norm_scale {2}trainable params: 320 \|\| all params: /m);
 
     const out = path('out');

@@ -1,10 +1,9 @@
 /**
  * `npm run bench:engine`: matmul forward+backward GFLOP/s through ONNX Runtime at SmolLM2-135M
- * shapes (512 tokens), and one decoder block forward+backward with frozen weights (input
- * gradients only, as under LoRA).
+ * shapes (512 tokens). A whole decoder layer is timed by `bench:decoder-layer` in the models package.
  */
 import os from 'node:os';
-import { DecoderBlock, HostTensor, OrtExecutor, Parameter, Rng, Tensor, grad } from '@tunekit/core';
+import { HostTensor, OrtExecutor, Parameter, Rng, Tensor, grad } from '@tunekit/core';
 import { peakRssMib, report, round, timeMedian } from './bench-utils.js';
 
 const TOKENS = 512;
@@ -45,42 +44,11 @@ async function matmulCase(ort: OrtExecutor, name: string, k: number, n: number, 
   });
 }
 
-async function blockCase(ort: OrtExecutor): Promise<void> {
-  const config = { vocab: 49152, hidden: HIDDEN, intermediate: 1536, layers: 1, heads: 9, kvHeads: 3 };
-  const block = new DecoderBlock(config, new Rng(1));
-  block.freeze();
-  const rng = new Rng(2);
-  const x = new Parameter(random([1, TOKENS, HIDDEN], rng, 1));
-  const headDim = HIDDEN / config.heads;
-  const cos = Tensor.input('cos', [1, 1, TOKENS, headDim]);
-  const sin = Tensor.input('sin', [1, 1, TOKENS, headDim]);
-  const g = Tensor.input('g', [1, TOKENS, HIDDEN]);
-  const out = block.call(Tensor.param(x), cos, sin);
-  const [dx] = grad(out.mul(g).sum(), [x]);
-  const program = ort.compile([out, dx]);
-  const feeds = { cos: random([1, 1, TOKENS, headDim], rng, 1), sin: random([1, 1, TOKENS, headDim], rng, 1), g: random([1, TOKENS, HIDDEN], rng, 1) };
-  const ms = await timeMedian(10, 2, () => program.run(feeds));
-  // Forward: the seven projections and attention's two products (full square, as executed).
-  // Backward to the inputs only: one product per projection (no weight gradient), four for attention.
-  const proj = 2 * TOKENS * HIDDEN * (HIDDEN + 2 * 192 + HIDDEN + 3 * 1536);
-  const attn = 2 * 2 * config.heads * TOKENS * TOKENS * headDim;
-  const flops = 2 * proj + 3 * attn;
-  report({
-    bench: 'engine',
-    case: `decoder block fwd+bwd (frozen weights) T=${TOKENS} SmolLM2-135M dims`,
-    ms: round(ms, 2),
-    gflops: round(flops / ms / 1e6, 1),
-    tokens_per_s: round((TOKENS / ms) * 1000, 0),
-    peak_rss_mib: peakRssMib(),
-  });
-}
-
 async function main(): Promise<void> {
   const ort = new OrtExecutor();
   const rng = new Rng(0);
   console.error(`bench:engine on ${os.availableParallelism()} threads`);
   for (const [name, k, n] of SHAPES) await matmulCase(ort, name, k, n, rng);
-  await blockCase(ort);
   await ort.dispose();
 }
 

@@ -34,7 +34,6 @@ export { EXECUTOR, EVENT_BUS, EXECUTOR_PROVIDER, EXPORTER } from './tokens.js';
 export type { Exporter, ExporterFlags, ExportRequest } from './export/exporter.interface.js';
 
 export { checkOp, type OpInput, type CheckOpOptions, type CheckOpReport } from './testing/check-op.js';
-export { TinyTransformer, DecoderBlock, ropeTables, type TinyConfig } from './testing/tiny-transformer.js';
 export { relativeError, reportGoldenError, rowsOf } from './testing/golden-compare.test-support.js';
 
 // --- trainer (packages/core/src/trainer) ---

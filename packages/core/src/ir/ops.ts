@@ -78,8 +78,6 @@ export const opGroup: Record<Op, OpGroup> = Object.fromEntries(
   Object.entries(OP_GROUPS).flatMap(([g, ops]) => ops.map((o) => [o, g])),
 ) as Record<Op, OpGroup>;
 
-export const COMPARISON_OPS: ReadonlySet<Op> = new Set(['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'and', 'or', 'not']);
-
 type NoAttrs = Record<string, never>;
 
 export interface ReduceAttrs {

@@ -1,4 +1,4 @@
-export { Module, type ModuleHookEvents } from './module.js';
+export { Module } from './module.js';
 export { Parameter } from './parameter.js';
 export { Linear, type LinearOptions } from './linear.js';
 export { Embedding, type EmbeddingOptions } from './embedding.js';

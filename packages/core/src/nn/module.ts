@@ -1,13 +1,7 @@
-import { EventEmitter } from 'eventemitter3';
 import { HostTensor } from '../host-tensor.js';
 import { withScope } from '../ir/trace-context.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Parameter } from './parameter.js';
-
-export interface ModuleHookEvents {
-  /** After a module's forward: lets plugins observe or log activations while tracing. */
-  forward: (module: Module, inputs: unknown[], output: unknown) => void;
-}
 
 /**
  * Base of every layer and model. Children and parameters are registered under their Hugging Face
@@ -16,7 +10,6 @@ export interface ModuleHookEvents {
  */
 export abstract class Module {
   training = true;
-  readonly hooks = new EventEmitter<ModuleHookEvents>();
   private readonly params = new Map<string, Parameter>();
   private readonly children = new Map<string, Module>();
   /** Name under the parent; a root module has ''. */
@@ -27,9 +20,7 @@ export abstract class Module {
   /** Runs `forward` inside this module's scope. Use this, not `forward`, from parent modules. */
   call<M extends Module>(this: M, ...args: Parameters<M['forward']>): ReturnType<M['forward']> {
     return withScope(this.localName, () => {
-      const out = (this.forward as (...a: unknown[]) => unknown)(...args);
-      if (this.hooks.listenerCount('forward')) this.hooks.emit('forward', this, args, out);
-      return out as ReturnType<M['forward']>;
+      return (this.forward as (...a: unknown[]) => unknown)(...args) as ReturnType<M['forward']>;
     });
   }
 
@@ -156,10 +147,9 @@ export abstract class Module {
       return v;
     };
     for (const [key, value] of Object.entries(this)) (copy as Record<string, unknown>)[key] = remap(value);
-    const self = copy as unknown as { params: Map<string, Parameter>; children: Map<string, Module>; hooks: EventEmitter<ModuleHookEvents> };
+    const self = copy as unknown as { params: Map<string, Parameter>; children: Map<string, Module> };
     self.params = new Map([...this.params].map(([n, p]) => [n, remap(p) as Parameter]));
     self.children = new Map([...this.children].map(([n, m]) => [n, m.clone(memo)]));
-    self.hooks = new EventEmitter<ModuleHookEvents>();
     return copy;
   }
 

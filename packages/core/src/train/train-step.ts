@@ -3,6 +3,7 @@ import type { Executor, Feeds } from '../executors/executor.interface.js';
 import type { HostTensor } from '../host-tensor.js';
 import { takeTracedFeeds } from '../ir/trace-context.js';
 import type { Parameter } from '../nn/parameter.js';
+import { GradAccumulator } from '../optim/grad-accumulator.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 export interface StepResult {
@@ -17,6 +18,8 @@ export interface StepResult {
  * accumulate (pass 1/n for n micro-batches); an optimizer step then consumes and clears them.
  */
 export class TrainStep {
+  private readonly grads = new GradAccumulator();
+
   constructor(
     private readonly executor: Executor,
     private readonly params: readonly Parameter[],
@@ -31,19 +34,7 @@ export class TrainStep {
     const program = this.executor.compile([loss, ...grads, ...extras]);
     const outputs = await program.run({ ...feeds, ...takeTracedFeeds() });
     const [lossValue, ...rest] = outputs;
-    this.params.forEach((p, k) => accumulate(p, rest[k].toFloat32(), scale));
+    this.params.forEach((p, k) => this.grads.add(p, rest[k].toFloat32(), scale));
     return { loss: lossValue.item(), extras: rest.slice(this.params.length) };
   }
-}
-
-function accumulate(p: Parameter, g: Float32Array, scale: number): void {
-  if (!p.grad) {
-    if (scale === 1) {
-      p.grad = g;
-      return;
-    }
-    p.grad = new Float32Array(g.length);
-  }
-  const dst = p.grad;
-  for (let i = 0; i < dst.length; i++) dst[i] += g[i] * scale;
 }

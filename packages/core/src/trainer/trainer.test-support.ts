@@ -5,11 +5,11 @@ import { Dropout } from '../nn/dropout.js';
 import { Module } from '../nn/module.js';
 import { Rng } from '../random/rng.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { type TinyConfig, TinyTransformer } from '../testing/tiny-transformer.js';
 import type { Example } from './in-memory.data-source.js';
+import { TinyLm, type TinyLmConfig } from './tiny-lm.test-support.js';
 import { type TrainingArguments, parseTrainingArguments } from './training-arguments.js';
 
-export const TINY: TinyConfig = { vocab: 32, hidden: 32, intermediate: 64, layers: 2, heads: 4, kvHeads: 2, seed: 7 };
+export const TINY: TinyLmConfig = { vocab: 32, hidden: 32, intermediate: 64, layers: 2, seed: 7 };
 export const SEQ = 12;
 
 /** Wraps a submodule so its output goes through dropout: the way a plugin inserts a layer. */
@@ -27,13 +27,13 @@ class WithDropout extends Module {
 }
 
 /**
- * TinyTransformer with dropout after every MLP (two Dropout modules, two Rngs), and gradient
+ * TinyLm with dropout after every MLP (two Dropout modules, two Rngs), and gradient
  * checkpointing switchable the way a real model's `setGradientCheckpointing` would.
  */
-export function tinyLm(dropout = 0.1): TinyTransformer & { setGradientCheckpointing(enabled: boolean): void } {
-  const model = new TinyTransformer({ ...TINY });
+export function tinyLm(dropout = 0.1): TinyLm & { setGradientCheckpointing(enabled: boolean): void } {
+  const model = new TinyLm({ ...TINY });
   if (dropout > 0) {
-    model.model.layers.blocks.forEach((block) => block.replaceModule('mlp', new WithDropout(block.mlp, dropout)));
+    model.model.layers.list.forEach((layer) => layer.replaceModule('mlp', new WithDropout(layer.mlp, dropout)));
     model.nameParameters();
   }
   return Object.assign(model, {
