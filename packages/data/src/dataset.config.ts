@@ -1,3 +1,4 @@
+import { type Check, type ConfigProblem, ConfigFieldError, checkFields, checks, isConfigMapping, rule } from '@tunekit/core';
 import { TRUNCATION_SIDES, type TruncationSide } from './batching/truncate.js';
 import { FORMAT_NAMES } from './formats/format.registry.js';
 import type { ColumnMap, FormatName } from './formats/format.types.js';
@@ -42,44 +43,44 @@ export const DATASET_DEFAULTS: Omit<DatasetConfig, 'path'> = {
   chat_template_kwargs: {},
 };
 
-type Check = (value: unknown) => string | undefined;
-
 const isPaths = (v: unknown): boolean => typeof v === 'string' || (Array.isArray(v) && v.length > 0 && v.every((p) => typeof p === 'string'));
-const isStringMap = (v: unknown): boolean => typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((s) => typeof s === 'string');
-const bool: Check = (v) => (typeof v === 'boolean' ? undefined : 'true or false');
-const positiveInt: Check = (v) => (Number.isInteger(v) && (v as number) > 0 ? undefined : 'a positive integer');
-const oneOf = (choices: readonly string[]): Check => (v) => (choices.includes(v as string) ? undefined : `one of ${choices.join('|')}`);
+const isStringMap = (v: unknown): boolean => isConfigMapping(v) && Object.values(v).every((s) => typeof s === 'string');
+const paths = rule(isPaths, 'a path, a glob or a list of them');
 
 /** What each key must hold, as the text after "expected". */
 const CHECKS: Record<keyof DatasetConfig, Check> = {
-  path: (v) => (isPaths(v) ? undefined : 'a path, a glob or a list of them'),
-  format: oneOf(['auto', ...FORMAT_NAMES]),
-  columns: (v) => (isStringMap(v) ? undefined : 'a mapping of format field to column name'),
-  max_length: positiveInt,
-  truncation_side: oneOf(TRUNCATION_SIDES),
-  packing: bool,
-  train_on_inputs: bool,
-  skip_bad_rows: bool,
-  validation_split: (v) => (typeof v === 'number' && v >= 0 && v < 1 ? undefined : 'a number in [0, 1)'),
-  validation_path: (v) => (isPaths(v) ? undefined : 'a path, a glob or a list of them'),
-  seed: (v) => (Number.isInteger(v) && (v as number) >= 0 ? undefined : 'a non-negative integer'),
-  shuffle: bool,
-  group_by_length: bool,
-  pad_to_multiple_of: positiveInt,
-  chat_template_kwargs: (v) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? undefined : 'a mapping'),
+  path: paths,
+  format: checks.oneOf(['auto', ...FORMAT_NAMES]),
+  columns: rule(isStringMap, 'a mapping of format field to column name'),
+  max_length: checks.positiveInt,
+  truncation_side: checks.oneOf(TRUNCATION_SIDES),
+  packing: checks.bool,
+  train_on_inputs: checks.bool,
+  skip_bad_rows: checks.bool,
+  validation_split: checks.range({ min: 0, below: 1 }, 'a number in [0, 1)'),
+  validation_path: paths,
+  seed: rule((v) => Number.isInteger(v) && (v as number) >= 0, 'a non-negative integer'),
+  shuffle: checks.bool,
+  group_by_length: checks.bool,
+  pad_to_multiple_of: checks.positiveInt,
+  chat_template_kwargs: checks.mapping,
 };
+
+/** A bad `dataset:` section; each line reads `dataset.key: what is wrong`. */
+export class DatasetConfigError extends ConfigFieldError {
+  override readonly name = 'DatasetConfigError';
+
+  constructor(problems: readonly ConfigProblem[]) {
+    super('dataset', problems, problems.map((p) => `${['dataset', ...p.path].join('.')}: ${p.detail}`).join('\n'));
+  }
+}
 
 /** Validates a `dataset:` section from user config and fills in defaults. */
 export function parseDatasetConfig(raw: unknown): DatasetConfig {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error('dataset: expected a mapping');
-  const input = raw as Record<string, unknown>;
-  for (const [key, value] of Object.entries(input)) {
-    const check = CHECKS[key as keyof DatasetConfig] as Check | undefined;
-    if (!check) throw new Error(`dataset.${key}: unknown key; expected one of ${Object.keys(CHECKS).join(', ')}`);
-    const expected = value === undefined ? undefined : check(value);
-    if (expected) throw new Error(`dataset.${key}: expected ${expected}, got ${JSON.stringify(value)}`);
-  }
-  if (input.path === undefined) throw new Error('dataset.path: required');
-  const defined = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
+  if (!isConfigMapping(raw)) throw new DatasetConfigError([{ path: [], detail: 'expected a mapping' }]);
+  const { problems } = checkFields(raw, CHECKS, { checkNull: true });
+  if (problems.length) throw new DatasetConfigError(problems);
+  if (raw.path === undefined) throw new DatasetConfigError([{ path: ['path'], detail: 'required' }]);
+  const defined = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined));
   return { ...DATASET_DEFAULTS, ...defined } as DatasetConfig;
 }

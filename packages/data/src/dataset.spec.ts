@@ -2,7 +2,7 @@ import { copyFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { packedAttentionMask } from './batching/packer.js';
-import { parseDatasetConfig } from './dataset.config.js';
+import { DatasetConfigError, parseDatasetConfig } from './dataset.config.js';
 import { loadDataset } from './dataset.js';
 import { Qwen3TestTokenizer } from './testing/qwen3-tokenizer.test-support.js';
 import { jsonl, TempDir } from './testing/temp-files.test-support.js';
@@ -114,7 +114,9 @@ describe('parseDatasetConfig', () => {
   });
 
   it.each([
-    [{ path: 'a', formatt: 'x' }, 'dataset.formatt: unknown key; expected one of path, format, columns'],
+    // A typo gets the did-you-mean every parser gives (it listed every key before); the list stays for keys near none.
+    [{ path: 'a', formatt: 'x' }, 'dataset.formatt: unknown key (did you mean "format"?)'],
+    [{ path: 'a', zzz: 'x' }, 'dataset.zzz: unknown key; expected one of path, format, columns'],
     [{ path: 'a', format: 'chatml' }, 'dataset.format: expected one of auto|messages|sharegpt|alpaca|prompt_completion|text, got "chatml"'],
     [{ path: 'a', max_length: 0 }, 'dataset.max_length: expected a positive integer, got 0'],
     [{ path: 'a', validation_split: 1.5 }, 'dataset.validation_split: expected a number in [0, 1), got 1.5'],
@@ -122,5 +124,18 @@ describe('parseDatasetConfig', () => {
     [{}, 'dataset.path: required'],
   ])('%j is rejected', (raw, message) => {
     expect(() => parseDatasetConfig(raw)).toThrow(message);
+  });
+
+  it('reports every bad key with its key path on one DatasetConfigError', () => {
+    const error = (() => {
+      try {
+        parseDatasetConfig({ path: 'a', max_length: 0, packing: 'yes' });
+      } catch (e) {
+        return e as DatasetConfigError;
+      }
+    })();
+    expect(error).toBeInstanceOf(DatasetConfigError);
+    expect(error?.problems.map((p) => p.path)).toEqual([['max_length'], ['packing']]);
+    expect(error?.message).toBe('dataset.max_length: expected a positive integer, got 0\ndataset.packing: expected true or false, got "yes"');
   });
 });

@@ -27,6 +27,6 @@ export { packExamples, packedAttentionMask } from './batching/packer.js';
 export { Batcher, type Batch, type BatchTensors, type BatcherOptions, type DataCursor } from './batching/batcher.js';
 export { splitByRatio, type Split } from './split.js';
 
-export { parseDatasetConfig, DATASET_DEFAULTS, type DatasetConfig, type DatasetConfigInput } from './dataset.config.js';
+export { DatasetConfigError, parseDatasetConfig, DATASET_DEFAULTS, type DatasetConfig, type DatasetConfigInput } from './dataset.config.js';
 export { loadDataset, DataSplit, type DatasetStats, type LoadedDataset, type LoadDatasetOptions } from './dataset.js';
 export { toTrainDataSource, type TrainDataSourceOptions } from './trainer-source/trainer-source.js';

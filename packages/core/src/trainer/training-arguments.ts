@@ -1,5 +1,7 @@
 import { type LrSchedulerType, LR_SCHEDULES } from '../optim/lr-schedule.js';
-import { closestName } from '../config/did-you-mean.js';
+import { ConfigFieldError, type ConfigProblem } from '../config/config-field-error.js';
+import { type Check, type RangeOptions, checks, inRange, isConfigMapping, rule } from '../config/field-checks.js';
+import { type FieldTable, checkFields, checksOf } from '../config/field-table.js';
 
 /** When to evaluate or save (HF `IntervalStrategy`). */
 export type IntervalStrategy = 'no' | 'steps' | 'epoch';
@@ -57,56 +59,22 @@ export interface TrainingArguments {
   gradient_checkpointing: boolean;
 }
 
-/** Returns a description of what is wrong with `v`, or null when it is acceptable. */
-type Check = (v: unknown) => string | null;
-
 const describe = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'an array' : `${JSON.stringify(v)} (${typeof v})`);
 
-const number =
-  (opts: { min?: number; max?: number; integer?: boolean; above?: number } = {}): Check =>
-  (v) => {
-    const what = opts.integer ? 'an integer' : 'a number';
-    const bounds = [
-      opts.min !== undefined ? `>= ${opts.min}` : '',
-      opts.above !== undefined ? `> ${opts.above}` : '',
-      opts.max !== undefined ? `<= ${opts.max}` : '',
-    ].filter(Boolean);
-    const ok =
-      typeof v === 'number' &&
-      Number.isFinite(v) &&
-      (!opts.integer || Number.isInteger(v)) &&
-      (opts.min === undefined || v >= opts.min) &&
-      (opts.above === undefined || v > opts.above) &&
-      (opts.max === undefined || v <= opts.max);
-    return ok ? null : `must be ${what}${bounds.length ? ` ${bounds.join(' and ')}` : ''}, got ${describe(v)}`;
-  };
-
-const boolean: Check = (v) => (typeof v === 'boolean' ? null : `must be true or false, got ${describe(v)}`);
-const string: Check = (v) => (typeof v === 'string' && v.length > 0 ? null : `must be a non-empty string, got ${describe(v)}`);
-const oneOf =
-  (choices: readonly string[]): Check =>
-  (v) => (typeof v === 'string' && choices.includes(v) ? null : `must be one of ${choices.join(', ')}, got ${describe(v)}`);
-const nullable =
-  (check: Check): Check =>
-  (v) => (v === null ? null : check(v));
-const pathOrBoolean: Check = (v) =>
-  typeof v === 'boolean' || (typeof v === 'string' && v.length > 0) ? null : `must be a checkpoint path or true/false, got ${describe(v)}`;
+const number = (opts: RangeOptions = {}): Check => checks.range(opts);
+const oneOf = (choices: readonly string[]): Check => checks.oneOf(choices, `one of ${choices.join(', ')}`);
+const nullable = checks.nullable;
+const pathOrBoolean = rule((v) => typeof v === 'boolean' || (typeof v === 'string' && v.length > 0), 'a checkpoint path or true/false');
 /** HF's logging/eval/save steps: an integer >= 1, or a fraction of the total steps in (0, 1). */
-const interval: Check = (v) =>
-  typeof v === 'number' && ((Number.isInteger(v) && v >= 1) || (v > 0 && v < 1)) ? null : `must be an integer >= 1 or a fraction in (0, 1), got ${describe(v)}`;
+const interval = rule((v) => inRange(v, { integer: true, min: 1 }) || inRange(v, { above: 0, below: 1 }), 'an integer >= 1 or a fraction in (0, 1)');
 
 const STRATEGIES = ['no', 'steps', 'epoch'] as const;
 
-interface Field<T> {
-  default: T;
-  check: Check;
-}
-
 /** One row per argument: its HF default and its check. The type ties the table to the interface. */
-const FIELDS: { [K in keyof TrainingArguments]: Field<TrainingArguments[K] | undefined> } = {
-  output_dir: { default: 'trainer_output', check: string },
+const FIELDS: FieldTable<{ [K in keyof TrainingArguments]: TrainingArguments[K] | undefined }> = {
+  output_dir: { default: 'trainer_output', check: checks.nonEmptyString },
   num_train_epochs: { default: 3, check: number({ min: 0 }) },
-  max_steps: { default: -1, check: (v) => (v === -1 ? null : number({ integer: true, min: 1 })(v)) },
+  max_steps: { default: -1, check: (v) => (v === -1 ? undefined : number({ integer: true, min: 1 })(v)) },
   per_device_train_batch_size: { default: 8, check: number({ integer: true, min: 1 }) },
   per_device_eval_batch_size: { default: 8, check: number({ integer: true, min: 1 }) },
   gradient_accumulation_steps: { default: 1, check: number({ integer: true, min: 1 }) },
@@ -126,34 +94,44 @@ const FIELDS: { [K in keyof TrainingArguments]: Field<TrainingArguments[K] | und
   save_strategy: { default: 'steps', check: oneOf(STRATEGIES) },
   save_steps: { default: 500, check: interval },
   save_total_limit: { default: null, check: nullable(number({ integer: true, min: 1 })) },
-  load_best_model_at_end: { default: false, check: boolean },
-  metric_for_best_model: { default: null, check: nullable(string) },
-  greater_is_better: { default: null, check: nullable(boolean) },
+  load_best_model_at_end: { default: false, check: checks.bool },
+  metric_for_best_model: { default: null, check: nullable(checks.nonEmptyString) },
+  greater_is_better: { default: null, check: nullable(checks.bool) },
   early_stopping_patience: { default: null, check: nullable(number({ integer: true, min: 1 })) },
   early_stopping_threshold: { default: 0, check: number({ min: 0 }) },
   seed: { default: 42, check: number({ integer: true, min: 0, max: 2 ** 32 - 1 }) },
   resume_from_checkpoint: { default: null, check: nullable(pathOrBoolean) },
-  gradient_checkpointing: { default: false, check: boolean },
+  gradient_checkpointing: { default: false, check: checks.bool },
 };
 
 export const TRAINING_ARGUMENT_NAMES = Object.keys(FIELDS) as (keyof TrainingArguments)[];
 
-export class TrainingArgumentsError extends Error {
+/** Every problem on its own line under one heading, each as `key what is wrong` (HF's phrasing). */
+export class TrainingArgumentsError extends ConfigFieldError {
   override readonly name = 'TrainingArgumentsError';
+
+  constructor(problems: readonly ConfigProblem[], message = `invalid training arguments:\n  ${problems.map(trainingLine).join('\n  ')}`) {
+    super('training arguments', problems, message);
+  }
 }
 
-/** Relations between arguments that HF checks in `TrainingArguments.__post_init__`. */
-const CROSS_CHECKS: readonly ((a: TrainingArguments) => string | null)[] = [
-  (a) => (a.max_steps === -1 && a.num_train_epochs === 0 ? 'num_train_epochs must be > 0 when max_steps is not set' : null),
+function trainingLine(p: ConfigProblem): string {
+  const key = p.path.join('.');
+  return p.unknown ? `unknown training argument '${key}'${p.unknown.hint ? ` (did you mean '${p.unknown.hint}'?)` : ''}` : `${key} ${p.detail}`;
+}
+
+/** Relations between arguments that HF checks in `TrainingArguments.__post_init__`, each reported under the argument it names first. */
+const CROSS_CHECKS: readonly ((a: TrainingArguments) => ConfigProblem | null)[] = [
+  (a) => (a.max_steps === -1 && a.num_train_epochs === 0 ? { path: ['num_train_epochs'], detail: 'must be > 0 when max_steps is not set' } : null),
   (a) =>
     a.load_best_model_at_end && (a.eval_strategy === 'no' || a.eval_strategy !== a.save_strategy)
-      ? `load_best_model_at_end needs save_strategy equal to eval_strategy (not 'no'), got save_strategy '${a.save_strategy}' and eval_strategy '${a.eval_strategy}'`
+      ? { path: ['load_best_model_at_end'], detail: `needs save_strategy equal to eval_strategy (not 'no'), got save_strategy '${a.save_strategy}' and eval_strategy '${a.eval_strategy}'` }
       : null,
   (a) =>
     a.load_best_model_at_end && a.eval_strategy === 'steps' && a.save_steps >= 1 && a.eval_steps >= 1 && a.save_steps % a.eval_steps !== 0
-      ? `load_best_model_at_end needs save_steps (${a.save_steps}) to be a multiple of eval_steps (${a.eval_steps})`
+      ? { path: ['load_best_model_at_end'], detail: `needs save_steps (${a.save_steps}) to be a multiple of eval_steps (${a.eval_steps})` }
       : null,
-  (a) => (a.early_stopping_patience !== null && a.eval_strategy === 'no' ? "early_stopping_patience needs an eval_strategy other than 'no'" : null),
+  (a) => (a.early_stopping_patience !== null && a.eval_strategy === 'no' ? { path: ['early_stopping_patience'], detail: "needs an eval_strategy other than 'no'" } : null),
 ];
 
 /**
@@ -161,22 +139,12 @@ const CROSS_CHECKS: readonly ((a: TrainingArguments) => string | null)[] = [
  * rejected with a did-you-mean, wrong types name the key, missing keys take HF's defaults.
  */
 export function parseTrainingArguments(input: unknown): TrainingArguments {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    throw new TrainingArgumentsError(`training arguments must be an object, got ${describe(input)}`);
+  if (!isConfigMapping(input)) {
+    throw new TrainingArgumentsError([{ path: [], detail: `must be an object, got ${describe(input)}` }], `training arguments must be an object, got ${describe(input)}`);
   }
-  const problems: string[] = [];
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(input)) {
-    if (!Object.hasOwn(FIELDS, key)) {
-      const hint = closestName(key, TRAINING_ARGUMENT_NAMES);
-      problems.push(`unknown training argument '${key}'${hint ? ` (did you mean '${hint}'?)` : ''}`);
-      continue;
-    }
-    const problem = value === undefined ? null : FIELDS[key as keyof TrainingArguments].check(value);
-    if (problem) problems.push(`${key} ${problem}`);
-    out[key] = value;
-  }
-  if (problems.length) throw new TrainingArgumentsError(`invalid training arguments:\n  ${problems.join('\n  ')}`);
+  const { problems } = checkFields(input, checksOf(FIELDS), { checkNull: true, badValue: (expected, v) => `must be ${expected}, got ${describe(v)}` });
+  if (problems.length) throw new TrainingArgumentsError(problems);
+  const out: Record<string, unknown> = { ...input };
   for (const key of TRAINING_ARGUMENT_NAMES) if (out[key] === undefined || (key === 'eval_steps' && out[key] === null)) out[key] = FIELDS[key].default;
 
   const args = out as unknown as TrainingArguments;
@@ -184,8 +152,8 @@ export function parseTrainingArguments(input: unknown): TrainingArguments {
   const needsMetric = args.load_best_model_at_end || args.early_stopping_patience !== null;
   if (needsMetric) args.metric_for_best_model ??= 'loss';
   if (args.metric_for_best_model !== null) args.greater_is_better ??= !args.metric_for_best_model.endsWith('loss');
-  const crossProblems = CROSS_CHECKS.map((check) => check(args)).filter((p): p is string => p !== null);
-  if (crossProblems.length) throw new TrainingArgumentsError(`invalid training arguments:\n  ${crossProblems.join('\n  ')}`);
+  const crossProblems = CROSS_CHECKS.map((check) => check(args)).filter((p): p is ConfigProblem => p !== null);
+  if (crossProblems.length) throw new TrainingArgumentsError(crossProblems);
   return args;
 }
 
