@@ -73,6 +73,20 @@ describe('tunekit train with the example plugin', () => {
     expect(await steps(out)).toEqual([1, 2, 3, 4]);
   });
 
+  it('eval and generate take it with --plugin: its task measures the trained adapter of its method, on its executor', async () => {
+    const common = ['--plugin', 'tunekit-plugin-example', '--executor', 'ort-single-thread', '--model', path('model'), '--adapter', path('out')];
+    const evaluated = await tunekit(['eval', ...common, '--task', 'smoothed_sft', '--data', path('train.jsonl'), '--json']);
+    expect(evaluated.stderr).toBe('');
+    expect(evaluated.code).toBe(0);
+    const metrics = JSON.parse(evaluated.stdout) as { eval_loss: number; nll: number; perplexity: number };
+    expect(metrics.perplexity).toBeCloseTo(Math.exp(metrics.nll), 6);
+    // The default smoothing (0.1) weighs in the uniform target, whose -log p is larger.
+    expect(metrics.eval_loss).toBeGreaterThan(metrics.nll);
+    const generated = await tunekit(['generate', ...common, '--input-ids', '5,17,42', '--max-new-tokens', '3', '--json']);
+    expect(generated.code).toBe(0);
+    expect((JSON.parse(generated.stdout) as { output_ids: number[] }).output_ids).toHaveLength(3);
+  });
+
   it("resumes from a checkpoint to exactly the uninterrupted run's scales", async () => {
     const resumed = await tunekit(['train', config, '--set', 'training.output_dir=resumed', '--set', `training.resume_from_checkpoint=${join(path('out'), 'checkpoint-2')}`]);
     expect(resumed.stderr).not.toMatch(/\n\s+at /);
