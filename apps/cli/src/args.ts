@@ -14,11 +14,12 @@ export function parseCommandArgs<O extends Options>(argv: string[], options: O, 
 
 /**
  * Takes a flag every command accepts (`--executor NAME` or `--executor=NAME`) out of `argv`, so
- * each command's own strict parser never sees it. The last one given wins, as with other flags.
+ * each command's own strict parser never sees it. Returns every value given, in order.
  */
-export function takeGlobalFlag(argv: readonly string[], flag: string): { value: string | null; rest: string[] } {
+export function takeGlobalFlag(argv: readonly string[], flag: string): { values: string[]; rest: string[] } {
   const rest: string[] = [];
-  let value: string | null = null;
+  const values: string[] = [];
+  let value: string;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--') {
@@ -34,8 +35,9 @@ export function takeGlobalFlag(argv: readonly string[], flag: string): { value: 
       continue;
     }
     if (value === '') throw new UsageError(`${flag} needs a value`);
+    values.push(value);
   }
-  return { value, rest };
+  return { values, rest };
 }
 
 /** A flag that must be given. */

@@ -48,4 +48,15 @@ describe('tunekit bin', () => {
       expect(err.stderr.trim()).toBe('tunekit info: --executor: unknown executor "cuda"; choose one of ort, reference');
     }
   });
+
+  it('loads --plugin before any command, and names a plugin it cannot load', () => {
+    try {
+      run('info', '--plugin', './no-such-plugin.mjs');
+      expect.unreachable('should exit non-zero');
+    } catch (e) {
+      const err = e as { status: number; stderr: string };
+      expect(err.status).toBe(2);
+      expect(err.stderr.trim()).toMatch(/^tunekit: plugin "\.\/no-such-plugin\.mjs": cannot load it \(/);
+    }
+  });
 });

@@ -1,5 +1,7 @@
 import { COMMAND, type Command } from './commands/command.interface.js';
+import type { DependencyContainer } from 'tsyringe';
 import { takeGlobalFlag } from './args.js';
+import { loadPlugin } from './training/plugins.js';
 import { CliError } from './cli-error.js';
 import { buildContainer } from './container.js';
 import { VERSION } from './version.js';
@@ -18,6 +20,7 @@ function help(commands: Command[]): string {
     '  -h, --help       Show help (also: tunekit <command> --help)',
     '  -v, --version    Print the version',
     '  --executor NAME  Run on a registered executor: ort (default), reference, or a plugin\'s (any command)',
+    '  --plugin P       Load a plugin package or file first (repeatable; train reads plugins: from its config)',
   ].join('\n');
 }
 
@@ -36,15 +39,20 @@ export async function main(argv: string[]): Promise<number> {
     console.log(VERSION);
     return 0;
   }
-  let executor: string | null;
+  let container: DependencyContainer;
   let rest: string[];
   try {
-    ({ value: executor, rest } = takeGlobalFlag(given, '--executor'));
+    const executor = takeGlobalFlag(given, '--executor');
+    const plugins = takeGlobalFlag(executor.rest, '--plugin');
+    rest = plugins.rest;
+    const last = executor.values.at(-1);
+    container = buildContainer(last === undefined ? {} : { executor: last });
+    // A run config lists its plugins itself; other commands (an adapter of a plugin's method) take --plugin.
+    for (const specifier of plugins.values) await (await loadPlugin(specifier, process.cwd())).register(container);
   } catch (e) {
     console.error(`tunekit: ${(e as Error).message}`);
-    return 2;
+    return e instanceof CliError ? e.exitCode : 1;
   }
-  const container = buildContainer(executor === null ? {} : { executor });
   const commands = container.resolveAll(COMMAND);
   if (!first || first === '-h' || first === '--help' || first === 'help') {
     console.log(help(commands));

@@ -8,9 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STEP_LOG_FILE } from './index.js';
 import { tunekit } from './testing/tunekit.test-support.js';
 
-/** Everything custom comes from the plugin, named by its package name: the method, the task, a callback. */
+/** Everything custom comes from the plugin, named by its package name: the executor, the method, the task, a callback. */
 const CONFIG = `
 plugins: [tunekit-plugin-example]
+executor: ort-single-thread
 model: model
 task: smoothed_sft
 smoothed_sft: { label_smoothing: 0.1 }
@@ -48,10 +49,11 @@ describe('tunekit train with the example plugin', () => {
   });
   afterAll(() => rm(root, { recursive: true, force: true }));
 
-  it('trains its method on its task, with its callback attached, and checkpoints the method', async () => {
+  it('trains its method on its task and executor, with its callback attached, and checkpoints the method', async () => {
     const run = await tunekit(['train', config]);
     expect(run.stderr).not.toMatch(/\n\s+at /);
     expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^executor: ort-single-thread$/m);
     expect(run.stdout).toMatch(/^method: norm_scale {2}trainable params: 320 \|\| all params: /m);
 
     const out = path('out');
@@ -69,6 +71,20 @@ describe('tunekit train with the example plugin', () => {
     expect(logged.map((e) => e.step)).toEqual([1, 2, 3, 4]);
     for (const e of logged) expect(e.loss!).toBeGreaterThan(e.nll!);
     expect(await steps(out)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('eval and generate take it with --plugin: its task measures the trained adapter of its method, on its executor', async () => {
+    const common = ['--plugin', 'tunekit-plugin-example', '--executor', 'ort-single-thread', '--model', path('model'), '--adapter', path('out')];
+    const evaluated = await tunekit(['eval', ...common, '--task', 'smoothed_sft', '--data', path('train.jsonl'), '--json']);
+    expect(evaluated.stderr).toBe('');
+    expect(evaluated.code).toBe(0);
+    const metrics = JSON.parse(evaluated.stdout) as { eval_loss: number; nll: number; perplexity: number };
+    expect(metrics.perplexity).toBeCloseTo(Math.exp(metrics.nll), 6);
+    // The default smoothing (0.1) weighs in the uniform target, whose -log p is larger.
+    expect(metrics.eval_loss).toBeGreaterThan(metrics.nll);
+    const generated = await tunekit(['generate', ...common, '--input-ids', '5,17,42', '--max-new-tokens', '3', '--json']);
+    expect(generated.code).toBe(0);
+    expect((JSON.parse(generated.stdout) as { output_ids: number[] }).output_ids).toHaveLength(3);
   });
 
   it("resumes from a checkpoint to exactly the uninterrupted run's scales", async () => {

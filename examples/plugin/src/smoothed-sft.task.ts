@@ -1,4 +1,4 @@
-import { type Batch, type CausalLmModel, F, type HostTensor, IGNORE_INDEX, type Rng, Tensor, type Task, type TaskOutput, type TaskProvider, collectModuleRngs } from '@tunekit/core';
+import { type Batch, type CausalLmModel, CausalLmTask, F, type HostTensor, IGNORE_INDEX, Tensor, type TaskOutput, type TaskProvider, lossTokens } from '@tunekit/core';
 import type { CausalLM } from '@tunekit/models';
 
 export const SMOOTHED_SFT = 'smoothed_sft';
@@ -20,39 +20,23 @@ const input = (name: string, t: HostTensor): Tensor => Tensor.input(name, t.shap
 /**
  * SFT with label smoothing, as transformers' LabelSmoother computes it: over the scored tokens,
  * `(1 - ε) · NLL + ε · mean over the vocabulary of -log p`. Labels are shifted here (position t
- * predicts token t + 1), so it needs the model's logits, not its built-in loss.
+ * predicts token t + 1), so it needs the model's logits, not its built-in loss; the rest (parameters,
+ * dropout generators, train mode) is the causal-LM task's.
  */
-export class SmoothedSftTask implements Task {
-  readonly name = SMOOTHED_SFT;
-  private readonly generators: ReadonlyMap<string, Rng>;
+export class SmoothedSftTask extends CausalLmTask {
+  override readonly name = SMOOTHED_SFT;
 
   constructor(
-    readonly model: CausalLM,
+    readonly lm: CausalLM,
     readonly config: SmoothedSftConfig,
   ) {
-    this.generators = collectModuleRngs(model);
+    super(lm, { labelsShiftedInside: true });
   }
 
-  namedParameters() {
-    return this.model.namedParameters();
-  }
-
-  rngs(): ReadonlyMap<string, Rng> {
-    return this.generators;
-  }
-
-  setTraining(training: boolean): void {
-    this.model.train(training);
-  }
-
-  setGradientCheckpointing(enabled: boolean): void {
-    this.model.setGradientCheckpointing(enabled);
-  }
-
-  trace(batch: Batch): TaskOutput {
+  override trace(batch: Batch): TaskOutput {
     const { input_ids: ids, labels, attention_mask: mask, position_ids: positions } = batch.tensors;
     if (!ids || !labels) throw new Error(`${this.name} task: a batch needs input_ids and labels, got [${Object.keys(batch.tensors).join(', ')}]`);
-    const { logits } = this.model.call(input('input_ids', ids), {
+    const { logits } = this.lm.call(input('input_ids', ids), {
       ...(mask ? { attentionMask: input('attention_mask', mask) } : {}),
       ...(positions ? { positionIds: input('position_ids', positions) } : {}),
     });
@@ -63,22 +47,13 @@ export class SmoothedSftTask implements Task {
     const scored = shifted.ne(IGNORE_INDEX).float();
     const smooth = uniform.mul(scored).sum().div(scored.sum());
     const eps = this.config.label_smoothing;
-    return { loss: nll.mul(1 - eps).add(smooth.mul(eps)), weight: scoredTokens(labels), metrics: { nll } };
+    return { loss: nll.mul(1 - eps).add(smooth.mul(eps)), weight: lossTokens(labels, true), metrics: { nll } };
   }
 
   /** Perplexity of the unsmoothed loss: what the model's predictions are worth, not the training target. */
-  derivedMetrics(means: Readonly<Record<string, number>>): Record<string, number> {
+  override derivedMetrics(means: Readonly<Record<string, number>>): Record<string, number> {
     return { perplexity: Math.exp(means.nll) };
   }
-}
-
-/** Labels scored after the shift: every row's first label predicts nothing. */
-function scoredTokens(labels: HostTensor): number {
-  const data = labels.data as ArrayLike<number | bigint>;
-  const width = labels.shape[labels.shape.length - 1];
-  let n = 0;
-  for (let i = 0; i < data.length; i++) if (i % width !== 0 && Number(data[i]) !== IGNORE_INDEX) n++;
-  return n;
 }
 
 /** `task: smoothed_sft` with an optional `smoothed_sft: { label_smoothing: 0.1 }` section. */

@@ -38,6 +38,7 @@ export async function runTraining(config: RunConfig, container: DependencyContai
   const tokenizer = await HfTokenizer.fromDir(modelDir);
   const generation = { model, executor, tokenizer, generationConfig: loaded.generationConfig };
   print(describeBaseModel(config, loaded));
+  print(`executor: ${executor.name}`);
   const method = prepareMethod({ config, model, generationConfig: loaded.generationConfig, method: peft, tokenizer });
   print(`method: ${config.method}  ${method.trainableLine}`);
 

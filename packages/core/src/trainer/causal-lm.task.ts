@@ -27,7 +27,7 @@ const input = (name: string, t: HostTensor): Tensor => Tensor.input(name, t.shap
  * Labels that count toward the loss: the token weight of a batch. When the model shifts labels
  * inside (Hugging Face causal LMs), the first label of each row is never scored.
  */
-function lossTokens(labels: HostTensor, shifted: boolean): number {
+export function lossTokens(labels: HostTensor, shifted: boolean): number {
   const data = labels.data as ArrayLike<number | bigint>;
   const width = labels.shape[labels.shape.length - 1];
   let n = 0;

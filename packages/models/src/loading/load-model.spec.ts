@@ -18,7 +18,7 @@ afterAll(async () => {
 });
 
 /** A tiny checkpoint whose weights `edit` may change before they are written back. */
-async function checkpoint(arch: 'llama' | 'gpt2', edit?: (t: Map<string, HostTensor>) => void, extra: { tied?: boolean } = {}) {
+async function checkpoint(arch: 'llama' | 'gpt2' | 'gpt_neox', edit?: (t: Map<string, HostTensor>) => void, extra: { tied?: boolean } = {}) {
   const dir = await dirs.make(arch);
   await createTinyModel({ arch, dir, seed: 5, layers: 2, ...extra });
   const file = join(dir, 'model.safetensors');
@@ -82,6 +82,19 @@ describe('loadModel key conventions', () => {
       t.set('h.0.attn.masked_bias', HostTensor.scalar(-1e4));
     });
     expect(maxAbsDiff(await logits(bare), expected)).toBe(0);
+  });
+
+  it("older GPT-NeoX checkpoints' per-layer mask and rotary buffers are skipped; a tied one's embed_out copy is ignored", async () => {
+    const { dir } = await checkpoint('gpt_neox');
+    const expected = await logits(dir);
+    const { dir: old } = await checkpoint('gpt_neox', (t) => {
+      t.set('gpt_neox.layers.0.attention.bias', new HostTensor('bool', [1, 1, 4, 4], new Uint8Array(16)));
+      t.set('gpt_neox.layers.0.attention.masked_bias', HostTensor.scalar(-1e9));
+      t.set('gpt_neox.layers.0.attention.rotary_emb.inv_freq', HostTensor.f32([2]));
+    });
+    expect(maxAbsDiff(await logits(old), expected)).toBe(0);
+    const { dir: tied } = await checkpoint('gpt_neox', (t) => t.set('embed_out.weight', HostTensor.f32([320, 64])), { tied: true });
+    expect((await loadModel(tied)).model.stateDict().get('embed_out.weight')?.toFloat32().some((v) => v !== 0)).toBe(true);
   });
 
   it('a tied checkpoint that also stores lm_head.weight ignores that copy', async () => {
