@@ -1,6 +1,6 @@
-import { copyFile, readFile } from 'node:fs/promises';
+import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { FloatDType } from '@tunekit/core';
+import { type FloatDType, type JsonFileError, readJsonObject } from '@tunekit/core';
 import { type CausalLM, HfTokenizer, resolveModel } from '@tunekit/models';
 import { ADAPTER_CONFIG, type AdapterHandle, type PeftMethod } from '@tunekit/peft-lora';
 import { type BnbConfig, type DequantizedLayer, type LoadedAnyModel, dequantizeModel, loadAnyModel } from '@tunekit/qlora';
@@ -30,15 +30,16 @@ export interface ModelWithAdapter extends LoadedAnyModel {
 /** The method whose config format the adapter folder's adapter_config.json is in. */
 async function adapterMethod(adapterDir: string, methods: readonly PeftMethod[]): Promise<PeftMethod> {
   const file = join(adapterDir, ADAPTER_CONFIG);
-  let config: unknown;
+  let config: Record<string, unknown>;
   try {
-    config = JSON.parse(await readFile(file, 'utf8'));
+    config = await readJsonObject(file);
   } catch (e) {
-    throw new CliError(`${file}: cannot read the adapter config (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    const { cause, detail } = e as JsonFileError;
+    throw new CliError(`${file}: cannot read the adapter config (${(cause as NodeJS.ErrnoException | undefined)?.code ?? detail})`);
   }
-  const method = methods.find((m) => typeof config === 'object' && config !== null && m.recognises(config as Record<string, unknown>));
+  const method = methods.find((m) => m.recognises(config));
   if (!method) {
-    const type = (config as { peft_type?: unknown } | null)?.peft_type;
+    const type = config.peft_type;
     throw new CliError(`${file}: no registered method reads peft_type ${JSON.stringify(type)} (have ${methods.map((m) => m.name).join(', ')})`);
   }
   return method;

@@ -1,6 +1,6 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LayerNorm, type Module, RMSNorm, SafetensorsFile, writeSafetensors } from '@tunekit/core';
+import { LayerNorm, type Module, RMSNorm, SafetensorsFile, readJsonObject, writeJsonFile, writeSafetensors } from '@tunekit/core';
 import { ADAPTER_CONFIG, ADAPTER_WEIGHTS, AdapterCheckpointer, type AdapterHandle, type PeftMethod, trainableParametersLine } from '@tunekit/peft-lora';
 import { ScaledNorm } from './norm-scale.layer.js';
 
@@ -49,7 +49,7 @@ function handle(model: Module, config: NormScaleConfig, wrapped: Map<string, Sca
       const scales = new Map(model.namedParameters().filter(([name]) => name.endsWith('.norm_scale')).map(([name, p]) => [name, p.value]));
       await writeSafetensors(join(dir, ADAPTER_WEIGHTS), scales, { format: 'pt' });
       const file = { peft_type: PEFT_TYPE, targets: config.targets, base_model_name_or_path: opts?.baseModel ?? null };
-      await writeFile(join(dir, ADAPTER_CONFIG), `${JSON.stringify(file, null, 2)}\n`);
+      await writeJsonFile(join(dir, ADAPTER_CONFIG), file);
     },
     mergeAndUnload: () => {
       for (const [path, scaled] of wrapped) {
@@ -79,7 +79,7 @@ export const NORM_SCALE_METHOD: PeftMethod<NormScaleConfig> = {
   parseConfig: parseNormScaleConfig,
   apply: (model, config) => handle(model, config, inject(model, config)),
   load: async (model, dir, opts) => {
-    const saved = JSON.parse(await readFile(join(dir, ADAPTER_CONFIG), 'utf8')) as { targets?: unknown };
+    const saved = await readJsonObject(join(dir, ADAPTER_CONFIG));
     const config = parseNormScaleConfig({ targets: saved.targets });
     const h = handle(model, config, inject(model, config));
     model.nameParameters();

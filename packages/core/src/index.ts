@@ -27,7 +27,8 @@ export * from './safetensors/index.js';
 
 export { Rng, type RngState } from './random/rng.js';
 export * from './config/index.js';
-export { writeDirAtomically } from './util/atomic-dir.js';
+export { type WriteDirOptions, publishFiles, writeDirAtomically } from './util/atomic-dir.js';
+export { JsonFileError, readJsonObject, writeJsonFile } from './util/json-file.js';
 export { EventBus } from './events/event-bus.js';
 export type { TrainerEvent, TrainerEventType, TrainerCommand, EventOf } from './events/events.js';
 export { EXECUTOR, EVENT_BUS, EXECUTOR_PROVIDER, EXPORTER } from './tokens.js';

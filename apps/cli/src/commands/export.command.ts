@@ -1,8 +1,8 @@
 import { injectAll, injectable } from 'tsyringe';
-import { EXPORTER, type Exporter } from '@tunekit/core';
+import { EXPORTER, type Exporter, writeDirAtomically } from '@tunekit/core';
 import { parseCommandArgs, required } from '../args.js';
 import { UsageError } from '../cli-error.js';
-import { assertNewDir, writeNewDir } from '../fs-atomic.js';
+import { assertNewDir } from '../output-dir.js';
 import type { Command } from './command.interface.js';
 
 const USAGE = 'tunekit export --format NAME --model M [--adapter DIR] --out DIR [format flags]';
@@ -26,7 +26,7 @@ export async function runExport(exporter: Exporter, argv: string[], usage: strin
     adapter: adapterDir,
     out: outDir,
     flags,
-    write: (fill) => writeNewDir(outDir, fill),
+    write: (fill) => writeDirAtomically(outDir, fill, { existing: 'refuse' }),
     print: (line) => console.log(line),
     warn: (line) => console.error(line),
   });

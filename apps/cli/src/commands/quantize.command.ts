@@ -1,10 +1,10 @@
 import { injectable } from 'tsyringe';
-import type { FloatDType } from '@tunekit/core';
+import { type FloatDType, writeDirAtomically } from '@tunekit/core';
 import { resolveModel } from '@tunekit/models';
 import { BLOCKSIZES_4BIT, describeBnbConfig, loadAnyModel, parseBnbConfig, storedQuantization } from '@tunekit/qlora';
 import { parseCommandArgs, required } from '../args.js';
 import { CliError, UsageError } from '../cli-error.js';
-import { assertNewDir, writeNewDir } from '../fs-atomic.js';
+import { assertNewDir } from '../output-dir.js';
 import { copyTokenizerFiles } from '../model-loading.js';
 import { saveQuantizedCheckpoint } from '../quantization/quantized-checkpoint.js';
 import { formatSummary, summarizeQuantization, weightFileBytes } from '../quantization/quantization-summary.js';
@@ -98,10 +98,10 @@ export class QuantizeCommand implements Command {
     if (stored) throw new CliError(`${modelId} is already quantized (${describeBnbConfig(stored)}); quantize its full-precision original instead`);
     const bytesBefore = await weightFileBytes(dir);
     const loaded = await loadAnyModel(dir, { quantization: config, blocksize, dtype });
-    await writeNewDir(out, async (staging) => {
+    await writeDirAtomically(out, async (staging) => {
       await saveQuantizedCheckpoint(loaded.model, staging, config, { generationConfig: loaded.generationConfig });
       await copyTokenizerFiles(dir, staging);
-    });
+    }, { existing: 'refuse' });
     const summary = summarizeQuantization(loaded.model, { before: bytesBefore, after: await weightFileBytes(out) });
     console.log(`${formatSummary(summary)}; wrote ${out}`);
     return 0;

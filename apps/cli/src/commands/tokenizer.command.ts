@@ -1,3 +1,4 @@
+import { writeDirAtomically } from '@tunekit/core';
 import { injectable } from 'tsyringe';
 import { resolveDataFiles } from '@tunekit/data';
 import {
@@ -16,7 +17,7 @@ import {
 } from '@tunekit/models';
 import { parseCommandArgs, positiveInt, required } from '../args.js';
 import { UsageError } from '../cli-error.js';
-import { assertNewDir, writeNewDir } from '../fs-atomic.js';
+import { assertNewDir } from '../output-dir.js';
 import { TrainProgressLine } from '../tokenizer/train-progress.js';
 import type { Command } from './command.interface.js';
 
@@ -116,7 +117,7 @@ export class TokenizerCommand implements Command {
       onProgress: (p) => progress.update(p),
     });
     progress.end();
-    await writeNewDir(out, (staging) => writeTokenizerFiles(staging, trained));
+    await writeDirAtomically(out, (staging) => writeTokenizerFiles(staging, trained), { existing: 'refuse' });
 
     const { stats, model } = trained;
     const seconds = (stats.countMs + stats.mergeMs) / 1000;

@@ -1,10 +1,9 @@
-import { EXECUTOR, MODEL_CHECKPOINTER, TASK, TRAINING_ARGUMENTS, Trainer, type TrainDataSource } from '@tunekit/core';
+import { EXECUTOR, MODEL_CHECKPOINTER, TASK, TRAINING_ARGUMENTS, Trainer, type TrainDataSource, publishFiles } from '@tunekit/core';
 import { type LoadedDataset, loadDataset, toTrainDataSource } from '@tunekit/data';
 import { type CausalLM, HfTokenizer, resolveDataset, resolveModel } from '@tunekit/models';
 import type { DependencyContainer } from 'tsyringe';
 import { EXIT_ON_SIGNAL } from '../cli-error.js';
 import type { RunConfig } from '../config/run-config.types.js';
-import { publishFiles } from '../fs-atomic.js';
 import { copyTokenizerFiles } from '../model-loading.js';
 import { AccuracyProbe } from '../evaluation/accuracy-probe.js';
 import { describeBaseModel, loadBaseModel } from './base-model.js';

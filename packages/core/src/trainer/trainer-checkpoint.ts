@@ -1,4 +1,4 @@
-import { mkdir, open, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { HostTensor } from '../host-tensor.js';
 import type { LrSchedulerState } from '../optim/lr-schedule.js';
@@ -10,6 +10,7 @@ import type { ModelCheckpointer } from './model-checkpointer.js';
 import { TRAINER_STATE_FILE, type TrainerState, parseTrainerState } from './trainer-state.js';
 import type { TrainingArguments } from './training-arguments.js';
 import { writeDirAtomically } from '../util/atomic-dir.js';
+import { readJsonObject, writeJsonFile } from '../util/json-file.js';
 
 /**
  * Layout of `<output_dir>/checkpoint-<step>/`:
@@ -42,26 +43,6 @@ export interface TrainingSnapshot {
 }
 
 const checkpointDir = (outputDir: string, step: number): string => join(outputDir, `${CHECKPOINT_PREFIX}${step}`);
-
-/** Writes and fsyncs a JSON file, so a rename of its directory publishes complete bytes. */
-async function writeJson(path: string, value: unknown): Promise<void> {
-  const handle = await open(path, 'wx');
-  try {
-    await handle.writeFile(`${JSON.stringify(value, null, 2)}\n`);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-async function readJson(path: string): Promise<unknown> {
-  const text = await readFile(path, 'utf8');
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new Error(`${path}: not valid JSON (${(err as Error).message})`);
-  }
-}
 
 /** Buffers become `<param>.<buffer>`: parameter names have dots, buffer names never do. */
 function flattenBuffers(buffers: OptimizerState['buffers']): Map<string, HostTensor> {
@@ -100,11 +81,11 @@ export async function saveCheckpoint(
   await writeDirAtomically(final, async (tmp) => {
     await model.save(tmp);
     await writeSafetensors(join(tmp, CHECKPOINT_FILES.optimizerBuffers), flattenBuffers(snapshot.optimizer.buffers));
-    await writeJson(join(tmp, CHECKPOINT_FILES.optimizerMeta), snapshot.optimizer.meta);
-    await writeJson(join(tmp, CHECKPOINT_FILES.scheduler), snapshot.scheduler);
-    await writeJson(join(tmp, CHECKPOINT_FILES.rng), { format: 'tunekit.rng/1', rngs: snapshot.rngs });
-    await writeJson(join(tmp, CHECKPOINT_FILES.state), snapshot.state);
-    await writeJson(join(tmp, CHECKPOINT_FILES.args), args);
+    await writeJsonFile(join(tmp, CHECKPOINT_FILES.optimizerMeta), snapshot.optimizer.meta);
+    await writeJsonFile(join(tmp, CHECKPOINT_FILES.scheduler), snapshot.scheduler);
+    await writeJsonFile(join(tmp, CHECKPOINT_FILES.rng), { format: 'tunekit.rng/1', rngs: snapshot.rngs });
+    await writeJsonFile(join(tmp, CHECKPOINT_FILES.state), snapshot.state);
+    await writeJsonFile(join(tmp, CHECKPOINT_FILES.args), args);
   });
   return final;
 }
@@ -113,10 +94,10 @@ export async function saveCheckpoint(
 export async function loadCheckpoint(dir: string): Promise<TrainingSnapshot> {
   if (!(await exists(join(dir, CHECKPOINT_FILES.state)))) throw new Error(`${dir}: not a checkpoint (no ${CHECKPOINT_FILES.state})`);
   const state = parseTrainerState(await readFile(join(dir, CHECKPOINT_FILES.state), 'utf8'), join(dir, CHECKPOINT_FILES.state));
-  const meta = (await readJson(join(dir, CHECKPOINT_FILES.optimizerMeta))) as OptimizerMeta;
+  const meta = (await readJsonObject(join(dir, CHECKPOINT_FILES.optimizerMeta))) as unknown as OptimizerMeta;
   const buffers = await readBuffers(join(dir, CHECKPOINT_FILES.optimizerBuffers));
-  const scheduler = (await readJson(join(dir, CHECKPOINT_FILES.scheduler))) as LrSchedulerState;
-  const rngFile = (await readJson(join(dir, CHECKPOINT_FILES.rng))) as { format?: string; rngs?: Record<string, RngState> };
+  const scheduler = (await readJsonObject(join(dir, CHECKPOINT_FILES.scheduler))) as unknown as LrSchedulerState;
+  const rngFile = (await readJsonObject(join(dir, CHECKPOINT_FILES.rng))) as { format?: string; rngs?: Record<string, RngState> };
   if (rngFile.format !== 'tunekit.rng/1' || typeof rngFile.rngs !== 'object' || rngFile.rngs === null) {
     throw new Error(`${join(dir, CHECKPOINT_FILES.rng)}: unknown format '${rngFile.format}'`);
   }

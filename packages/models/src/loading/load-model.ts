@@ -1,4 +1,4 @@
-import type { FloatDType } from '@tunekit/core';
+import { type FloatDType, readJsonObject } from '@tunekit/core';
 import { join } from 'node:path';
 import type { CausalLM } from '../architectures/causal-lm.interface.js';
 import { createModel } from '../architectures/create-model.js';
@@ -6,7 +6,6 @@ import type { RawConfig } from '../config/config-fields.js';
 import { ModelConfigError } from '../config/config-error.js';
 import { type ModelConfig, parseModelConfig } from '../config/model-config.js';
 import { type ModelHead, modelHead } from '../config/model-head.js';
-import { readJsonObject } from './json-file.js';
 import { initializeWeights } from './init-weights.js';
 import { type LoadWeightsOptions, loadWeights } from './load-weights.js';
 

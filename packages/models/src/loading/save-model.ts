@@ -1,10 +1,9 @@
-import { type DType, type FloatDType, HostTensor, isFloat, numel, writeSafetensors } from '@tunekit/core';
+import { type DType, type FloatDType, HostTensor, isFloat, numel, writeSafetensors, writeJsonFile } from '@tunekit/core';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CausalLM } from '../architectures/causal-lm.interface.js';
 import type { RawConfig } from '../config/config-fields.js';
 import { unpackExperts } from './expert-keys.js';
-import { writeJsonAtomic } from './json-file.js';
 import { TORCH_DTYPE } from './torch-dtype.js';
 import { SINGLE_FILE } from './weight-files.js';
 
@@ -47,7 +46,7 @@ export async function saveModel(
   const tensors = checkpointTensors(model);
   const dtype = storageDtype([...tensors.values()]);
   const config = opts.config ?? model.config.raw;
-  await writeJsonAtomic(join(dir, 'config.json'), dtype ? { ...config, torch_dtype: TORCH_DTYPE[dtype] } : config);
-  if (opts.generationConfig) await writeJsonAtomic(join(dir, 'generation_config.json'), opts.generationConfig);
+  await writeJsonFile(join(dir, 'config.json'), dtype ? { ...config, torch_dtype: TORCH_DTYPE[dtype] } : config);
+  if (opts.generationConfig) await writeJsonFile(join(dir, 'generation_config.json'), opts.generationConfig);
   await writeSafetensors(join(dir, SINGLE_FILE), tensors, { format: 'pt' });
 }

@@ -1,6 +1,5 @@
-import { DTYPE_INFO, type FloatDType, type HostTensor, numel, writeSafetensors } from '@tunekit/core';
+import { DTYPE_INFO, type FloatDType, type HostTensor, numel, writeSafetensors, writeJsonFile } from '@tunekit/core';
 import { join } from 'node:path';
-import { writeJsonAtomic } from './json-file.js';
 import { SHARD_INDEX, SINGLE_FILE } from './weight-files.js';
 
 export interface TensorSource {
@@ -42,6 +41,6 @@ export async function writeShardedCheckpoint(dir: string, sources: readonly Tens
   if (shards.length === 1) return names;
   const weightMap = Object.fromEntries(shards.flatMap((shard, i) => shard.map((s) => [s.name, names[i]])));
   const totalSize = sources.reduce((n, s) => n + numel(s.shape) * bytesPerElement, 0);
-  await writeJsonAtomic(join(dir, SHARD_INDEX), { metadata: { total_size: totalSize }, weight_map: weightMap });
+  await writeJsonFile(join(dir, SHARD_INDEX), { metadata: { total_size: totalSize }, weight_map: weightMap });
   return [...names, SHARD_INDEX];
 }

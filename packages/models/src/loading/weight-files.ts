@@ -1,7 +1,7 @@
+import { readJsonObject } from '@tunekit/core';
 import { access } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { CheckpointError } from './checkpoint-error.js';
-import { readJsonObject } from './json-file.js';
 
 export const SINGLE_FILE = 'model.safetensors';
 export const SHARD_INDEX = 'model.safetensors.index.json';

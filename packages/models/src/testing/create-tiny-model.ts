@@ -1,10 +1,9 @@
-import { type FloatDType, Rng } from '@tunekit/core';
+import { type FloatDType, Rng, writeJsonFile } from '@tunekit/core';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkpointLayout } from '../architectures/checkpoint-layout.js';
 import { initialTensor } from '../loading/init-weights.js';
 import { type ModelConfig, parseModelConfig } from '../config/model-config.js';
-import { writeJsonAtomic } from '../loading/json-file.js';
 import { writeShardedCheckpoint } from '../loading/shard-writer.js';
 import { CONFIG_WRITERS, TRANSFORMERS_VERSION, sortKeys } from './hf-config-writers.js';
 import { BOS_TOKEN_ID, EOS_TOKEN_ID, TINY_TOKENIZER_SIZE, tinyTokenizerConfig, tinyTokenizerJson } from './tiny-tokenizer.js';
@@ -68,15 +67,15 @@ export async function createTinyModel(opts: TinyModelOptions): Promise<TinyModel
   if (config.vocab < TINY_TOKENIZER_SIZE) throw new Error(`createTinyModel: vocab ${config.vocab} is smaller than the tokenizer's ${TINY_TOKENIZER_SIZE} tokens`);
 
   await mkdir(opts.dir, { recursive: true });
-  await writeJsonAtomic(configPath, raw);
-  await writeJsonAtomic(join(opts.dir, 'generation_config.json'), {
+  await writeJsonFile(configPath, raw);
+  await writeJsonFile(join(opts.dir, 'generation_config.json'), {
     _from_model_config: true,
     bos_token_id: BOS_TOKEN_ID,
     eos_token_id: EOS_TOKEN_ID,
     transformers_version: TRANSFORMERS_VERSION,
   });
-  await writeJsonAtomic(join(opts.dir, 'tokenizer.json'), tinyTokenizerJson());
-  await writeJsonAtomic(join(opts.dir, 'tokenizer_config.json'), tinyTokenizerConfig(config.maxPositionEmbeddings));
+  await writeJsonFile(join(opts.dir, 'tokenizer.json'), tinyTokenizerJson());
+  await writeJsonFile(join(opts.dir, 'tokenizer_config.json'), tinyTokenizerConfig(config.maxPositionEmbeddings));
 
   const rng = new Rng(opts.seed);
   const std = typeof raw.initializer_range === 'number' ? raw.initializer_range : shape.initializerRange;

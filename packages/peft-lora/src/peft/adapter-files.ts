@@ -1,6 +1,6 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type HostTensor, type Parameter, SafetensorsFile, writeDirAtomically, writeSafetensors } from '@tunekit/core';
+import { type HostTensor, type Parameter, SafetensorsFile, readJsonObject, writeJsonFile, writeSafetensors } from '@tunekit/core';
 
 /** The two files of a saved adapter, as PEFT's save_pretrained names them. */
 export const ADAPTER_CONFIG = 'adapter_config.json';
@@ -13,15 +13,9 @@ const withFile = (file: string, e: unknown) => new Error(`${file}: ${e instanceo
 /** adapter_config.json as a JSON object, validated by the method's `parse`; every error names the file. */
 export async function readAdapterConfigFile<C>(dir: string, parse: (raw: Record<string, unknown>) => C): Promise<C> {
   const file = join(dir, ADAPTER_CONFIG);
-  let raw: unknown;
+  const raw = await readJsonObject(file);
   try {
-    raw = JSON.parse(await readFile(file, 'utf8'));
-  } catch (e) {
-    throw withFile(file, e);
-  }
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new Error(`${file}: expected a JSON object`);
-  try {
-    return parse(raw as Record<string, unknown>);
+    return parse(raw);
   } catch (e) {
     throw withFile(file, e);
   }
@@ -37,14 +31,14 @@ export function configFileErrors<T>(dir: string, fn: () => T): T {
 }
 
 /**
- * Writes `adapter_config.json` and `adapter_model.safetensors` into a temporary folder renamed into
- * place, so a crash never leaves half an adapter and an old adapter stays until the new one is whole.
+ * Writes `adapter_config.json` and `adapter_model.safetensors` into `dir`. The outermost caller
+ * (a checkpoint, the CLI's output folder, a script) stages the folder with `writeDirAtomically` when
+ * it needs all or nothing, so a checkpoint is staged once.
  */
 export async function writeAdapterFolder(dir: string, config: Record<string, unknown>, tensors: ReadonlyMap<string, HostTensor>): Promise<void> {
-  await writeDirAtomically(dir, async (tmp) => {
-    await writeFile(join(tmp, ADAPTER_CONFIG), `${JSON.stringify(config, null, 2)}\n`);
-    await writeSafetensors(join(tmp, ADAPTER_WEIGHTS), tensors, { format: 'pt' });
-  });
+  await mkdir(dir, { recursive: true });
+  await writeJsonFile(join(dir, ADAPTER_CONFIG), config);
+  await writeSafetensors(join(dir, ADAPTER_WEIGHTS), tensors, { format: 'pt' });
 }
 
 /**

@@ -9,9 +9,8 @@
  * 2. A quantization was requested: a full-precision checkpoint is quantized while loading.
  * 3. Otherwise the model loads in full precision.
  */
-import { type FloatDType, HostTensor, type Module, type Parameter, fromFloat32, isFloat } from '@tunekit/core';
+import { type FloatDType, HostTensor, type Module, type Parameter, fromFloat32, isFloat, readJsonObject } from '@tunekit/core';
 import { type CausalLM, type LoadedModel, type RawConfig, loadModel } from '@tunekit/models';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type BnbConfig, BnbConfigError, describeBnbConfig, parseBnbConfig } from '../config/bnb.config.js';
 import { Linear8bit } from '../int8/linear-8bit.js';
@@ -67,26 +66,11 @@ const MODES: Record<Mode, ModeLoaders> = {
   },
 };
 
-async function readJson(path: string, optional: boolean): Promise<Record<string, unknown> | null> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    if (optional && (e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw e;
-  }
-  try {
-    return JSON.parse(text) as Record<string, unknown>;
-  } catch (e) {
-    throw new Error(`${path}: invalid JSON: ${(e as Error).message}`);
-  }
-}
-
 /** The folder's bitsandbytes quantization_config, or null; another quant_method is refused by name. */
 export async function storedQuantization(dir: string): Promise<BnbConfig | null> {
   const file = join(dir, 'config.json');
   // An unreadable config.json is loadModel's to report, with its own message.
-  const raw = await readJson(file, true).catch(() => null);
+  const raw = await readJsonObject(file, { optional: true }).catch(() => null);
   const qc = raw?.quantization_config;
   if (qc === undefined || qc === null) return null;
   if (typeof qc !== 'object' || Array.isArray(qc)) throw new BnbConfigError(`${file}: quantization_config`, 'expected an object');
@@ -124,7 +108,7 @@ export async function loadAnyModel(dir: string, opts: LoadAnyModelOptions = {}):
     }
     const { model, quantized } = await MODES[modeOf(stored)].checkpoint(dir);
     if (opts.dtype) castUnquantized(model, opts.dtype);
-    const generationConfig = (await readJson(join(dir, 'generation_config.json'), true)) as RawConfig | null;
+    const generationConfig = (await readJsonObject(join(dir, 'generation_config.json'), { optional: true })) as RawConfig | null;
     return { model, config: model.config, generationConfig, dir, quantization: stored, quantizedAt: 'checkpoint', quantized };
   }
   if (wanted) {

@@ -16,9 +16,9 @@
  *
  * config.json carries transformers' `BitsAndBytesConfig.to_dict()` as `quantization_config`.
  */
-import { type DType, HostTensor, Linear, SafetensorsFile, writeSafetensors } from '@tunekit/core';
+import { type DType, HostTensor, Linear, SafetensorsFile, readJsonObject, writeJsonFile, writeSafetensors } from '@tunekit/core';
 import { type CausalLM, createModel, parseModelConfig } from '@tunekit/models';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { QuantType4Bit } from '../quant/code-tables.js';
 import { Linear4bit, codeTable4bit, quantizeModel } from '../layers/linear-4bit.js';
@@ -139,7 +139,7 @@ export async function saveQuantizedModel(model: CausalLM, dir: string, opts: Sav
     torch_dtype: dtype,
     quantization_config: bnbQuantizationConfig({ quantType, doubleQuant, skipModules: opts.skipModules ?? ['lm_head'] }),
   };
-  await writeFile(join(dir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+  await writeJsonFile(join(dir, 'config.json'), config);
   await writeSafetensors(join(dir, BNB_WEIGHTS_FILE), quantizedStateDict(model, { dtype }), { format: 'pt' });
 }
 
@@ -150,7 +150,7 @@ function sameValues(a: Float32Array, b: Float32Array): boolean {
 /** Loads a folder written by saveQuantizedModel (or transformers' bnb 4-bit `save_pretrained`, single file). */
 export async function loadQuantizedModel(dir: string): Promise<{ model: CausalLM; quantizationConfig: BnbQuantizationConfig; quantized: string[] }> {
   const configPath = join(dir, 'config.json');
-  const raw = JSON.parse(await readFile(configPath, 'utf8')) as Record<string, unknown>;
+  const raw = await readJsonObject(configPath);
   const qc = raw.quantization_config as Partial<BnbQuantizationConfig> | undefined;
   if (!qc || qc.quant_method !== 'bitsandbytes' || qc.load_in_4bit !== true) {
     throw new Bnb4bitFormatError(configPath, null, 'quantization_config with quant_method "bitsandbytes" and load_in_4bit true is required');

@@ -11,9 +11,9 @@
  *
  * config.json carries `BitsAndBytesConfig(load_in_8bit=True, ...).to_dict()` as `quantization_config`.
  */
-import { type DType, HostTensor, Linear, type Module, SafetensorsFile, isFloat, writeSafetensors } from '@tunekit/core';
+import { type DType, HostTensor, Linear, type Module, SafetensorsFile, isFloat, readJsonObject, writeJsonFile, writeSafetensors } from '@tunekit/core';
 import { type CausalLM, Conv1D, createModel, parseModelConfig } from '@tunekit/models';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type BnbConfig, BnbConfigError, parseBnbConfig, toBnbConfigDict } from '../config/bnb.config.js';
 import { DEFAULT_SKIP_MODULES } from '../config/skip-modules.js';
@@ -82,14 +82,14 @@ export async function saveInt8Model(model: CausalLM, dir: string, opts: SaveInt8
   const dtype = floatDtypes.size === 1 ? (TORCH_NAME[[...floatDtypes][0]!] ?? 'float32') : 'float32';
   await mkdir(dir, { recursive: true });
   const json = { ...model.config.raw, torch_dtype: dtype, quantization_config: toBnbConfigDict(config) };
-  await writeFile(join(dir, 'config.json'), `${JSON.stringify(json, null, 2)}\n`);
+  await writeJsonFile(join(dir, 'config.json'), json);
   await writeSafetensors(join(dir, BNB_8BIT_WEIGHTS_FILE), int8StateDict(model), { format: 'pt' });
 }
 
 /** Loads a folder written by saveInt8Model or by transformers' `save_pretrained` of a load_in_8bit model (one file). */
 export async function loadInt8Model(dir: string): Promise<{ model: CausalLM; quantizationConfig: BnbConfig; quantized: string[] }> {
   const configPath = join(dir, 'config.json');
-  const raw = JSON.parse(await readFile(configPath, 'utf8')) as Record<string, unknown>;
+  const raw = await readJsonObject(configPath);
   const qc = raw.quantization_config;
   if (typeof qc !== 'object' || qc === null || Array.isArray(qc)) {
     throw new Bnb8bitFormatError(configPath, null, 'a quantization_config object with load_in_8bit true is required');
