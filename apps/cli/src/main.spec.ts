@@ -6,6 +6,16 @@ import { VERSION } from './version.js';
 const bin = fileURLToPath(new URL('../bin/tunekit.js', import.meta.url));
 const run = (...args: string[]) => execFileSync(process.execPath, [bin, ...args], { encoding: 'utf8' });
 
+/** The exit status and stderr of a run that must fail. */
+function failure(...args: string[]): { status: number; stderr: string } {
+  try {
+    run(...args);
+  } catch (e) {
+    return e as { status: number; stderr: string };
+  }
+  return expect.unreachable('should exit non-zero');
+}
+
 describe('tunekit bin', () => {
   it('prints its version', () => {
     expect(VERSION).toMatch(/^\d+\.\d+\.\d+/);
@@ -19,15 +29,10 @@ describe('tunekit bin', () => {
   });
 
   it('reports an unknown command with exit code 2 and no stack trace', () => {
-    try {
-      run('frobnicate');
-      expect.unreachable('should exit non-zero');
-    } catch (e) {
-      const err = e as { status: number; stderr: string };
-      expect(err.status).toBe(2);
-      expect(err.stderr).toContain('unknown command "frobnicate"');
-      expect(err.stderr).not.toMatch(/\n\s+at /);
-    }
+    const err = failure('frobnicate');
+    expect(err.status).toBe(2);
+    expect(err.stderr).toContain('unknown command "frobnicate"');
+    expect(err.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('runs a command resolved through the container', () => {
@@ -39,24 +44,14 @@ describe('tunekit bin', () => {
   it('runs any command on the executor --executor names, and refuses an unregistered one listing the registered', () => {
     expect(JSON.parse(run('info', '--executor', 'reference', '--json')).executor).toBe('reference');
     expect(JSON.parse(run('info', '--json', '--executor=ort')).executor).toBe('ort');
-    try {
-      run('info', '--executor', 'cuda');
-      expect.unreachable('should exit non-zero');
-    } catch (e) {
-      const err = e as { status: number; stderr: string };
-      expect(err.status).toBe(2);
-      expect(err.stderr.trim()).toBe('tunekit info: --executor: unknown executor "cuda"; choose one of ort, reference');
-    }
+    const err = failure('info', '--executor', 'cuda');
+    expect(err.status).toBe(2);
+    expect(err.stderr.trim()).toBe('tunekit info: --executor: unknown executor "cuda"; choose one of ort, reference');
   });
 
   it('loads --plugin before any command, and names a plugin it cannot load', () => {
-    try {
-      run('info', '--plugin', './no-such-plugin.mjs');
-      expect.unreachable('should exit non-zero');
-    } catch (e) {
-      const err = e as { status: number; stderr: string };
-      expect(err.status).toBe(2);
-      expect(err.stderr.trim()).toMatch(/^tunekit: plugin "\.\/no-such-plugin\.mjs": cannot load it \(/);
-    }
+    const err = failure('info', '--plugin', './no-such-plugin.mjs');
+    expect(err.status).toBe(2);
+    expect(err.stderr.trim()).toMatch(/^tunekit: plugin "\.\/no-such-plugin\.mjs": cannot load it \(/);
   });
 });
