@@ -38,11 +38,11 @@ export const neutral = {
       v === null || values.some((x) => same(x, v)),
   /** Metadata or runtime settings: no value changes the output. */
   anyValue: (() => true) as Neutral,
-  /** Off, or any value while `switchField` (the feature that reads it) is off. */
+  /** Any value while `switchField` (the feature that reads it) is off; with it on, only one of `values` (its defaults). */
   readOnlyWith:
     (switchField: string, ...values: unknown[]): Neutral =>
     (v, raw) =>
-      off(raw[switchField], raw) || v === null || values.some((x) => same(x, v)),
+      off(raw[switchField], raw) || values.some((x) => same(x, v)),
 } as const;
 
 /** The refusal's words after the key: `{"r":4} turns on KaSA, which TuneKit does not implement; only PEFT's default (off) can be loaded`. */

@@ -1,6 +1,6 @@
 import type { HostTensor } from '@tunekit/core';
 import { PEFT_PREFIX, assignAdapterTensors, configFileErrors, readAdapterConfigFile, writeAdapterFolder } from '../peft/adapter-files.js';
-import { PeftConfigError } from '../peft/config-validation.js';
+import { peftError } from '../peft/config-validation.js';
 import { TUNEKIT_VERSION } from '../peft/tunekit-version.js';
 import { BOTTLENECK_PEFT_TYPE, type BottleneckConfig, parseBottleneckConfig } from './adapter.config.js';
 import { type AdaptableModel, ADAPTER_PARTS, BottleneckModel, isBottleneckParam } from './adapter.model.js';
@@ -68,12 +68,12 @@ export async function saveBottleneckAdapter(adapter: BottleneckModel, dir: strin
 /** Checks the format's own keys, then the options. */
 function parseBottleneckFile(raw: Record<string, unknown>): BottleneckConfig {
   if (raw.format_version !== BOTTLENECK_FORMAT_VERSION) {
-    throw new PeftConfigError('adapter config', `format_version: expected ${BOTTLENECK_FORMAT_VERSION} (this TuneKit reads version ${BOTTLENECK_FORMAT_VERSION}), got ${JSON.stringify(raw.format_version)}`);
+    throw peftError('adapter config', 'format_version', `expected ${BOTTLENECK_FORMAT_VERSION} (this TuneKit reads version ${BOTTLENECK_FORMAT_VERSION}), got ${JSON.stringify(raw.format_version)}`);
   }
-  if (raw.peft_type !== BOTTLENECK_PEFT_TYPE) throw new PeftConfigError('adapter config', `peft_type: expected "${BOTTLENECK_PEFT_TYPE}", got ${JSON.stringify(raw.peft_type)}`);
+  if (raw.peft_type !== BOTTLENECK_PEFT_TYPE) throw peftError('adapter config', 'peft_type', `expected "${BOTTLENECK_PEFT_TYPE}", got ${JSON.stringify(raw.peft_type)}`);
   // A file says which size it used: the default (reduction_factor 16) applies to user configs only.
   if ((raw.reduction_factor ?? null) === null && (raw.bottleneck_size ?? null) === null) {
-    throw new PeftConfigError('adapter config', 'bottleneck_size: the file gives neither reduction_factor nor bottleneck_size');
+    throw peftError('adapter config', 'bottleneck_size', 'the file gives neither reduction_factor nor bottleneck_size');
   }
   return parseBottleneckConfig(raw, { fromFile: true });
 }

@@ -1,6 +1,6 @@
 import { type FloatDType, type Module, TrainableParametersCheckpointer } from '@tunekit/core';
 import { type CausalLM, type RawConfig, loadWeights, saveModel } from '@tunekit/models';
-import { rejectUnknownKeys } from '../peft/config-validation.js';
+import { readPeftOptions } from '../peft/config-validation.js';
 import { trainableParametersLine } from '../peft/parameter-count.js';
 import type { AdapterHandle, PeftMethod } from '../peft/peft-method.interface.js';
 
@@ -33,7 +33,7 @@ export const FULL_METHOD: PeftMethod<null> = {
   name: FULL,
   trainsBaseWeights: 'full fine-tuning',
   parseConfig: (raw) => {
-    rejectUnknownKeys(raw, [], 'full fine-tuning');
+    readPeftOptions(raw, {}, 'full fine-tuning');
     return null;
   },
   apply: (model) => {

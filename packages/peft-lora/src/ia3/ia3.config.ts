@@ -1,5 +1,6 @@
-import { PeftConfigError, expectType, is, rejectUnknownKeys } from '../peft/config-validation.js';
-import { type ForeignFieldsCarrier, takeForeignFields, withForeignFields } from '../peft/foreign-fields.js';
+import { type Check, type FieldTable, checks, defaultsOf, rule } from '@tunekit/core';
+import { peftError, peftTypeCheck, readPeftOptions, withForeign } from '../peft/config-validation.js';
+import { type ForeignFieldsCarrier, withForeignFields } from '../peft/foreign-fields.js';
 
 /** Module names (matched as a suffix on a dot boundary), or one regex (full match). */
 export type ModuleSpec = string[] | string;
@@ -22,38 +23,30 @@ export interface Ia3Config extends ForeignFieldsCarrier {
   inference_mode: boolean;
 }
 
-export const IA3_DEFAULTS: Ia3Config = {
-  target_modules: null,
-  exclude_modules: null,
-  feedforward_modules: null,
-  fan_in_fan_out: false,
-  modules_to_save: null,
-  init_ia3_weights: true,
-  task_type: 'CAUSAL_LM',
-  base_model_name_or_path: null,
-  inference_mode: false,
+const moduleSpec = (expected: string): Check => rule((v) => typeof v === 'string' || (Array.isArray(v) && v.every((x) => typeof x === 'string')), expected);
+
+/** PEFT's IA3Config fields: check and default. */
+const IA3_FIELDS: FieldTable<Omit<Ia3Config, 'foreign'>> = {
+  target_modules: { check: moduleSpec('a list of module names, a regex or "all-linear"'), default: null },
+  exclude_modules: { check: moduleSpec('a list of module names or a regex'), default: null },
+  feedforward_modules: { check: moduleSpec('a list of module names or a regex'), default: null },
+  fan_in_fan_out: { check: checks.bool, default: false },
+  modules_to_save: { check: rule((v) => Array.isArray(v) && v.every((x) => typeof x === 'string'), 'a list of module names'), default: null },
+  init_ia3_weights: { check: checks.bool, default: true },
+  task_type: { check: checks.string, default: 'CAUSAL_LM' },
+  base_model_name_or_path: { check: checks.string, default: null },
+  inference_mode: { check: checks.bool, default: false },
 };
 
+export const IA3_DEFAULTS: Ia3Config = defaultsOf(IA3_FIELDS);
+
 const WHERE = 'ia3 config';
-const moduleSpec = (v: unknown) => is.string(v) || is.stringList(v);
 
 /** Validates user or adapter_config.json options and fills PEFT's defaults. */
 export function parseIa3Config(raw: Record<string, unknown>, opts: { fromPeftFile?: boolean } = {}): Ia3Config {
-  const known = [...Object.keys(IA3_DEFAULTS), 'peft_type'];
-  const foreign = opts.fromPeftFile ? takeForeignFields(raw, known, WHERE) : (rejectUnknownKeys(raw, known, WHERE), {});
-  if (raw.peft_type !== undefined && raw.peft_type !== 'IA3') throw new PeftConfigError(WHERE, `peft_type: expected "IA3", got ${JSON.stringify(raw.peft_type)}`);
-  expectType(raw, 'target_modules', moduleSpec, 'a list of module names, a regex or "all-linear"', WHERE);
-  expectType(raw, 'exclude_modules', moduleSpec, 'a list of module names or a regex', WHERE);
-  expectType(raw, 'feedforward_modules', moduleSpec, 'a list of module names or a regex', WHERE);
-  expectType(raw, 'fan_in_fan_out', is.bool, 'true or false', WHERE);
-  expectType(raw, 'modules_to_save', is.stringList, 'a list of module names', WHERE);
-  expectType(raw, 'init_ia3_weights', is.bool, 'true or false', WHERE);
-  expectType(raw, 'task_type', is.string, 'a string', WHERE);
-  expectType(raw, 'base_model_name_or_path', is.string, 'a string', WHERE);
-  expectType(raw, 'inference_mode', is.bool, 'true or false', WHERE);
-  const config = { ...IA3_DEFAULTS, ...Object.fromEntries(Object.entries(raw).filter(([k, v]) => k in IA3_DEFAULTS && v !== null && v !== undefined)) } as Ia3Config;
+  const { config, foreign } = readPeftOptions(raw, IA3_FIELDS, WHERE, { ...opts, extraChecks: { peft_type: peftTypeCheck('IA3') } });
   checkFeedforwardSubset(config);
-  return Object.keys(foreign).length ? { ...config, foreign } : config;
+  return withForeign(config, foreign);
 }
 
 /** PEFT's rule, checked where both are lists (a regex cannot be compared with names). */
@@ -62,7 +55,7 @@ export function checkFeedforwardSubset(config: Pick<Ia3Config, 'target_modules' 
   if (!Array.isArray(targets) || !Array.isArray(ff)) return;
   const outside = ff.filter((m) => !targets.includes(m));
   if (outside.length) {
-    throw new PeftConfigError(WHERE, `feedforward_modules: ${outside.map((m) => JSON.stringify(m)).join(', ')} ${outside.length > 1 ? 'are' : 'is'} not in target_modules ${JSON.stringify(targets)} (feedforward_modules must be a subset of target_modules)`);
+    throw peftError(WHERE, 'feedforward_modules', `${outside.map((m) => JSON.stringify(m)).join(', ')} ${outside.length > 1 ? 'are' : 'is'} not in target_modules ${JSON.stringify(targets)} (feedforward_modules must be a subset of target_modules)`);
   }
 }
 

@@ -1,6 +1,6 @@
 import type { Module, Tensor } from '@tunekit/core';
 import { isWeightedBase } from '../peft/base-weight.js';
-import { PeftConfigError } from '../peft/config-validation.js';
+import { peftError } from '../peft/config-validation.js';
 import { isOutputHead, matchesModules } from '../peft/module-match.js';
 import { type Ia3Config, type ModuleSpec, checkFeedforwardSubset } from './ia3.config.js';
 
@@ -42,11 +42,11 @@ export function isIa3Base(m: Module): m is Ia3Base {
 export function resolveIa3Config(config: Ia3Config, modelType: string | undefined): Ia3Config {
   const type = modelType ?? 'unknown';
   const targets: ModuleSpec | null = config.target_modules ?? (DEFAULT_IA3_TARGETS[type] ? [...DEFAULT_IA3_TARGETS[type]] : null);
-  if (targets === null) throw new PeftConfigError('ia3 config', `target_modules: not set, and there is no default for model type "${type}"`);
+  if (targets === null) throw peftError('ia3 config', 'target_modules', `not set, and there is no default for model type "${type}"`);
   let feedforward: ModuleSpec | null = config.feedforward_modules;
   if (feedforward === null) {
     const defaults = DEFAULT_IA3_FEEDFORWARD[type];
-    if (!defaults) throw new PeftConfigError('ia3 config', `feedforward_modules: not set, and there is no default for model type "${type}"`);
+    if (!defaults) throw peftError('ia3 config', 'feedforward_modules', `not set, and there is no default for model type "${type}"`);
     feedforward = Array.isArray(targets) ? defaults.filter((m) => targets.includes(m)) : [...defaults];
   }
   const resolved = { ...config, target_modules: targets, feedforward_modules: feedforward };

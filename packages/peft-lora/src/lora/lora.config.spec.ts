@@ -1,4 +1,6 @@
+import { ConfigFieldError } from '@tunekit/core';
 import { describe, expect, it } from 'vitest';
+import { PeftConfigError } from '../peft/config-validation.js';
 import { LORA_DEFAULTS, loraScaling, parseLoraConfig, toPeftJson } from './lora.config.js';
 
 describe('LoRA config', () => {
@@ -13,6 +15,23 @@ describe('LoRA config', () => {
     expect(() => parseLoraConfig({ r: 0 })).toThrow('lora config: r: expected a positive integer, got 0');
     expect(() => parseLoraConfig({ bias: 'some' })).toThrow('bias: expected one of none|all|lora_only');
     expect(() => parseLoraConfig({ init_lora_weights: 'olora' })).toThrow('init_lora_weights');
+  });
+
+  it('reports every problem at once on a PeftConfigError that carries each key path (what the CLI points at)', () => {
+    const error = (() => {
+      try {
+        parseLoraConfig({ rank: 4, r: 0 });
+      } catch (e) {
+        return e as PeftConfigError;
+      }
+    })();
+    expect(error).toBeInstanceOf(PeftConfigError);
+    expect(error).toBeInstanceOf(ConfigFieldError);
+    expect(error?.problems).toEqual([
+      { path: ['rank'], detail: 'unknown key; expected one of peft_type, ' + Object.keys(LORA_DEFAULTS).join(', '), unknown: { hint: null } },
+      { path: ['r'], detail: 'expected a positive integer, got 0' },
+    ]);
+    expect(error?.message).toBe('lora config: unknown option "rank"\nlora config: r: expected a positive integer, got 0');
   });
 
   it('scales by alpha/r, or alpha/sqrt(r) with rsLoRA', () => {

@@ -1,5 +1,6 @@
-import { PeftConfigError, expectType, is, rejectUnknownKeys } from '../peft/config-validation.js';
-import { type ForeignFieldsCarrier, takeForeignFields, withForeignFields } from '../peft/foreign-fields.js';
+import { type Check, type FieldTable, checks, defaultsOf, rule } from '@tunekit/core';
+import { peftTypeCheck, readPeftOptions, withForeign } from '../peft/config-validation.js';
+import { type ForeignFieldsCarrier, withForeignFields } from '../peft/foreign-fields.js';
 
 export type LoraInit = boolean | 'gaussian' | 'pissa' | `pissa_niter_${number}`;
 export type LoraBias = 'none' | 'all' | 'lora_only';
@@ -29,49 +30,42 @@ export interface LoraConfig extends ForeignFieldsCarrier {
   inference_mode: boolean;
 }
 
-export const LORA_DEFAULTS: LoraConfig = {
-  r: 8,
-  lora_alpha: 8,
-  lora_dropout: 0,
-  target_modules: null,
-  exclude_modules: null,
-  layers_to_transform: null,
-  bias: 'none',
-  use_rslora: false,
-  use_dora: false,
-  init_lora_weights: true,
-  modules_to_save: null,
-  fan_in_fan_out: false,
-  rank_pattern: {},
-  alpha_pattern: {},
-  task_type: 'CAUSAL_LM',
-  base_model_name_or_path: null,
-  inference_mode: false,
+const moduleNames = (expected: string): Check => rule((v) => typeof v === 'string' || (Array.isArray(v) && v.every((x) => typeof x === 'string')), expected);
+const bool = checks.bool;
+
+/** PEFT's LoraConfig fields TuneKit implements: check and default. */
+const LORA_FIELDS: FieldTable<Omit<LoraConfig, 'foreign'>> = {
+  r: { check: checks.positiveInt, default: 8 },
+  lora_alpha: { check: rule((v) => typeof v === 'number' && Number.isFinite(v), 'a number'), default: 8 },
+  lora_dropout: { check: checks.range({ min: 0, below: 1 }, 'a number in [0, 1)'), default: 0 },
+  target_modules: { check: moduleNames('a list of module names, a regex or "all-linear"'), default: null },
+  exclude_modules: { check: moduleNames('a list of module names or a regex'), default: null },
+  layers_to_transform: { check: rule((v) => Number.isInteger(v) || (Array.isArray(v) && v.every((i) => Number.isInteger(i))), 'a layer index or a list of them'), default: null },
+  bias: { check: checks.oneOf(['none', 'all', 'lora_only']), default: 'none' },
+  use_rslora: { check: bool, default: false },
+  use_dora: { check: bool, default: false },
+  init_lora_weights: {
+    check: rule((v) => typeof v === 'boolean' || v === 'gaussian' || v === 'pissa' || /^pissa_niter_\d+$/.test(String(v)), 'true, false, "gaussian", "pissa" or "pissa_niter_N"'),
+    default: true,
+  },
+  modules_to_save: { check: rule((v) => Array.isArray(v) && v.every((x) => typeof x === 'string'), 'a list of module names'), default: null },
+  fan_in_fan_out: { check: bool, default: false },
+  rank_pattern: { check: checks.mapping, default: {} },
+  alpha_pattern: { check: checks.mapping, default: {} },
+  task_type: { check: checks.string, default: 'CAUSAL_LM' },
+  base_model_name_or_path: { check: checks.string, default: null },
+  inference_mode: { check: bool, default: false },
 };
+
+export const LORA_DEFAULTS: LoraConfig = defaultsOf(LORA_FIELDS);
 
 const WHERE = 'lora config';
 
 /** Validates user or adapter_config.json options and fills PEFT's defaults. */
 export function parseLoraConfig(raw: Record<string, unknown>, opts: { fromPeftFile?: boolean } = {}): LoraConfig {
-  const known = [...Object.keys(LORA_DEFAULTS), 'peft_type'];
   // A file another program wrote may carry PEFT's fields at neutral values; a user's config may not.
-  const foreign = opts.fromPeftFile ? takeForeignFields(raw, known, WHERE) : (rejectUnknownKeys(raw, known, WHERE), {});
-  if (raw.peft_type !== undefined && raw.peft_type !== 'LORA') throw new PeftConfigError(WHERE, `peft_type: expected "LORA", got ${JSON.stringify(raw.peft_type)}`);
-  expectType(raw, 'r', is.positiveInt, 'a positive integer', WHERE);
-  expectType(raw, 'lora_alpha', is.number, 'a number', WHERE);
-  expectType(raw, 'lora_dropout', (v) => is.number(v) && (v as number) >= 0 && (v as number) < 1, 'a number in [0, 1)', WHERE);
-  expectType(raw, 'target_modules', (v) => is.string(v) || is.stringList(v), 'a list of module names, a regex or "all-linear"', WHERE);
-  expectType(raw, 'exclude_modules', (v) => is.string(v) || is.stringList(v), 'a list of module names or a regex', WHERE);
-  expectType(raw, 'layers_to_transform', (v) => is.int(v) || (Array.isArray(v) && v.every(is.int)), 'a layer index or a list of them', WHERE);
-  expectType(raw, 'bias', is.oneOf('none', 'all', 'lora_only'), 'one of none|all|lora_only', WHERE);
-  expectType(raw, 'use_rslora', is.bool, 'true or false', WHERE);
-  expectType(raw, 'use_dora', is.bool, 'true or false', WHERE);
-  expectType(raw, 'init_lora_weights', (v) => is.bool(v) || v === 'gaussian' || v === 'pissa' || /^pissa_niter_\d+$/.test(String(v)), 'true, false, "gaussian", "pissa" or "pissa_niter_N"', WHERE);
-  expectType(raw, 'modules_to_save', is.stringList, 'a list of module names', WHERE);
-  expectType(raw, 'fan_in_fan_out', is.bool, 'true or false', WHERE);
-  const config = { ...LORA_DEFAULTS, ...Object.fromEntries(Object.entries(raw).filter(([k, v]) => k in LORA_DEFAULTS && v !== null && v !== undefined)) } as LoraConfig;
-  if (raw.target_modules === null) config.target_modules = null;
-  return Object.keys(foreign).length ? { ...config, foreign } : config;
+  const { config, foreign } = readPeftOptions(raw, LORA_FIELDS, WHERE, { ...opts, extraChecks: { peft_type: peftTypeCheck('LORA') } });
+  return withForeign(config, foreign);
 }
 
 /** `lora_alpha / r`, or `lora_alpha / √r` with rsLoRA (Kalajdzievski 2023), per module patterns applied. */

@@ -1,43 +1,54 @@
-import { closestName } from '@tunekit/core';
+import { type Check, type ConfigProblem, ConfigFieldError, type FieldTable, checkFields, checks, checksOf, problemLine } from '@tunekit/core';
+import { PEFT_FOREIGN_FIELDS } from './foreign-fields.js';
 
-/** Shared checks for method configs: unknown keys get a did-you-mean, wrong types name the key. */
+/** Method configs on the core config kit, phrased as PEFT users know them: `lora config: unknown option "rank" (did you mean "r"?)`. */
 
-export class PeftConfigError extends Error {
-  constructor(where: string, detail: string) {
-    super(`${where}: ${detail}`);
-    this.name = 'PeftConfigError';
+function peftLine(where: string, p: ConfigProblem): string {
+  if (p.unknown) return `${where}: unknown option "${p.path.join('.')}"${p.unknown.hint ? ` (did you mean "${p.unknown.hint}"?)` : ''}`;
+  return p.path.length ? problemLine(where, p) : `${where}: ${p.detail}`;
+}
+
+/** A method config TuneKit cannot use; each problem carries its key path. */
+export class PeftConfigError extends ConfigFieldError {
+  override readonly name = 'PeftConfigError';
+
+  constructor(where: string, problems: readonly ConfigProblem[]) {
+    super(where, problems, problems.map((p) => peftLine(where, p)).join('\n'));
   }
 }
 
-export function didYouMean(key: string, known: readonly string[]): string {
-  const best = closestName(key, known);
-  return best ? ` (did you mean "${best}"?)` : '';
+/** One problem at `key` (null: the config as a whole). */
+export const peftError = (where: string, key: string | null, detail: string): PeftConfigError => new PeftConfigError(where, [{ path: key === null ? [] : [key], detail }]);
+
+/** `peft_type`, when given, must be the method's own. */
+export const peftTypeCheck = (peftType: string): Check => checks.oneOf([peftType], `"${peftType}"`);
+
+export interface PeftOptionsRead {
+  /** A file PEFT wrote: its foreign fields are taken at neutral values (see foreign-fields.ts). A user's config: unknown keys are errors. */
+  readonly fromPeftFile?: boolean;
+  /** Keys allowed besides the table's (file-only tags). */
+  readonly alsoKnown?: readonly string[];
 }
 
-export function rejectUnknownKeys(raw: Record<string, unknown>, known: readonly string[], where: string, ignored: readonly string[] = []): void {
-  for (const key of Object.keys(raw)) {
-    if (!known.includes(key) && !ignored.includes(key)) {
-      throw new PeftConfigError(where, `unknown option "${key}"${didYouMean(key, known)}`);
-    }
-  }
+/**
+ * Checks options against a method's table (null means "unset"), throwing every problem at once,
+ * and fills the table's defaults. Returns the config and the foreign fields a file carried.
+ */
+export function readPeftOptions<T extends object>(
+  raw: Readonly<Record<string, unknown>>,
+  table: FieldTable<T>,
+  where: string,
+  opts: PeftOptionsRead & { readonly extraChecks?: Readonly<Record<string, Check>> } = {},
+): { config: T; foreign: Record<string, unknown> } {
+  const { problems, foreign } = checkFields(raw, { ...opts.extraChecks, ...checksOf(table) }, {
+    alsoKnown: opts.alsoKnown,
+    foreign: opts.fromPeftFile ? PEFT_FOREIGN_FIELDS : undefined,
+  });
+  if (problems.length) throw new PeftConfigError(where, problems);
+  const defaults = Object.fromEntries(Object.entries(table).map(([k, f]) => [k, (f as { default: unknown }).default]));
+  const set = Object.entries(raw).filter(([k, v]) => Object.hasOwn(table, k) && v !== undefined && v !== null);
+  return { config: { ...defaults, ...Object.fromEntries(set) } as T, foreign };
 }
 
-type Check = (v: unknown) => boolean;
-export const is = {
-  int: ((v) => Number.isInteger(v)) as Check,
-  positiveInt: ((v) => Number.isInteger(v) && (v as number) > 0) as Check,
-  number: ((v) => typeof v === 'number' && Number.isFinite(v)) as Check,
-  bool: ((v) => typeof v === 'boolean') as Check,
-  string: ((v) => typeof v === 'string') as Check,
-  stringList: ((v) => Array.isArray(v) && v.every((x) => typeof x === 'string')) as Check,
-  oneOf:
-    (...values: unknown[]): Check =>
-    (v) =>
-      values.includes(v),
-};
-
-export function expectType(raw: Record<string, unknown>, key: string, check: Check, expected: string, where: string): void {
-  if (raw[key] !== undefined && raw[key] !== null && !check(raw[key])) {
-    throw new PeftConfigError(where, `${key}: expected ${expected}, got ${JSON.stringify(raw[key])}`);
-  }
-}
+/** The config with the foreign fields it carried, when there are any. */
+export const withForeign = <T extends object>(config: T, foreign: Record<string, unknown>): T => (Object.keys(foreign).length ? { ...config, foreign } : config);

@@ -1,11 +1,11 @@
-import { PeftConfigError, didYouMean } from './config-validation.js';
+import { type ForeignFieldRule, type ForeignFieldTable, neutral } from '@tunekit/core';
 
 /**
- * Fields another program (PEFT) writes into adapter_config.json that TuneKit does not implement.
- * One rule covers them all: at a neutral value (PEFT's default: null, false, empty, or a value only
- * read by a feature that is off) the field leaves the adapter's math unchanged, so it is accepted
- * and written back on save; at any other value it would change the math and the file is refused,
- * naming the field. User-written configs never get here: unknown keys there stay errors.
+ * Fields another program (PEFT) writes into adapter_config.json that TuneKit does not implement,
+ * under the core config kit's foreign-field rule: at a neutral value (PEFT's default: null, false,
+ * empty, or a value only read by a feature that is off) the field is accepted and written back on
+ * save; at any other value the file is refused, naming the field. User-written configs never get
+ * here: unknown keys there stay errors.
  */
 
 /** Configs read from a file keep the foreign fields they carried, for writing them back. */
@@ -13,26 +13,10 @@ export interface ForeignFieldsCarrier {
   readonly foreign?: Readonly<Record<string, unknown>>;
 }
 
-type Neutral = (value: unknown, raw: Record<string, unknown>) => boolean;
-
-const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
-/** PEFT's None / False / empty default: the feature is off. */
-const off = (v: unknown): boolean => v === undefined || v === null || v === false || same(v, {}) || same(v, []);
-const oneOf =
-  (...values: unknown[]): Neutral =>
-  (v) =>
-    v === null || values.some((x) => same(x, v));
-/** Metadata or runtime settings: no value changes the adapter's output. */
-const anyValue: Neutral = () => true;
-
-interface ForeignField {
-  readonly neutral: Neutral;
-  /** What a non-neutral value turns on (for the refusal). */
-  readonly feature: string;
-}
+const { off, oneOf, anyValue, readOnlyWith } = neutral;
 
 /** PEFT 0.21's adapter_config.json fields, with their defaults from its config dataclasses. */
-export const FOREIGN_FIELDS: Readonly<Record<string, ForeignField>> = {
+export const FOREIGN_FIELDS: ForeignFieldTable = {
   // PeftConfig: provenance and runtime, never math.
   peft_version: { neutral: anyValue, feature: 'metadata' },
   auto_mapping: { neutral: anyValue, feature: 'metadata' },
@@ -44,7 +28,7 @@ export const FOREIGN_FIELDS: Readonly<Record<string, ForeignField>> = {
   layer_replication: { neutral: off, feature: 'layer replication' },
   loftq_config: { neutral: off, feature: 'LoftQ (quantised base weights)' },
   megatron_config: { neutral: off, feature: 'Megatron parallel layers' },
-  megatron_core: { neutral: (v, raw) => off(raw.megatron_config) || v === null, feature: 'Megatron parallel layers' },
+  megatron_core: { neutral: readOnlyWith('megatron_config', null), feature: 'Megatron parallel layers' },
   corda_config: { neutral: off, feature: 'CorDA (rewritten base weights)' },
   eva_config: { neutral: off, feature: 'EVA initialisation' },
   lora_ga_config: { neutral: off, feature: 'LoRA-GA (rewritten base weights)' },
@@ -57,7 +41,7 @@ export const FOREIGN_FIELDS: Readonly<Record<string, ForeignField>> = {
   lora_bias: { neutral: off, feature: 'a trained bias on lora_B' },
   use_qalora: { neutral: off, feature: 'QALoRA' },
   // Read only by QALoRA.
-  qalora_group_size: { neutral: (v, raw) => off(raw.use_qalora) || v === 16, feature: 'QALoRA pooling' },
+  qalora_group_size: { neutral: readOnlyWith('use_qalora', 16), feature: 'QALoRA pooling' },
   target_parameters: { neutral: off, feature: 'LoRA on raw parameters (MoE experts)' },
   trainable_token_indices: { neutral: off, feature: 'trainable token embeddings' },
   ensure_weight_tying: { neutral: off, feature: 'tied adapter copies of the embedding and head' },
@@ -65,23 +49,8 @@ export const FOREIGN_FIELDS: Readonly<Record<string, ForeignField>> = {
   init_weights: { neutral: anyValue, feature: 'initialisation' },
 };
 
-/**
- * Splits a file's keys into the method's own (`known`) and foreign ones, enforcing the rule above.
- * Keys that are neither are unknown options, reported with a did-you-mean.
- */
-export function takeForeignFields(raw: Record<string, unknown>, known: readonly string[], where: string): Record<string, unknown> {
-  const foreign: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(raw)) {
-    if (known.includes(key)) continue;
-    const field = FOREIGN_FIELDS[key];
-    if (!field) throw new PeftConfigError(where, `unknown option "${key}"${didYouMean(key, [...known, ...Object.keys(FOREIGN_FIELDS)])}`);
-    if (!field.neutral(value, raw)) {
-      throw new PeftConfigError(where, `${key}: ${JSON.stringify(value)} turns on ${field.feature}, which TuneKit does not implement; only PEFT's default (off) can be loaded`);
-    }
-    foreign[key] = value;
-  }
-  return foreign;
-}
+/** The rule for adapter_config.json: PEFT's fields, refused by name when they would change the math. */
+export const PEFT_FOREIGN_FIELDS: ForeignFieldRule = { library: 'PEFT', fields: FOREIGN_FIELDS };
 
 /** `json` with the foreign fields a loaded config carried, keys sorted as PEFT's `json.dumps(sort_keys=True)` writes them. */
 export function withForeignFields(json: Record<string, unknown>, config: ForeignFieldsCarrier): Record<string, unknown> {

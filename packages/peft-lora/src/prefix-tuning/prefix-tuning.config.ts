@@ -1,4 +1,4 @@
-import { expectType, is } from '../peft/config-validation.js';
+import { type FieldTable, checks } from '@tunekit/core';
 import { type PromptLearningConfig, type Resolved, parsePromptLearning, promptLearningJson } from '../prompt-learning/prompt-learning.config.js';
 
 /** Prefix tuning (Li & Liang 2021) with PEFT's PrefixTuningConfig names and defaults. */
@@ -17,13 +17,14 @@ export type ResolvedPrefixTuningConfig = Resolved<PrefixTuningConfig> & { encode
 export const PREFIX_TUNING_TYPE = 'PREFIX_TUNING';
 const WHERE = 'prefix_tuning config';
 
-const OWN_DEFAULTS: Omit<PrefixTuningConfig, keyof PromptLearningConfig> = { prefix_projection: false, encoder_hidden_size: null };
+const OWN_FIELDS: FieldTable<Omit<PrefixTuningConfig, keyof PromptLearningConfig>> = {
+  prefix_projection: { check: checks.bool, default: false },
+  encoder_hidden_size: { check: checks.positiveInt, default: null },
+};
 
 /** Validates user or adapter_config.json options. */
 export function parsePrefixTuningConfig(raw: Record<string, unknown>, opts: { fromPeftFile?: boolean } = {}): PrefixTuningConfig {
-  expectType(raw, 'prefix_projection', is.bool, 'true or false', WHERE);
-  expectType(raw, 'encoder_hidden_size', is.positiveInt, 'a positive integer', WHERE);
-  return parsePromptLearning<PrefixTuningConfig>(raw, PREFIX_TUNING_TYPE, OWN_DEFAULTS, WHERE, opts);
+  return parsePromptLearning<PrefixTuningConfig>(raw, PREFIX_TUNING_TYPE, OWN_FIELDS, WHERE, opts);
 }
 
 /** adapter_config.json as PEFT writes it. */

@@ -1,6 +1,6 @@
 import type { Module } from '@tunekit/core';
 import { configFileErrors, readAdapterConfigFile } from '../peft/adapter-files.js';
-import { PeftConfigError } from '../peft/config-validation.js';
+import { peftError } from '../peft/config-validation.js';
 import { PromptLearningAdapter } from '../prompt-learning/prompt-learning.adapter.js';
 import { readPromptEmbeddings, writePromptLearningAdapter } from '../prompt-learning/prompt-learning.io.js';
 import { parsePrefixTuningConfig, toPeftJson } from './prefix-tuning.config.js';
@@ -25,7 +25,7 @@ export async function loadPrefixTuning(model: Module, dir: string, opts: { train
   const config = await readAdapterConfigFile(dir, (raw) => parsePrefixTuningConfig(raw, { fromPeftFile: true }));
   configFileErrors(dir, () => {
     if (opts.trainable && config.prefix_projection) {
-      throw new PeftConfigError('prefix_tuning', 'a saved prefix_projection adapter holds only the projected prefix, not the embedding and MLP that made it, so it cannot train on; load it frozen, or resume from a TuneKit checkpoint');
+      throw peftError('prefix_tuning', null, 'a saved prefix_projection adapter holds only the projected prefix, not the embedding and MLP that made it, so it cannot train on; load it frozen, or resume from a TuneKit checkpoint');
     }
   });
   const built = configFileErrors(dir, () => buildPrefixEncoder(model, { ...config, inference_mode: true }));

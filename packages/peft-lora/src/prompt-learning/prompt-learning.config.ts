@@ -1,6 +1,7 @@
 import type { ModelConfig } from '@tunekit/models';
-import { PeftConfigError, expectType, is, rejectUnknownKeys } from '../peft/config-validation.js';
-import { type ForeignFieldsCarrier, takeForeignFields, withForeignFields } from '../peft/foreign-fields.js';
+import { type FieldTable, checks, defaultsOf } from '@tunekit/core';
+import { peftError, peftTypeCheck, readPeftOptions, withForeign } from '../peft/config-validation.js';
+import { type ForeignFieldsCarrier, withForeignFields } from '../peft/foreign-fields.js';
 
 /**
  * PEFT's PromptLearningConfig with PeftConfig's fields: what prompt and prefix tuning share. The
@@ -28,51 +29,41 @@ export type Resolved<C extends PromptLearningConfig> = C & {
   num_layers: number;
 };
 
-export const PROMPT_LEARNING_DEFAULTS: Omit<PromptLearningConfig, 'num_virtual_tokens'> = {
-  token_dim: null,
-  num_transformer_submodules: null,
-  num_attention_heads: null,
-  num_layers: null,
-  task_type: 'CAUSAL_LM',
-  base_model_name_or_path: null,
-  revision: null,
-  inference_mode: false,
+/** The shared fields: check and default (`num_virtual_tokens` is required, its 0 a placeholder). */
+const PROMPT_LEARNING_FIELDS: FieldTable<Omit<PromptLearningConfig, 'foreign'>> = {
+  num_virtual_tokens: { check: checks.positiveInt, default: 0 },
+  token_dim: { check: checks.positiveInt, default: null },
+  num_transformer_submodules: { check: checks.oneOf([1], '1 (a causal LM; 2 is for encoder-decoder models)'), default: null },
+  num_attention_heads: { check: checks.positiveInt, default: null },
+  num_layers: { check: checks.positiveInt, default: null },
+  task_type: { check: checks.oneOf(['CAUSAL_LM'], '"CAUSAL_LM" (the only task type TuneKit trains soft prompts for)'), default: 'CAUSAL_LM' },
+  base_model_name_or_path: { check: checks.string, default: null },
+  revision: { check: checks.string, default: null },
+  inference_mode: { check: checks.bool, default: false },
 };
 
-const nullOr = (check: (v: unknown) => boolean) => (v: unknown) => v === null || check(v);
+export const PROMPT_LEARNING_DEFAULTS: Omit<PromptLearningConfig, 'num_virtual_tokens'> = defaultsOf(PROMPT_LEARNING_FIELDS);
 
 /**
- * Checks the shared fields and the method's own (`own`: name → default), rejects every other key,
- * and returns the defaults overlaid with what `raw` sets.
+ * Checks the shared fields and the method's own (`own`: its table of checks and defaults), rejects
+ * every other key, and returns the defaults overlaid with what `raw` sets.
  */
 export function parsePromptLearning<C extends PromptLearningConfig>(
   raw: Record<string, unknown>,
   peftType: string,
-  own: Omit<C, keyof PromptLearningConfig>,
+  own: FieldTable<Omit<C, keyof PromptLearningConfig>>,
   where: string,
   opts: { fromPeftFile?: boolean } = {},
 ): C {
-  const defaults = { ...PROMPT_LEARNING_DEFAULTS, num_virtual_tokens: 0, ...own } as C;
-  const known = [...Object.keys(defaults), 'peft_type'];
-  const foreign = opts.fromPeftFile ? takeForeignFields(raw, known, where) : (rejectUnknownKeys(raw, known, where), {});
-  if (raw.peft_type !== undefined && raw.peft_type !== peftType) throw new PeftConfigError(where, `peft_type: expected "${peftType}", got ${JSON.stringify(raw.peft_type)}`);
-  if (raw.num_virtual_tokens === undefined || raw.num_virtual_tokens === null) {
-    throw new PeftConfigError(where, 'num_virtual_tokens: required (how many virtual tokens to train, e.g. 20)');
-  }
-  expectType(raw, 'num_virtual_tokens', is.positiveInt, 'a positive integer', where);
-  for (const key of ['token_dim', 'num_attention_heads', 'num_layers']) expectType(raw, key, nullOr(is.positiveInt), 'a positive integer', where);
-  expectType(raw, 'num_transformer_submodules', nullOr(is.oneOf(1)), '1 (a causal LM; 2 is for encoder-decoder models)', where);
-  expectType(raw, 'task_type', nullOr(is.oneOf('CAUSAL_LM')), '"CAUSAL_LM" (the only task type TuneKit trains soft prompts for)', where);
-  expectType(raw, 'base_model_name_or_path', nullOr(is.string), 'a string', where);
-  expectType(raw, 'revision', nullOr(is.string), 'a string', where);
-  expectType(raw, 'inference_mode', is.bool, 'true or false', where);
+  const table = { ...PROMPT_LEARNING_FIELDS, ...own } as FieldTable<Omit<C, 'foreign'>>;
+  const { config, foreign } = readPeftOptions(raw, table, where, { ...opts, extraChecks: { peft_type: peftTypeCheck(peftType) } });
+  // The table's 0 stands for "not given" (a given 0 fails the check).
+  if (config.num_virtual_tokens === 0) throw peftError(where, 'num_virtual_tokens', 'required (how many virtual tokens to train, e.g. 20)');
   if (!opts.fromPeftFile && raw.inference_mode === true) {
     // A saved adapter says true (PEFT writes it so) and loads its weights; a new one has none to load.
-    throw new PeftConfigError(where, 'inference_mode: true describes a saved adapter; load it with the method\'s load() instead of creating a new one');
+    throw peftError(where, 'inference_mode', 'true describes a saved adapter; load it with the method\'s load() instead of creating a new one');
   }
-  // null leaves a default in place unless null is the default (PEFT's None).
-  const set = Object.entries(raw).filter(([k, v]) => k in defaults && v !== undefined && (v !== null || (defaults as Record<string, unknown>)[k] === null));
-  return { ...defaults, ...Object.fromEntries(set), ...(Object.keys(foreign).length ? { foreign } : {}) } as C;
+  return withForeign(config, foreign) as C;
 }
 
 /**
@@ -86,7 +77,7 @@ export function resolvePromptLearning<C extends PromptLearningConfig>(config: C,
   for (const [key, value] of Object.entries(expected) as [keyof typeof expected, number][]) {
     const given = config[key];
     if (given !== null && given !== value) {
-      throw new PeftConfigError(where, `${key}: ${given} does not fit this ${model.modelType} model, which needs ${value} (leave it unset to take the model's)`);
+      throw peftError(where, key, `${given} does not fit this ${model.modelType} model, which needs ${value} (leave it unset to take the model's)`);
     }
   }
   return { ...config, ...expected };

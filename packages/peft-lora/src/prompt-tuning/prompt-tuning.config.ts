@@ -1,4 +1,5 @@
-import { PeftConfigError, expectType, is } from '../peft/config-validation.js';
+import { type FieldTable, checks } from '@tunekit/core';
+import { peftError } from '../peft/config-validation.js';
 import { type PromptLearningConfig, type Resolved, parsePromptLearning, promptLearningJson } from '../prompt-learning/prompt-learning.config.js';
 
 export type PromptTuningInit = 'RANDOM' | 'TEXT';
@@ -18,27 +19,23 @@ export type ResolvedPromptTuningConfig = Resolved<PromptTuningConfig>;
 export const PROMPT_TUNING_TYPE = 'PROMPT_TUNING';
 const WHERE = 'prompt_tuning config';
 
-const OWN_DEFAULTS: Omit<PromptTuningConfig, keyof PromptLearningConfig> = {
-  prompt_tuning_init: 'RANDOM',
-  prompt_tuning_init_text: null,
-  tokenizer_name_or_path: null,
-  tokenizer_kwargs: null,
+const OWN_FIELDS: FieldTable<Omit<PromptTuningConfig, keyof PromptLearningConfig>> = {
+  prompt_tuning_init: { check: checks.oneOf(['RANDOM', 'TEXT'], 'RANDOM or TEXT'), default: 'RANDOM' },
+  prompt_tuning_init_text: { check: checks.string, default: null },
+  tokenizer_name_or_path: { check: checks.string, default: null },
+  tokenizer_kwargs: { check: checks.mapping, default: null },
 };
 
 /** Validates user or adapter_config.json options; `prompt_tuning_init` may be lowercase (PEFT's enum values are upper). */
 export function parsePromptTuningConfig(raw: Record<string, unknown>, opts: { fromPeftFile?: boolean } = {}): PromptTuningConfig {
   const init = typeof raw.prompt_tuning_init === 'string' ? raw.prompt_tuning_init.toUpperCase() : raw.prompt_tuning_init;
   const normalised = raw.prompt_tuning_init === undefined ? raw : { ...raw, prompt_tuning_init: init };
-  expectType(normalised, 'prompt_tuning_init', is.oneOf('RANDOM', 'TEXT'), 'RANDOM or TEXT', WHERE);
-  expectType(normalised, 'prompt_tuning_init_text', is.string, 'a string', WHERE);
-  expectType(normalised, 'tokenizer_name_or_path', is.string, 'a string', WHERE);
-  expectType(normalised, 'tokenizer_kwargs', (v) => typeof v === 'object' && !Array.isArray(v), 'a mapping', WHERE);
-  const config = parsePromptLearning<PromptTuningConfig>(normalised, PROMPT_TUNING_TYPE, OWN_DEFAULTS, WHERE, opts);
+  const config = parsePromptLearning<PromptTuningConfig>(normalised, PROMPT_TUNING_TYPE, OWN_FIELDS, WHERE, opts);
   // PEFT's __post_init__ checks, except the tokenizer path (TuneKit is handed the model's tokenizer).
   if (config.prompt_tuning_init === 'TEXT' && !config.prompt_tuning_init_text) {
-    throw new PeftConfigError(WHERE, 'prompt_tuning_init_text: required when prompt_tuning_init is TEXT (the text whose embeddings start the prompt)');
+    throw peftError(WHERE, 'prompt_tuning_init_text', 'required when prompt_tuning_init is TEXT (the text whose embeddings start the prompt)');
   }
-  if (config.tokenizer_kwargs && config.prompt_tuning_init !== 'TEXT') throw new PeftConfigError(WHERE, 'tokenizer_kwargs: only valid with prompt_tuning_init TEXT');
+  if (config.tokenizer_kwargs && config.prompt_tuning_init !== 'TEXT') throw peftError(WHERE, 'tokenizer_kwargs', 'only valid with prompt_tuning_init TEXT');
   return config;
 }
 
@@ -49,7 +46,7 @@ export function parsePromptTuningConfig(raw: Record<string, unknown>, opts: { fr
 export function toPeftJson(config: ResolvedPromptTuningConfig, baseModel: string | null): Record<string, unknown> {
   const tokenizer = config.tokenizer_name_or_path ?? (config.prompt_tuning_init === 'TEXT' ? baseModel : null);
   if (config.prompt_tuning_init === 'TEXT' && !tokenizer) {
-    throw new PeftConfigError(WHERE, 'saving a TEXT-initialised prompt needs tokenizer_name_or_path or the base model\'s name (PEFT refuses the config without one)');
+    throw peftError(WHERE, null, 'saving a TEXT-initialised prompt needs tokenizer_name_or_path or the base model\'s name (PEFT refuses the config without one)');
   }
   return {
     ...promptLearningJson(config, PROMPT_TUNING_TYPE, baseModel),

@@ -1,6 +1,6 @@
 import { Embedding, HostTensor, Module, Rng } from '@tunekit/core';
 import { type CausalLMBase, type TextTokenizer, type VirtualTokens, embeddingScale } from '@tunekit/models';
-import { PeftConfigError } from '../peft/config-validation.js';
+import { peftError } from '../peft/config-validation.js';
 import type { PromptEncoder } from '../prompt-learning/prompt-encoder-dict.js';
 import { PromptLearningAdapter, asCausalLM } from '../prompt-learning/prompt-learning.adapter.js';
 import { resolvePromptLearning } from '../prompt-learning/prompt-learning.config.js';
@@ -15,7 +15,7 @@ export type PromptTuningAdapter = PromptLearningAdapter<ResolvedPromptTuningConf
  * them) cut to `total`, or repeated whole until it reaches `total` and then cut.
  */
 export function initTokenIds(ids: readonly number[], total: number): number[] {
-  if (ids.length === 0) throw new PeftConfigError('prompt_tuning config', 'prompt_tuning_init_text encodes to no tokens');
+  if (ids.length === 0) throw peftError('prompt_tuning config', null, 'prompt_tuning_init_text encodes to no tokens');
   const reps = Math.ceil(total / ids.length);
   return Array.from({ length: reps }, () => ids).flat().slice(0, total);
 }

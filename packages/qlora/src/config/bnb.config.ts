@@ -8,7 +8,7 @@
  * (with a did-you-mean), one of the two modes must be on, and options TuneKit cannot honour
  * (16-bit main weights for LLM.int8, non-byte 4-bit storage) are refused with the reason.
  */
-import { didYouMean } from '@tunekit/peft-lora';
+import { didYouMean } from '@tunekit/core';
 import type { QuantType4Bit } from '../quant/code-tables.js';
 
 export type BnbComputeDtype = 'float32' | 'float16' | 'bfloat16';
