@@ -2,3 +2,4 @@
 // so that what users call stays what users call.
 export { checkOp, type OpInput, type CheckOpOptions, type CheckOpReport } from './check-op.js';
 export { relativeError, reportGoldenError, rowsOf } from './golden-compare.test-support.js';
+export { describeOpSuite } from './op-suite.test-support.js';
