@@ -1,19 +1,15 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { HostTensor } from '../../host-tensor.js';
 import { Graph } from '../../ir/graph.js';
-import { ALL_OPS } from '../../ir/ops.js';
 import { Parameter } from '../../nn/parameter.js';
 import { F } from '../../tensor/functional.js';
 import { Tensor } from '../../tensor/tensor.js';
-import { ReferenceExecutor } from '../reference/index.js';
 import { lowerGraph } from './onnx.lowering.js';
 import { OrtExecutor } from './ort.executor.js';
-import { OP_CASES } from './ort.op-cases.js';
 import { toOrtTensor } from './ort.tensors.js';
-import { bools, f32, i64, maxError, nd, rand } from './ort.test-support.js';
+import { bools, f32, i64, nd, rand } from '../../testing/op-values.test-support.js';
 
 const ort = new OrtExecutor({ threads: 1 });
-const reference = new ReferenceExecutor();
 afterAll(() => ort.dispose());
 
 const values = (h: HostTensor): number[] => nd(h).data;
@@ -25,32 +21,6 @@ function countOps(model: Uint8Array, opType: string): number {
   for (let i = 0; i + needle.length <= model.length; i++) if (needle.every((b, k) => model[i + k] === b)) n++;
   return n;
 }
-
-describe('OrtExecutor: every op against loops and the reference executor', () => {
-  it('has a case for every op of the IR', () => {
-    expect(Object.keys(OP_CASES).sort()).toEqual([...ALL_OPS].sort());
-  });
-
-  for (const op of ALL_OPS) {
-    for (const c of OP_CASES[op]) {
-      it(`${op}: ${c.name}`, async () => {
-        const xs = c.inputs.map((h, k) => Tensor.input(`x${k}`, h.shape, h.dtype));
-        const outputs = [c.fn(...xs)].flat();
-        const feeds = Object.fromEntries(c.inputs.map((h, k) => [`x${k}`, h]));
-        const got = await ort.compile(outputs).run(feeds);
-        const expected = c.expect(...c.inputs.map(nd));
-        const want = Array.isArray(expected[0]) ? (expected as number[][]) : [expected as number[]];
-        const ref = await reference.compile(outputs).run(feeds);
-        got.forEach((g, i) => {
-          expect(g.dtype).toBe(outputs[i].dtype);
-          expect(g.shape).toEqual(outputs[i].shape);
-          expect(maxError(values(g), want[i])).toBeLessThan(1e-5);
-          expect(maxError(values(g), values(ref[i]))).toBeLessThan(1e-5);
-        });
-      });
-    }
-  }
-});
 
 describe('OrtExecutor', () => {
   it('creates one session per distinct signature, however often a step is re-traced', async () => {

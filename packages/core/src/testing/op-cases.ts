@@ -1,12 +1,13 @@
 /**
- * One or more small graphs per IR op with expected values from plain loops (or by hand), for the
- * ORT executor's op table test. Typed over `Op`, so a new op fails to compile until it has a case.
+ * One or more small graphs per IR op with expected values from plain loops (or by hand): the
+ * executor-neutral op suite every executor runs (describeOpSuite). Typed over `Op`, so a new op
+ * fails to compile until it has a case.
  */
-import type { HostTensor } from '../../host-tensor.js';
-import type { Op } from '../../ir/ops.js';
-import { Parameter } from '../../nn/parameter.js';
-import { F } from '../../tensor/functional.js';
-import { Tensor } from '../../tensor/tensor.js';
+import type { HostTensor } from '../host-tensor.js';
+import type { Op } from '../ir/ops.js';
+import { Parameter } from '../nn/parameter.js';
+import { F } from '../tensor/functional.js';
+import { Tensor } from '../tensor/tensor.js';
 import {
   type Nd,
   at,
@@ -22,8 +23,8 @@ import {
   i8,
   u8,
   unravel,
-} from './ort.test-support.js';
-import { ALL_BYTES, BNB_FP4_LEVELS, BNB_NF4_LEVELS } from '../../testing/bnb-levels.test-support.js';
+} from './op-values.test-support.js';
+import { ALL_BYTES, BNB_FP4_LEVELS, BNB_NF4_LEVELS } from './bnb-levels.test-support.js';
 
 export interface OpCase {
   name: string;

@@ -1,9 +1,9 @@
 /**
- * Plain-loop helpers for the ORT executor's tests: deterministic data and a tiny numpy-style
+ * Plain-loop helpers for the executor op suite: deterministic data and a tiny numpy-style
  * broadcasting evaluator, so expected values are computed independently of any executor.
  */
-import type { DType } from '../../dtype.js';
-import { HostTensor } from '../../host-tensor.js';
+import type { DType } from '../dtype.js';
+import { HostTensor } from '../host-tensor.js';
 
 /** Values as doubles, with their shape. */
 export interface Nd {
