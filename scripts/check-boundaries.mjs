@@ -15,6 +15,10 @@ const ALLOWED = {
   cli: ['core', 'models', 'data', 'peft-lora', 'qlora', 'rlhf', 'kernels-cuda', 'exporters'],
 };
 
+// Besides its barrel a package may publish test helpers at `@tunekit/<name>/testing`, for tests only.
+const TESTING_ENTRY = '/testing';
+const TEST_FILE = /(\.spec|\.test-support)\.ts$|\/(testing|bench)\//;
+
 const root = new URL('..', import.meta.url).pathname;
 const projects = ['packages', 'apps'].flatMap((dir) =>
   readdirSync(join(root, dir)).map((name) => ({ name, dir: join(root, dir, name) })),
@@ -43,7 +47,8 @@ for (const { name, dir } of projects) {
       const line = text.slice(0, m.index).split('\n').length;
       const where = `${relative(root, file)}:${line}`;
       if (pkg && pkg !== name && !allowed.includes(pkg)) problems.push(`${where}: ${name} may not import @tunekit/${pkg}`);
-      if (pkg && deep) problems.push(`${where}: import @tunekit/${pkg} through its barrel, not ${spec}`);
+      if (pkg && deep === TESTING_ENTRY && !TEST_FILE.test(file)) problems.push(`${where}: only specs, test support and benches may import ${spec}`);
+      else if (pkg && deep && deep !== TESTING_ENTRY) problems.push(`${where}: import @tunekit/${pkg} through its barrel, not ${spec}`);
       if (!pkg && !join(file, '..', spec).startsWith(dir)) problems.push(`${where}: relative import ${spec} leaves ${name}`);
     }
   }

@@ -34,8 +34,6 @@ export type { TrainerEvent, TrainerEventType, TrainerCommand, EventOf } from './
 export { EXECUTOR, EVENT_BUS, EXECUTOR_PROVIDER, EXPORTER } from './tokens.js';
 export type { Exporter, ExporterFlags, ExportRequest } from './export/exporter.interface.js';
 
-export { checkOp, type OpInput, type CheckOpOptions, type CheckOpReport } from './testing/check-op.js';
-export { relativeError, reportGoldenError, rowsOf } from './testing/golden-compare.test-support.js';
 
 // --- trainer (packages/core/src/trainer) ---
 export * from './trainer/index.js';

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HostTensor, OrtExecutor, Tensor } from '@tunekit/core';
-import { createTinyModel, loadModel, saveModel } from '@tunekit/models';
+import { loadModel, saveModel } from '@tunekit/models';
+import { createTinyModel } from '@tunekit/models/testing';
 import { Linear4bit, quantizeModel } from '../layers/linear-4bit.js';
 import { loadModel4bit } from './load-4bit.js';
 
