@@ -2,6 +2,7 @@
 // and only through their barrels (`@tunekit/<name>`), never another package's internals.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { coreLayerProblems, selfTest } from './core-layers.mjs';
 
 const ALLOWED = {
   core: [],
@@ -53,6 +54,11 @@ for (const { name, dir } of projects) {
     }
   }
 }
+
+// Inside core, the layers of scripts/core-layers.mjs (checked first on a known violation).
+selfTest();
+const coreSrc = join(root, 'packages', 'core', 'src');
+for (const file of tsFiles(coreSrc)) problems.push(...coreLayerProblems(relative(coreSrc, file), readFileSync(file, 'utf8')));
 
 if (problems.length) {
   console.error(`module boundaries violated:\n  ${problems.join('\n  ')}`);
