@@ -2,6 +2,7 @@
 // and only through their barrels (`@tunekit/<name>`), never another package's internals.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { coreLayerProblems, selfTest } from './core-layers.mjs';
 
 const ALLOWED = {
   core: [],
@@ -14,6 +15,10 @@ const ALLOWED = {
   exporters: ['core', 'models', 'peft-lora', 'qlora'],
   cli: ['core', 'models', 'data', 'peft-lora', 'qlora', 'rlhf', 'kernels-cuda', 'exporters'],
 };
+
+// Besides its barrel a package may publish test helpers at `@tunekit/<name>/testing`, for tests only.
+const TESTING_ENTRY = '/testing';
+const TEST_FILE = /(\.spec|\.test-support)\.ts$|\/(testing|bench)\//;
 
 const root = new URL('..', import.meta.url).pathname;
 const projects = ['packages', 'apps'].flatMap((dir) =>
@@ -43,11 +48,17 @@ for (const { name, dir } of projects) {
       const line = text.slice(0, m.index).split('\n').length;
       const where = `${relative(root, file)}:${line}`;
       if (pkg && pkg !== name && !allowed.includes(pkg)) problems.push(`${where}: ${name} may not import @tunekit/${pkg}`);
-      if (pkg && deep) problems.push(`${where}: import @tunekit/${pkg} through its barrel, not ${spec}`);
+      if (pkg && deep === TESTING_ENTRY && !TEST_FILE.test(file)) problems.push(`${where}: only specs, test support and benches may import ${spec}`);
+      else if (pkg && deep && deep !== TESTING_ENTRY) problems.push(`${where}: import @tunekit/${pkg} through its barrel, not ${spec}`);
       if (!pkg && !join(file, '..', spec).startsWith(dir)) problems.push(`${where}: relative import ${spec} leaves ${name}`);
     }
   }
 }
+
+// Inside core, the layers of scripts/core-layers.mjs (checked first on a known violation).
+selfTest();
+const coreSrc = join(root, 'packages', 'core', 'src');
+for (const file of tsFiles(coreSrc)) problems.push(...coreLayerProblems(relative(coreSrc, file), readFileSync(file, 'utf8')));
 
 if (problems.length) {
   console.error(`module boundaries violated:\n  ${problems.join('\n  ')}`);

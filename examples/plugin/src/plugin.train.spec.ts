@@ -3,7 +3,7 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readSafetensors } from '@tunekit/core';
-import { createTinyModel } from '@tunekit/models';
+import { createTinyModel } from '@tunekit/models/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STEP_LOG_FILE } from './index.js';
 import { tunekit } from './testing/tunekit.test-support.js';

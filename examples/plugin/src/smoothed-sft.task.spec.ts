@@ -1,5 +1,6 @@
 import { CausalLmTask, HostTensor, ReferenceExecutor, Tensor, takeTracedFeeds } from '@tunekit/core';
-import { type CausalLM, createModel, parseModelConfig, tinyConfigJson } from '@tunekit/models';
+import { type CausalLM, createModel, parseModelConfig } from '@tunekit/models';
+import { tinyConfigJson } from '@tunekit/models/testing';
 import { describe, expect, it } from 'vitest';
 import { SmoothedSftTask, parseSmoothedSftConfig } from './smoothed-sft.task.js';
 

@@ -5,10 +5,11 @@ export { HostTensor } from './host-tensor.js';
 
 export { ALL_OPS, OP_GROUPS, type Op, type OpAttrs, type OpGroup } from './ir/ops.js';
 export { Node } from './ir/node.js';
-export { Graph, topoSort, rewrite, decomposeComposites } from './ir/graph.js';
+export { Graph, topoSort, rewrite } from './ir/graph.js';
+export { decomposeComposites } from './tensor/decompose-composites.js';
 export { ShapeError } from './ir/shape-error.js';
 export { withScope, checkpointSegment, takeTracedFeeds } from './ir/trace-context.js';
-export { DECOMPOSITIONS } from './ir/decompositions.js';
+export { DECOMPOSITIONS } from './tensor/decompositions.js';
 
 export { Tensor, type Operand } from './tensor/tensor.js';
 export { F } from './tensor/functional.js';
@@ -34,8 +35,6 @@ export type { TrainerEvent, TrainerEventType, TrainerCommand, EventOf } from './
 export { EXECUTOR, EVENT_BUS, EXECUTOR_PROVIDER, EXPORTER } from './tokens.js';
 export type { Exporter, ExporterFlags, ExportRequest } from './export/exporter.interface.js';
 
-export { checkOp, type OpInput, type CheckOpOptions, type CheckOpReport } from './testing/check-op.js';
-export { relativeError, reportGoldenError, rowsOf } from './testing/golden-compare.test-support.js';
 
 // --- trainer (packages/core/src/trainer) ---
 export * from './trainer/index.js';

@@ -6,7 +6,8 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { HostTensor, OrtExecutor, Rng, Tensor, TrainStep } from '@tunekit/core';
-import { createModel, parseModelConfig, tinyConfigJson } from '@tunekit/models';
+import { createModel, parseModelConfig } from '@tunekit/models';
+import { tinyConfigJson } from '@tunekit/models/testing';
 
 const [B, T] = [2, 512];
 

@@ -3,7 +3,8 @@
  * and backward with frozen weights (input gradients only, as under LoRA), through ONNX Runtime.
  */
 import { HostTensor, OrtExecutor, Parameter, Rng, Tensor, grad } from '@tunekit/core';
-import { DecoderLayer, parseModelConfig, tinyConfigJson } from '../src/index.js';
+import { DecoderLayer, parseModelConfig } from '../src/index.js';
+import { tinyConfigJson } from '../src/testing/index.js';
 import { ropeInverseFrequencies, rotaryTables } from '../src/architectures/rope.js';
 
 const TOKENS = 512;

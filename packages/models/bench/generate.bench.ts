@@ -13,7 +13,8 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OrtExecutor } from '@tunekit/core';
-import { type TinyPreset, createTinyModel, generate, loadModel } from '../src/index.js';
+import { generate, loadModel } from '../src/index.js';
+import { type TinyPreset, createTinyModel } from '../src/testing/index.js';
 
 interface GenerateCase {
   preset: TinyPreset;

@@ -41,10 +41,6 @@ export { saveModel } from './loading/save-model.js';
 export { type TensorSource, writeShardedCheckpoint } from './loading/shard-writer.js';
 export { CheckpointError } from './loading/checkpoint-error.js';
 
-// ---- testing support ----
-export { type TinyModel, type TinyModelOptions, createTinyModel, tinyConfigJson } from './testing/create-tiny-model.js';
-export { TINY_PRESETS, type TinyArch, type TinyPreset, type TinyShape } from './testing/tiny-presets.js';
-
 // ---- tokenizer, chat templates, Hub ----
 export * from './tokenizer/index.js';
 export * from './chat/index.js';

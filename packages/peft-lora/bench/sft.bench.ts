@@ -9,7 +9,8 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { AdamW, HostTensor, OrtExecutor, Rng, Tensor, TrainStep } from '@tunekit/core';
-import { type CausalLM, type TinyPreset, createModel, parseModelConfig, tinyConfigJson } from '@tunekit/models';
+import { type CausalLM, createModel, parseModelConfig } from '@tunekit/models';
+import { type TinyPreset, tinyConfigJson } from '@tunekit/models/testing';
 import { LoraModel, parseLoraConfig } from '@tunekit/peft-lora';
 
 interface SftCase {

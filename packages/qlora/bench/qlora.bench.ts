@@ -17,7 +17,8 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { AdamW, HostTensor, OrtExecutor, Rng, Tensor, TrainStep } from '@tunekit/core';
-import { type CausalLM, TINY_PRESETS, type TinyPreset, createModel, parseModelConfig, tinyConfigJson } from '@tunekit/models';
+import { type CausalLM, createModel, parseModelConfig } from '@tunekit/models';
+import { TINY_PRESETS, type TinyPreset, tinyConfigJson } from '@tunekit/models/testing';
 import { LoraModel, parseLoraConfig } from '@tunekit/peft-lora';
 import { Linear4bit, quantizeModelFrom } from '../src/index.js';
 

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { HostTensor, OrtExecutor, Rng, fromFloat32 } from '@tunekit/core';
-import { HfTokenizer, createTinyModel, generate, loadModel } from '@tunekit/models';
+import { HfTokenizer, generate, loadModel } from '@tunekit/models';
+import { createTinyModel } from '@tunekit/models/testing';
 import { LoraModel, loadAdapter, parseLoraConfig, saveAdapter } from '@tunekit/peft-lora';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 

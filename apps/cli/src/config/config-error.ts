@@ -1,7 +1,7 @@
-import { closestName } from '@tunekit/core';
+import { type ConfigFieldError, type KeyPath, closestName, describeValue, isConfigMapping, unknownKey } from '@tunekit/core';
 import { CliError } from '../cli-error.js';
 
-export type KeyPath = readonly string[];
+export { type KeyPath, describeValue };
 
 /** Says where a key came from: `run.yaml:12` for the file, `--set training.seed` for an override. */
 export type Locate = (path: KeyPath) => string;
@@ -16,17 +16,16 @@ export class ConfigError extends CliError {
     // `--set training.seed: ...` already names the key.
     super(`${where === `--set ${key}` ? where : `${where}: ${key}`}: ${detail}`, 2);
   }
+
+  /** A package's config error, pointed at the line of its first problem's key inside `section`. */
+  static fromPackage(locate: Locate, section: KeyPath, error: ConfigFieldError): ConfigError {
+    return new ConfigError(locate, [...section, ...error.path], error.detail);
+  }
 }
 
-/** A value as the user wrote it; JSON would print NaN and Infinity as null. */
-export const describeValue = (v: unknown): string => (v === undefined ? 'nothing' : typeof v === 'number' && !Number.isFinite(v) ? String(v) : JSON.stringify(v));
-
-/** The closest known key, when near enough to be a typo (the rule every parser shares). */
+/** The closest known key, when near enough to be a typo (the config kit's one rule). */
 export const closest = closestName;
 
-export function unknownKeyDetail(key: string, known: readonly string[]): string {
-  const hint = closest(key, known);
-  return hint ? `unknown key (did you mean "${hint}"?)` : `unknown key; expected one of ${known.join(', ')}`;
-}
+export const unknownKeyDetail = (key: string, known: readonly string[]): string => unknownKey([key], known).detail;
 
-export const isMapping = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const isMapping = isConfigMapping;

@@ -1,18 +1,16 @@
-import { ConfigError, type KeyPath, type Locate, describeValue, isMapping, unknownKeyDetail } from './config-error.js';
+import { type Check, checkFields as checkWith, checks, rule } from '@tunekit/core';
+import { ConfigError, type KeyPath, type Locate, describeValue, isMapping } from './config-error.js';
 
-/** Returns what the value should have been ("a positive integer"), or undefined when it is fine. */
-export type Check = (value: unknown) => string | undefined;
+export type { Check };
 
+/** The CLI's own sections' checks, from the config kit. */
 export const check = {
-  string: ((v) => (typeof v === 'string' && v.length > 0 ? undefined : 'a non-empty string')) as Check,
-  bool: ((v) => (typeof v === 'boolean' ? undefined : 'true or false')) as Check,
-  positiveInt: ((v) => (Number.isSafeInteger(v) && (v as number) > 0 ? undefined : 'a positive integer')) as Check,
-  seed: ((v) => (Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) < 2 ** 32 ? undefined : 'an integer in [0, 2^32)')) as Check,
-  stringList: ((v) => (Array.isArray(v) && v.every((s) => typeof s === 'string' && s.length > 0) ? undefined : 'a list of non-empty strings')) as Check,
-  oneOf:
-    (choices: readonly string[]): Check =>
-    (v) =>
-      typeof v === 'string' && choices.includes(v) ? undefined : `one of ${choices.join(' | ')}`,
+  string: checks.nonEmptyString,
+  bool: checks.bool,
+  positiveInt: checks.positiveInt,
+  seed: rule((v) => Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) < 2 ** 32, 'an integer in [0, 2^32)'),
+  stringList: checks.nonEmptyStringList,
+  oneOf: (choices: readonly string[]): Check => checks.oneOf(choices, `one of ${choices.join(' | ')}`),
 };
 
 /**
@@ -21,12 +19,7 @@ export const check = {
  */
 export function checkFields(raw: unknown, path: KeyPath, fields: Readonly<Record<string, Check>>, locate: Locate): Record<string, unknown> {
   if (!isMapping(raw)) throw new ConfigError(locate, path, `expected a mapping, got ${describeValue(raw)}`);
-  const known = Object.keys(fields);
-  for (const [key, value] of Object.entries(raw)) {
-    const keyPath = [...path, key];
-    if (!Object.hasOwn(fields, key)) throw new ConfigError(locate, keyPath, unknownKeyDetail(key, known));
-    const expected = value === null ? undefined : fields[key](value);
-    if (expected) throw new ConfigError(locate, keyPath, `expected ${expected}, got ${describeValue(value)}`);
-  }
+  const [first] = checkWith(raw, fields, { at: path }).problems;
+  if (first) throw new ConfigError(locate, first.path, first.detail);
   return raw;
 }

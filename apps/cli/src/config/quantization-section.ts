@@ -3,11 +3,10 @@
  * `bnb_4bit_quant_type`, `bnb_4bit_use_double_quant`, ...), the dict a QLoRA recipe passes to
  * `from_pretrained(..., quantization_config=...)`, so recipes from PEFT, Axolotl's
  * `bnb_config_kwargs` or the QLoRA paper carry over key for key. The qlora package's parser owns the
- * checks and transformers' defaults; this only points its complaints at the config's lines.
+ * checks and transformers' defaults; its errors carry key paths, which point at the config's lines.
  */
-import { type BnbConfig, BnbConfigError, parseBnbConfig } from '@tunekit/qlora';
+import { type BnbConfig, parseBnbConfig } from '@tunekit/qlora';
 import { ConfigError, describeValue, isMapping } from './config-error.js';
-import { keyedProblem } from './package-errors.js';
 import { type SectionContext, delegate, withoutNulls } from './sections.js';
 
 export const QUANTIZATION_SECTION = 'quantization';
@@ -17,14 +16,6 @@ export function parseQuantizationSection(raw: unknown, ctx: SectionContext): Bnb
   if (raw === undefined || raw === null) return null;
   if (!isMapping(raw)) throw new ConfigError(ctx.locate, [QUANTIZATION_SECTION], `expected a mapping of BitsAndBytesConfig options, got ${describeValue(raw)}`);
   const given = withoutNulls(raw);
-  const parse = (): BnbConfig => {
-    try {
-      return parseBnbConfig(given, WHERE);
-    } catch (e) {
-      // A complaint about one key names it and is pointed at that key's line; the rest are about the section.
-      if (e instanceof BnbConfigError && !keyedProblem(e.message)) throw new Error(e.message.slice(`${WHERE}: `.length));
-      throw e;
-    }
-  };
-  return delegate(QUANTIZATION_SECTION, given, null, parse, ctx.locate);
+  // A complaint about one key carries its path and is pointed at that key's line; the rest are about the section.
+  return delegate(QUANTIZATION_SECTION, given, null, () => parseBnbConfig(given, WHERE), ctx.locate);
 }

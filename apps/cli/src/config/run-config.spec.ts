@@ -106,6 +106,9 @@ seed: 7
     ['lora.r', `${MINIMAL}lora:\n  r: 0\n`, 'run.yaml:4: lora.r: expected a positive integer, got 0'],
     ['data.max_length', 'model: org/model\ndata: { path: x.jsonl, max_length: -5 }\n', 'run.yaml:2: data.max_length: expected a positive integer, got -5'],
     ['training.learning_rate', `${MINIMAL}training:\n  learning_rate: fast\n`, 'run.yaml:4: training.learning_rate: must be a number >= 0, got "fast" (string)'],
+    // Relations between keys are reported under the key the package's error names, from its key path.
+    ['training.early_stopping_patience', `${MINIMAL}training:\n  early_stopping_patience: 2\n`, "run.yaml:4: training.early_stopping_patience: needs an eval_strategy other than 'no'"],
+    ['quantization.llm_int8_has_fp16_weight', `${MINIMAL}quantization:\n  load_in_8bit: true\n  llm_int8_has_fp16_weight: true\n`, 'run.yaml:5: quantization.llm_int8_has_fp16_weight: true keeps trainable 16-bit main weights, which TuneKit does not implement; Linear8bit holds frozen int8 weights (train adapters on them with LoRA)'],
     ['training.warmup_ratio as NaN', `${MINIMAL}training:\n  warmup_ratio: .nan\n`, 'run.yaml:4: training.warmup_ratio: expected a finite number, got NaN'],
     ['model.dtype', 'model: { path: org/model, dtype: f16 }\ndata: { path: x.jsonl }\n', 'run.yaml:1: model.dtype: expected one of f32 | bf16, got "f16"'],
     ['evaluation.metric', `${MINIMAL}evaluation:\n  path: t.jsonl\n  metric: bleu\n`, 'run.yaml:5: evaluation.metric: expected one of exact_match | contains, got "bleu"'],

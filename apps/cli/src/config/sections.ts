@@ -1,10 +1,9 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { type TrainingArguments, TRAINING_ARGUMENT_NAMES, parseTrainingArguments } from '@tunekit/core';
+import { ConfigFieldError, type TrainingArguments, TRAINING_ARGUMENT_NAMES, parseTrainingArguments } from '@tunekit/core';
 import { DATASET_DEFAULTS, type DatasetConfig, parseDatasetConfig } from '@tunekit/data';
 import { ConfigError, type KeyPath, type Locate, describeValue, isMapping, unknownKeyDetail } from './config-error.js';
 import { type Check, check, checkFields } from './field-checks.js';
-import { keyedProblem } from './package-errors.js';
 import { ACCURACY_METRICS, type EvaluationConfig, type ModelSpec } from './run-config.types.js';
 
 /** Where a section is parsed: how to point at a key, and the folder relative paths start from. */
@@ -15,8 +14,9 @@ export interface SectionContext {
 
 /**
  * Runs a package's own parser over a section. Unknown keys are caught first when the keys are
- * known here (so every section gets the same did-you-mean; a plugin method's parser does its own);
- * a rejected value is reported under the key the package names.
+ * known here (so every section gets the same did-you-mean; a plugin method's parser does its own).
+ * A package's ConfigFieldError carries the key path it rejects, which is pointed at its line; any
+ * other error is reported against the section.
  */
 export function delegate<T>(section: string, raw: Record<string, unknown>, known: readonly string[] | null, parse: () => T, locate: Locate): T {
   for (const [key, value] of Object.entries(raw)) {
@@ -27,9 +27,8 @@ export function delegate<T>(section: string, raw: Record<string, unknown>, known
   try {
     return parse();
   } catch (e) {
-    const message = (e as Error).message;
-    const problem = keyedProblem(message);
-    throw problem ? new ConfigError(locate, [section, problem.key], problem.detail) : new ConfigError(locate, [section], message.replace(/\s*\n\s*/g, '; '));
+    if (e instanceof ConfigFieldError) throw ConfigError.fromPackage(locate, [section], e);
+    throw new ConfigError(locate, [section], (e as Error).message.replace(/\s*\n\s*/g, '; '));
   }
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createModel, parseModelConfig, tinyConfigJson } from '@tunekit/models';
+import { createModel, parseModelConfig } from '@tunekit/models';
+import { tinyConfigJson } from '@tunekit/models/testing';
 import { quantizeModel, quantizeModel8bit } from '@tunekit/qlora';
 import { formatBytes, formatSummary, summarizeQuantization } from './quantization-summary.js';
 

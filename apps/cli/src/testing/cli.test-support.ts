@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HostTensor, type Module, Rng, Tensor, fromFloat32, type Executor } from '@tunekit/core';
-import { type CausalLM, HfTokenizer, createTinyModel, loadModel } from '@tunekit/models';
+import { type CausalLM, HfTokenizer, loadModel } from '@tunekit/models';
+import { createTinyModel } from '@tunekit/models/testing';
 import { LORA_METHOD } from '@tunekit/peft-lora';
 
 const BIN = fileURLToPath(new URL('../../bin/tunekit.js', import.meta.url));

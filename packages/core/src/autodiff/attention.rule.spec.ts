@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { HostTensor } from '../host-tensor.js';
 import { OrtExecutor } from '../executors/ort/index.js';
 import { ReferenceExecutor } from '../executors/reference/index.js';
-import { Parameter } from '../nn/parameter.js';
+import { Parameter } from '../ir/parameter.js';
 import { Rng } from '../random/rng.js';
 import { F } from '../tensor/functional.js';
 import { Tensor } from '../tensor/tensor.js';

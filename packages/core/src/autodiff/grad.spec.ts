@@ -3,7 +3,7 @@ import { HostTensor } from '../host-tensor.js';
 import { topoSort } from '../ir/graph.js';
 import { checkpointSegment } from '../ir/trace-context.js';
 import { ReferenceExecutor } from '../executors/reference/index.js';
-import { Parameter } from '../nn/parameter.js';
+import { Parameter } from '../ir/parameter.js';
 import { F } from '../tensor/functional.js';
 import { Tensor } from '../tensor/tensor.js';
 import { grad } from './grad.js';

@@ -1,5 +1,5 @@
 import { topoSort } from '../ir/graph.js';
-import { Parameter } from '../nn/parameter.js';
+import { Parameter } from '../ir/parameter.js';
 import { Tensor } from '../tensor/tensor.js';
 import { zeros } from './grad-helpers.js';
 import { backpropagate } from './backprop.js';

@@ -1,5 +1,5 @@
 import { isFloat } from '../dtype.js';
-import { attentionProbs, attentionScores, decompose, unpack4bitLevels } from '../ir/decompositions.js';
+import { attentionProbs, attentionScores, decompose, unpack4bitLevels } from '../tensor/decompositions.js';
 import type { Node } from '../ir/node.js';
 import type { CompositeOp, Op, OpAttrs } from '../ir/ops.js';
 import { Tensor } from '../tensor/tensor.js';

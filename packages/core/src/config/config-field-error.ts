@@ -15,6 +15,15 @@ export interface ConfigProblem {
 export const problemLine = (where: string, p: ConfigProblem): string => `${where}: ${p.path.join('.')}: ${p.detail}`;
 
 /**
+ * The phrasing of option dicts (PEFT's, transformers' quantization configs):
+ * `lora config: unknown option "rank" (did you mean "r"?)`, `where: key: detail`, or `where: detail` for the whole config.
+ */
+export function optionLine(where: string, p: ConfigProblem): string {
+  if (p.unknown) return `${where}: unknown option "${p.path.join('.')}"${p.unknown.hint ? ` (did you mean "${p.unknown.hint}"?)` : ''}`;
+  return p.path.length ? problemLine(where, p) : `${where}: ${p.detail}`;
+}
+
+/**
  * The one error every config parser throws (TuneKit's packages subclass it to keep their names).
  * It carries each problem's key path, so a caller that knows where keys were written (the CLI's
  * YAML positions) points at `file:line` without reading the message.

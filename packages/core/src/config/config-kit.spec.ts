@@ -77,8 +77,14 @@ describe('the config kit', () => {
     expect(on).toEqual([{ path: ['use_bdlora'], detail: '{"blocks":2} turns on block-diagonal LoRA, which TuneKit does not implement; only PEFT\'s default (off) can be loaded' }]);
     // A field read only when another is on is neutral while that one is off, whatever it holds.
     expect(checkFields({ use_qalora: true, qalora_group_size: 32 }, {}, { foreign: FOREIGN, alsoKnown: ['use_qalora'] }).problems[0].path).toEqual(['qalora_group_size']);
-    // A key in neither table is still unknown, with a did-you-mean over both.
+    // A key in neither table that looks like a typo of a known one is reported as unknown, with a did-you-mean over both.
     expect(checkFields({ use_bdlor: false }, checksOf(TABLE), { foreign: FOREIGN }).problems[0].detail).toBe('unknown key (did you mean "use_bdlora"?)');
+    // Any other key in neither table (a newer library's field) is kept when off and refused when set.
+    const newer = checkFields({ some_future_feature: null, other_future_flag: false }, checksOf(TABLE), { foreign: FOREIGN });
+    expect(newer).toEqual({ problems: [], foreign: { some_future_feature: null, other_future_flag: false } });
+    expect(checkFields({ some_future_feature: { k: 2 } }, checksOf(TABLE), { foreign: FOREIGN }).problems).toEqual([
+      { path: ['some_future_feature'], detail: '{"k":2} is set, and TuneKit does not know this PEFT field, so cannot tell whether it changes the math; only its off value (null, false or empty) can be loaded' },
+    ]);
   });
 
   it('carries the key paths on one error type, with one line per problem', () => {

@@ -1,7 +1,7 @@
 import type { ConfigProblem, KeyPath } from './config-field-error.js';
 import { closestName } from './did-you-mean.js';
 import { type Check, describeValue } from './field-checks.js';
-import { type ForeignFieldRule, foreignRefusal } from './foreign-fields.js';
+import { type ForeignFieldRule, UNLISTED, foreignRefusal, unlistedRefusal } from './foreign-fields.js';
 
 /** One field of a config: its check and its default. */
 export interface FieldSpec<V> {
@@ -30,7 +30,8 @@ export interface CheckFieldsOptions {
   readonly alsoKnown?: readonly string[];
   /**
    * Keys neither checked nor `alsoKnown`. Absent: each is an error with a did-you-mean (what a user
-   * writes). A foreign-field rule: the file's library wrote them; see foreign-fields.ts.
+   * writes). A foreign-field rule: the file's library wrote them; see foreign-fields.ts (a key in
+   * neither table is taken only when off, unless it looks like a typo of a known one).
    */
   readonly foreign?: ForeignFieldRule;
   /** The words after the key for a bad value; default `expected X, got Y`. */
@@ -56,9 +57,16 @@ export function checkFields(raw: Readonly<Record<string, unknown>>, table: Reado
   const foreign: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(raw)) {
     if (known.includes(key)) continue;
-    const field = opts.foreign?.fields[key];
-    if (!opts.foreign || !field) problems.push(unknownKey([...at, key], opts.foreign ? [...known, ...Object.keys(opts.foreign.fields)] : known));
-    else if (!field.neutral(value, raw)) problems.push({ path: [...at, key], detail: foreignRefusal(field, value, opts.foreign.library) });
+    const path = [...at, key];
+    if (!opts.foreign) {
+      problems.push(unknownKey(path, known));
+      continue;
+    }
+    const field = opts.foreign.fields[key];
+    const typo = field ? null : unknownKey(path, [...known, ...Object.keys(opts.foreign.fields)]);
+    // A field in no table: a typo of a known one is reported as such; any other is judged by the rule's default (off).
+    if (typo?.unknown?.hint) problems.push(typo);
+    else if (!(field ?? UNLISTED).neutral(value, raw)) problems.push({ path, detail: field ? foreignRefusal(field, value, opts.foreign.library) : unlistedRefusal(value, opts.foreign.library) });
     else foreign[key] = value;
   }
   const badValue = opts.badValue ?? expectedGot;

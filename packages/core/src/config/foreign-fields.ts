@@ -45,6 +45,15 @@ export const neutral = {
       off(raw[switchField], raw) || values.some((x) => same(x, v)),
 } as const;
 
+/** `PEFT's`, `transformers'`. */
+const possessive = (name: string): string => (name.endsWith('s') ? `${name}'` : `${name}'s`);
+
 /** The refusal's words after the key: `{"r":4} turns on KaSA, which TuneKit does not implement; only PEFT's default (off) can be loaded`. */
 export const foreignRefusal = (field: ForeignField, value: unknown, library: string): string =>
-  `${JSON.stringify(value)} turns on ${field.feature}, which TuneKit does not implement; only ${library}'s default (off) can be loaded`;
+  `${JSON.stringify(value)} turns on ${field.feature}, which TuneKit does not implement; only ${possessive(library)} default (off) can be loaded`;
+
+/** A field in no table (a newer library's): only the off value is known to leave the math unchanged. */
+export const UNLISTED: ForeignField = { neutral: off, feature: 'an unknown setting' };
+
+export const unlistedRefusal = (value: unknown, library: string): string =>
+  `${JSON.stringify(value)} is set, and TuneKit does not know this ${library} field, so cannot tell whether it changes the math; only its off value (null, false or empty) can be loaded`;

@@ -1,5 +1,5 @@
 import type { DependencyContainer } from 'tsyringe';
-import { EXECUTOR_PROVIDER } from '../tokens.js';
+import { EXECUTOR_PROVIDER } from './executor.tokens.js';
 import type { Executor } from './executor.interface.js';
 import { OrtExecutor } from './ort/ort.executor.js';
 import { ReferenceExecutor } from './reference/reference.executor.js';

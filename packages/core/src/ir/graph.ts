@@ -1,9 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Tensor } from '../tensor/tensor.js';
 import { Node } from './node.js';
-import { type CompositeOp, opGroup } from './ops.js';
-import { decompose } from './decompositions.js';
-import { withScope } from './trace-context.js';
 
 /** Nodes reachable from `outputs`, inputs before users (iterative: graphs can be deep). */
 export function topoSort(outputs: readonly Node[]): Node[] {
@@ -93,13 +89,4 @@ export function rewrite(outputs: readonly Node[], visit: (node: Node, inputs: No
     else map.set(node, new Node(node.op, inputs, node.attrs, node.shape, node.dtype, node.scope, node.segment));
   }
   return outputs.map((o) => map.get(o)!);
-}
-
-/** Replaces every composite op (or those `keep` rejects) by its decomposition into primitives. */
-export function decomposeComposites(outputs: readonly Node[], keep: (op: CompositeOp, node: Node) => boolean = () => false): Node[] {
-  return rewrite(outputs, (node, inputs) => {
-    if (opGroup[node.op] !== 'composite' || keep(node.op as CompositeOp, node)) return undefined;
-    const op = node.op as CompositeOp;
-    return withScope(node.scope, () => decompose(op, inputs.map((x) => new Tensor(x)), node.attrs as never).node, true);
-  });
 }

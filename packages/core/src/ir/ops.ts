@@ -1,6 +1,6 @@
 import type { DType } from '../dtype.js';
 import type { HostTensor } from '../host-tensor.js';
-import type { Parameter } from '../nn/parameter.js';
+import type { Parameter } from './parameter.js';
 
 /**
  * The closed op set of the IR, grouped by kind. Every executor implements exactly these; every op

@@ -3,7 +3,7 @@ import type { Rng } from '../random/rng.js';
 import { Tensor } from '../tensor/tensor.js';
 import { globalRng, init } from './init.js';
 import { Module } from './module.js';
-import { Parameter } from './parameter.js';
+import { Parameter } from '../ir/parameter.js';
 
 export interface EmbeddingOptions {
   dtype?: DType;

@@ -1,5 +1,5 @@
 export { Module } from './module.js';
-export { Parameter } from './parameter.js';
+export { Parameter } from '../ir/parameter.js';
 export { Linear, type LinearOptions } from './linear.js';
 export { Embedding, type EmbeddingOptions } from './embedding.js';
 export { RMSNorm, LayerNorm } from './norm.js';

@@ -4,7 +4,7 @@ import { F } from '../tensor/functional.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { globalRng, init } from './init.js';
 import { Module } from './module.js';
-import { Parameter } from './parameter.js';
+import { Parameter } from '../ir/parameter.js';
 
 export interface LinearOptions {
   bias?: boolean;

@@ -1,7 +1,7 @@
 import { HostTensor } from '../host-tensor.js';
 import { withScope } from '../ir/trace-context.js';
 import { Tensor } from '../tensor/tensor.js';
-import { Parameter } from './parameter.js';
+import { Parameter } from '../ir/parameter.js';
 
 /**
  * Base of every layer and model. Children and parameters are registered under their Hugging Face

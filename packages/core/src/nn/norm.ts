@@ -3,7 +3,7 @@ import { F } from '../tensor/functional.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { init } from './init.js';
 import { Module } from './module.js';
-import { Parameter } from './parameter.js';
+import { Parameter } from '../ir/parameter.js';
 
 /**
  * Root-mean-square norm over the last axis with a learned scale (Llama, Qwen, Mistral). Gemma

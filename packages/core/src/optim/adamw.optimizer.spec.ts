@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fromFloat32, toFloat32 } from '../dtype.js';
 import { HostTensor } from '../host-tensor.js';
-import { Parameter } from '../nn/parameter.js';
+import { Parameter } from '../ir/parameter.js';
 import { ADAMW_DEFAULTS, AdamW, decayGroups } from './adamw.optimizer.js';
 import type { OptimizerState } from './optimizer.interface.js';
 

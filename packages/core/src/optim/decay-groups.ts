@@ -1,4 +1,4 @@
-import type { Parameter } from '../nn/parameter.js';
+import type { Parameter } from '../ir/parameter.js';
 import type { ParamGroup } from './optimizer.interface.js';
 
 /**

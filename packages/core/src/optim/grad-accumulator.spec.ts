@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Parameter } from '../nn/parameter.js';
+import { Parameter } from '../ir/parameter.js';
 import { GradAccumulator } from './grad-accumulator.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { Parameter } from '../nn/parameter.js';
+import type { Parameter } from '../ir/parameter.js';
 
 /**
  * Sums gradients of several micro-batches into `param.grad` before one optimizer step (gradient accumulation).

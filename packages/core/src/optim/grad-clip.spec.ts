@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Parameter } from '../nn/parameter.js';
+import { Parameter } from '../ir/parameter.js';
 import { clipGradNorm, gradNorm } from './grad-clip.js';
 
 /** Parameters whose grads are the given arrays (null for no grad). */

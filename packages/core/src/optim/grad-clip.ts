@@ -1,4 +1,4 @@
-import type { Parameter } from '../nn/parameter.js';
+import type { Parameter } from '../ir/parameter.js';
 
 /** Reductions for norm types with a cheaper form than the generic `(sum |g|^p)^(1/p)`. */
 interface NormReducer {

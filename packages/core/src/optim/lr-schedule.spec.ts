@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Parameter } from '../nn/parameter.js';
+import { Parameter } from '../ir/parameter.js';
 import { AdamW } from './adamw.optimizer.js';
 import { LR_SCHEDULES, type LrScheduleOptions, LrScheduler, type LrSchedulerType, isLrSchedulerType, warmupStepsFor } from './lr-schedule.js';
 

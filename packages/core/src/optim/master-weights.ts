@@ -1,5 +1,5 @@
 import { type Storage, f32ToF16Bits, toFloat32 } from '../dtype.js';
-import type { Parameter } from '../nn/parameter.js';
+import type { Parameter } from '../ir/parameter.js';
 
 export type HalfDType = 'bf16' | 'f16';
 

@@ -1,4 +1,4 @@
-import { Parameter } from '../nn/parameter.js';
+import { Parameter } from '../ir/parameter.js';
 import { MasterCopy, isHalf } from './master-weights.js';
 import type {
   BaseHyperParams,

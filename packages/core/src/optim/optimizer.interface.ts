@@ -1,4 +1,4 @@
-import type { Parameter } from '../nn/parameter.js';
+import type { Parameter } from '../ir/parameter.js';
 
 /** Hyper-parameters every optimizer has; each optimizer extends this with its own (betas, momentum...). */
 export interface BaseHyperParams {

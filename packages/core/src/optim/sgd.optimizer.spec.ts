@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HostTensor } from '../host-tensor.js';
-import { Parameter } from '../nn/parameter.js';
+import { Parameter } from '../ir/parameter.js';
 import { SGD, SGD_DEFAULTS, type SGDOptions } from './sgd.optimizer.js';
 
 const named = (name: string, values: number[]): Parameter => {

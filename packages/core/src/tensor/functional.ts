@@ -1,4 +1,4 @@
-import { dequantize4bit } from '../ir/decompositions.js';
+import { dequantize4bit } from './decompositions.js';
 import { Tensor } from './tensor.js';
 
 type Matmul4bitOptions = { n: number; k: number; blocksize: number; levels: ArrayLike<number>; quantType?: 'nf4' | 'fp4' | null; transB?: boolean };

@@ -4,7 +4,7 @@ import { Node, makeNode } from '../ir/node.js';
 import type { BinaryOp, Op, OpAttrs, UnaryOp } from '../ir/ops.js';
 import { ShapeError } from '../ir/shape-error.js';
 import { currentScope } from '../ir/trace-context.js';
-import type { Parameter } from '../nn/parameter.js';
+import type { Parameter } from '../ir/parameter.js';
 
 export type Operand = Tensor | number;
 

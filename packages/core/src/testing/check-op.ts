@@ -3,7 +3,7 @@ import { HostTensor } from '../host-tensor.js';
 import { grad } from '../autodiff/grad.js';
 import type { Executor } from '../executors/executor.interface.js';
 import { ReferenceExecutor } from '../executors/reference/index.js';
-import { Parameter } from '../nn/parameter.js';
+import { Parameter } from '../ir/parameter.js';
 import { Rng } from '../random/rng.js';
 import { Tensor } from '../tensor/tensor.js';
 

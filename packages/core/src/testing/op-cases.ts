@@ -5,7 +5,7 @@
  */
 import type { HostTensor } from '../host-tensor.js';
 import type { Op } from '../ir/ops.js';
-import { Parameter } from '../nn/parameter.js';
+import { Parameter } from '../ir/parameter.js';
 import { F } from '../tensor/functional.js';
 import { Tensor } from '../tensor/tensor.js';
 import {

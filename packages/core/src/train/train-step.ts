@@ -2,7 +2,7 @@ import { grad } from '../autodiff/grad.js';
 import type { Executor, Feeds } from '../executors/executor.interface.js';
 import type { HostTensor } from '../host-tensor.js';
 import { takeTracedFeeds } from '../ir/trace-context.js';
-import type { Parameter } from '../nn/parameter.js';
+import type { Parameter } from '../ir/parameter.js';
 import { GradAccumulator } from '../optim/grad-accumulator.js';
 import type { Tensor } from '../tensor/tensor.js';
 

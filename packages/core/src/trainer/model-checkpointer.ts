@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { HostTensor } from '../host-tensor.js';
-import type { Parameter } from '../nn/parameter.js';
+import type { Parameter } from '../ir/parameter.js';
 import { SafetensorsFile } from '../safetensors/safetensors.reader.js';
 import { writeSafetensors } from '../safetensors/safetensors.writer.js';
 

@@ -1,6 +1,7 @@
 import type { DependencyContainer } from 'tsyringe';
 import { EventBus } from '../events/event-bus.js';
-import { CALLBACK, EVENT_BUS, MODEL_CHECKPOINTER, TASK } from '../tokens.js';
+import { EVENT_BUS } from '../events/event-bus.tokens.js';
+import { CALLBACK, MODEL_CHECKPOINTER, TASK } from './trainer.tokens.js';
 import { EarlyStoppingCallback } from './callbacks/early-stopping.callback.js';
 import { MetricsLogCallback } from './callbacks/metrics-log.callback.js';
 import { ProgressBarCallback, type ProgressOutput } from './callbacks/progress-bar.callback.js';

@@ -1,5 +1,5 @@
 import type { DependencyContainer } from 'tsyringe';
-import { TASK_PROVIDER } from '../tokens.js';
+import { TASK_PROVIDER } from './trainer.tokens.js';
 import { type CausalLmModel, CausalLmTask } from './causal-lm.task.js';
 import type { Task } from './task.interface.js';
 

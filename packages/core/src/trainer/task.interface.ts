@@ -1,5 +1,5 @@
 import type { Feeds } from '../executors/executor.interface.js';
-import type { Parameter } from '../nn/parameter.js';
+import type { Parameter } from '../ir/parameter.js';
 import type { Rng } from '../random/rng.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Batch } from './data-source.interface.js';

@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Parameter } from '../nn/parameter.js';
+import { Parameter } from '../ir/parameter.js';
 import { AdamW } from '../optim/adamw.optimizer.js';
 import { LrScheduler } from '../optim/lr-schedule.js';
 import { Rng } from '../random/rng.js';

@@ -3,7 +3,7 @@ import { decayGroups } from '../optim/decay-groups.js';
 import { LrScheduler, warmupStepsFor } from '../optim/lr-schedule.js';
 import type { Optimizer } from '../optim/optimizer.interface.js';
 import { SGD } from '../optim/sgd.optimizer.js';
-import type { Parameter } from '../nn/parameter.js';
+import type { Parameter } from '../ir/parameter.js';
 import { type OptimizerName, type TrainingArguments, resolveInterval } from './training-arguments.js';
 
 type OptimizerFactory = (params: readonly (readonly [string, Parameter])[], args: TrainingArguments) => Optimizer;

@@ -1,16 +1,19 @@
+import { ConfigFieldError } from '@tunekit/core';
+
 /**
  * A config.json TuneKit cannot build a model from. The message starts with the file and the field
- * at fault, so a user with many checkpoints knows where to look without a stack trace.
+ * at fault, so a user with many checkpoints knows where to look without a stack trace; the field's
+ * key path travels on the error (the config kit's ConfigFieldError).
  */
-export class ModelConfigError extends Error {
+export class ModelConfigError extends ConfigFieldError {
   override readonly name = 'ModelConfigError';
 
   constructor(
     readonly file: string,
     /** The dotted JSON path of the offending field (`rope_scaling.rope_type`), or null for the whole file. */
     readonly field: string | null,
-    readonly detail: string,
+    detail: string,
   ) {
-    super(`${file}: ${field === null ? '' : `${field}: `}${detail}`);
+    super(file, [{ path: field === null ? [] : field.split('.'), detail }], `${file}: ${field === null ? '' : `${field}: `}${detail}`);
   }
 }

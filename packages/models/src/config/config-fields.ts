@@ -1,3 +1,4 @@
+import { type Check, checks } from '@tunekit/core';
 import { ModelConfigError } from './config-error.js';
 
 /** A config.json object as parsed, before validation. */
@@ -6,9 +7,9 @@ export type RawConfig = Readonly<Record<string, unknown>>;
 const describe = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'an array' : `${typeof v} ${JSON.stringify(v)}`);
 
 /**
- * Typed, validating reads of one JSON object. An absent key or `null` takes the fallback (that is
- * what transformers' config classes do with their defaults); a present value of the wrong kind is
- * an error naming the field, never coerced.
+ * Typed, validating reads of one JSON object, with the core config kit's checks. An absent key or
+ * `null` takes the fallback (that is what transformers' config classes do with their defaults); a
+ * present value of the wrong kind is an error naming the field, never coerced.
  */
 export class ConfigFields {
   constructor(
@@ -26,24 +27,25 @@ export class ConfigFields {
     throw new ModelConfigError(this.file, key === null ? (this.prefix.replace(/\.$/, '') || null) : this.prefix + key, detail);
   }
 
-  private value<T>(key: string, fallback: T | undefined, check: (v: unknown) => v is T, kind: string): T {
+  private value<T>(key: string, fallback: T | undefined, check: Check): T {
     const v = this.raw[key];
     if (v === undefined || v === null) {
-      if (fallback === undefined) this.fail(key, `is required (expected ${kind})`);
+      if (fallback === undefined) this.fail(key, `is required (expected ${check(undefined)})`);
       return fallback;
     }
-    if (!check(v)) this.fail(key, `expected ${kind}, got ${describe(v)}`);
-    return v;
+    const expected = check(v);
+    if (expected !== undefined) this.fail(key, `expected ${expected}, got ${describe(v)}`);
+    return v as T;
   }
 
   /** A positive integer (sizes, counts). */
   int(key: string, fallback?: number): number {
-    return this.value(key, fallback, (v): v is number => Number.isSafeInteger(v) && (v as number) > 0, 'a positive integer');
+    return this.value(key, fallback, checks.positiveInt);
   }
 
   /** A finite number. */
   number(key: string, fallback?: number): number {
-    return this.value(key, fallback, (v): v is number => typeof v === 'number' && Number.isFinite(v), 'a finite number');
+    return this.value(key, fallback, checks.number);
   }
 
   /** A finite number > 0 (epsilons, factors, RoPE bases). */
@@ -54,11 +56,11 @@ export class ConfigFields {
   }
 
   bool(key: string, fallback?: boolean): boolean {
-    return this.value(key, fallback, (v): v is boolean => typeof v === 'boolean', 'true or false');
+    return this.value(key, fallback, checks.bool);
   }
 
   string(key: string, fallback?: string): string {
-    return this.value(key, fallback, (v): v is string => typeof v === 'string', 'a string');
+    return this.value(key, fallback, checks.string);
   }
 
   /** A positive integer, or null when absent or null. */

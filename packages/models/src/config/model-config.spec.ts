@@ -1,3 +1,4 @@
+import { ConfigFieldError } from '@tunekit/core';
 import { describe, expect, it } from 'vitest';
 import { ModelConfigError } from './config-error.js';
 import { parseModelConfig } from './model-config.js';
@@ -133,5 +134,21 @@ describe('parseModelConfig', () => {
   it('refuses a config that is not an object or has no model_type', () => {
     expect(errorOf([1, 2]).message).toBe('dir/config.json: expected a JSON object');
     expect(errorOf({ hidden_size: 3 }).field).toBe('model_type');
+  });
+
+  it("takes transformers' fields it does not implement at their neutral value, keeps them, and refuses them by name when set", () => {
+    expect(parseModelConfig({ ...llama, pruned_heads: {} }).raw.pruned_heads).toEqual({});
+    const error = errorOf({ ...llama, pruned_heads: { 0: [1, 2] } });
+    expect(error.field).toBe('pruned_heads');
+    expect(error.path).toEqual(['pruned_heads']);
+    expect(error.message).toBe('dir/config.json: pruned_heads: {"0":[1,2]} turns on attention head pruning, which TuneKit does not implement; only transformers\' default (off) can be loaded');
+    // A key no supported config class reads cannot change the math: it loads and is kept as written.
+    expect(parseModelConfig({ ...llama, some_newer_field: { on: true } }).raw.some_newer_field).toEqual({ on: true });
+  });
+
+  it('carries the key path of a nested field on the error', () => {
+    const error = errorOf({ ...llama, rope_scaling: { rope_type: 'yarnn', factor: 2 } });
+    expect(error).toBeInstanceOf(ConfigFieldError);
+    expect(error.path).toEqual(['rope_scaling', 'rope_type']);
   });
 });

@@ -1,5 +1,6 @@
 import { ModelConfigError } from './config-error.js';
 import { ConfigFields, type RawConfig } from './config-fields.js';
+import { checkForeignConfigFields } from './foreign-config-fields.js';
 import { MODEL_TYPES, type ModelType, isModelType } from './model-types.js';
 import type { MoeConfig } from './moe-config.js';
 import type { LayerType } from './layer-types.js';
@@ -113,5 +114,6 @@ export function parseModelConfig(raw: unknown, file = 'config.json'): ModelConfi
   if (!isModelType(modelType)) {
     return fields.fail('model_type', `"${modelType}" is not supported (supported: ${Object.keys(MODEL_TYPES).join(', ')})`);
   }
+  checkForeignConfigFields(fields);
   return { ...MODEL_TYPES[modelType].parse(fields), modelType, raw: fields.raw };
 }

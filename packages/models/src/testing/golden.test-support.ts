@@ -1,4 +1,5 @@
-import { type Executor, HostTensor, OrtExecutor, Tensor, grad, readSafetensors, relativeError, reportGoldenError, rowsOf } from '@tunekit/core';
+import { type Executor, HostTensor, OrtExecutor, Tensor, grad, readSafetensors } from '@tunekit/core';
+import { relativeError, reportGoldenError, rowsOf } from '@tunekit/core/testing';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -1,6 +1,6 @@
 import { type Module, Rng } from '@tunekit/core';
 import { replaceModuleAt } from '../peft/module-paths.js';
-import { trainableParametersLine } from '../peft/parameter-count.js';
+import { TunerModel } from '../peft/tuner.model.js';
 import { type BottleneckConfig, bottleneckWidth } from './adapter.config.js';
 import { BottleneckLayer } from './adapter.layer.js';
 import { type AdapterTarget, findAdapterTargets } from './adapter.targets.js';
@@ -14,17 +14,18 @@ export type AdaptableModel = Module & { config?: { modelType?: string; hidden?: 
  * block in a `BottleneckLayer` and freezes everything else. Adapters are non-linear, so unlike
  * LoRA and (IA)³ they cannot be merged into the base weights.
  */
-export class BottleneckModel {
+export class BottleneckModel extends TunerModel<BottleneckLayer> {
   readonly targets: readonly AdapterTarget[];
   readonly width: number;
   readonly hidden: number;
 
   private constructor(
-    readonly model: AdaptableModel,
+    model: AdaptableModel,
     readonly config: BottleneckConfig,
     readonly adapterName: string,
     seed: number,
   ) {
+    super(model);
     const hidden = model.config?.hidden;
     if (!Number.isInteger(hidden)) throw new Error('adapter: the model has no config.hidden (hidden size) to size the adapters by');
     this.hidden = hidden!;
@@ -46,20 +47,8 @@ export class BottleneckModel {
     return new BottleneckModel(model, config, opts.adapterName ?? 'default', opts.seed ?? 0);
   }
 
-  layers(): [string, BottleneckLayer][] {
-    return [...this.model.namedModules()].filter((e): e is [string, BottleneckLayer] => e[1] instanceof BottleneckLayer);
-  }
-
-  /** Runs `fn` (a trace) with the adapters switched off: the base model, e.g. DPO's reference. */
-  disableAdapter<T>(fn: () => T): T {
-    const layers = this.layers().map(([, l]) => l);
-    const saved = layers.map((l) => l.disabled);
-    layers.forEach((l) => (l.disabled = true));
-    try {
-      return fn();
-    } finally {
-      layers.forEach((l, i) => (l.disabled = saved[i]));
-    }
+  protected isLayer(m: Module): m is BottleneckLayer {
+    return m instanceof BottleneckLayer;
   }
 
   /** Puts the original sublayers back; the adapters are dropped. */
@@ -69,14 +58,11 @@ export class BottleneckModel {
     return this.model.nameParameters();
   }
 
-  mergeAndUnload(): never {
+  /** Refused: so `mergeAndUnload` is too. */
+  merge(): never {
     throw new Error(
       'adapter: bottleneck adapters cannot be merged into the base weights (their activation is non-linear); load the adapter on top of the base model instead (tunekit generate/eval --adapter)',
     );
-  }
-
-  trainableParametersLine(): string {
-    return trainableParametersLine(this.model);
   }
 }
 

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { type Batch, CausalLmTask, type HostTensor, InMemoryDataSource, isNoDecayName, OrtExecutor, type Parameter, parseTrainingArguments, readSafetensors, relativeError, reportGoldenError, rowsOf, Trainer, TrainStep } from '@tunekit/core';
+import { type Batch, CausalLmTask, type HostTensor, InMemoryDataSource, isNoDecayName, OrtExecutor, type Parameter, parseTrainingArguments, readSafetensors, Trainer, TrainStep } from '@tunekit/core';
+import { relativeError, reportGoldenError, rowsOf } from '@tunekit/core/testing';
 import type { LoadedModel } from '@tunekit/models';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../testing/causal-lm.test-support.js';

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { OrtExecutor, readSafetensors, relativeError, reportGoldenError, rowsOf } from '@tunekit/core';
+import { OrtExecutor, readSafetensors } from '@tunekit/core';
+import { relativeError, reportGoldenError, rowsOf } from '@tunekit/core/testing';
 import { describe, expect, it } from 'vitest';
 import { forwardLogits } from '../testing/causal-lm.test-support.js';
 import { GOLDEN_ADAPTERS, GOLDEN_PEFT, GOLDEN_PEFT_TOLERANCE, goldenAdapterSuite, goldenOutputs, loadGoldenBase } from '../testing/golden-peft.test-support.js';

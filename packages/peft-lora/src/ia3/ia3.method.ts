@@ -1,22 +1,10 @@
-import { AdapterCheckpointer } from '../peft/adapter-checkpointer.js';
-import type { AdapterHandle, PeftMethod } from '../peft/peft-method.interface.js';
+import type { PeftMethod } from '../peft/peft-method.interface.js';
+import { tunerHandle } from '../peft/tuner.model.js';
 import { type Ia3Config, parseIa3Config } from './ia3.config.js';
 import { ia3Key, loadIa3Adapter, saveIa3Adapter } from './ia3.io.js';
 import { Ia3Model } from './ia3.model.js';
 
-function handle(ia3: Ia3Model): AdapterHandle {
-  const h: AdapterHandle = {
-    method: 'ia3',
-    model: ia3.model,
-    trainableParameters: () => ia3.model.trainableParameters(),
-    trainableParametersLine: () => ia3.trainableParametersLine(),
-    save: (dir, opts) => saveIa3Adapter(ia3, dir, opts),
-    mergeAndUnload: () => ia3.mergeAndUnload(),
-    disableAdapter: (fn) => ia3.disableAdapter(fn),
-    checkpointer: (opts) => new AdapterCheckpointer(h, (name) => ia3Key(name, 'default'), opts?.baseModel),
-  };
-  return h;
-}
+const handle = (ia3: Ia3Model) => tunerHandle('ia3', ia3, { save: (dir, opts) => saveIa3Adapter(ia3, dir, opts), key: ia3Key });
 
 /** (IA)³ (Liu et al. 2022) as a PEFT_METHOD plugin, reading and writing PEFT's IA3 adapters. */
 export const IA3_METHOD: PeftMethod<Ia3Config> = {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AdamW, F, HostTensor, type Linear, Module, OrtExecutor, Parameter, ReferenceExecutor, Tensor, TrainStep } from '@tunekit/core';
-import { createModel, parseModelConfig, tinyConfigJson } from '@tunekit/models';
+import { createModel, parseModelConfig } from '@tunekit/models';
+import { tinyConfigJson } from '@tunekit/models/testing';
 import type { CustomBaseLayer } from '../peft/base-weight.js';
 import { IDS, logits, maxAbsDiff, randomize, tinyModel } from '../testing/lora.test-support.js';
 import { parseIa3Config } from './ia3.config.js';

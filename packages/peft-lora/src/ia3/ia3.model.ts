@@ -1,8 +1,8 @@
 import { type Module, Rng } from '@tunekit/core';
-import { type ModulesToSave, modulesToSaveIn, wrapModulesToSave } from '../peft/modules-to-save.js';
+import { wrapModulesToSave } from '../peft/modules-to-save.js';
 import { replaceModuleAt } from '../peft/module-paths.js';
 import { restoreBaseLayers } from '../peft/restore-base-layers.js';
-import { trainableParametersLine } from '../peft/parameter-count.js';
+import { TunerModel } from '../peft/tuner.model.js';
 import type { Ia3Config } from './ia3.config.js';
 import { Ia3Layer } from './ia3.layer.js';
 import { type Ia3Base, findIa3Targets, isFeedforward, resolveIa3Config } from './ia3.targets.js';
@@ -15,16 +15,17 @@ export type AdaptableModel = Module & { config?: { modelType?: string } };
  * The model transform of (IA)³ (peft.tuners.ia3.IA3Model): wraps each target in an `Ia3Layer`,
  * freezes everything but the vectors (and modules_to_save copies), merges and unloads.
  */
-export class Ia3Model {
+export class Ia3Model extends TunerModel<Ia3Layer> {
   /** The adapter's config with the architecture's defaults filled in, as it is saved. */
   readonly config: Ia3Config;
 
   private constructor(
-    readonly model: AdaptableModel,
+    model: AdaptableModel,
     config: Ia3Config,
     readonly adapterName: string,
     seed: number,
   ) {
+    super(model);
     const resolved = resolveIa3Config(config, model.config?.modelType);
     const rng = new Rng(seed);
     let conv1d = false;
@@ -47,23 +48,8 @@ export class Ia3Model {
     return new Ia3Model(model, config, opts.adapterName ?? 'default', opts.seed ?? 0);
   }
 
-  layers(): [string, Ia3Layer][] {
-    return [...this.model.namedModules()].filter((e): e is [string, Ia3Layer] => e[1] instanceof Ia3Layer);
-  }
-
-  /** Runs `fn` (a trace) with the adapter switched off: the base model, e.g. DPO's reference. */
-  disableAdapter<T>(fn: () => T): T {
-    const layers = this.layers().map(([, l]) => l);
-    const wrappers: ModulesToSave[] = modulesToSaveIn(this.model).map(([, m]) => m);
-    const saved = layers.map((l) => l.disabled);
-    layers.forEach((l) => (l.disabled = true));
-    wrappers.forEach((w) => (w.disabled = true));
-    try {
-      return fn();
-    } finally {
-      layers.forEach((l, i) => (l.disabled = saved[i]));
-      wrappers.forEach((w) => (w.disabled = false));
-    }
+  protected isLayer(m: Module): m is Ia3Layer {
+    return m instanceof Ia3Layer;
   }
 
   /** Folds the vectors into the base weights (all or nothing: a layer that cannot take them fails first). */
@@ -79,20 +65,11 @@ export class Ia3Model {
     for (const [, layer] of this.layers()) layer.unmerge();
   }
 
-  /** Merges, then puts the original layers back: a plain model computing the adapted function. */
-  mergeAndUnload(): Module {
-    this.merge();
-    return this.unload();
-  }
-
   /** Puts the original layers back as they are now (merged or not); the vectors are dropped. */
   unload(): Module {
     return restoreBaseLayers(this.model, this.layers(), WHERE);
   }
 
-  trainableParametersLine(): string {
-    return trainableParametersLine(this.model);
-  }
 }
 
 /** Whether a parameter belongs to adapter `name`: its (IA)³ vectors and modules_to_save copies. */

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { AdamW, OrtExecutor, Tensor, TrainStep, relativeError } from '@tunekit/core';
+import { AdamW, OrtExecutor, Tensor, TrainStep } from '@tunekit/core';
+import { relativeError } from '@tunekit/core/testing';
 import { type LoadedModel, generate, loadModel } from '@tunekit/models';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forwardLogits, greedyByRecomputing, i64Rows, tempDir } from '../testing/causal-lm.test-support.js';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { OrtExecutor, ReferenceExecutor, Tensor, TrainStep, AdamW, HostTensor } from '@tunekit/core';
-import { createModel, parseModelConfig, tinyConfigJson } from '@tunekit/models';
+import { createModel, parseModelConfig } from '@tunekit/models';
+import { tinyConfigJson } from '@tunekit/models/testing';
 import { IDS, logits, maxAbsDiff, randomize, tinyModel } from '../testing/lora.test-support.js';
 import { parseLoraConfig } from './lora.config.js';
 import { LoraLayer } from './lora.layer.js';

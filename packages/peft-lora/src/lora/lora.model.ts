@@ -3,10 +3,11 @@ import { type LoraConfig, loraScaling } from './lora.config.js';
 import { type LoraBase, LoraLayer } from './lora.layer.js';
 import { findTargets } from './lora.targets.js';
 import { variantFor } from './lora.variants.js';
-import { type ModulesToSave, modulesToSaveIn, wrapModulesToSave } from '../peft/modules-to-save.js';
+import { modulesToSaveIn, wrapModulesToSave } from '../peft/modules-to-save.js';
 import { replaceModuleAt } from '../peft/module-paths.js';
 import { restoreBaseLayers } from '../peft/restore-base-layers.js';
-import { parameterCounts, trainableParametersLine } from '../peft/parameter-count.js';
+import { parameterCounts } from '../peft/parameter-count.js';
+import { TunerModel } from '../peft/tuner.model.js';
 
 const WHERE = 'lora';
 
@@ -22,16 +23,17 @@ function patternValue(patterns: Record<string, number>, name: string, fallback: 
  * The model transform of the LoRA method (peft.tuners.lora.LoraModel): injects `LoraLayer`s in
  * place of the target layers, freezes the rest, and manages named adapters, merging and unloading.
  */
-export class LoraModel {
+export class LoraModel extends TunerModel<LoraLayer> {
   readonly configs = new Map<string, LoraConfig>();
   private activeName: string;
 
   private constructor(
-    readonly model: Module & { config?: { modelType?: string } },
+    model: Module & { config?: { modelType?: string } },
     config: LoraConfig,
     adapterName: string,
     seed: number,
   ) {
+    super(model);
     this.activeName = adapterName;
     this.addAdapter(adapterName, config, seed);
   }
@@ -41,12 +43,12 @@ export class LoraModel {
     return new LoraModel(model, config, opts.adapterName ?? 'default', opts.seed ?? 0);
   }
 
-  get activeAdapter(): string {
-    return this.activeName;
+  protected isLayer(m: Module): m is LoraLayer {
+    return m instanceof LoraLayer;
   }
 
-  layers(): [string, LoraLayer][] {
-    return [...this.model.namedModules()].filter((e): e is [string, LoraLayer] => e[1] instanceof LoraLayer);
+  get activeAdapter(): string {
+    return this.activeName;
   }
 
   addAdapter(name: string, config: LoraConfig, seed = 0): void {
@@ -91,33 +93,12 @@ export class LoraModel {
     if (config.bias === 'lora_only') this.model.unfreeze((n) => n.endsWith('base_layer.bias'));
   }
 
-  /** Runs `fn` (a trace) with every adapter switched off: the base model, e.g. DPO's reference. */
-  disableAdapter<T>(fn: () => T): T {
-    const layers = this.layers().map(([, l]) => l);
-    const saved = layers.map((l) => l.disabled);
-    const wrappers: ModulesToSave[] = modulesToSaveIn(this.model).map(([, m]) => m);
-    layers.forEach((l) => (l.disabled = true));
-    wrappers.forEach((w) => (w.disabled = true));
-    try {
-      return fn();
-    } finally {
-      layers.forEach((l, i) => (l.disabled = saved[i]));
-      wrappers.forEach((w) => (w.disabled = false));
-    }
-  }
-
   merge(adapterNames: string[] = [this.activeName]): void {
     for (const [, layer] of this.layers()) layer.merge(adapterNames.filter((n) => layer.adapters.has(n)));
   }
 
   unmerge(): void {
     for (const [, layer] of this.layers()) layer.unmerge();
-  }
-
-  /** Folds the active adapter into the base weights and puts the original layers back. */
-  mergeAndUnload(): Module {
-    this.merge();
-    return this.unload();
   }
 
   /** Puts the original layers back without merging (the adapters are dropped). */
@@ -128,11 +109,6 @@ export class LoraModel {
   /** (trainable, all) parameter counts as PEFT counts them. */
   parameterCounts(): { trainable: number; all: number } {
     return parameterCounts(this.model);
-  }
-
-  /** PEFT's line: `trainable params: 921,600 || all params: 135,436,608 || trainable%: 0.6805`. */
-  trainableParametersLine(): string {
-    return trainableParametersLine(this.model);
   }
 
   printTrainableParameters(log: (line: string) => void = console.log): void {

@@ -1,19 +1,14 @@
-import { type Check, type ConfigProblem, ConfigFieldError, type FieldTable, checkFields, checks, checksOf, problemLine } from '@tunekit/core';
+import { type Check, type ConfigProblem, ConfigFieldError, type FieldTable, checkFields, checks, checksOf, optionLine } from '@tunekit/core';
 import { PEFT_FOREIGN_FIELDS } from './foreign-fields.js';
 
 /** Method configs on the core config kit, phrased as PEFT users know them: `lora config: unknown option "rank" (did you mean "r"?)`. */
-
-function peftLine(where: string, p: ConfigProblem): string {
-  if (p.unknown) return `${where}: unknown option "${p.path.join('.')}"${p.unknown.hint ? ` (did you mean "${p.unknown.hint}"?)` : ''}`;
-  return p.path.length ? problemLine(where, p) : `${where}: ${p.detail}`;
-}
 
 /** A method config TuneKit cannot use; each problem carries its key path. */
 export class PeftConfigError extends ConfigFieldError {
   override readonly name = 'PeftConfigError';
 
   constructor(where: string, problems: readonly ConfigProblem[]) {
-    super(where, problems, problems.map((p) => peftLine(where, p)).join('\n'));
+    super(where, problems, problems.map((p) => optionLine(where, p)).join('\n'));
   }
 }
 

@@ -94,4 +94,12 @@ describe('foreign adapter_config.json fields (PEFT 0.21)', () => {
     expect(() => parseLoraConfig({ r: 8, kasa_config: null })).toThrow('lora config: unknown option "kasa_config"');
     expect(() => parseLoraConfig({ r: 8, peft_versoin: '0.21.0' }, { fromPeftFile: true })).toThrow('unknown option "peft_versoin" (did you mean');
   });
+
+  it('takes a field of a newer PEFT that is in no table when it is off, keeps it on save, and refuses it when set', () => {
+    const newer = parseLoraConfig({ ...peftConfig('lora'), some_peft_022_config: null, use_some_peft_022_flag: false }, { fromPeftFile: true });
+    expect(toPeftJson(newer)).toMatchObject({ some_peft_022_config: null, use_some_peft_022_flag: false });
+    expect(() => parseLoraConfig({ ...peftConfig('lora'), use_some_peft_022_flag: true }, { fromPeftFile: true })).toThrow(
+      'lora config: use_some_peft_022_flag: true is set, and TuneKit does not know this PEFT field',
+    );
+  });
 });

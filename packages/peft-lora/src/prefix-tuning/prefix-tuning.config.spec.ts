@@ -1,4 +1,5 @@
-import { createModel, parseModelConfig, tinyConfigJson } from '@tunekit/models';
+import { createModel, parseModelConfig } from '@tunekit/models';
+import { tinyConfigJson } from '@tunekit/models/testing';
 import { describe, expect, it } from 'vitest';
 import { parsePrefixTuningConfig, toPeftJson } from './prefix-tuning.config.js';
 import { injectPrefixTuning } from './prefix-tuning.model.js';

@@ -1,5 +1,6 @@
 import { HostTensor, OrtExecutor, Tensor, type Executor } from '@tunekit/core';
-import { type CausalLMBase, createModel, generate, parseModelConfig, tinyConfigJson } from '@tunekit/models';
+import { type CausalLMBase, createModel, generate, parseModelConfig } from '@tunekit/models';
+import { tinyConfigJson } from '@tunekit/models/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TinyArch, at, greedyByRecomputing, loadTiny, logitsOf, maxAbsDiff, tinyCheckpoint, trainSteps } from '../testing/prompt-learning.test-support.js';
 import { parsePrefixTuningConfig } from './prefix-tuning.config.js';

@@ -1,4 +1,5 @@
-import { createModel, parseModelConfig, tinyConfigJson } from '@tunekit/models';
+import { createModel, parseModelConfig } from '@tunekit/models';
+import { tinyConfigJson } from '@tunekit/models/testing';
 import { describe, expect, it } from 'vitest';
 import { parsePromptTuningConfig, toPeftJson } from './prompt-tuning.config.js';
 import { injectPromptTuning } from './prompt-tuning.model.js';

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type HostTensor, OrtExecutor, SafetensorsFile, readSafetensors, relativeError, reportGoldenError, rowsOf } from '@tunekit/core';
+import { type HostTensor, OrtExecutor, SafetensorsFile, readSafetensors } from '@tunekit/core';
+import { relativeError, reportGoldenError, rowsOf } from '@tunekit/core/testing';
 import { type LoadedModel, generate, loadModel } from '@tunekit/models';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IA3_METHOD } from '../ia3/ia3.method.js';

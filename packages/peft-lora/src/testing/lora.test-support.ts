@@ -1,5 +1,6 @@
 import { type HostTensor, type Module, Parameter, ReferenceExecutor, Rng, Tensor, fromFloat32, HostTensor as HT } from '@tunekit/core';
-import { type CausalLM, createModel, parseModelConfig, tinyConfigJson } from '@tunekit/models';
+import { type CausalLM, createModel, parseModelConfig } from '@tunekit/models';
+import { tinyConfigJson } from '@tunekit/models/testing';
 
 export type Arch = 'llama' | 'gpt2' | 'qwen2';
 

@@ -2,7 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AdamW, HostTensor, type Executor, OrtExecutor, Tensor, TrainStep } from '@tunekit/core';
-import { type CausalLMBase, HfTokenizer, createTinyModel, loadModel } from '@tunekit/models';
+import { type CausalLMBase, HfTokenizer, loadModel } from '@tunekit/models';
+import { createTinyModel } from '@tunekit/models/testing';
 
 /** Test helpers for soft-prompt methods: real checkpoints with a tokenizer, run on plain arrays. */
 

@@ -73,4 +73,26 @@ describe('parseBnbConfig (transformers BitsAndBytesConfig)', () => {
   it('accepts 16-bit main weights in a 4-bit config, where the option does nothing', () => {
     expect(parseBnbConfig({ load_in_4bit: true, llm_int8_has_fp16_weight: true }).llm_int8_has_fp16_weight).toBe(true);
   });
+
+  it("takes a newer transformers' field from a checkpoint's quantization_config while off, writes it back, and refuses it when set", () => {
+    const stored = { ...toBnbConfigDict(parseBnbConfig({ load_in_4bit: true })), bnb_4bit_future_option: null };
+    const parsed = parseBnbConfig(stored, 'config.json: quantization_config', { fromFile: true });
+    expect(toBnbConfigDict(parsed)).toEqual(stored);
+    expect(() => parseBnbConfig({ ...stored, bnb_4bit_future_option: 'on' }, 'config.json: quantization_config', { fromFile: true })).toThrow(
+      'config.json: quantization_config: bnb_4bit_future_option: "on" is set, and TuneKit does not know this transformers field',
+    );
+    // What a user writes stays strict.
+    expect(() => parseBnbConfig({ load_in_4bit: true, bnb_4bit_future_option: null })).toThrow('unknown option "bnb_4bit_future_option"');
+  });
+
+  it('carries each bad key path on the error, for the CLI to point at its line', () => {
+    const error = (() => {
+      try {
+        parseBnbConfig({ load_in_4bit: 'yes', bnb_4bit_quant_type: 'int4' });
+      } catch (e) {
+        return e as BnbConfigError;
+      }
+    })();
+    expect(error?.problems.map((p) => p.path)).toEqual([['load_in_4bit'], ['bnb_4bit_quant_type']]);
+  });
 });

@@ -8,7 +8,7 @@
  * (with a did-you-mean), one of the two modes must be on, and options TuneKit cannot honour
  * (16-bit main weights for LLM.int8, non-byte 4-bit storage) are refused with the reason.
  */
-import { didYouMean } from '@tunekit/core';
+import { type Check, type ConfigProblem, ConfigFieldError, type FieldTable, type ForeignFieldRule, checkFields, checks, checksOf, defaultsOf, optionLine, rule, withDefaults } from '@tunekit/core';
 import type { QuantType4Bit } from '../quant/code-tables.js';
 
 export type BnbComputeDtype = 'float32' | 'float16' | 'bfloat16';
@@ -26,97 +26,88 @@ export interface BnbConfig {
   bnb_4bit_use_double_quant: boolean;
   bnb_4bit_compute_dtype: BnbComputeDtype;
   bnb_4bit_quant_storage: 'uint8';
+  /** Fields a newer transformers wrote at their off values, written back by `toBnbConfigDict`. */
+  foreign?: Readonly<Record<string, unknown>>;
 }
 
-/** `BitsAndBytesConfig()`'s defaults (None for compute dtype and storage become float32 and uint8). */
-export const BNB_CONFIG_DEFAULTS: Readonly<BnbConfig> = {
-  load_in_4bit: false,
-  load_in_8bit: false,
-  llm_int8_threshold: 6.0,
-  llm_int8_skip_modules: null,
-  llm_int8_enable_fp32_cpu_offload: false,
-  llm_int8_has_fp16_weight: false,
-  bnb_4bit_quant_type: 'fp4',
-  bnb_4bit_use_double_quant: false,
-  bnb_4bit_compute_dtype: 'float32',
-  bnb_4bit_quant_storage: 'uint8',
-};
 
-export class BnbConfigError extends Error {
-  constructor(where: string, detail: string) {
-    super(`${where}: ${detail}`);
-    this.name = 'BnbConfigError';
+/** A BitsAndBytesConfig TuneKit cannot use; each problem carries its key path. */
+export class BnbConfigError extends ConfigFieldError {
+  override readonly name = 'BnbConfigError';
+
+  constructor(where: string, problems: readonly ConfigProblem[] | string) {
+    const list = typeof problems === 'string' ? [{ path: [], detail: problems }] : problems;
+    super(where, list, list.map((p) => optionLine(where, p)).join('\n'));
   }
 }
 
-interface Field {
-  check: (v: unknown) => boolean;
-  expected: string;
-  /** transformers accepts None here and substitutes the default. */
-  nullable?: boolean;
-}
+const bnbError = (where: string, key: string | null, detail: string): BnbConfigError => new BnbConfigError(where, [{ path: key === null ? [] : [key], detail }]);
+/** transformers accepts None here and substitutes the default. */
+const nullable = checks.nullable;
 
-const bool: Field = { check: (v) => typeof v === 'boolean', expected: 'true or false' };
-const oneOf = (...values: string[]): Field['check'] => (v) => values.includes(v as string);
-
-const FIELDS: { [K in keyof BnbConfig]: Field } = {
-  load_in_4bit: bool,
-  load_in_8bit: bool,
-  llm_int8_threshold: { check: (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0, expected: 'a finite number >= 0' },
-  llm_int8_skip_modules: { check: (v) => Array.isArray(v) && v.every((s) => typeof s === 'string'), expected: 'a list of module names', nullable: true },
-  llm_int8_enable_fp32_cpu_offload: bool,
-  llm_int8_has_fp16_weight: bool,
-  bnb_4bit_quant_type: { check: oneOf('nf4', 'fp4'), expected: '"nf4" or "fp4"' },
-  bnb_4bit_use_double_quant: bool,
-  bnb_4bit_compute_dtype: { check: oneOf('float32', 'float16', 'bfloat16'), expected: '"float32", "float16" or "bfloat16"', nullable: true },
+const FIELDS: FieldTable<Omit<BnbConfig, 'foreign'>> = {
+  load_in_4bit: { check: checks.bool, default: false },
+  load_in_8bit: { check: checks.bool, default: false },
+  llm_int8_threshold: { check: checks.range({ min: 0 }, 'a finite number >= 0'), default: 6.0 },
+  llm_int8_skip_modules: { check: nullable(rule((v) => Array.isArray(v) && v.every((s) => typeof s === 'string'), 'a list of module names')), default: null },
+  llm_int8_enable_fp32_cpu_offload: { check: checks.bool, default: false },
+  llm_int8_has_fp16_weight: { check: checks.bool, default: false },
+  bnb_4bit_quant_type: { check: checks.oneOf(['nf4', 'fp4'], '"nf4" or "fp4"'), default: 'fp4' },
+  bnb_4bit_use_double_quant: { check: checks.bool, default: false },
+  bnb_4bit_compute_dtype: { check: nullable(checks.oneOf(['float32', 'float16', 'bfloat16'], '"float32", "float16" or "bfloat16"')), default: 'float32' },
   bnb_4bit_quant_storage: {
-    check: oneOf('uint8'),
     // transformers also lists float16, float32, int8, float64 and bfloat16 (bytes reinterpreted for FSDP).
-    expected: '"uint8" (TuneKit packs 4-bit codes two per byte and cannot reinterpret them as another storage type)',
-    nullable: true,
+    check: nullable(checks.oneOf(['uint8'], '"uint8" (TuneKit packs 4-bit codes two per byte and cannot reinterpret them as another storage type)')),
+    default: 'uint8',
   },
 };
 
-/** Keys `to_dict()` writes beside the options: the method tag and the private copies of the two flags. */
-const SERIALIZED_KEYS = ['quant_method', '_load_in_4bit', '_load_in_8bit'] as const;
-const KNOWN = [...Object.keys(FIELDS), ...SERIALIZED_KEYS];
+/** `BitsAndBytesConfig()`'s defaults (None for compute dtype and storage become float32 and uint8). */
+export const BNB_CONFIG_DEFAULTS: Readonly<BnbConfig> = defaultsOf(FIELDS);
 
-/** Validates a BitsAndBytesConfig dict (user options or a config.json `quantization_config`). */
-export function parseBnbConfig(raw: Record<string, unknown>, where = 'quantization_config'): BnbConfig {
-  for (const key of Object.keys(raw)) {
-    if (!KNOWN.includes(key)) throw new BnbConfigError(where, `unknown option "${key}"${didYouMean(key, KNOWN)}`);
-  }
-  if (raw.quant_method !== undefined && raw.quant_method !== 'bitsandbytes') {
-    throw new BnbConfigError(where, `quant_method: expected "bitsandbytes", got ${JSON.stringify(raw.quant_method)}`);
-  }
-  const config: BnbConfig = { ...BNB_CONFIG_DEFAULTS };
-  for (const [key, field] of Object.entries(FIELDS) as [keyof BnbConfig, Field][]) {
-    const v = raw[key];
-    if (v === undefined || (v === null && field.nullable)) continue;
-    if (!field.check(v)) throw new BnbConfigError(where, `${key}: expected ${field.expected}, got ${JSON.stringify(v)}`);
-    (config as unknown as Record<string, unknown>)[key] = Array.isArray(v) ? [...v] : v;
-  }
+/** Keys `to_dict()` writes beside the options: the method tag and the private copies of the two flags. */
+const SERIALIZED_CHECKS: Readonly<Record<string, Check>> = {
+  quant_method: checks.oneOf(['bitsandbytes'], '"bitsandbytes"'),
+  _load_in_4bit: checks.bool,
+  _load_in_8bit: checks.bool,
+};
+
+/**
+ * A config.json written by a newer transformers may carry BitsAndBytesConfig fields this TuneKit
+ * does not know: each is kept while off and refused by name when set (the core kit's rule).
+ */
+const TRANSFORMERS_FOREIGN_FIELDS: ForeignFieldRule = { library: 'transformers', fields: {} };
+
+/**
+ * Validates a BitsAndBytesConfig dict: user options (unknown keys are errors, with a did-you-mean)
+ * or, with `fromFile`, a config.json `quantization_config` (see TRANSFORMERS_FOREIGN_FIELDS).
+ */
+export function parseBnbConfig(raw: Record<string, unknown>, where = 'quantization_config', opts: { fromFile?: boolean } = {}): BnbConfig {
+  const { problems, foreign } = checkFields(raw, { ...SERIALIZED_CHECKS, ...checksOf(FIELDS) }, { checkNull: true, foreign: opts.fromFile ? TRANSFORMERS_FOREIGN_FIELDS : undefined });
+  if (problems.length) throw new BnbConfigError(where, problems);
+  const config: BnbConfig = withDefaults({ ...BNB_CONFIG_DEFAULTS }, raw);
+  if (config.llm_int8_skip_modules) config.llm_int8_skip_modules = [...config.llm_int8_skip_modules];
   // to_dict() stores each flag twice (`_load_in_8bit` is the attribute behind the property).
   for (const flag of ['load_in_4bit', 'load_in_8bit'] as const) {
-    const hidden = raw[`_${flag}`];
+    const hidden = raw[`_${flag}`] as boolean | undefined;
     if (hidden === undefined) continue;
-    if (typeof hidden !== 'boolean') throw new BnbConfigError(where, `_${flag}: expected true or false, got ${JSON.stringify(hidden)}`);
     if (raw[flag] === undefined) config[flag] = hidden;
-    else if (hidden !== raw[flag]) throw new BnbConfigError(where, `_${flag} (${hidden}) contradicts ${flag} (${String(raw[flag])})`);
+    else if (hidden !== raw[flag]) throw bnbError(where, null, `_${flag} (${hidden}) contradicts ${flag} (${String(raw[flag])})`);
   }
   if (config.load_in_4bit && config.load_in_8bit) {
-    throw new BnbConfigError(where, 'load_in_4bit and load_in_8bit are both true, but only one can be used at the same time');
+    throw bnbError(where, null, 'load_in_4bit and load_in_8bit are both true, but only one can be used at the same time');
   }
   if (!config.load_in_4bit && !config.load_in_8bit) {
-    throw new BnbConfigError(where, 'set load_in_4bit (NF4/FP4, QLoRA) or load_in_8bit (LLM.int8) to true');
+    throw bnbError(where, null, 'set load_in_4bit (NF4/FP4, QLoRA) or load_in_8bit (LLM.int8) to true');
   }
   if (config.load_in_8bit && config.llm_int8_has_fp16_weight) {
-    throw new BnbConfigError(
+    throw bnbError(
       where,
-      'llm_int8_has_fp16_weight: true keeps trainable 16-bit main weights, which TuneKit does not implement; Linear8bit holds frozen int8 weights (train adapters on them with LoRA)',
+      'llm_int8_has_fp16_weight',
+      'true keeps trainable 16-bit main weights, which TuneKit does not implement; Linear8bit holds frozen int8 weights (train adapters on them with LoRA)',
     );
   }
-  return config;
+  return Object.keys(foreign).length ? { ...config, foreign } : config;
 }
 
 /** transformers' `BitsAndBytesConfig.to_dict()`, key order included (what config.json carries). */
@@ -135,6 +126,7 @@ export function toBnbConfigDict(c: BnbConfig): Record<string, unknown> {
     bnb_4bit_quant_storage: c.bnb_4bit_quant_storage,
     load_in_4bit: c.load_in_4bit,
     load_in_8bit: c.load_in_8bit,
+    ...c.foreign,
   };
 }
 

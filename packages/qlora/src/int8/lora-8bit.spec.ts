@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { AdamW, HostTensor, OrtExecutor, Tensor, TrainStep } from '@tunekit/core';
-import { type CausalLM, createModel, parseModelConfig, tinyConfigJson } from '@tunekit/models';
+import { type CausalLM, createModel, parseModelConfig } from '@tunekit/models';
+import { tinyConfigJson } from '@tunekit/models/testing';
 import { LoraModel, parseLoraConfig } from '@tunekit/peft-lora';
 import { Linear8bit } from './linear-8bit.js';
 import { quantizeModel8bit } from './quantize-model-8bit.js';

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { type Executor, HostTensor, Linear, OrtExecutor, ReferenceExecutor, Tensor } from '@tunekit/core';
-import { type CausalLM, Conv1D, createModel, parseModelConfig, tinyConfigJson } from '@tunekit/models';
+import { type CausalLM, Conv1D, createModel, parseModelConfig } from '@tunekit/models';
+import { tinyConfigJson } from '@tunekit/models/testing';
 import { Linear8bit } from './linear-8bit.js';
 import { quantizeModel8bit } from './quantize-model-8bit.js';
 

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { type Executor, HostTensor, Linear, OrtExecutor, Parameter, ReferenceExecutor, Rng, Tensor, grad } from '@tunekit/core';
-import { createModel, parseModelConfig, tinyConfigJson } from '@tunekit/models';
+import { createModel, parseModelConfig } from '@tunekit/models';
+import { tinyConfigJson } from '@tunekit/models/testing';
 import { dequantize4bit, quantize4bit } from '../quant/blockwise.js';
 import { doubleDequantize, doubleQuantize } from '../quant/double-quant.js';
 import { Linear4bit, quantizeModel } from './linear-4bit.js';

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { AdamW, HostTensor, type Module, OrtExecutor, Tensor, TrainStep } from '@tunekit/core';
-import { type CausalLM, createModel, parseModelConfig, tinyConfigJson } from '@tunekit/models';
+import { type CausalLM, createModel, parseModelConfig } from '@tunekit/models';
+import { tinyConfigJson } from '@tunekit/models/testing';
 import { ADAPTER_METHOD, IA3_METHOD, LORA_METHOD, PREFIX_TUNING_METHOD, PROMPT_TUNING_METHOD, type PeftMethod } from '@tunekit/peft-lora';
 import { Linear4bit, quantizeModel } from './linear-4bit.js';
 

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { AdamW, HostTensor, OrtExecutor, Tensor, TrainStep } from '@tunekit/core';
-import { createModel, parseModelConfig, tinyConfigJson } from '@tunekit/models';
+import { createModel, parseModelConfig } from '@tunekit/models';
+import { tinyConfigJson } from '@tunekit/models/testing';
 import { LoraModel, parseLoraConfig } from '@tunekit/peft-lora';
 import { quantizeModel } from './linear-4bit.js';
 

@@ -78,7 +78,7 @@ export async function storedQuantization(dir: string): Promise<BnbConfig | null>
   if (method !== 'bitsandbytes') {
     throw new BnbConfigError(`${file}: quantization_config`, `quant_method ${JSON.stringify(method)} is not supported; TuneKit loads bitsandbytes 4-bit and 8-bit checkpoints`);
   }
-  return parseBnbConfig(qc as Record<string, unknown>, `${file}: quantization_config`);
+  return parseBnbConfig(qc as Record<string, unknown>, `${file}: quantization_config`, { fromFile: true });
 }
 
 /** The settings that change what the stored layers are; the rest (compute dtype, threshold) do not. */

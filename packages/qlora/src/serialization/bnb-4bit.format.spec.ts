@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { HostTensor, OrtExecutor, ReferenceExecutor, Tensor, readSafetensors, writeSafetensors } from '@tunekit/core';
-import { type CausalLM, createModel, parseModelConfig, tinyConfigJson } from '@tunekit/models';
+import { type CausalLM, createModel, parseModelConfig } from '@tunekit/models';
+import { tinyConfigJson } from '@tunekit/models/testing';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

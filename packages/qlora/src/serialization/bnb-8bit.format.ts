@@ -96,7 +96,7 @@ export async function loadInt8Model(dir: string): Promise<{ model: CausalLM; qua
   }
   let config: BnbConfig;
   try {
-    config = parseBnbConfig(qc as Record<string, unknown>);
+    config = parseBnbConfig(qc as Record<string, unknown>, 'quantization_config', { fromFile: true });
   } catch (e) {
     if (e instanceof BnbConfigError) throw new Bnb8bitFormatError(configPath, null, e.message);
     throw e;

@@ -15,4 +15,5 @@ const loaded = mode === '4bit' ? await loadModel4bit(dir!, { doubleQuant: true }
 const hwm = /VmHWM:\s*(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
 const peak = hwm ? Number(hwm[1]) * 1024 : process.resourceUsage().maxRSS * 1024;
 const quantizedBytes = [...loaded.model.namedModules()].map(([, m]) => m).reduce((s, m) => s + (m instanceof Linear4bit ? m.quantizedBytes() : 0), 0);
-console.log(JSON.stringify({ mode, growth: peak - before, quantizedBytes }));
+const parameterBytes = [...loaded.model.namedParameters()].reduce((s, [, p]) => s + p.value.data.byteLength, 0);
+console.log(JSON.stringify({ mode, growth: peak - before, quantizedBytes, parameterBytes }));

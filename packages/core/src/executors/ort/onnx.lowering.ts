@@ -1,4 +1,5 @@
-import { Graph, decomposeComposites } from '../../ir/graph.js';
+import { Graph } from '../../ir/graph.js';
+import { decomposeComposites } from '../../tensor/decompose-composites.js';
 import type { Node } from '../../ir/node.js';
 import type { CompositeOp, OpOf } from '../../ir/ops.js';
 import { OnnxBuilder } from './onnx.builder.js';

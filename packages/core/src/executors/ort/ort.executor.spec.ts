@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { HostTensor } from '../../host-tensor.js';
 import { Graph } from '../../ir/graph.js';
-import { Parameter } from '../../nn/parameter.js';
+import { Parameter } from '../../ir/parameter.js';
 import { F } from '../../tensor/functional.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { lowerGraph } from './onnx.lowering.js';

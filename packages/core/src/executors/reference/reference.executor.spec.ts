@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { DType } from '../../dtype.js';
 import { HostTensor } from '../../host-tensor.js';
 import { withScope } from '../../ir/trace-context.js';
-import { Parameter } from '../../nn/parameter.js';
+import { Parameter } from '../../ir/parameter.js';
 import { F } from '../../tensor/functional.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { ReferenceExecutor, erf, erfc, geluErf } from './index.js';

@@ -1,8 +1,9 @@
 import { numel } from '../../dtype.js';
 import { HostTensor } from '../../host-tensor.js';
-import { Graph, decomposeComposites } from '../../ir/graph.js';
+import { Graph } from '../../ir/graph.js';
+import { decomposeComposites } from '../../tensor/decompose-composites.js';
 import type { Node } from '../../ir/node.js';
-import type { Parameter } from '../../nn/parameter.js';
+import type { Parameter } from '../../ir/parameter.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { type Executor, type Feeds, type Program, outputNodes } from '../executor.interface.js';
 import { runKernel } from './reference.kernels.js';

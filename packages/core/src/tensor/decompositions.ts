@@ -1,6 +1,6 @@
 import { HostTensor } from '../host-tensor.js';
-import { Tensor } from '../tensor/tensor.js';
-import type { CompositeOp, OpAttrs } from './ops.js';
+import { Tensor } from './tensor.js';
+import type { CompositeOp, OpAttrs } from '../ir/ops.js';
 
 /** Stands in for -inf in masked scores: finite in each dtype, so a fully masked row never produces NaN. */
 export const maskedScore = (dtype: string): number => (dtype === 'f16' ? -65504 : -1e30);

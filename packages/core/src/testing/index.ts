@@ -1,0 +1,5 @@
+// `@tunekit/core/testing`: helpers for specs (ours and plugin authors'), kept out of the main barrel
+// so that what users call stays what users call.
+export { checkOp, type OpInput, type CheckOpOptions, type CheckOpReport } from './check-op.js';
+export { relativeError, reportGoldenError, rowsOf } from './golden-compare.test-support.js';
+export { describeOpSuite } from './op-suite.test-support.js';
