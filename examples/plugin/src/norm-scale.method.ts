@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LayerNorm, type Module, RMSNorm, SafetensorsFile, readJsonObject, writeJsonFile, writeSafetensors } from '@tunekit/core';
+import { ConfigFieldError, type FieldTable, LayerNorm, type Module, checkFields, checksOf, defaultsOf, optionLine, rule, withDefaults, RMSNorm, SafetensorsFile, readJsonObject, writeJsonFile, writeSafetensors } from '@tunekit/core';
 import { ADAPTER_CONFIG, ADAPTER_WEIGHTS, AdapterCheckpointer, type AdapterHandle, type PeftMethod, trainableParametersLine } from '@tunekit/peft-lora';
 import { ScaledNorm } from './norm-scale.layer.js';
 
@@ -12,14 +12,15 @@ export interface NormScaleConfig {
   readonly targets: readonly string[];
 }
 
-/** Validates the `norm_scale:` section; unknown keys and wrong types name the key. */
+const FIELDS: FieldTable<NormScaleConfig> = {
+  targets: { check: rule((v) => Array.isArray(v) && v.length > 0 && v.every((t) => typeof t === 'string' && t), 'a non-empty list of module name parts'), default: ['norm'] },
+};
+
+/** Validates the `norm_scale:` section with the core config kit: unknown keys and wrong types carry their key path. */
 export function parseNormScaleConfig(raw: Record<string, unknown>): NormScaleConfig {
-  for (const key of Object.keys(raw)) if (key !== 'targets') throw new Error(`norm_scale config: unknown option "${key}" (norm_scale takes: targets)`);
-  const targets = raw.targets ?? ['norm'];
-  if (!Array.isArray(targets) || targets.length === 0 || !targets.every((t) => typeof t === 'string' && t)) {
-    throw new Error(`norm_scale config: targets: expected a non-empty list of module name parts, got ${JSON.stringify(raw.targets)}`);
-  }
-  return { targets };
+  const { problems } = checkFields(raw, checksOf(FIELDS));
+  if (problems.length) throw new ConfigFieldError('norm_scale config', problems, problems.map((p) => optionLine('norm_scale config', p)).join('\n'));
+  return withDefaults(defaultsOf(FIELDS), raw);
 }
 
 /** Wraps every targeted norm in a ScaledNorm; only the scales train. Returns the wrapped norms by path. */

@@ -1,4 +1,4 @@
-import { type Batch, type CausalLmModel, CausalLmTask, F, type HostTensor, IGNORE_INDEX, Tensor, type TaskOutput, type TaskProvider, lossTokens } from '@tunekit/core';
+import { type Batch, type CausalLmModel, CausalLmTask, ConfigFieldError, F, type FieldTable, checkFields, checks, checksOf, defaultsOf, optionLine, withDefaults, type HostTensor, IGNORE_INDEX, Tensor, type TaskOutput, type TaskProvider, lossTokens } from '@tunekit/core';
 import type { CausalLM } from '@tunekit/models';
 
 export const SMOOTHED_SFT = 'smoothed_sft';
@@ -8,11 +8,15 @@ export interface SmoothedSftConfig {
   readonly label_smoothing: number;
 }
 
+const FIELDS: FieldTable<SmoothedSftConfig> = {
+  label_smoothing: { check: checks.range({ min: 0, below: 1 }, 'a number in [0, 1)'), default: 0.1 },
+};
+
+/** Validates the `smoothed_sft:` section with the core config kit: its errors carry key paths, which the CLI points at lines. */
 export function parseSmoothedSftConfig(raw: Record<string, unknown>): SmoothedSftConfig {
-  for (const key of Object.keys(raw)) if (key !== 'label_smoothing') throw new Error(`smoothed_sft config: unknown option "${key}" (smoothed_sft takes: label_smoothing)`);
-  const epsilon = raw.label_smoothing ?? 0.1;
-  if (typeof epsilon !== 'number' || !(epsilon >= 0 && epsilon < 1)) throw new Error(`smoothed_sft config: label_smoothing: expected a number in [0, 1), got ${JSON.stringify(raw.label_smoothing)}`);
-  return { label_smoothing: epsilon };
+  const { problems } = checkFields(raw, checksOf(FIELDS));
+  if (problems.length) throw new ConfigFieldError('smoothed_sft config', problems, problems.map((p) => optionLine('smoothed_sft config', p)).join('\n'));
+  return withDefaults(defaultsOf(FIELDS), raw);
 }
 
 const input = (name: string, t: HostTensor): Tensor => Tensor.input(name, t.shape, t.dtype);

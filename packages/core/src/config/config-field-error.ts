@@ -16,10 +16,12 @@ export const problemLine = (where: string, p: ConfigProblem): string => `${where
 
 /**
  * The phrasing of option dicts (PEFT's, transformers' quantization configs):
- * `lora config: unknown option "rank" (did you mean "r"?)`, `where: key: detail`, or `where: detail` for the whole config.
+ * `lora config: unknown option "lora_alpah" (did you mean "lora_alpha"?)` (or `; expected one of ...` when no key is close),
+ * `where: key: detail`, or `where: detail` for the whole config.
  */
 export function optionLine(where: string, p: ConfigProblem): string {
-  if (p.unknown) return `${where}: unknown option "${p.path.join('.')}"${p.unknown.hint ? ` (did you mean "${p.unknown.hint}"?)` : ''}`;
+  // The kit's detail starts `unknown key`; the rest (a did-you-mean, or the known keys) follows the option's name.
+  if (p.unknown) return `${where}: unknown option "${p.path.join('.')}"${p.detail.replace(/^unknown key/, '')}`;
   return p.path.length ? problemLine(where, p) : `${where}: ${p.detail}`;
 }
 

@@ -20,7 +20,8 @@ export const checksOf = <T>(table: FieldTable<T>): Record<string, Check> => Obje
 export function unknownKey(path: KeyPath, known: readonly string[]): ConfigProblem {
   const key = path[path.length - 1];
   const hint = closestName(key, known);
-  return { path, detail: hint ? `unknown key (did you mean "${hint}"?)` : `unknown key; expected one of ${known.join(', ')}`, unknown: { hint } };
+  const detail = hint ? `unknown key (did you mean "${hint}"?)` : known.length ? `unknown key; expected one of ${known.join(', ')}` : 'unknown key (there are no options here)';
+  return { path, detail, unknown: { hint } };
 }
 
 export interface CheckFieldsOptions {

@@ -31,7 +31,7 @@ describe('LoRA config', () => {
       { path: ['rank'], detail: 'unknown key; expected one of peft_type, ' + Object.keys(LORA_DEFAULTS).join(', '), unknown: { hint: null } },
       { path: ['r'], detail: 'expected a positive integer, got 0' },
     ]);
-    expect(error?.message).toBe('lora config: unknown option "rank"\nlora config: r: expected a positive integer, got 0');
+    expect(error?.message).toBe(`lora config: unknown option "rank"; expected one of peft_type, ${Object.keys(LORA_DEFAULTS).join(', ')}\nlora config: r: expected a positive integer, got 0`);
   });
 
   it('scales by alpha/r, or alpha/sqrt(r) with rsLoRA', () => {
