@@ -4,6 +4,7 @@
  */
 import type { DType } from '../dtype.js';
 import { HostTensor } from '../host-tensor.js';
+import { contiguousStrides } from '../executors/reference/reference.values.js';
 
 /** Values as doubles, with their shape. */
 export interface Nd {
@@ -36,15 +37,8 @@ export const u8 = (shape: number[], values: number[]): HostTensor => new HostTen
 export const i8 = (shape: number[], values: number[]): HostTensor => new HostTensor('i8', shape, Int8Array.from(values));
 export const bools = (shape: number[], values: number[]): HostTensor => new HostTensor('bool', shape, Uint8Array.from(values));
 
-export function strides(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let k = shape.length - 1; k >= 0; k--) {
-    s[k] = acc;
-    acc *= shape[k];
-  }
-  return s;
-}
+/** Row-major strides: the reference executor's own. */
+export const strides = contiguousStrides;
 
 export function unravel(flat: number, shape: readonly number[]): number[] {
   return strides(shape).map((s, k) => Math.floor(flat / s) % shape[k]);
