@@ -1,0 +1,2 @@
+// The package barrel: what users of @tunekit/exporters call.
+export {};
