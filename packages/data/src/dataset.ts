@@ -166,6 +166,6 @@ class ExampleReader {
     }
     this.stats.tokens += cut.inputIds.length;
     this.stats.trainedTokens += trained;
-    return cut;
+    return { ...cut, source };
   }
 }

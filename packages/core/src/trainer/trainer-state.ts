@@ -27,6 +27,8 @@ export interface TrainerState {
   best_global_step: number | null;
   best_model_checkpoint: string | null;
   data_position: DataPosition;
+  /** Steps skipped for a NaN/Inf loss or gradient under `skip_nonfinite_steps` (absent in older checkpoints). */
+  nonfinite_steps_skipped?: number;
 }
 
 export const TRAINER_STATE_FILE = 'trainer_state.json';
@@ -56,9 +58,13 @@ const orNull =
   (check: (v: unknown) => boolean) =>
   (v: unknown): boolean =>
     v === null || check(v);
+const optional =
+  (check: (v: unknown) => boolean) =>
+  (v: unknown): boolean =>
+    v === undefined || check(v);
 
 /** Field checks of a state read back from disk: a corrupted file is named, never half-trusted. */
-const STATE_CHECKS: { [K in keyof TrainerState]: (v: unknown) => boolean } = {
+const STATE_CHECKS: { [K in keyof TrainerState]-?: (v: unknown) => boolean } = {
   global_step: isCount,
   epoch: isNumber,
   max_steps: isCount,
@@ -72,6 +78,7 @@ const STATE_CHECKS: { [K in keyof TrainerState]: (v: unknown) => boolean } = {
   best_metric: orNull(isNumber),
   best_global_step: orNull(isCount),
   best_model_checkpoint: orNull((v) => typeof v === 'string'),
+  nonfinite_steps_skipped: optional(isCount),
   data_position: (v) => typeof v === 'object' && v !== null && isCount((v as DataPosition).epoch) && isCount((v as DataPosition).batch),
 };
 

@@ -57,6 +57,10 @@ export interface TrainingArguments {
   /** A checkpoint directory, or `true` for the latest `checkpoint-N` under `output_dir`. */
   resume_from_checkpoint: string | boolean | null;
   gradient_checkpointing: boolean;
+  /** HF's name: train into an `output_dir` that holds files (its old checkpoints are removed); otherwise a used folder is refused. */
+  overwrite_output_dir: boolean;
+  /** A step whose loss or gradient norm is NaN/Inf is skipped (no update) and counted, instead of stopping the run. */
+  skip_nonfinite_steps: boolean;
 }
 
 const describe = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'an array' : `${JSON.stringify(v)} (${typeof v})`);
@@ -102,6 +106,8 @@ const FIELDS: FieldTable<{ [K in keyof TrainingArguments]: TrainingArguments[K] 
   seed: { default: 42, check: number({ integer: true, min: 0, max: 2 ** 32 - 1 }) },
   resume_from_checkpoint: { default: null, check: nullable(pathOrBoolean) },
   gradient_checkpointing: { default: false, check: checks.bool },
+  overwrite_output_dir: { default: false, check: checks.bool },
+  skip_nonfinite_steps: { default: false, check: checks.bool },
 };
 
 export const TRAINING_ARGUMENT_NAMES = Object.keys(FIELDS) as (keyof TrainingArguments)[];

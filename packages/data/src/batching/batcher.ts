@@ -1,4 +1,5 @@
 import { HostTensor, Rng } from '@tunekit/core';
+import type { RecordSource } from '../errors.js';
 import { IGNORE_INDEX } from '../tokenize/tokenized-example.js';
 import type { Row } from './row.js';
 
@@ -26,6 +27,8 @@ export interface Batch {
   readonly rows: readonly number[];
   readonly tokenCount: number;
   readonly trainedTokenCount: number;
+  /** The record of the batch's first row, when the rows were read from files. */
+  readonly firstRow?: RecordSource;
 }
 
 export interface BatcherOptions {
@@ -150,6 +153,7 @@ export class Batcher {
       rows: indices,
       tokenCount,
       trainedTokenCount,
+      ...(rows[0].source ? { firstRow: rows[0].source } : {}),
     };
   }
 }
