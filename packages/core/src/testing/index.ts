@@ -3,3 +3,4 @@
 export { checkOp, type OpInput, type CheckOpOptions, type CheckOpReport } from './check-op.js';
 export { relativeError, reportGoldenError, rowsOf } from './golden-compare.test-support.js';
 export { describeOpSuite } from './op-suite.test-support.js';
+export { FUZZ_SEED, FuzzFolder, type FuzzReport, type FuzzTarget, JSON_SYNTAX, type TextSyntax, describeFuzzReport, fuzzParser, judgeError } from './fuzz.test-support.js';

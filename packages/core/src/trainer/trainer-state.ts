@@ -1,3 +1,5 @@
+import { jsonSyntaxMessage } from '../util/json-file.js';
+
 /** One entry of the log history: a log or eval event's metrics plus its step (HF `log_history`). */
 export type LogEntry = Readonly<Record<string, number>> & { readonly step: number };
 
@@ -87,7 +89,7 @@ export function parseTrainerState(json: string, file: string): TrainerState {
   try {
     raw = JSON.parse(json);
   } catch (err) {
-    throw new Error(`${file}: not valid JSON (${(err as Error).message})`);
+    throw new Error(`${file}: not valid JSON (${jsonSyntaxMessage(err)})`);
   }
   if (typeof raw !== 'object' || raw === null) throw new Error(`${file}: expected a JSON object`);
   const bad = (Object.keys(STATE_CHECKS) as (keyof TrainerState)[]).filter((k) => !STATE_CHECKS[k]((raw as Record<string, unknown>)[k]));

@@ -14,6 +14,12 @@ export class JsonFileError extends Error {
 }
 
 /**
+ * JSON.parse's complaint on one line: V8 quotes the text around the fault, newlines included, and
+ * errors from input files must stay one line.
+ */
+export const jsonSyntaxMessage = (err: unknown): string => (err as Error).message.replace(/\s*\n\s*/g, ' ');
+
+/**
  * Reads a JSON object, the one reader every package uses. With `optional`, a missing file is null.
  * Any other problem (unreadable, invalid JSON, not an object) is a `JsonFileError` naming the file.
  */
@@ -31,7 +37,7 @@ export async function readJsonObject(path: string, opts: { optional?: boolean } 
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new JsonFileError(path, `invalid JSON: ${(err as Error).message}`, { cause: err });
+    throw new JsonFileError(path, `invalid JSON: ${jsonSyntaxMessage(err)}`, { cause: err });
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new JsonFileError(path, 'expected a JSON object');
   return value as Record<string, unknown>;

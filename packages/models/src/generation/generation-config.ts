@@ -1,3 +1,4 @@
+import { showValue } from '@tunekit/core';
 import type { RawConfig } from '../config/config-fields.js';
 import type { ModelConfig } from '../config/model-config.js';
 
@@ -69,7 +70,7 @@ export class GenerationConfigError extends Error {
 }
 
 function checked<T>(value: unknown, valid: (v: unknown) => boolean, source: string, key: string, expected: string): T {
-  if (!valid(value)) throw new GenerationConfigError(source, key, `expected ${expected}, got ${JSON.stringify(value)}`);
+  if (!valid(value)) throw new GenerationConfigError(source, key, `expected ${expected}, got ${showValue(value)}`);
   return value as T;
 }
 

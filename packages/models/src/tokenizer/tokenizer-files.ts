@@ -1,4 +1,5 @@
 import { readFile, readdir } from 'node:fs/promises';
+import { jsonSyntaxMessage, showValue } from '@tunekit/core';
 import { basename, join } from 'node:path';
 import type { NamedChatTemplate } from './chat-template-selection.js';
 import { parseTokenizerConfig, type TokenizerConfig } from './tokenizer-config.js';
@@ -30,7 +31,7 @@ function parseJson(text: string, path: string): unknown {
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new TokenizerLoadError(path, `is not valid JSON: ${(e as Error).message}`, { cause: e });
+    throw new TokenizerLoadError(path, `is not valid JSON: ${jsonSyntaxMessage(e)}`, { cause: e });
   }
 }
 
@@ -39,7 +40,7 @@ function eosIdsOfGenerationConfig(json: unknown, path: string): number[] {
   if (value === undefined || value === null) return [];
   const ids = Array.isArray(value) ? value : [value];
   if (!ids.every((id) => Number.isInteger(id) && id >= 0)) {
-    throw new TokenizerLoadError(path, `eos_token_id must be a token id or a list of them, got ${JSON.stringify(value)}`);
+    throw new TokenizerLoadError(path, `eos_token_id must be a token id or a list of them, got ${showValue(value)}`);
   }
   return ids as number[];
 }
