@@ -1,4 +1,4 @@
-import { showValue } from '../util/show-value.js';
+import { clipDetail, showValue } from '../util/show-value.js';
 
 /**
  * Every failure to read or write a safetensors file. The message always starts with the file
@@ -16,7 +16,7 @@ export class SafetensorsError extends Error {
     readonly tensor?: string,
     options?: { cause?: unknown },
   ) {
-    super(`${file}: ${tensor === undefined ? '' : `tensor ${showValue(tensor, 200)}: `}${detail}`, options);
+    super(`${file}: ${tensor === undefined ? '' : `tensor ${showValue(tensor, 200)}: `}${clipDetail(detail)}`, options);
   }
 }
 

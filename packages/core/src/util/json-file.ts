@@ -1,3 +1,4 @@
+import { clipDetail } from './show-value.js';
 import { open, readFile } from 'node:fs/promises';
 
 /** A JSON file that cannot be read or is not what was expected; the message starts with the file. */
@@ -9,7 +10,7 @@ export class JsonFileError extends Error {
     readonly detail: string,
     options?: { cause?: unknown },
   ) {
-    super(`${file}: ${detail}`, options);
+    super(`${file}: ${clipDetail(detail)}`, options);
   }
 }
 

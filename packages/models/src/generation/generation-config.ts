@@ -1,4 +1,4 @@
-import { showValue } from '@tunekit/core';
+import { clipDetail, showValue } from '@tunekit/core';
 import type { RawConfig } from '../config/config-fields.js';
 import type { ModelConfig } from '../config/model-config.js';
 
@@ -64,7 +64,7 @@ const DEFAULT_MAX_NEW_TOKENS = 20;
 
 export class GenerationConfigError extends Error {
   constructor(source: string, key: string, detail: string) {
-    super(`${source}: ${key} ${detail}`);
+    super(`${source}: ${key} ${clipDetail(detail)}`);
     this.name = 'GenerationConfigError';
   }
 }
