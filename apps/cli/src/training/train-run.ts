@@ -9,6 +9,7 @@ import { AccuracyProbe } from '../evaluation/accuracy-probe.js';
 import { dataWarnings, describeData } from './data-summary.js';
 import { describeBaseModel, loadBaseModel } from './base-model.js';
 import { peftMethods, trainingTasks } from './run-container.js';
+import { RunRecord } from './run-record.js';
 import { printSamples } from './samples.js';
 import { prepareMethod } from './training-method.js';
 
@@ -29,16 +30,18 @@ export async function runTraining(config: RunConfig, container: DependencyContai
   const model = loaded.model as CausalLM;
   const tokenizer = await HfTokenizer.fromDir(modelDir);
   const generation = { model, executor, tokenizer, generationConfig: loaded.generationConfig };
-  print(describeBaseModel(config, loaded));
+  const record = new RunRecord(config, executor.name);
+  print(record.note('model', describeBaseModel(config, loaded)));
   print(`executor: ${executor.name}`);
   const method = prepareMethod({ config, model, generationConfig: loaded.generationConfig, method: peft, tokenizer });
+  record.notes.trainable = method.trainableLine;
   print(`method: ${config.method}  ${method.trainableLine}`);
 
   const dataset = await loadDataset(config.data, tokenizer, {
     cwd: config.baseDir,
     resolveHubFiles: (ref) => resolveDataset(ref.repo, { revision: ref.revision, allowPatterns: [ref.pattern] }),
   });
-  print(describeData(dataset));
+  print(record.note('data', describeData(dataset)));
   for (const line of dataWarnings(dataset)) console.error(`warning: ${line}`);
   const packed = config.data.packing;
   const train = toTrainDataSource(dataset.train.batcher(args.per_device_train_batch_size), { packed });
@@ -55,6 +58,7 @@ export async function runTraining(config: RunConfig, container: DependencyContai
   const result = await trainer.train(train, evalData ? { evalData } : {});
   // A signal (Ctrl-C, a preemption's SIGTERM) stopped the run after a checkpoint; early stopping ends it normally.
   if (result.interruptedBy) {
+    print(`report: ${(await record.finish(result, trainer.trainerState.log_history)).html}`);
     print(`interrupted by ${result.interruptedBy} at step ${result.globalStep}; saved ${result.lastCheckpoint ?? 'nothing'}; resume with --set training.resume_from_checkpoint=true`);
     return EXIT_ON_SIGNAL[result.interruptedBy];
   }
@@ -65,7 +69,9 @@ export async function runTraining(config: RunConfig, container: DependencyContai
   });
   print(`saved ${written.sort().join(', ')} in ${args.output_dir}`);
   const after = probe && (await probe.measure('after training'));
-  await printSamples(config, generation, print);
+  record.notes.samples = await printSamples(config, generation, print);
+  if (config.evaluation && before && after) record.notes.accuracy = { metric: config.evaluation.metric, before, after };
+  print(`report: ${(await record.finish(result, trainer.trainerState.log_history)).html}`);
   // Last on purpose: scripts and the quickstart read the final line.
   if (before && after) print(`accuracy: ${before} -> ${after}`);
   return 0;

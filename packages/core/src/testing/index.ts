@@ -3,3 +3,4 @@
 export { checkOp, type OpInput, type CheckOpOptions, type CheckOpReport } from './check-op.js';
 export { relativeError, reportGoldenError, rowsOf } from './golden-compare.test-support.js';
 export { describeOpSuite } from './op-suite.test-support.js';
+export { type DecodedEvent, readEventFile } from '../tensorboard/event-file.test-support.js';
