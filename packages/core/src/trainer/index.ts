@@ -1,4 +1,5 @@
 export {
+  ACCEPTED_TRAINING_ARGUMENT_NAMES,
   type IntervalStrategy,
   type OptimizerName,
   type TrainingArguments,
@@ -8,6 +9,7 @@ export {
   evalMetricKey,
   parseTrainingArguments,
 } from './training-arguments.js';
+export { HF_ONLY_ARGUMENTS, HF_ONLY_ARGUMENT_NAMES, type ScreenedArguments, screenHfOnlyArguments } from './hf-only-arguments.js';
 export type { Batch, TrainDataSource } from './data-source.interface.js';
 export { type Example, type InMemoryDataSourceOptions, InMemoryDataSource } from './in-memory.data-source.js';
 export type { Task, TaskOutput } from './task.interface.js';

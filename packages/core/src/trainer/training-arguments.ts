@@ -2,6 +2,7 @@ import { type LrSchedulerType, LR_SCHEDULES } from '../optim/lr-schedule.js';
 import { ConfigFieldError, type ConfigProblem } from '../config/config-field-error.js';
 import { type Check, type RangeOptions, checks, inRange, isConfigMapping, rule } from '../config/field-checks.js';
 import { type FieldTable, checkFields, checksOf } from '../config/field-table.js';
+import { HF_ONLY_ARGUMENT_NAMES, screenHfOnlyArguments } from './hf-only-arguments.js';
 
 /** When to evaluate or save (HF `IntervalStrategy`). */
 export type IntervalStrategy = 'no' | 'steps' | 'epoch';
@@ -25,7 +26,10 @@ export interface TrainingArguments {
   gradient_accumulation_steps: number;
   learning_rate: number;
   lr_scheduler_type: LrSchedulerType;
-  /** Explicit warmup steps win over `warmup_ratio` (HF `get_warmup_steps`). */
+  /**
+   * Explicit warmup steps win over `warmup_ratio` (HF `get_warmup_steps`). A fraction in (0, 1) is
+   * a ratio of the total steps, as transformers 5 reads it; the parser moves it to `warmup_ratio`.
+   */
   warmup_steps: number;
   warmup_ratio: number;
   weight_decay: number;
@@ -80,7 +84,7 @@ const FIELDS: FieldTable<{ [K in keyof TrainingArguments]: TrainingArguments[K] 
   gradient_accumulation_steps: { default: 1, check: number({ integer: true, min: 1 }) },
   learning_rate: { default: 5e-5, check: number({ min: 0 }) },
   lr_scheduler_type: { default: 'linear', check: oneOf(Object.keys(LR_SCHEDULES)) },
-  warmup_steps: { default: 0, check: number({ integer: true, min: 0 }) },
+  warmup_steps: { default: 0, check: rule((v) => inRange(v, { integer: true, min: 0 }) || inRange(v, { above: 0, below: 1 }), 'an integer >= 0 or a fraction in (0, 1)') },
   warmup_ratio: { default: 0, check: number({ min: 0, max: 1 }) },
   weight_decay: { default: 0, check: number({ min: 0 }) },
   optim: { default: 'adamw_torch', check: oneOf(OPTIMIZER_NAMES) },
@@ -105,6 +109,9 @@ const FIELDS: FieldTable<{ [K in keyof TrainingArguments]: TrainingArguments[K] 
 };
 
 export const TRAINING_ARGUMENT_NAMES = Object.keys(FIELDS) as (keyof TrainingArguments)[];
+
+/** Every name a `training:` section accepts: TuneKit's fields and the rest of HF's (see hf-only-arguments.ts). */
+export const ACCEPTED_TRAINING_ARGUMENT_NAMES: readonly string[] = [...TRAINING_ARGUMENT_NAMES, ...HF_ONLY_ARGUMENT_NAMES.filter((n) => !(n in FIELDS))];
 
 /** Every problem on its own line under one heading, each as `key what is wrong` (HF's phrasing). */
 export class TrainingArgumentsError extends ConfigFieldError {
@@ -136,18 +143,27 @@ const CROSS_CHECKS: readonly ((a: TrainingArguments) => ConfigProblem | null)[] 
 
 /**
  * Validates a plain object (parsed YAML/JSON, CLI flags) into `TrainingArguments`: unknown keys are
- * rejected with a did-you-mean, wrong types name the key, missing keys take HF's defaults.
+ * rejected with a did-you-mean, wrong types name the key, missing keys take HF's defaults. HF names
+ * TuneKit has no field for are taken out first: `warnings` receives one line for each that cannot
+ * apply here, and one that would change the math is an error.
  */
-export function parseTrainingArguments(input: unknown): TrainingArguments {
+export function parseTrainingArguments(input: unknown, warnings?: string[]): TrainingArguments {
   if (!isConfigMapping(input)) {
     throw new TrainingArgumentsError([{ path: [], detail: `must be an object, got ${describe(input)}` }], `training arguments must be an object, got ${describe(input)}`);
   }
-  const { problems } = checkFields(input, checksOf(FIELDS), { checkNull: true, badValue: (expected, v) => `must be ${expected}, got ${describe(v)}` });
-  if (problems.length) throw new TrainingArgumentsError(problems);
-  const out: Record<string, unknown> = { ...input };
+  const screened = screenHfOnlyArguments(input, TRAINING_ARGUMENT_NAMES);
+  const { problems } = checkFields(screened.rest, checksOf(FIELDS), {
+    checkNull: true,
+    alsoKnown: HF_ONLY_ARGUMENT_NAMES,
+    badValue: (expected, v) => `must be ${expected}, got ${describe(v)}`,
+  });
+  if (problems.length || screened.problems.length) throw new TrainingArgumentsError([...problems, ...screened.problems]);
+  warnings?.push(...screened.warnings);
+  const out: Record<string, unknown> = { ...screened.rest };
   for (const key of TRAINING_ARGUMENT_NAMES) if (out[key] === undefined || (key === 'eval_steps' && out[key] === null)) out[key] = FIELDS[key].default;
 
   const args = out as unknown as TrainingArguments;
+  if (args.warmup_steps > 0 && args.warmup_steps < 1) [args.warmup_ratio, args.warmup_steps] = [args.warmup_steps, 0];
   args.eval_steps ??= args.logging_steps;
   const needsMetric = args.load_best_model_at_end || args.early_stopping_patience !== null;
   if (needsMetric) args.metric_for_best_model ??= 'loss';
