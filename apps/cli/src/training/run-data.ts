@@ -1,16 +1,9 @@
 import type { TaskData, TaskProvider, TrainDataSource } from '@tunekit/core';
-import { type LoadedDataset, loadDataset, toTrainDataSource } from '@tunekit/data';
+import { loadDataset, toTrainDataSource } from '@tunekit/data';
 import { resolveDataset } from '@tunekit/models';
 import type { HfTokenizer } from '@tunekit/models';
 import type { RunConfig } from '../config/run-config.types.js';
-
-function describeSftData({ stats, config }: LoadedDataset): string {
-  const parts = [`${stats.trainExamples} training examples (${stats.format ?? config.format})`, `${stats.trainRows} rows${config.packing ? ' packed' : ''}`];
-  if (stats.validationExamples) parts.push(`${stats.validationExamples} validation examples`);
-  if (stats.truncated) parts.push(`${stats.truncated} truncated to ${config.max_length} tokens`);
-  if (stats.skipped) parts.push(`${stats.skipped} bad rows skipped`);
-  return parts.join(', ');
-}
+import { dataWarnings, describeData } from './data-summary.js';
 
 const resolveHubFiles = (ref: { repo: string; revision?: string; pattern: string }) =>
   resolveDataset(ref.repo, { revision: ref.revision, allowPatterns: [ref.pattern] });
@@ -23,7 +16,8 @@ async function loadSftData(config: RunConfig, tokenizer: HfTokenizer): Promise<T
   const train = toTrainDataSource(dataset.train.batcher(args.per_device_train_batch_size), { packed });
   const validation: TrainDataSource | null =
     dataset.validation && args.eval_strategy !== 'no' ? toTrainDataSource(dataset.validation.batcher(args.per_device_eval_batch_size), { packed }) : null;
-  return { train, validation, description: describeSftData(dataset) };
+  // describeData writes the whole log line; the run prints the prefix for every task alike.
+  return { train, validation, description: describeData(dataset).replace(/^data: /, ''), warnings: dataWarnings(dataset) };
 }
 
 /** The run's batches: the task's own pipeline when it brings one (preference pairs, prompts), else the SFT loader. */

@@ -37,6 +37,7 @@ export async function runTraining(config: RunConfig, container: DependencyContai
 
   const data = await loadRunData(config, task, tokenizer);
   print(`data: ${data.description}`);
+  for (const line of data.warnings ?? []) console.error(`warning: ${line}`);
 
   const probe = config.evaluation && generation && (await AccuracyProbe.create(config.evaluation, generation, print));
   const before = probe && (await probe.measure('before training'));

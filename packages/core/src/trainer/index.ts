@@ -3,7 +3,9 @@ export {
   type IntervalStrategy,
   type OptimizerName,
   type TrainingArguments,
+  type ReportTo,
   OPTIMIZER_NAMES,
+  REPORT_TO_INTEGRATIONS,
   TRAINING_ARGUMENT_NAMES,
   TrainingArgumentsError,
   evalMetricKey,
@@ -39,3 +41,4 @@ export type { TrainerCallback } from './callbacks/trainer-callback.interface.js'
 export { ProgressBarCallback, type ProgressOutput, formatDuration, formatRate } from './callbacks/progress-bar.callback.js';
 export { METRICS_LOG_FILE, MetricsLogCallback } from './callbacks/metrics-log.callback.js';
 export { EarlyStoppingCallback } from './callbacks/early-stopping.callback.js';
+export { TensorBoardCallback, defaultRunName, resolveLoggingDir } from './callbacks/tensorboard.callback.js';

@@ -55,6 +55,8 @@ export interface TaskData {
   readonly validation: TrainDataSource | null;
   /** The run log's `data:` line, without the `data: ` prefix (examples read, truncated, dropped). */
   readonly description: string;
+  /** Things in the data a user should know before trusting the run, one line each (printed as warnings). */
+  readonly warnings?: readonly string[];
 }
 
 /** What a task's own model loader is given. */
