@@ -31,3 +31,6 @@ export { DatasetConfigError, parseDatasetConfig, DATASET_DEFAULTS, type DatasetC
 export { type DatasetPreview, previewDataset } from './preview.js';
 export { loadDataset, DataSplit, type DatasetStats, type LoadedDataset, type LoadDatasetOptions } from './dataset.js';
 export { toTrainDataSource, type TrainDataSourceOptions } from './trainer-source/trainer-source.js';
+
+export { type PromptRecord, promptRecord } from './prompts/prompt-record.js';
+export { type PromptDatasetOptions, loadPromptDataset } from './prompts/prompt-dataset.js';

@@ -61,6 +61,14 @@ export interface TrainingArguments {
   /** A checkpoint directory, or `true` for the latest `checkpoint-N` under `output_dir`. */
   resume_from_checkpoint: string | boolean | null;
   gradient_checkpointing: boolean;
+  /**
+   * Where `log`/`eval` metrics go (HF's name): `jsonl` (`<output_dir>/metrics.jsonl`), `tensorboard`
+   * (event files under `logging_dir`). Given as a name or a list; `all` is every one of them, `none`
+   * none. Parsed into the list of names. Default `jsonl` (HF's is `none`; TuneKit always wrote metrics.jsonl).
+   */
+  report_to: ReportTo[];
+  /** TensorBoard's folder; null: `$TENSORBOARD_LOGGING_DIR`, else HF's `<output_dir>/runs/<Mon DD_HH-MM-SS>_<host>`. */
+  logging_dir: string | null;
 }
 
 const describe = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'an array' : `${JSON.stringify(v)} (${typeof v})`);
@@ -73,6 +81,24 @@ const pathOrBoolean = rule((v) => typeof v === 'boolean' || (typeof v === 'strin
 const interval = rule((v) => inRange(v, { integer: true, min: 1 }) || inRange(v, { above: 0, below: 1 }), 'an integer >= 1 or a fraction in (0, 1)');
 
 const STRATEGIES = ['no', 'steps', 'epoch'] as const;
+
+/** The reporting integrations TuneKit has, under HF's `report_to` names. */
+export const REPORT_TO_INTEGRATIONS = ['jsonl', 'tensorboard'] as const;
+export type ReportTo = (typeof REPORT_TO_INTEGRATIONS)[number];
+/** HF's words for all or none of them; each stands alone. */
+const REPORT_TO_KEYWORDS: Readonly<Record<string, readonly ReportTo[]>> = { all: REPORT_TO_INTEGRATIONS, none: [] };
+const REPORT_TO_WORDS = `${[...REPORT_TO_INTEGRATIONS, ...Object.keys(REPORT_TO_KEYWORDS)].join(', ')}`;
+const reportToList = (v: unknown): unknown[] => (Array.isArray(v) ? v : [v]);
+const reportTo = rule((v) => {
+  const names = reportToList(v);
+  if (names.some((n) => typeof n === 'string' && n in REPORT_TO_KEYWORDS)) return names.length === 1;
+  return names.every((n) => (REPORT_TO_INTEGRATIONS as readonly unknown[]).includes(n));
+}, `a name or list of names from ${REPORT_TO_WORDS} (all and none stand alone)`);
+/** `none`, `all`, one name or a list of names, as the list of integrations to report to. */
+const resolveReportTo = (v: unknown): ReportTo[] => {
+  const names = reportToList(v) as string[];
+  return [...new Set(REPORT_TO_KEYWORDS[names[0]] ?? (names as ReportTo[]))];
+};
 
 /** One row per argument: its HF default and its check. The type ties the table to the interface. */
 const FIELDS: FieldTable<{ [K in keyof TrainingArguments]: TrainingArguments[K] | undefined }> = {
@@ -106,6 +132,8 @@ const FIELDS: FieldTable<{ [K in keyof TrainingArguments]: TrainingArguments[K] 
   seed: { default: 42, check: number({ integer: true, min: 0, max: 2 ** 32 - 1 }) },
   resume_from_checkpoint: { default: null, check: nullable(pathOrBoolean) },
   gradient_checkpointing: { default: false, check: checks.bool },
+  report_to: { default: ['jsonl'], check: reportTo },
+  logging_dir: { default: null, check: nullable(checks.nonEmptyString) },
 };
 
 export const TRAINING_ARGUMENT_NAMES = Object.keys(FIELDS) as (keyof TrainingArguments)[];
@@ -165,6 +193,7 @@ export function parseTrainingArguments(input: unknown, warnings?: string[]): Tra
   const args = out as unknown as TrainingArguments;
   if (args.warmup_steps > 0 && args.warmup_steps < 1) [args.warmup_ratio, args.warmup_steps] = [args.warmup_steps, 0];
   args.eval_steps ??= args.logging_steps;
+  args.report_to = resolveReportTo(args.report_to);
   const needsMetric = args.load_best_model_at_end || args.early_stopping_patience !== null;
   if (needsMetric) args.metric_for_best_model ??= 'loss';
   if (args.metric_for_best_model !== null) args.greater_is_better ??= !args.metric_for_best_model.endsWith('loss');
