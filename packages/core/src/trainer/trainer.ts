@@ -49,6 +49,8 @@ export interface TrainResult {
   interruptedBy?: StopSignal;
   lastCheckpoint: string | null;
   bestModelCheckpoint: string | null;
+  /** Optimizer state this process held at the end (moments, masters): 1/N of the whole under ZeRO over N ranks. */
+  optimizerStateBytes: number;
 }
 
 /** Mutable state of one `train()` call. */
@@ -350,7 +352,14 @@ export class Trainer {
     };
     this.record('log', metrics);
     this.bus.publish({ type: 'train_end', step: s.global_step, metrics, stopReason: run.stopReason });
-    const result: TrainResult = { globalStep: s.global_step, trainingLoss, metrics, lastCheckpoint: run.lastCheckpoint, bestModelCheckpoint: s.best_model_checkpoint };
+    const result: TrainResult = {
+      globalStep: s.global_step,
+      trainingLoss,
+      metrics,
+      lastCheckpoint: run.lastCheckpoint,
+      bestModelCheckpoint: s.best_model_checkpoint,
+      optimizerStateBytes: DataParallel.optimizerBytes(run.optimizer),
+    };
     if (run.stopReason !== undefined) result.stopReason = run.stopReason;
     if (run.interruptedBy !== undefined) result.interruptedBy = run.interruptedBy;
     return result;
