@@ -1,11 +1,9 @@
 import type { Parameter } from '../ir/parameter.js';
 import { clipGradNorm, gradNorm } from '../optim/grad-clip.js';
 import type { Optimizer, OptimizerState } from '../optim/optimizer.interface.js';
-import type { TrainDataSource } from '../trainer/data-source.interface.js';
 import type { Collectives } from './collectives.interface.js';
 import { FlatView, bytesOf, partitionContiguous } from './flat-view.js';
 import { decodeShard, encodeShard, mergeShards, restrictShard } from './optimizer-shard.codec.js';
-import { ShardedDataSource } from './sharded.data-source.js';
 import type { ZeroStage } from './zero-stage.js';
 
 
@@ -60,11 +58,6 @@ export class DataParallel {
 
   private get single(): boolean {
     return this.comm.size === 1;
-  }
-
-  /** This rank's share of every global batch. */
-  shard(data: TrainDataSource): TrainDataSource {
-    return this.single ? data : new ShardedDataSource(data, this.comm.rank, this.comm.size);
   }
 
   /** Averages the accumulated gradients over ranks (stage 2: keeps only this rank's, reduce-scattered). */

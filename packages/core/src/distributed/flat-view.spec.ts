@@ -1,8 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { FlatView, partitionContiguous } from './flat-view.js';
-import { ShardedDataSource } from './sharded.data-source.js';
-import type { TrainDataSource } from '../trainer/data-source.interface.js';
-import { InMemoryDataSource } from '../trainer/in-memory.data-source.js';
 
 describe('FlatView and partitionContiguous', () => {
   it('reads and writes byte ranges that cross buffer boundaries', () => {
@@ -22,18 +19,5 @@ describe('FlatView and partitionContiguous', () => {
     expect(partitionContiguous([1, 1, 1], 1)).toEqual([0, 3]);
     // The boundary nearest to a third of one parameter is before it: the first rank owns nothing.
     expect(partitionContiguous([7], 3)).toEqual([0, 0, 1, 1]);
-  });
-});
-
-describe('ShardedDataSource', () => {
-  it("gives rank r batches r, r + N, ... of the source's order, leaving out what cannot give every rank a batch", async () => {
-    const rows = Array.from({ length: 7 }, (_, i) => ({ input_ids: [i] }));
-    const source = new InMemoryDataSource(rows, { batchSize: 1, seed: 3 });
-    const ranks = [0, 1, 2].map((r) => new ShardedDataSource(source, r, 3));
-    expect(ranks.map((s) => s.numBatches(0))).toEqual([2, 2, 2]);
-    const first = async (s: TrainDataSource, i: number) => Number((await s.batch(1, i)).tensors.input_ids.data[0]);
-    const order = await Promise.all([0, 1, 2, 3, 4, 5].map((k) => first(source, k)));
-    expect(await Promise.all([0, 1].flatMap((i) => ranks.map((s) => first(s, i))))).toEqual(order);
-    expect(() => new ShardedDataSource(source, 0, 8).numBatches(0)).toThrow(/7 batches, fewer than the 8 ranks/);
   });
 });

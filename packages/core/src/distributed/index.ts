@@ -7,5 +7,4 @@ export { openCollectives } from './open-collectives.js';
 export { COLLECTIVES } from './collectives.tokens.js';
 export { DataParallel, type DataParallelOptions, type StepStats } from './data-parallel.js';
 export { ZERO_STAGES, type ZeroStage } from './zero-stage.js';
-export { ShardedDataSource } from './sharded.data-source.js';
 export { FlatView, partitionContiguous } from './flat-view.js';

@@ -24,6 +24,7 @@ import { evaluateTask } from './evaluation.js';
 import { type StopSignal, installSignalHandlers } from './signal-handler.js';
 import { type ModelCheckpointer, TrainableParametersCheckpointer } from './model-checkpointer.js';
 import { NonFiniteLossError } from './non-finite-loss.error.js';
+import { ShardedDataSource } from './sharded.data-source.js';
 import { restoreRngs, rngStates, seedRngs } from './rng-registry.js';
 import type { Task } from './task.interface.js';
 import { checkpointDir, latestCheckpoint, loadCheckpoint, rotateCheckpoints, saveCheckpoint } from './trainer-checkpoint.js';
@@ -127,7 +128,8 @@ export class Trainer {
     const named = [...this.task.namedParameters()].filter(([, p]) => p.requiresGrad);
     if (named.length === 0) throw new Error(`trainer: task '${this.task.name}' has no trainable parameters`);
     const parallel = new DataParallel(this.comm, named, { zeroStage: this.args.zero_stage, bucketBytes: (this.args.ddp_bucket_cap_mb ?? 25) * 2 ** 20 });
-    const data = parallel.shard(source);
+    // Each rank reads its share of every global batch.
+    const data = this.comm.size === 1 ? source : new ShardedDataSource(source, this.comm.rank, this.comm.size);
     const plan = planTraining(this.args, data.numBatches(0));
     const params = named.map(([, p]) => p);
     const optimizer = OPTIMIZERS[this.args.optim](named, this.args);

@@ -1,4 +1,4 @@
-import type { Batch, TrainDataSource } from '../trainer/data-source.interface.js';
+import type { Batch, TrainDataSource } from './data-source.interface.js';
 
 /**
  * One rank's share of every global batch: micro-batch i of rank r is batch i * size + r of the
