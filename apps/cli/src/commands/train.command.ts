@@ -41,6 +41,7 @@ export class TrainCommand implements Command {
     const plugins = parsePlugins(doc.raw, doc.locate);
     const container = await buildRunContainer(this.root, plugins, { baseDir: doc.baseDir, progressOutput: process.stderr });
     const config = parseRunConfig(doc.raw, { ...doc, ...registries(container) });
+    for (const line of config.warnings) console.error(`warning: ${line}`);
     if (values['dry-run']) {
       console.log(describePlan({ ...config, executor: this.executors.name(config.executor) }));
       return 0;

@@ -112,7 +112,8 @@ export function parseRunConfig(raw: Record<string, unknown>, ctx: RunConfigConte
   const quantization = parseQuantizationSection(raw[QUANTIZATION_SECTION], ctx);
   if (quantization) checkQuantizable(ctx.methods.get(method)!, model, ctx);
   const data = parseDataSection(raw.data, { ...(task.dataDefaults as Partial<DatasetConfig>), seed }, ctx);
-  const training = parseTrainingSection(raw.training, { seed }, ctx);
+  const warnings: string[] = [];
+  const training = parseTrainingSection(raw.training, { seed }, ctx, warnings);
   if (training.eval_strategy !== 'no' && data.validation_path === undefined && data.validation_split === 0) {
     throw new ConfigError(ctx.locate, ['training', 'eval_strategy'], `"${training.eval_strategy}" needs validation data: set data.validation_split or data.validation_path`);
   }
@@ -132,5 +133,6 @@ export function parseRunConfig(raw: Record<string, unknown>, ctx: RunConfigConte
     samples: (raw.samples ?? []) as string[],
     seed,
     plugins: parsePlugins(raw, ctx.locate),
+    warnings,
   };
 }

@@ -1,25 +1,18 @@
 import { EXECUTOR, MODEL_CHECKPOINTER, TASK, TRAINING_ARGUMENTS, Trainer, type TrainDataSource, publishFiles } from '@tunekit/core';
-import { type LoadedDataset, loadDataset, toTrainDataSource } from '@tunekit/data';
+import { loadDataset, toTrainDataSource } from '@tunekit/data';
 import { type CausalLM, HfTokenizer, resolveDataset, resolveModel } from '@tunekit/models';
 import type { DependencyContainer } from 'tsyringe';
 import { EXIT_ON_SIGNAL } from '../cli-error.js';
 import type { RunConfig } from '../config/run-config.types.js';
 import { copyTokenizerFiles } from '../model-loading.js';
 import { AccuracyProbe } from '../evaluation/accuracy-probe.js';
+import { dataWarnings, describeData } from './data-summary.js';
 import { describeBaseModel, loadBaseModel } from './base-model.js';
 import { peftMethods, trainingTasks } from './run-container.js';
 import { printSamples } from './samples.js';
 import { prepareMethod } from './training-method.js';
 
 const print = (line: string): void => console.log(line);
-
-function describeData({ stats, config }: LoadedDataset): string {
-  const parts = [`${stats.trainExamples} training examples (${stats.format ?? config.format})`, `${stats.trainRows} rows${config.packing ? ' packed' : ''}`];
-  if (stats.validationExamples) parts.push(`${stats.validationExamples} validation examples`);
-  if (stats.truncated) parts.push(`${stats.truncated} truncated to ${config.max_length} tokens`);
-  if (stats.skipped) parts.push(`${stats.skipped} bad rows skipped`);
-  return `data: ${parts.join(', ')}`;
-}
 
 /**
  * `tunekit train` once the config is valid: model → method → data → (accuracy before) → trainer →
@@ -46,6 +39,7 @@ export async function runTraining(config: RunConfig, container: DependencyContai
     resolveHubFiles: (ref) => resolveDataset(ref.repo, { revision: ref.revision, allowPatterns: [ref.pattern] }),
   });
   print(describeData(dataset));
+  for (const line of dataWarnings(dataset)) console.error(`warning: ${line}`);
   const packed = config.data.packing;
   const train = toTrainDataSource(dataset.train.batcher(args.per_device_train_batch_size), { packed });
   const evalData: TrainDataSource | undefined =
