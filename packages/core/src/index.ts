@@ -46,6 +46,7 @@ export * from './config/index.js';
 export { type WriteDirOptions, publishFiles, writeDirAtomically } from './util/atomic-dir.js';
 export { JsonFileError, readJsonObject, writeJsonFile } from './util/json-file.js';
 export { EventBus } from './events/event-bus.js';
+export * from './tensorboard/index.js';
 export type { TrainerEvent, TrainerEventType, TrainerCommand, EventOf } from './events/events.js';
 export { EXECUTOR, EVENT_BUS, EXECUTOR_PROVIDER, EXPORTER } from './tokens.js';
 export type { Exporter, ExporterFlags, ExportRequest } from './export/exporter.interface.js';

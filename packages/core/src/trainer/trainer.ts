@@ -62,8 +62,8 @@ interface Run {
   stopReason?: string;
   interruptedBy?: StopSignal;
   saveRequested: boolean;
-  /** Sums since the last `log` event (HF logs the mean loss over the logging window). */
-  window: { loss: number; steps: number; metrics: Record<string, number> };
+  /** Sums since the last `log` event (HF logs the mean loss over the logging window; tokens and step time give its throughput). */
+  window: LogWindow;
 }
 
 /**
@@ -160,7 +160,7 @@ export class Trainer {
       lastCheckpoint: resumeDir,
       lastSavedStep: resumeDir ? this.state.global_step : -1,
       saveRequested: false,
-      window: { loss: 0, steps: 0, metrics: {} },
+      window: emptyWindow(),
     };
   }
 
@@ -243,11 +243,14 @@ export class Trainer {
     s.global_step++;
     s.num_input_tokens_seen += tokens;
     s.epoch = s.data_position.epoch + s.data_position.batch / Math.max(1, data.numBatches(s.data_position.epoch));
-    this.bus.publish({ type: 'step', step: s.global_step, epoch: s.epoch, loss, lr, gradNorm: norm, tokens, elapsedMs: performance.now() - started });
+    const elapsedMs = performance.now() - started;
+    this.bus.publish({ type: 'step', step: s.global_step, epoch: s.epoch, loss, lr, gradNorm: norm, tokens, elapsedMs });
 
     const w = run.window;
     w.loss += loss;
     w.steps++;
+    w.tokens += tokens;
+    w.ms += elapsedMs;
     for (const [k, v] of Object.entries(metrics)) w.metrics[k] = (w.metrics[k] ?? 0) + v;
     await this.maybeLogEvaluateSave(run, { lr, norm, epochEnded });
     return loss;
@@ -261,8 +264,9 @@ export class Trainer {
     if (step % plan.loggingSteps === 0) {
       const w = run.window;
       const means = Object.fromEntries(Object.entries(w.metrics).map(([k, v]) => [k, v / w.steps]));
-      this.record('log', { loss: w.loss / w.steps, grad_norm: last.norm, learning_rate: last.lr, ...means, num_input_tokens_seen: this.state.num_input_tokens_seen });
-      run.window = { loss: 0, steps: 0, metrics: {} };
+      const tokensPerSecond = w.ms > 0 ? w.tokens / (w.ms / 1000) : 0;
+      this.record('log', { loss: w.loss / w.steps, grad_norm: last.norm, learning_rate: last.lr, ...means, num_input_tokens_seen: this.state.num_input_tokens_seen, tokens_per_second: tokensPerSecond });
+      run.window = emptyWindow();
     }
     const due = (strategy: string, every: number) => (strategy === 'steps' && step % every === 0) || (strategy === 'epoch' && last.epochEnded);
     if (run.evalData && due(a.eval_strategy, plan.evalSteps)) {
@@ -365,6 +369,17 @@ export class Trainer {
     return new Trainer(args, task, executor, options.bus ?? new EventBus(), options.checkpointer ?? new TrainableParametersCheckpointer(task), options.callbacks ?? []);
   }
 }
+
+interface LogWindow {
+  loss: number;
+  steps: number;
+  metrics: Record<string, number>;
+  tokens: number;
+  /** Time spent in the window's optimizer steps (not in evaluation or saving): the training throughput's denominator. */
+  ms: number;
+}
+
+const emptyWindow = (): LogWindow => ({ loss: 0, steps: 0, metrics: {}, tokens: 0, ms: 0 });
 
 function onCommand(run: Run, command: TrainerCommand): void {
   if (command.type === 'stop') run.stopReason ??= command.reason;
