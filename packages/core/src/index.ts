@@ -55,3 +55,6 @@ export type { Exporter, ExporterFlags, ExportRequest } from './export/exporter.i
 // --- trainer (packages/core/src/trainer) ---
 export * from './trainer/index.js';
 export { TRAINING_ARGUMENTS, TASK, TASK_PROVIDER, MODEL_CHECKPOINTER, CALLBACK } from './tokens.js';
+
+// --- several processes (packages/core/src/distributed) ---
+export * from './distributed/index.js';
