@@ -20,6 +20,21 @@ export { TrainStep, type StepResult } from './train/index.js';
 export { type Executor, type Program, type Feeds } from './executors/executor.interface.js';
 export { ReferenceExecutor, ReferenceProgram } from './executors/reference/index.js';
 export { OrtExecutor } from './executors/ort/index.js';
+// The IR → ONNX lowering, for exporting a traced model as a stand-alone ONNX file.
+export {
+  type ElemType as OnnxElemType,
+  type ExternalRef,
+  type ExternalWriter,
+  type LowerOptions,
+  type LoweredGraph,
+  type OnnxBuilder,
+  type SizedTrace,
+  type StoredWeight,
+  MS_DOMAIN,
+  attr as onnxAttr,
+  dynamicAttention,
+  lowerToOnnx,
+} from './executors/ort/index.js';
 export { type ExecutorProvider, ORT_EXECUTOR, REFERENCE_EXECUTOR, createExecutor, registerExecutors } from './executors/executor-provider.js';
 
 export * from './nn/index.js';
@@ -32,6 +47,7 @@ export { type WriteDirOptions, publishFiles, writeDirAtomically } from './util/a
 export { JsonFileError, jsonSyntaxMessage, readJsonObject, writeJsonFile } from './util/json-file.js';
 export { MAX_DETAIL, clipDetail, showValue } from './util/show-value.js';
 export { EventBus } from './events/event-bus.js';
+export * from './tensorboard/index.js';
 export type { TrainerEvent, TrainerEventType, TrainerCommand, EventOf } from './events/events.js';
 export { EXECUTOR, EVENT_BUS, EXECUTOR_PROVIDER, EXPORTER } from './tokens.js';
 export type { Exporter, ExporterFlags, ExportRequest } from './export/exporter.interface.js';
@@ -40,3 +56,6 @@ export type { Exporter, ExporterFlags, ExportRequest } from './export/exporter.i
 // --- trainer (packages/core/src/trainer) ---
 export * from './trainer/index.js';
 export { TRAINING_ARGUMENTS, TASK, TASK_PROVIDER, MODEL_CHECKPOINTER, CALLBACK } from './tokens.js';
+
+// --- several processes (packages/core/src/distributed) ---
+export * from './distributed/index.js';

@@ -48,7 +48,7 @@ export interface LoadedCheckpoint extends TrainingSnapshot {
   args: Record<string, unknown>;
 }
 
-const checkpointDir = (outputDir: string, step: number): string => join(outputDir, `${CHECKPOINT_PREFIX}${step}`);
+export const checkpointDir = (outputDir: string, step: number): string => join(outputDir, `${CHECKPOINT_PREFIX}${step}`);
 
 /** Buffers become `<param>.<buffer>`: parameter names have dots, buffer names never do. */
 function flattenBuffers(buffers: OptimizerState['buffers']): Map<string, HostTensor> {
