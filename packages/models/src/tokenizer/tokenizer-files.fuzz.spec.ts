@@ -17,7 +17,7 @@ function loadWith(folder: FuzzFolder, file: string) {
 }
 
 describe.each([
-  ['tokenizer.json', 300],
+  ['tokenizer.json', 150],
   ['tokenizer_config.json', 400],
 ])('fuzz: %s', (file, runs) => {
   const folder = FuzzFolder.create(FILES, BASE);
