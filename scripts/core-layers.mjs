@@ -4,7 +4,7 @@
 import { dirname, join, normalize, sep } from 'node:path';
 
 export const CORE_LAYERS = [
-  ['util', 'dtype', 'random', 'config', 'events'],
+  ['util', 'dtype', 'random', 'config', 'events', 'tensorboard'],
   ['host-tensor', 'safetensors'],
   ['ir'], // graph nodes, the op set, Parameter (the `param` leaf)
   ['tensor'], // the traced Tensor API and the composite ops' decompositions written with it
@@ -13,6 +13,7 @@ export const CORE_LAYERS = [
   ['executors'],
   ['optim'],
   ['train'],
+  ['distributed'], // collectives and data parallel over several processes (MPI)
   ['trainer', 'export'],
   ['tokens', 'testing', 'index'], // the package's surfaces
 ];

@@ -31,6 +31,7 @@ export * from './config/index.js';
 export { type WriteDirOptions, publishFiles, writeDirAtomically } from './util/atomic-dir.js';
 export { JsonFileError, readJsonObject, writeJsonFile } from './util/json-file.js';
 export { EventBus } from './events/event-bus.js';
+export * from './tensorboard/index.js';
 export type { TrainerEvent, TrainerEventType, TrainerCommand, EventOf } from './events/events.js';
 export { EXECUTOR, EVENT_BUS, EXECUTOR_PROVIDER, EXPORTER } from './tokens.js';
 export type { Exporter, ExporterFlags, ExportRequest } from './export/exporter.interface.js';
@@ -39,3 +40,6 @@ export type { Exporter, ExporterFlags, ExportRequest } from './export/exporter.i
 // --- trainer (packages/core/src/trainer) ---
 export * from './trainer/index.js';
 export { TRAINING_ARGUMENTS, TASK, TASK_PROVIDER, MODEL_CHECKPOINTER, CALLBACK } from './tokens.js';
+
+// --- several processes (packages/core/src/distributed) ---
+export * from './distributed/index.js';

@@ -14,6 +14,11 @@ export interface DatasetConfig {
   readonly packing: boolean;
   readonly train_on_inputs: boolean;
   readonly skip_bad_rows: boolean;
+  /**
+   * Refuse a text file with bytes that are not UTF-8, naming its first such line. Off: they are read
+   * as U+FFFD and counted, with a warning naming the first line.
+   */
+  readonly strict_utf8: boolean;
   /** Fraction held out for validation; 0 for none. Ignored when `validation_path` is set. */
   readonly validation_split: number;
   readonly validation_path?: string | readonly string[];
@@ -35,6 +40,7 @@ export const DATASET_DEFAULTS: Omit<DatasetConfig, 'path'> = {
   packing: false,
   train_on_inputs: false,
   skip_bad_rows: false,
+  strict_utf8: false,
   validation_split: 0,
   seed: 42,
   shuffle: true,
@@ -57,6 +63,7 @@ const CHECKS: Record<keyof DatasetConfig, Check> = {
   packing: checks.bool,
   train_on_inputs: checks.bool,
   skip_bad_rows: checks.bool,
+  strict_utf8: checks.bool,
   validation_split: checks.range({ min: 0, below: 1 }, 'a number in [0, 1)'),
   validation_path: paths,
   seed: rule((v) => Number.isInteger(v) && (v as number) >= 0, 'a non-negative integer'),

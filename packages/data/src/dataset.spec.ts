@@ -69,14 +69,25 @@ describe('loadDataset', () => {
     expect(stats).toMatchObject({ rows: 1, format: 'text' });
   });
 
-  it('truncates, counts cut rows, and drops rows left with nothing to train', async () => {
+  it('truncates, counts cut rows, and drops rows left with nothing to train, each row counted once', async () => {
     const long = 'word '.repeat(200);
     await dir.write('t.jsonl', jsonl([chat('short', 'ok'), chat('q', long), chat(long, 'answer cut away')]));
     const right = await loadDataset({ path: 't.jsonl', max_length: 64 }, tokenizer, { cwd: dir.root });
-    expect(right.stats).toMatchObject({ rows: 3, truncated: 2, untrainable: 1, trainExamples: 2 });
+    // The third row is cut and then dropped: it counts as dropped, not as truncated, so the counts add up to the file.
+    expect(right.stats).toMatchObject({ rows: 3, truncated: 1, untrainable: 1, trainExamples: 2 });
     for (const row of right.train.rows) expect(row.inputIds.length).toBeLessThanOrEqual(64);
     const left = await loadDataset({ path: 't.jsonl', max_length: 64, truncation_side: 'left' }, tokenizer, { cwd: dir.root });
     expect(left.stats).toMatchObject({ truncated: 2, untrainable: 0, trainExamples: 3 });
+  });
+
+  it('counts lines that are not UTF-8 and names the first, or refuses them under strict_utf8', async () => {
+    const latin1 = Buffer.from(`${JSON.stringify(chat('caf\xe9?', 'oui'))}\n`, 'latin1');
+    await dir.write('mixed.jsonl', Buffer.concat([Buffer.from(jsonl([chat('q1', 'a1'), chat('q2', 'a2')])), latin1, latin1]));
+    const { stats } = await loadDataset({ path: 'mixed.jsonl' }, tokenizer, { cwd: dir.root });
+    expect(stats).toMatchObject({ rows: 4, trainExamples: 4, invalidUtf8Lines: 2, firstInvalidUtf8: 'mixed.jsonl:3' });
+    await expect(loadDataset({ path: 'mixed.jsonl', strict_utf8: true }, tokenizer, { cwd: dir.root })).rejects.toThrow(
+      'mixed.jsonl:3: bytes that are not UTF-8 (2 lines of the file); convert it to UTF-8, or drop data.strict_utf8 to read them as U+FFFD',
+    );
   });
 
   it('packs into full rows whose documents cannot see each other', async () => {

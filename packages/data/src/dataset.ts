@@ -7,9 +7,10 @@ import { DataRowError, type RecordSource } from './errors.js';
 import { detectFormat, formatByName } from './formats/format.registry.js';
 import type { FormatName, RecordFormat } from './formats/format.types.js';
 import { RecordView } from './formats/record-view.js';
-import { readerFor } from './readers/reader.registry.js';
+import { isTextFile, readerFor } from './readers/reader.registry.js';
 import type { DataRecord } from './readers/reader.types.js';
 import { resolveDataFiles, type ResolveOptions } from './readers/resolve-files.js';
+import { scanUtf8 } from './readers/utf8-scan.js';
 import { splitByRatio } from './split.js';
 import type { ChatTokenizer } from './tokenize/chat-tokenizer.js';
 import { tokenizeExample } from './tokenize/tokenize-example.js';
@@ -22,8 +23,11 @@ export interface DatasetStats {
   skipped: number;
   /** Examples cut to `max_length`. */
   truncated: number;
-  /** Examples dropped because no token was left to train (all masked, or cut away). */
+  /** Examples dropped because no token was left to train (all masked, or cut away); counted apart from `truncated`. */
   untrainable: number;
+  /** Lines of text files with bytes that are not UTF-8 (read as U+FFFD), and where the first one is (`file:line`). */
+  invalidUtf8Lines: number;
+  firstInvalidUtf8: string | null;
   /** The format used (detected or configured) for the training files. */
   format: FormatName | null;
   trainExamples: number;
@@ -75,6 +79,8 @@ export async function loadDataset(configInput: DatasetConfigInput, tokenizer: Ch
     skipped: 0,
     truncated: 0,
     untrainable: 0,
+    invalidUtf8Lines: 0,
+    firstInvalidUtf8: null,
     format: null,
     trainExamples: 0,
     validationExamples: 0,
@@ -127,6 +133,7 @@ class ExampleReader {
   async read(paths: string | readonly string[]): Promise<TokenizedExample[]> {
     const examples: TokenizedExample[] = [];
     for (const file of await resolveDataFiles(paths, this.resolve)) {
+      if (isTextFile(file.path)) await this.checkEncoding(file.path, file.displayName);
       for await (const row of readerFor(file.path)(file.path, file.displayName)) {
         this.stats.rows++;
         try {
@@ -141,6 +148,16 @@ class ExampleReader {
       }
     }
     return examples;
+  }
+
+  private async checkEncoding(path: string, displayName: string): Promise<void> {
+    const { invalidLines, firstLine } = await scanUtf8(path);
+    if (firstLine === null) return;
+    if (this.config.strict_utf8) {
+      throw new DataRowError({ file: displayName, line: firstLine }, '', `bytes that are not UTF-8 (${invalidLines} line${invalidLines === 1 ? '' : 's'} of the file); convert it to UTF-8, or drop data.strict_utf8 to read them as U+FFFD`);
+    }
+    this.stats.invalidUtf8Lines += invalidLines;
+    this.stats.firstInvalidUtf8 ??= `${displayName}:${firstLine}`;
   }
 
   private toExample(record: DataRecord, source: RecordSource): TokenizedExample | null {
@@ -158,12 +175,12 @@ class ExampleReader {
       throw new DataRowError(source, '', `cannot tokenize: ${(e as Error).message}`, { cause: e });
     }
     const cut = truncate(tokenized, this.config.max_length, this.config.truncation_side);
-    if (cut !== tokenized) this.stats.truncated++;
     const trained = trainedTokenCount(cut);
     if (trained === 0) {
       this.stats.untrainable++;
       return null;
     }
+    if (cut !== tokenized) this.stats.truncated++;
     this.stats.tokens += cut.inputIds.length;
     this.stats.trainedTokens += trained;
     return cut;

@@ -82,6 +82,20 @@ seed: 7
     expect(explicit.data.format).toBe('messages');
   });
 
+  it('accepts every TrainingArguments name HF defines: a warning for what cannot apply, an error at its line for what would change the math', async () => {
+    const pasted = await parse(`${MINIMAL}training:\n  bf16: true\n  report_to_hub: true\n  do_train: true\n  torch_compile: false\n`).catch((e: Error) => e);
+    // A name that is not HF's stays an error.
+    expect(pasted).toBeInstanceOf(CliError);
+    const config = await parse(`${MINIMAL}training:\n  bf16: true\n  do_train: true\n  torch_compile: false\n  dataloader_num_workers: 2\n`);
+    expect(config.warnings).toEqual([
+      expect.stringMatching(/^training\.bf16: true has no effect here: the CPU executor computes in float32/),
+      expect.stringMatching(/^training\.dataloader_num_workers: 2 has no effect here: rows are tokenized up front/),
+    ]);
+    expect(await problem(`${MINIMAL}training:\n  bf16: true\n  label_smoothing_factor: 0.1\n`)).toBe(
+      "run.yaml:5: training.label_smoothing_factor: 0.1 is not supported: the built-in tasks do not smooth labels (the example plugin's smoothed_sft task does) (only 0, HF's default, is accepted)",
+    );
+  });
+
   it('accepts the example config `tunekit init` writes', async () => {
     const config = await parse(EXAMPLE_CONFIG);
     expect(config).toMatchObject({ method: 'lora', model: { path: 'HuggingFaceTB/SmolLM2-135M-Instruct' } });

@@ -69,7 +69,7 @@ const OTHER_TOOLS_METHODS: Readonly<Record<string, string>> = {
   qlora: 'QLoRA is LoRA on a quantized base: write method: lora and a quantization section, e.g. quantization: { load_in_4bit: true, bnb_4bit_quant_type: nf4, bnb_4bit_use_double_quant: true }',
 };
 
-function parseMethod(raw: Record<string, unknown>, method: string, ctx: RunConfigContext): unknown {
+function parseMethod(raw: Record<string, unknown>, method: string, task: TaskProvider, ctx: RunConfigContext): unknown {
   const names = [...ctx.methods.keys()];
   if (!names.includes(method) && OTHER_TOOLS_METHODS[method]) throw new ConfigError(ctx.locate, ['method'], `"${method}": ${OTHER_TOOLS_METHODS[method]}`);
   registered(method, names, 'method', 'method', ctx.locate);
@@ -77,7 +77,9 @@ function parseMethod(raw: Record<string, unknown>, method: string, ctx: RunConfi
   const peft = ctx.methods.get(method)!;
   const options = raw[method] ?? {};
   if (!isMapping(options)) throw new ConfigError(ctx.locate, [method], `expected a mapping of ${method} options, got ${describeValue(options)}`);
-  return delegate(method, options, null, () => peft.parseConfig(withoutNulls(options)), ctx.locate);
+  // What the task implies for this method (the reward head trained beside LoRA); the user's keys win.
+  const given = { ...task.methodDefaults?.[method], ...withoutNulls(options) };
+  return delegate(method, options, null, () => peft.parseConfig(given), ctx.locate);
 }
 
 /** A quantized base is frozen int codes: only a method that trains new parameters on top of it can use one. */
@@ -91,6 +93,19 @@ function checkQuantizable(method: PeftMethod, model: ModelSpec, ctx: RunConfigCo
   }
   if (model.trainFromScratch) {
     throw new ConfigError(ctx.locate, [QUANTIZATION_SECTION], 'model.train_from_scratch trains every weight from a random init, which a quantized base cannot do; drop one of them');
+  }
+}
+
+/** What needs the causal LM (quantized loading, a random init, generating text) cannot serve a task that loads its own model. */
+function checkOwnModel(raw: Record<string, unknown>, task: string, model: ModelSpec, ctx: RunConfigContext): void {
+  const needsCausalLm: [unknown, string, string][] = [
+    [raw[QUANTIZATION_SECTION], QUANTIZATION_SECTION, 'quantizes the causal LM while loading'],
+    [model.trainFromScratch, 'model', 'train_from_scratch builds the causal LM from a random init'],
+    [raw.evaluation, 'evaluation', 'measures accuracy by generating text'],
+    [raw.samples, 'samples', 'are completed by generating text'],
+  ];
+  for (const [value, key, what] of needsCausalLm) {
+    if (value !== undefined && value !== null && value !== false) throw new ConfigError(ctx.locate, [key], `${key} ${what}, but task "${task}" loads its own model (not a causal LM); drop it`);
   }
 }
 
@@ -108,11 +123,13 @@ export function parseRunConfig(raw: Record<string, unknown>, ctx: RunConfigConte
   const seed = (raw.seed ?? DEFAULT_SEED) as number;
   const method = (raw.method ?? task.defaultMethod) as string;
   const model = parseModelSection(raw.model, ctx);
-  const methodConfig = parseMethod(raw, method, ctx);
+  const methodConfig = parseMethod(raw, method, task, ctx);
+  if (task.loadModel) checkOwnModel(raw, task.name, model, ctx);
   const quantization = parseQuantizationSection(raw[QUANTIZATION_SECTION], ctx);
   if (quantization) checkQuantizable(ctx.methods.get(method)!, model, ctx);
   const data = parseDataSection(raw.data, { ...(task.dataDefaults as Partial<DatasetConfig>), seed }, ctx);
-  const training = parseTrainingSection(raw.training, { seed }, ctx);
+  const warnings: string[] = [];
+  const training = parseTrainingSection(raw.training, { seed }, ctx, warnings);
   if (training.eval_strategy !== 'no' && data.validation_path === undefined && data.validation_split === 0) {
     throw new ConfigError(ctx.locate, ['training', 'eval_strategy'], `"${training.eval_strategy}" needs validation data: set data.validation_split or data.validation_path`);
   }
@@ -132,5 +149,6 @@ export function parseRunConfig(raw: Record<string, unknown>, ctx: RunConfigConte
     samples: (raw.samples ?? []) as string[],
     seed,
     plugins: parsePlugins(raw, ctx.locate),
+    warnings,
   };
 }

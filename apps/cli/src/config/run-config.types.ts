@@ -52,4 +52,6 @@ export interface RunConfig {
   readonly samples: readonly string[];
   readonly seed: number;
   readonly plugins: readonly string[];
+  /** Settings accepted but without effect here, one line each (`training.bf16: ...`), printed before the run. */
+  readonly warnings: readonly string[];
 }

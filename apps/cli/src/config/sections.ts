@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { ConfigFieldError, type TrainingArguments, TRAINING_ARGUMENT_NAMES, parseTrainingArguments } from '@tunekit/core';
+import { ACCEPTED_TRAINING_ARGUMENT_NAMES, ConfigFieldError, type TrainingArguments, parseTrainingArguments } from '@tunekit/core';
 import { DATASET_DEFAULTS, type DatasetConfig, parseDatasetConfig } from '@tunekit/data';
 import { ConfigError, type KeyPath, type Locate, describeValue, isMapping, unknownKeyDetail } from './config-error.js';
 import { type Check, check, checkFields } from './field-checks.js';
@@ -76,11 +76,16 @@ export function parseDataSection(raw: unknown, defaults: Partial<DatasetConfig>,
   return delegate('data', given, DATA_KEYS, () => parseDatasetConfig({ ...defaults, ...given }), ctx.locate);
 }
 
-/** `training:` holds Hugging Face TrainingArguments names; the core parser owns their checks and defaults. */
-export function parseTrainingSection(raw: unknown, defaults: { seed: number }, ctx: SectionContext): TrainingArguments {
+/**
+ * `training:` holds Hugging Face TrainingArguments names; the core parser owns their checks and
+ * defaults. HF names that cannot apply here add a line to `warnings` (`training.bf16: ...`).
+ */
+export function parseTrainingSection(raw: unknown, defaults: { seed: number }, ctx: SectionContext, warnings: string[] = []): TrainingArguments {
   if (raw !== undefined && raw !== null && !isMapping(raw)) throw new ConfigError(ctx.locate, ['training'], `expected a mapping, got ${describeValue(raw)}`);
   const given = withoutNulls(raw ?? {});
-  const args = delegate('training', given, TRAINING_ARGUMENT_NAMES, () => parseTrainingArguments({ ...defaults, ...given }), ctx.locate);
+  const found: string[] = [];
+  const args = delegate('training', given, ACCEPTED_TRAINING_ARGUMENT_NAMES, () => parseTrainingArguments({ ...defaults, ...given }, found), ctx.locate);
+  warnings.push(...found.map((w) => `training.${w}`));
   const resume = args.resume_from_checkpoint;
   return {
     ...args,

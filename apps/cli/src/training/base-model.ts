@@ -1,4 +1,5 @@
-import { loadModel } from '@tunekit/models';
+import type { Module, TaskProvider } from '@tunekit/core';
+import { type CausalLM, type RawConfig, loadModel } from '@tunekit/models';
 import { type LoadedAnyModel, describeBnbConfig, loadAnyModel } from '@tunekit/qlora';
 import { CliError } from '../cli-error.js';
 import type { PeftMethod } from '@tunekit/peft-lora';
@@ -33,4 +34,24 @@ export function describeBaseModel(config: RunConfig, loaded: LoadedAnyModel): st
     parts.push(`${describeBnbConfig(loaded.quantization)}, ${loaded.quantized.length} layers ${loaded.quantizedAt === 'load' ? 'quantized while loading' : 'as stored'}`);
   }
   return `model: ${config.model.path} (${parts.join(', ')})`;
+}
+
+/** The model a run trains: the task's own (a sequence classifier) when it brings a loader, else the causal LM. */
+export interface RunModel {
+  readonly model: Module & { readonly config?: { readonly modelType?: string } };
+  readonly generationConfig: RawConfig | null;
+  /** The run log's `model:` line. */
+  readonly description: string;
+  /** The causal LM, for what generates (evaluation, samples); null for a task's own model. */
+  readonly causal: CausalLM | null;
+}
+
+export async function loadRunModel(config: RunConfig, dir: string, method: PeftMethod, task: TaskProvider): Promise<RunModel> {
+  if (task.loadModel) {
+    const own = await task.loadModel(dir, config.taskConfig, { dtype: config.model.dtype, seed: config.training.seed });
+    return { model: own.model, generationConfig: own.generationConfig as RawConfig | null, description: `model: ${config.model.path} (${own.description})`, causal: null };
+  }
+  const loaded = await loadBaseModel(config, dir, method);
+  const causal = loaded.model as CausalLM;
+  return { model: causal, generationConfig: loaded.generationConfig, description: describeBaseModel(config, loaded), causal };
 }

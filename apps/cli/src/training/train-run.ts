@@ -1,29 +1,22 @@
-import { EXECUTOR, MODEL_CHECKPOINTER, TASK, TRAINING_ARGUMENTS, Trainer, type TrainDataSource, publishFiles } from '@tunekit/core';
-import { type LoadedDataset, loadDataset, toTrainDataSource } from '@tunekit/data';
-import { type CausalLM, HfTokenizer, resolveDataset, resolveModel } from '@tunekit/models';
+import { type CausalLmModel, EXECUTOR, MODEL_CHECKPOINTER, TASK, TRAINING_ARGUMENTS, Trainer, publishFiles } from '@tunekit/core';
+import { HfTokenizer, resolveModel } from '@tunekit/models';
 import type { DependencyContainer } from 'tsyringe';
 import { EXIT_ON_SIGNAL } from '../cli-error.js';
 import type { RunConfig } from '../config/run-config.types.js';
 import { copyTokenizerFiles } from '../model-loading.js';
 import { AccuracyProbe } from '../evaluation/accuracy-probe.js';
-import { describeBaseModel, loadBaseModel } from './base-model.js';
+import { loadRunModel } from './base-model.js';
+import { loadRunData } from './run-data.js';
 import { peftMethods, trainingTasks } from './run-container.js';
 import { printSamples } from './samples.js';
 import { prepareMethod } from './training-method.js';
 
 const print = (line: string): void => console.log(line);
 
-function describeData({ stats, config }: LoadedDataset): string {
-  const parts = [`${stats.trainExamples} training examples (${stats.format ?? config.format})`, `${stats.trainRows} rows${config.packing ? ' packed' : ''}`];
-  if (stats.validationExamples) parts.push(`${stats.validationExamples} validation examples`);
-  if (stats.truncated) parts.push(`${stats.truncated} truncated to ${config.max_length} tokens`);
-  if (stats.skipped) parts.push(`${stats.skipped} bad rows skipped`);
-  return `data: ${parts.join(', ')}`;
-}
-
 /**
  * `tunekit train` once the config is valid: model → method → data → (accuracy before) → trainer →
- * final adapter or model in output_dir → (accuracy after, samples). Returns the exit code.
+ * final adapter or model in output_dir → (accuracy after, samples). A task may bring its own model
+ * and data (TaskProvider.loadModel, loadData); the SFT path is used otherwise. Returns the exit code.
  */
 export async function runTraining(config: RunConfig, container: DependencyContainer): Promise<number> {
   const args = config.training;
@@ -32,33 +25,30 @@ export async function runTraining(config: RunConfig, container: DependencyContai
   // The config parser checked both names against these registries.
   const peft = peftMethods(container).get(config.method)!;
   const task = trainingTasks(container).get(config.task)!;
-  const loaded = await loadBaseModel(config, modelDir, peft);
-  const model = loaded.model as CausalLM;
+  const loaded = await loadRunModel(config, modelDir, peft, task);
+  const { model, generationConfig } = loaded;
   const tokenizer = await HfTokenizer.fromDir(modelDir);
-  const generation = { model, executor, tokenizer, generationConfig: loaded.generationConfig };
-  print(describeBaseModel(config, loaded));
+  // The config parser refused evaluation and samples for a task whose model does not generate.
+  const generation = loaded.causal && { model: loaded.causal, executor, tokenizer, generationConfig };
+  print(loaded.description);
   print(`executor: ${executor.name}`);
-  const method = prepareMethod({ config, model, generationConfig: loaded.generationConfig, method: peft, tokenizer });
+  const method = prepareMethod({ config, model, generationConfig, method: peft, tokenizer });
   print(`method: ${config.method}  ${method.trainableLine}`);
 
-  const dataset = await loadDataset(config.data, tokenizer, {
-    cwd: config.baseDir,
-    resolveHubFiles: (ref) => resolveDataset(ref.repo, { revision: ref.revision, allowPatterns: [ref.pattern] }),
-  });
-  print(describeData(dataset));
-  const packed = config.data.packing;
-  const train = toTrainDataSource(dataset.train.batcher(args.per_device_train_batch_size), { packed });
-  const evalData: TrainDataSource | undefined =
-    dataset.validation && args.eval_strategy !== 'no' ? toTrainDataSource(dataset.validation.batcher(args.per_device_eval_batch_size), { packed }) : undefined;
+  const data = await loadRunData(config, task, tokenizer);
+  print(`data: ${data.description}`);
+  for (const line of data.warnings ?? []) console.error(`warning: ${line}`);
 
-  const probe = config.evaluation && (await AccuracyProbe.create(config.evaluation, generation, print));
+  const probe = config.evaluation && generation && (await AccuracyProbe.create(config.evaluation, generation, print));
   const before = probe && (await probe.measure('before training'));
 
   container.register(TRAINING_ARGUMENTS, { useValue: args });
-  container.register(TASK, { useValue: task.create(model, config.taskConfig) });
+  const context = { tokenizer, executor, method: config.method, outputDir: args.output_dir, ...(method.disableAdapter ? { disableAdapter: method.disableAdapter } : {}) };
+  // The registry is typed for causal-LM tasks; a task with its own loader gets the model it loaded.
+  container.register(TASK, { useValue: task.create(model as CausalLmModel, config.taskConfig, context) });
   container.register(MODEL_CHECKPOINTER, { useValue: method.checkpointer });
   const trainer = container.resolve(Trainer);
-  const result = await trainer.train(train, evalData ? { evalData } : {});
+  const result = await trainer.train(data.train, data.validation ? { evalData: data.validation } : {});
   // A signal (Ctrl-C, a preemption's SIGTERM) stopped the run after a checkpoint; early stopping ends it normally.
   if (result.interruptedBy) {
     print(`interrupted by ${result.interruptedBy} at step ${result.globalStep}; saved ${result.lastCheckpoint ?? 'nothing'}; resume with --set training.resume_from_checkpoint=true`);
@@ -71,7 +61,7 @@ export async function runTraining(config: RunConfig, container: DependencyContai
   });
   print(`saved ${written.sort().join(', ')} in ${args.output_dir}`);
   const after = probe && (await probe.measure('after training'));
-  await printSamples(config, generation, print);
+  if (generation) await printSamples(config, generation, print);
   // Last on purpose: scripts and the quickstart read the final line.
   if (before && after) print(`accuracy: ${before} -> ${after}`);
   return 0;

@@ -1,5 +1,5 @@
-import type { ModelCheckpointer } from '@tunekit/core';
-import type { CausalLM, RawConfig, TextTokenizer } from '@tunekit/models';
+import type { ModelCheckpointer, Module } from '@tunekit/core';
+import type { RawConfig, TextTokenizer } from '@tunekit/models';
 import type { PeftMethod } from '@tunekit/peft-lora';
 import type { RunConfig } from '../config/run-config.types.js';
 
@@ -11,11 +11,14 @@ export interface PreparedMethod {
   readonly checkpointer: ModelCheckpointer;
   /** Writes the trained result into `dir`: PEFT adapter files, or a full Hugging Face checkpoint. */
   saveFinal(dir: string): Promise<void>;
+  /** Traces `fn` with the adapter off (the base model); absent when the method trains the base weights themselves. */
+  readonly disableAdapter?: <T>(fn: () => T) => T;
 }
 
 export interface MethodInputs {
   readonly config: RunConfig;
-  readonly model: CausalLM;
+  /** The causal LM, or a task's own model (a sequence classifier): parameters under Hugging Face names. */
+  readonly model: Module & { readonly config?: { readonly modelType?: string } };
   readonly generationConfig: RawConfig | null;
   readonly method: PeftMethod;
   /** The model's tokenizer, for methods initialised from text (prompt tuning's TEXT init). */
@@ -32,5 +35,6 @@ export function prepareMethod({ config, model, generationConfig, method, tokeniz
     trainableLine: handle.trainableParametersLine(),
     checkpointer: handle.checkpointer({ baseModel }),
     saveFinal: (dir) => handle.save(dir, { baseModel, generationConfig }),
+    ...(method.trainsBaseWeights ? {} : { disableAdapter: <T>(fn: () => T): T => handle.disableAdapter(fn) }),
   };
 }

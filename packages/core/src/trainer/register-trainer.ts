@@ -5,6 +5,7 @@ import { CALLBACK, MODEL_CHECKPOINTER, TASK } from './trainer.tokens.js';
 import { EarlyStoppingCallback } from './callbacks/early-stopping.callback.js';
 import { MetricsLogCallback } from './callbacks/metrics-log.callback.js';
 import { ProgressBarCallback, type ProgressOutput } from './callbacks/progress-bar.callback.js';
+import { TensorBoardCallback } from './callbacks/tensorboard.callback.js';
 import { TrainableParametersCheckpointer } from './model-checkpointer.js';
 
 export interface RegisterTrainerOptions {
@@ -24,6 +25,6 @@ export function registerTrainer(container: DependencyContainer, options: Registe
     container.register(MODEL_CHECKPOINTER, { useFactory: (c) => new TrainableParametersCheckpointer(c.resolve(TASK)) });
   }
   const progress = options.progressOutput === undefined ? process.stderr : options.progressOutput;
-  const builtins = [...(progress ? [new ProgressBarCallback(progress)] : []), new MetricsLogCallback(), new EarlyStoppingCallback()];
+  const builtins = [...(progress ? [new ProgressBarCallback(progress)] : []), new MetricsLogCallback(), new TensorBoardCallback(), new EarlyStoppingCallback()];
   for (const callback of builtins) container.register(CALLBACK, { useValue: callback });
 }

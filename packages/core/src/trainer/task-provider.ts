@@ -1,14 +1,16 @@
 import type { DependencyContainer } from 'tsyringe';
 import { TASK_PROVIDER } from './trainer.tokens.js';
 import { type CausalLmModel, CausalLmTask } from './causal-lm.task.js';
+import type { Module } from '../nn/module.js';
 import type { Task } from './task.interface.js';
+import type { TaskContext, TaskData, TaskDataContext, TaskModel, TaskModelContext } from './task-hooks.js';
 
 /**
  * A training task by name (`task: sft | pretrain | <plugin>` in a run config), registered under
  * TASK_PROVIDER. It declares what the rest of the config defaults to, parses its own config
  * section, and makes the Task that turns a batch into a loss graph and reports its metrics.
  */
-export interface TaskProvider<C = unknown> {
+export interface TaskProvider<C = unknown, M extends Module = CausalLmModel> {
   readonly name: string;
   /** The method a config gets when it names none (pretraining trains every weight). */
   readonly defaultMethod: string;
@@ -19,8 +21,27 @@ export interface TaskProvider<C = unknown> {
    * section is `{}`. Without a parser, the task takes no options and such a section is an error.
    */
   parseConfig?(raw: Record<string, unknown>): C;
-  /** The task for `model` (a causal LM whose `loss` shifts labels inside, as transformers' do). */
-  create(model: CausalLmModel, config: C): Task;
+  /**
+   * Options the task gives a method's section, by method name, under what the user writes (the
+   * reward task trains its head beside LoRA: `lora: { task_type: SEQ_CLS, modules_to_save: [score] }`).
+   */
+  readonly methodDefaults?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  /**
+   * The task's own data pipeline (preference pairs, prompts) in place of the SFT loader. `data` is
+   * the run's validated `data:` section (the data package's DatasetConfig), `config` the task's options.
+   */
+  loadData?(data: Readonly<Record<string, unknown>>, config: C, context: TaskDataContext): Promise<TaskData>;
+  /**
+   * The task's own model (a sequence classifier for reward modelling) from the model folder, in place
+   * of the causal LM; the method is applied to it as to any model.
+   */
+  loadModel?(dir: string, config: C, context: TaskModelContext): Promise<TaskModel<M>>;
+  /**
+   * The task for `model` (without `loadModel`, a causal LM whose `loss` shifts labels inside, as
+   * transformers' do). `tunekit train` passes the run's context; callers without a run (`tunekit
+   * eval`) may omit it, and a task that needs it says so.
+   */
+  create(model: M, config: C, context?: TaskContext): Task;
 }
 
 /** Causal-LM cross-entropy over the data package's labels (prompt tokens masked for SFT). */

@@ -1,7 +1,9 @@
 import { type LrSchedulerType, LR_SCHEDULES } from '../optim/lr-schedule.js';
 import { ConfigFieldError, type ConfigProblem } from '../config/config-field-error.js';
 import { type Check, type RangeOptions, checks, inRange, isConfigMapping, rule } from '../config/field-checks.js';
+import { ZERO_STAGES, type ZeroStage } from '../distributed/zero-stage.js';
 import { type FieldTable, checkFields, checksOf } from '../config/field-table.js';
+import { HF_ONLY_ARGUMENT_NAMES, screenHfOnlyArguments } from './hf-only-arguments.js';
 
 /** When to evaluate or save (HF `IntervalStrategy`). */
 export type IntervalStrategy = 'no' | 'steps' | 'epoch';
@@ -25,7 +27,10 @@ export interface TrainingArguments {
   gradient_accumulation_steps: number;
   learning_rate: number;
   lr_scheduler_type: LrSchedulerType;
-  /** Explicit warmup steps win over `warmup_ratio` (HF `get_warmup_steps`). */
+  /**
+   * Explicit warmup steps win over `warmup_ratio` (HF `get_warmup_steps`). A fraction in (0, 1) is
+   * a ratio of the total steps, as transformers 5 reads it; the parser moves it to `warmup_ratio`.
+   */
   warmup_steps: number;
   warmup_ratio: number;
   weight_decay: number;
@@ -57,6 +62,18 @@ export interface TrainingArguments {
   /** A checkpoint directory, or `true` for the latest `checkpoint-N` under `output_dir`. */
   resume_from_checkpoint: string | boolean | null;
   gradient_checkpointing: boolean;
+  /** Several processes: 1 shards the optimizer state over the ranks, 2 the gradients too (DeepSpeed's ZeRO stages); 0 = plain data parallel. */
+  zero_stage: ZeroStage;
+  /** Gradients travel between ranks in buckets of this many MiB (HF's `ddp_bucket_cap_mb`); null is DDP's 25. */
+  ddp_bucket_cap_mb: number | null;
+  /**
+   * Where `log`/`eval` metrics go (HF's name): `jsonl` (`<output_dir>/metrics.jsonl`), `tensorboard`
+   * (event files under `logging_dir`). Given as a name or a list; `all` is every one of them, `none`
+   * none. Parsed into the list of names. Default `jsonl` (HF's is `none`; TuneKit always wrote metrics.jsonl).
+   */
+  report_to: ReportTo[];
+  /** TensorBoard's folder; null: `$TENSORBOARD_LOGGING_DIR`, else HF's `<output_dir>/runs/<Mon DD_HH-MM-SS>_<host>`. */
+  logging_dir: string | null;
 }
 
 const describe = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'an array' : `${JSON.stringify(v)} (${typeof v})`);
@@ -70,6 +87,24 @@ const interval = rule((v) => inRange(v, { integer: true, min: 1 }) || inRange(v,
 
 const STRATEGIES = ['no', 'steps', 'epoch'] as const;
 
+/** The reporting integrations TuneKit has, under HF's `report_to` names. */
+export const REPORT_TO_INTEGRATIONS = ['jsonl', 'tensorboard'] as const;
+export type ReportTo = (typeof REPORT_TO_INTEGRATIONS)[number];
+/** HF's words for all or none of them; each stands alone. */
+const REPORT_TO_KEYWORDS: Readonly<Record<string, readonly ReportTo[]>> = { all: REPORT_TO_INTEGRATIONS, none: [] };
+const REPORT_TO_WORDS = `${[...REPORT_TO_INTEGRATIONS, ...Object.keys(REPORT_TO_KEYWORDS)].join(', ')}`;
+const reportToList = (v: unknown): unknown[] => (Array.isArray(v) ? v : [v]);
+const reportTo = rule((v) => {
+  const names = reportToList(v);
+  if (names.some((n) => typeof n === 'string' && n in REPORT_TO_KEYWORDS)) return names.length === 1;
+  return names.every((n) => (REPORT_TO_INTEGRATIONS as readonly unknown[]).includes(n));
+}, `a name or list of names from ${REPORT_TO_WORDS} (all and none stand alone)`);
+/** `none`, `all`, one name or a list of names, as the list of integrations to report to. */
+const resolveReportTo = (v: unknown): ReportTo[] => {
+  const names = reportToList(v) as string[];
+  return [...new Set(REPORT_TO_KEYWORDS[names[0]] ?? (names as ReportTo[]))];
+};
+
 /** One row per argument: its HF default and its check. The type ties the table to the interface. */
 const FIELDS: FieldTable<{ [K in keyof TrainingArguments]: TrainingArguments[K] | undefined }> = {
   output_dir: { default: 'trainer_output', check: checks.nonEmptyString },
@@ -80,7 +115,7 @@ const FIELDS: FieldTable<{ [K in keyof TrainingArguments]: TrainingArguments[K] 
   gradient_accumulation_steps: { default: 1, check: number({ integer: true, min: 1 }) },
   learning_rate: { default: 5e-5, check: number({ min: 0 }) },
   lr_scheduler_type: { default: 'linear', check: oneOf(Object.keys(LR_SCHEDULES)) },
-  warmup_steps: { default: 0, check: number({ integer: true, min: 0 }) },
+  warmup_steps: { default: 0, check: rule((v) => inRange(v, { integer: true, min: 0 }) || inRange(v, { above: 0, below: 1 }), 'an integer >= 0 or a fraction in (0, 1)') },
   warmup_ratio: { default: 0, check: number({ min: 0, max: 1 }) },
   weight_decay: { default: 0, check: number({ min: 0 }) },
   optim: { default: 'adamw_torch', check: oneOf(OPTIMIZER_NAMES) },
@@ -102,9 +137,16 @@ const FIELDS: FieldTable<{ [K in keyof TrainingArguments]: TrainingArguments[K] 
   seed: { default: 42, check: number({ integer: true, min: 0, max: 2 ** 32 - 1 }) },
   resume_from_checkpoint: { default: null, check: nullable(pathOrBoolean) },
   gradient_checkpointing: { default: false, check: checks.bool },
+  zero_stage: { default: 0, check: rule((v) => ZERO_STAGES.includes(v as ZeroStage), `one of ${ZERO_STAGES.join(', ')}`) },
+  ddp_bucket_cap_mb: { default: null, check: nullable(number({ above: 0 })) },
+  report_to: { default: ['jsonl'], check: reportTo },
+  logging_dir: { default: null, check: nullable(checks.nonEmptyString) },
 };
 
 export const TRAINING_ARGUMENT_NAMES = Object.keys(FIELDS) as (keyof TrainingArguments)[];
+
+/** Every name a `training:` section accepts: TuneKit's fields and the rest of HF's (see hf-only-arguments.ts). */
+export const ACCEPTED_TRAINING_ARGUMENT_NAMES: readonly string[] = [...TRAINING_ARGUMENT_NAMES, ...HF_ONLY_ARGUMENT_NAMES.filter((n) => !(n in FIELDS))];
 
 /** Every problem on its own line under one heading, each as `key what is wrong` (HF's phrasing). */
 export class TrainingArgumentsError extends ConfigFieldError {
@@ -136,19 +178,29 @@ const CROSS_CHECKS: readonly ((a: TrainingArguments) => ConfigProblem | null)[] 
 
 /**
  * Validates a plain object (parsed YAML/JSON, CLI flags) into `TrainingArguments`: unknown keys are
- * rejected with a did-you-mean, wrong types name the key, missing keys take HF's defaults.
+ * rejected with a did-you-mean, wrong types name the key, missing keys take HF's defaults. HF names
+ * TuneKit has no field for are taken out first: `warnings` receives one line for each that cannot
+ * apply here, and one that would change the math is an error.
  */
-export function parseTrainingArguments(input: unknown): TrainingArguments {
+export function parseTrainingArguments(input: unknown, warnings?: string[]): TrainingArguments {
   if (!isConfigMapping(input)) {
     throw new TrainingArgumentsError([{ path: [], detail: `must be an object, got ${describe(input)}` }], `training arguments must be an object, got ${describe(input)}`);
   }
-  const { problems } = checkFields(input, checksOf(FIELDS), { checkNull: true, badValue: (expected, v) => `must be ${expected}, got ${describe(v)}` });
-  if (problems.length) throw new TrainingArgumentsError(problems);
-  const out: Record<string, unknown> = { ...input };
+  const screened = screenHfOnlyArguments(input, TRAINING_ARGUMENT_NAMES);
+  const { problems } = checkFields(screened.rest, checksOf(FIELDS), {
+    checkNull: true,
+    alsoKnown: HF_ONLY_ARGUMENT_NAMES,
+    badValue: (expected, v) => `must be ${expected}, got ${describe(v)}`,
+  });
+  if (problems.length || screened.problems.length) throw new TrainingArgumentsError([...problems, ...screened.problems]);
+  warnings?.push(...screened.warnings);
+  const out: Record<string, unknown> = { ...screened.rest };
   for (const key of TRAINING_ARGUMENT_NAMES) if (out[key] === undefined || (key === 'eval_steps' && out[key] === null)) out[key] = FIELDS[key].default;
 
   const args = out as unknown as TrainingArguments;
+  if (args.warmup_steps > 0 && args.warmup_steps < 1) [args.warmup_ratio, args.warmup_steps] = [args.warmup_steps, 0];
   args.eval_steps ??= args.logging_steps;
+  args.report_to = resolveReportTo(args.report_to);
   const needsMetric = args.load_best_model_at_end || args.early_stopping_patience !== null;
   if (needsMetric) args.metric_for_best_model ??= 'loss';
   if (args.metric_for_best_model !== null) args.greater_is_better ??= !args.metric_for_best_model.endsWith('loss');

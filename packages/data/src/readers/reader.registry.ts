@@ -17,8 +17,15 @@ export const READERS: Readonly<Record<string, RecordReader>> = {
   text: readText,
 };
 
+/** The extensions read as UTF-8 text (the others, Parquet, carry their own encoding). */
+const TEXT_EXTENSIONS: ReadonlySet<string> = new Set(['jsonl', 'ndjson', 'json', 'csv', 'tsv', 'txt', 'text']);
+
+const extensionOf = (file: string): string | undefined => /\.([^./\\]+)$/.exec(file)?.[1]?.toLowerCase();
+
+export const isTextFile = (file: string): boolean => TEXT_EXTENSIONS.has(extensionOf(file) ?? '');
+
 export function readerFor(file: string): RecordReader {
-  const ext = /\.([^./\\]+)$/.exec(file)?.[1]?.toLowerCase();
+  const ext = extensionOf(file);
   const reader = ext === undefined ? undefined : READERS[ext];
   if (!reader) {
     throw new Error(`${file}: no reader for ${ext ? `.${ext}` : 'a file without an extension'} files; expected one of ${Object.keys(READERS).map((e) => `.${e}`).join(' ')}`);

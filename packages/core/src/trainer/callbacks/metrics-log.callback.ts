@@ -8,7 +8,7 @@ import type { TrainerCallback } from './trainer-callback.interface.js';
 export const METRICS_LOG_FILE = 'metrics.jsonl';
 
 /**
- * `<output_dir>/metrics.jsonl`: one JSON object per `log` and `eval` event, like HF's
+ * `report_to: jsonl` (the default): `<output_dir>/metrics.jsonl`, one JSON object per `log` and `eval` event, like HF's
  * `log_history`. Writes are synchronous appends, so the file is complete up to the last event even
  * if the process dies. A resumed run first drops lines past its checkpoint, which the interrupted
  * run wrote but the resumed one will write again.
@@ -17,6 +17,7 @@ export class MetricsLogCallback implements TrainerCallback {
   readonly name = 'metrics_log';
 
   attach(bus: EventBus, args: TrainingArguments): Subscription {
+    if (!args.report_to.includes('jsonl')) return new Subscription();
     const file = join(args.output_dir, METRICS_LOG_FILE);
     const append = (entry: Record<string, number>): void => {
       mkdirSync(args.output_dir, { recursive: true });

@@ -1,0 +1,108 @@
+import { Tensor } from '@tunekit/core';
+import { KL_ESTIMATORS, clamp, maskedMean, maskedRowMean } from './masked.js';
+
+/** TRL 1.9's `loss_type`s of the clipped surrogate: they differ only in how token losses are averaged. */
+export const GRPO_LOSS_TYPES = ['dapo', 'grpo', 'dr_grpo', 'bnpo'] as const;
+export type GrpoLossType = (typeof GRPO_LOSS_TYPES)[number];
+
+export const IMPORTANCE_SAMPLING_LEVELS = ['token', 'sequence'] as const;
+export type ImportanceSamplingLevel = (typeof IMPORTANCE_SAMPLING_LEVELS)[number];
+
+export interface GrpoLossOptions {
+  readonly lossType: GrpoLossType;
+  /** Weight of the k3 KL term to the reference; 0 needs no reference log-probs. */
+  readonly beta: number;
+  /** Lower clip ε: the ratio is kept ≥ 1 − epsilon. */
+  readonly epsilon: number;
+  /** Upper clip: the ratio is kept ≤ 1 + epsilonHigh (TRL: `epsilon_high`, defaulting to `epsilon`). */
+  readonly epsilonHigh: number;
+  /** `sequence` is GSPO: one ratio per completion, the exp of the mean token log-ratio. */
+  readonly importanceSamplingLevel: ImportanceSamplingLevel;
+  /** `dr_grpo` divides by rows × this constant instead of by a token count. */
+  readonly maxCompletionLength: number;
+}
+
+export interface GrpoLossInputs {
+  /** Log-probs of the sampled completion tokens under the policy being trained, [B, T]. */
+  readonly logps: Tensor;
+  /** The same under the policy that sampled them, [B, T]; absent: `logps` detached (one update per rollout). */
+  readonly oldLogps?: Tensor;
+  /** Under the reference model, [B, T]; needed when beta > 0. */
+  readonly refLogps?: Tensor;
+  /** One advantage per completion, [B]. */
+  readonly advantages: Tensor;
+  /** 1 on completion tokens that count, 0 on padding (and on truncated rows when they are masked), [B, T] f32. */
+  readonly mask: Tensor;
+  /**
+   * `dapo` only: what this micro-batch's token-loss sum is divided by. TRL divides by the loss
+   * tokens of the whole generation batch; a trainer that averages its micro-batches passes that
+   * count divided by the number of micro-batches, which gives the same step.
+   */
+  readonly tokenNormalizer?: Tensor | number;
+}
+
+export interface GrpoLossOutput {
+  readonly loss: Tensor;
+  /** TRL's logged names: `kl` (beta > 0), `clip_ratio/low_mean`, `clip_ratio/high_mean`, `clip_ratio/region_mean`. */
+  readonly metrics: Record<string, Tensor>;
+}
+
+interface Reduction {
+  readonly perTokenLoss: Tensor;
+  readonly mask: Tensor;
+  readonly inputs: GrpoLossInputs;
+  readonly options: GrpoLossOptions;
+}
+
+/** How each loss type turns token losses into the micro-batch's loss (before the trainer averages micro-batches). */
+const REDUCTIONS: Readonly<Record<GrpoLossType, (r: Reduction) => Tensor>> = {
+  // Each completion's mean, then the mean over completions (the paper's GRPO; favours short answers).
+  grpo: ({ perTokenLoss, mask }) => maskedRowMean(perTokenLoss, mask).mean(),
+  // One token mean over the micro-batch.
+  bnpo: ({ perTokenLoss, mask }) => maskedMean(perTokenLoss, mask),
+  // Dr. GRPO: a constant denominator, so no length bias.
+  dr_grpo: ({ perTokenLoss, mask, options }) => perTokenLoss.mul(mask).sum().div(mask.dim(0) * options.maxCompletionLength),
+  // DAPO: one token mean over the whole generation batch.
+  dapo: ({ perTokenLoss, mask, inputs }) => {
+    const n = inputs.tokenNormalizer;
+    if (n === undefined) throw new Error("grpo loss: loss_type 'dapo' needs the generation batch's token count (tokenNormalizer)");
+    return perTokenLoss.mul(mask).sum().div(typeof n === 'number' ? Math.max(n, 1) : n.maximum(1));
+  },
+};
+
+/**
+ * The clipped surrogate of GRPO and its variants, as TRL 1.9's GRPOTrainer computes it, over
+ * per-token log-probs: ratio ρ = exp(log π − log π_old) per token (or per sequence), token loss
+ * −min(ρ·A, clip(ρ, 1 − ε, 1 + ε_high)·A) plus β·k3(π, π_ref), reduced by `loss_type`.
+ */
+export function grpoLoss(inputs: GrpoLossInputs, options: GrpoLossOptions): GrpoLossOutput {
+  const { logps, mask } = inputs;
+  const old = inputs.oldLogps ?? logps.detach();
+  const advantages = inputs.advantages.unsqueeze(-1);
+  const logRatio = logps.sub(old);
+  // [B, T] per token, [B, 1] per sequence (GSPO): broadcast against the mask either way.
+  const logWeights = options.importanceSamplingLevel === 'token' ? logRatio : maskedRowMean(logRatio, mask).unsqueeze(-1);
+  const ratio = logWeights.exp();
+  const clipped = clamp(ratio, 1 - options.epsilon, 1 + options.epsilonHigh);
+  let perTokenLoss = ratio.mul(advantages).minimum(clipped.mul(advantages)).neg();
+
+  const metrics: Record<string, Tensor> = {};
+  if (options.beta !== 0) {
+    if (!inputs.refLogps) throw new Error('grpo loss: beta > 0 needs the reference log-probs');
+    const kl = KL_ESTIMATORS.k3(logps, inputs.refLogps);
+    perTokenLoss = perTokenLoss.add(kl.mul(options.beta));
+    metrics.kl = maskedMean(kl, mask).detach();
+  }
+  const loss = REDUCTIONS[options.lossType]({ perTokenLoss, mask, inputs, options });
+
+  // Clip fractions as TRL logs them: over tokens, or over completions for sequence-level ratios.
+  const low = ratio.lt(1 - options.epsilon).and(advantages.lt(0)).float();
+  const high = ratio.gt(1 + options.epsilonHigh).and(advantages.gt(0)).float();
+  // A token is clipped low only where A < 0 and high only where A > 0: never both.
+  const region = low.add(high);
+  const mean = (x: Tensor) => (options.importanceSamplingLevel === 'sequence' ? x.mean() : maskedMean(x, mask)).detach();
+  metrics['clip_ratio/low_mean'] = mean(low);
+  metrics['clip_ratio/high_mean'] = mean(high);
+  metrics['clip_ratio/region_mean'] = mean(region);
+  return { loss, metrics };
+}
