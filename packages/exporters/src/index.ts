@@ -3,6 +3,7 @@ import type { DependencyContainer } from 'tsyringe';
 import { EXPORTER } from '@tunekit/core';
 import { GgufExporter } from './gguf/gguf.exporter.js';
 import { GgufLoraExporter } from './gguf/gguf-lora.exporter.js';
+import { OnnxExporter } from './onnx/index.js';
 
 // ---- GGUF (llama.cpp, Ollama) ----
 export { GgufExporter } from './gguf/gguf.exporter.js';
@@ -17,8 +18,12 @@ export { GGUF_PRESETS, type GgufPreset, isGgufPreset, tensorType } from './gguf/
 export { type MergedModel, loadMergedModel } from './gguf/model/load-merged-model.js';
 export { ollamaModelfile } from './gguf/ollama/ollama-modelfile.js';
 
-/** Registers every format of this package under core's EXPORTER token (`tunekit export --format NAME`). */
+// ---- ONNX ----
+export * from './onnx/index.js';
+
+/** Registers every format this package writes under EXPORTER (`tunekit export --format NAME`). */
 export function register(container: DependencyContainer): void {
   container.register(EXPORTER, { useClass: GgufExporter });
   container.register(EXPORTER, { useClass: GgufLoraExporter });
+  container.register(EXPORTER, { useClass: OnnxExporter });
 }
