@@ -28,6 +28,7 @@ export { Batcher, type Batch, type BatchTensors, type BatcherOptions, type DataC
 export { splitByRatio, type Split } from './split.js';
 
 export { DatasetConfigError, parseDatasetConfig, DATASET_DEFAULTS, type DatasetConfig, type DatasetConfigInput } from './dataset.config.js';
+export { type DatasetPreview, previewDataset } from './preview.js';
 export { loadDataset, DataSplit, type DatasetStats, type LoadedDataset, type LoadDatasetOptions } from './dataset.js';
 export { toTrainDataSource, type TrainDataSourceOptions } from './trainer-source/trainer-source.js';
 export type { Turn, PairedExample, UnpairedExample, PreferenceExample, TokenizedPair, TokenizedUnpaired } from './preference/preference.types.js';
@@ -64,3 +65,6 @@ export {
 export { describePreferenceData } from './preference/preference-summary.js';
 export { planEpoch, batchesPerEpoch, type BatchPlanOptions } from './batching/batch-plan.js';
 export { collectRecords, type RowCounts } from './readers/collect-records.js';
+
+export { type PromptRecord, promptRecord } from './prompts/prompt-record.js';
+export { type PromptDatasetOptions, loadPromptDataset } from './prompts/prompt-dataset.js';

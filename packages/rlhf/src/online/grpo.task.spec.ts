@@ -1,0 +1,97 @@
+import { OrtExecutor, Trainer, parseTrainingArguments } from '@tunekit/core';
+import { generate } from '@tunekit/models';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseGrpoConfig } from './grpo.config.js';
+import { GrpoTask } from './grpo.task.js';
+import { EOS, evenLength, onlineContext, tempDir, tinyPolicy, tinyPrompts } from './online.test-support.js';
+import { ROLLOUT_SAMPLER } from './online-task.base.js';
+import { sampleRollout } from './rollout.js';
+
+const executor = new OrtExecutor();
+afterAll(() => executor.dispose());
+
+const SETTINGS = { temperature: 0.9, topP: 0.95, topK: 20, repetitionPenalty: 1, maxCompletionLength: 6 };
+
+describe('rollouts', () => {
+  const prompts = tinyPrompts(3).map((p) => p.promptIds);
+  const rows = prompts.flatMap((p) => [p, p, p]);
+
+  it('a seeded rollout equals seeded sampling with the same settings outside training', async () => {
+    const policy = tinyPolicy();
+    const rollout = await sampleRollout(onlineContext(policy, executor), prompts, 3, SETTINGS, 1234);
+    const direct = await generate(policy.model, executor, rows, { doSample: true, temperature: 0.9, topP: 0.95, topK: 20, maxNewTokens: 6, seed: 1234, eosTokenIds: [EOS], padTokenId: 0 });
+    expect(rollout.completionIds).toEqual(direct.outputIds);
+    expect(rollout.truncated).toEqual(direct.finishReasons.map((r) => r === 'length'));
+    // Sampling, not copying: the three completions of a prompt are not all the same.
+    expect(new Set(rollout.completionIds.slice(0, 3).map((c) => c.join())).size).toBeGreaterThan(1);
+  });
+
+  it('at temperature 0 a rollout is greedy decoding', async () => {
+    const policy = tinyPolicy();
+    const rollout = await sampleRollout(onlineContext(policy, executor), prompts, 2, { ...SETTINGS, temperature: 0 }, 5);
+    const greedy = await generate(policy.model, executor, prompts.flatMap((p) => [p, p]), { maxNewTokens: 6, eosTokenIds: [EOS], padTokenId: 0 });
+    expect(rollout.completionIds).toEqual(greedy.outputIds);
+  });
+});
+
+const grpoArgs = (output_dir: string, over: Record<string, unknown> = {}) =>
+  parseTrainingArguments({ output_dir, per_device_train_batch_size: 4, gradient_accumulation_steps: 2, learning_rate: 5e-2, logging_steps: 1, max_steps: 4, save_steps: 1, seed: 42, ...over });
+
+async function run(config: Record<string, unknown>, output_dir: string, resume: string | null = null) {
+  const policy = tinyPolicy();
+  const task = new GrpoTask(onlineContext(policy, executor, { rewardFunctions: [{ name: 'hitsTarget', fn: (await import('./online.test-support.js')).hitsTarget.fn }, evenLength] }), parseGrpoConfig(config));
+  const trainer = Trainer.create({ args: grpoArgs(output_dir), task, executor, checkpointer: task.data.checkpointer(policy.adapter.checkpointer()) });
+  await trainer.train(task.data, { resumeFromCheckpoint: resume });
+  return trainer.trainerState.log_history.filter((e) => e.loss !== undefined && e.train_runtime === undefined);
+}
+
+const BASE = { num_generations: 4, max_completion_length: 6, temperature: 1.0, reward_funcs: ['./r.ts#hitsTarget', './r.ts#evenLength'], reward_weights: [1, 0.5] };
+
+describe('GRPO in the trainer', () => {
+  it('logs what TRL logs: rewards overall and per function, clip ratio, entropy, completion lengths, the generation time', async () => {
+    const logs = await run(BASE, tempDir());
+    expect(logs).toHaveLength(4);
+    for (const key of ['reward', 'reward_std', 'rewards/hitsTarget/mean', 'rewards/evenLength/std', 'frac_reward_zero_std', 'clip_ratio/region_mean', 'entropy', 'completions/mean_length', 'completions/max_length', 'completions/clipped_ratio', 'timing/generation_s']) {
+      expect(logs[0][key], key).toBeTypeOf('number');
+    }
+    // One update per rollout: the ratio is exactly 1, nothing is clipped, no KL is logged with beta 0.
+    expect(logs.every((l) => l['clip_ratio/region_mean'] === 0)).toBe(true);
+    expect(logs[0].kl).toBeUndefined();
+    expect(logs[0]['completions/max_length']).toBeLessThanOrEqual(6);
+    expect(logs[0].entropy).toBeGreaterThan(0);
+  });
+
+  it('resuming mid-rollout (num_iterations 2, beta > 0) gives the rewards and losses of the run that did not stop', async () => {
+    const config = { ...BASE, num_iterations: 2, beta: 0.04, loss_type: 'grpo' };
+    const dir = tempDir();
+    const straight = await run(config, dir);
+    // A later rollout reuses its completions: the policy has moved, so some ratios differ from 1, and the KL is logged.
+    expect(straight[1].kl).toBeGreaterThan(0);
+    // The resumed history starts with the checkpoint's own entry for step 1.
+    const resumed = (await run(config, tempDir(), `${dir}/checkpoint-1`)).filter((l) => l.step > 1);
+    expect(resumed.map((l) => l.step)).toEqual([2, 3, 4]);
+    for (const [i, entry] of resumed.entries()) {
+      const want = straight[i + 1];
+      for (const key of ['loss', 'reward', 'kl', 'entropy', 'rewards/hitsTarget/mean']) expect(entry[key], `step ${entry.step} ${key}`).toBeCloseTo(want[key] as number, 6);
+    }
+  });
+
+  it('lists the sampler among the generators a checkpoint saves, and refuses beta > 0 without a reference', () => {
+    const policy = tinyPolicy();
+    const task = new GrpoTask(onlineContext(policy, executor), parseGrpoConfig({ reward_funcs: ['./r.ts#hitsTarget'] }));
+    expect(task.rngs().has(ROLLOUT_SAMPLER)).toBe(true);
+    expect(() => new GrpoTask(onlineContext(policy, executor, { reference: undefined }), parseGrpoConfig({ reward_funcs: ['./r.ts#f'], beta: 0.1 }))).toThrow(/beta > 0 needs a reference/);
+  });
+});
+
+describe('grpo config', () => {
+  it('takes TRL 1.9 names and defaults, and rejects unknown keys with a did-you-mean and unimplemented options by name', () => {
+    const c = parseGrpoConfig({ reward_funcs: ['./r.ts#f'] });
+    expect([c.loss_type, c.beta, c.epsilon, c.epsilon_high, c.num_generations, c.scale_rewards, c.importance_sampling_level, c.top_k]).toEqual(['dapo', 0, 0.2, null, 8, 'group', 'token', 0]);
+    expect(parseGrpoConfig({ scale_rewards: false }).scale_rewards).toBe('none');
+    expect(() => parseGrpoConfig({ num_generation: 4 })).toThrow('grpo config: unknown option "num_generation" (did you mean "num_generations"?)');
+    expect(() => parseGrpoConfig({ loss_type: 'cispo' })).toThrow('grpo config: loss_type: expected one of dapo|grpo|dr_grpo|bnpo, got "cispo"');
+    expect(() => parseGrpoConfig({ entropy_coef: 0.01 })).toThrow("entropy_coef: expected 0 (TRL's default): the entropy bonus is not implemented, got 0.01");
+    expect(() => parseGrpoConfig({ reward_funcs: ['./a.ts#x'], reward_weights: [1, 2] })).toThrow('reward_weights: has 2 weights for 1 reward_funcs');
+  });
+});

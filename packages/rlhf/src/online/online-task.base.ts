@@ -1,0 +1,94 @@
+import { type Batch, type HostTensor, type Parameter, type Rng, Tensor, type TaskOutput, collectModuleRngs } from '@tunekit/core';
+import type { CausalLM } from '@tunekit/models';
+import { maskedMean } from './masked.js';
+import { METRIC_FEED } from './online-batches.js';
+import type { OnlineConfig } from './online.config.js';
+import type { OnlineContext } from './online-context.js';
+import { type PolicyForward, ROLLOUT_FEEDS, tracePolicy } from './policy-logps.js';
+import { type GenerationPlan, RolloutDataSource } from './rollout.data-source.js';
+import type { Rollout } from './rollout.js';
+import { sampleRollout } from './rollout.js';
+import { samplingSettings } from './online.config.js';
+import type { PromptRecord } from '@tunekit/data';
+
+/** The sampler's generator among the task's generators (saved in every checkpoint). */
+export const ROLLOUT_SAMPLER = 'rollout_sampler';
+
+export const inputOf = (name: string, t: HostTensor): Tensor => Tensor.input(name, t.shape, t.dtype);
+
+/**
+ * What GRPO and RLOO share: a data source whose batches are rollouts of this task's policy, the
+ * policy's generators plus the sampler's, and the policy forward over a rollout micro-batch. A
+ * subclass turns a rollout into micro-batches (`produce`) and a micro-batch into a loss (`loss`).
+ */
+export abstract class OnlineTask<C extends OnlineConfig> {
+  abstract readonly name: string;
+  readonly data: RolloutDataSource;
+  readonly plan: GenerationPlan;
+  private readonly generators: Map<string, Rng>;
+
+  constructor(
+    protected readonly ctx: OnlineContext,
+    readonly config: C,
+  ) {
+    const { per_device_train_batch_size: batch, gradient_accumulation_steps: accumulation } = ctx.training;
+    this.plan = { completionsPerBatch: batch, stepsPerGeneration: config.steps_per_generation ?? accumulation, numIterations: config.num_iterations, numGenerations: config.num_generations };
+    this.data = new RolloutDataSource(ctx.prompts, this.plan, (prompts, seed) => this.produce(prompts, seed), ctx.training.seed);
+    this.generators = collectModuleRngs(ctx.model);
+    this.generators.set(ROLLOUT_SAMPLER, this.data.rng);
+    if (config.reward_funcs.length !== ctx.rewardFunctions.length) {
+      throw new Error(`${this.constructor.name}: ${config.reward_funcs.length} reward_funcs configured, ${ctx.rewardFunctions.length} loaded`);
+    }
+  }
+
+  get model(): CausalLM {
+    return this.ctx.model;
+  }
+
+  namedParameters(): Iterable<readonly [string, Parameter]> {
+    return this.ctx.model.namedParameters();
+  }
+
+  rngs(): ReadonlyMap<string, Rng> {
+    return this.generators;
+  }
+
+  setTraining(training: boolean): void {
+    this.ctx.model.train(training);
+  }
+
+  setGradientCheckpointing(enabled: boolean): void {
+    this.ctx.model.setGradientCheckpointing(enabled);
+  }
+
+  /** Samples `num_generations` completions of each prompt with the config's settings. */
+  protected sample(prompts: readonly PromptRecord[], seed: number): Promise<Rollout> {
+    return sampleRollout(this.ctx, prompts.map((p) => p.promptIds), this.config.num_generations, samplingSettings(this.config), seed);
+  }
+
+  /** Old log-probs are needed when the policy may have moved since sampling (TRL's condition). */
+  protected get needsOldLogps(): boolean {
+    return this.config.num_iterations > 1 || this.plan.stepsPerGeneration > this.ctx.training.gradient_accumulation_steps;
+  }
+
+  protected abstract produce(prompts: readonly PromptRecord[], seed: number): Promise<Batch[]>;
+
+  protected abstract loss(batch: Batch, policy: PolicyForward): { loss: Tensor; metrics: Record<string, Tensor> };
+
+  trace(batch: Batch): TaskOutput {
+    const t = batch.tensors;
+    const policy = tracePolicy(
+      this.ctx.model,
+      { inputIds: inputOf(ROLLOUT_FEEDS.inputIds, t.input_ids), attentionMask: inputOf(ROLLOUT_FEEDS.attentionMask, t.attention_mask), completionMask: inputOf(ROLLOUT_FEEDS.completionMask, t.completion_mask) },
+      this.config.temperature,
+    );
+    const { loss, metrics } = this.loss(batch, policy);
+    // The rollout's host metrics ride along as scalar feeds, so the trainer logs them with the loss's.
+    const host = Object.keys(t)
+      .filter((k) => k.startsWith(METRIC_FEED))
+      .map((k) => [k.slice(METRIC_FEED.length), inputOf(k, t[k]).detach()] as const);
+    let weight = 0;
+    for (const v of t.completion_mask.data as Float32Array) weight += v;
+    return { loss, weight, metrics: { ...metrics, entropy: maskedMean(policy.entropy, policy.mask).detach(), ...Object.fromEntries(host) } };
+  }
+}

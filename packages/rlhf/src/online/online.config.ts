@@ -1,0 +1,82 @@
+import { type Check, ConfigFieldError, type FieldTable, checkFields, checks, checksOf, defaultsOf, optionLine, rule, withDefaults } from '@tunekit/core';
+import type { SamplingSettings } from './rollout.js';
+
+/** Options every online method shares: sampling, batching of rollouts, reward functions (TRL's names). */
+export interface OnlineConfig {
+  readonly num_generations: number;
+  readonly max_completion_length: number;
+  readonly temperature: number;
+  readonly top_p: number;
+  readonly top_k: number;
+  readonly repetition_penalty: number;
+  /** Micro-batches each rollout is split into; null = gradient_accumulation_steps. */
+  readonly steps_per_generation: number | null;
+  /** Updates per rollout (μ in the GRPO paper): importance sampling over reused completions. */
+  readonly num_iterations: number;
+  readonly beta: number;
+  readonly epsilon: number;
+  /** null = epsilon. */
+  readonly epsilon_high: number | null;
+  readonly mask_truncated_completions: boolean;
+  /** `path#export` of reward functions, the path from the config's folder. */
+  readonly reward_funcs: readonly string[];
+  /** One weight per reward function; null = all 1. */
+  readonly reward_weights: readonly number[] | null;
+  /** The dataset column holding the prompt. */
+  readonly prompt_column: string;
+}
+
+const positive = checks.positiveInt;
+const numberList = rule((v) => Array.isArray(v) && v.every((x) => typeof x === 'number' && Number.isFinite(x)), 'a list of numbers');
+
+/** Shared fields with the given defaults (GRPO's and RLOO's differ in num_generations and beta). */
+export function onlineFields(defaults: { num_generations: number; beta: number }): FieldTable<OnlineConfig> {
+  return {
+    num_generations: { check: checks.range({ integer: true, min: 2 }), default: defaults.num_generations },
+    max_completion_length: { check: positive, default: 256 },
+    temperature: { check: checks.range({ above: 0 }), default: 1.0 },
+    top_p: { check: checks.range({ above: 0, max: 1 }), default: 1.0 },
+    top_k: { check: checks.range({ integer: true, min: 0 }), default: 0 },
+    repetition_penalty: { check: checks.range({ above: 0 }), default: 1.0 },
+    steps_per_generation: { check: positive, default: null },
+    num_iterations: { check: positive, default: 1 },
+    beta: { check: checks.range({ min: 0 }), default: defaults.beta },
+    epsilon: { check: checks.range({ min: 0, below: 1 }), default: 0.2 },
+    epsilon_high: { check: checks.range({ min: 0 }), default: null },
+    mask_truncated_completions: { check: checks.bool, default: false },
+    reward_funcs: { check: checks.nonEmptyStringList, default: [] },
+    reward_weights: { check: numberList, default: null },
+    prompt_column: { check: checks.nonEmptyString, default: 'prompt' },
+  };
+}
+
+/**
+ * TRL options TuneKit does not implement, accepted only at TRL's default (where they change
+ * nothing): any other value is an error naming the field and the feature.
+ */
+export function unimplemented(defaultValue: unknown, feature: string): Check {
+  const shown = defaultValue === null ? 'null' : JSON.stringify(defaultValue);
+  return rule((v) => JSON.stringify(v) === JSON.stringify(defaultValue), `${shown} (TRL's default): ${feature} is not implemented`);
+}
+
+/** Checks `raw` against `table` and `refused` (with did-you-mean for unknown keys), returning it over the defaults. */
+export function parseOnlineSection<T extends object>(task: string, raw: Record<string, unknown>, table: FieldTable<T>, refused: Readonly<Record<string, Check>>): T {
+  const where = `${task} config`;
+  const { problems } = checkFields(raw, { ...checksOf(table), ...refused }, { checkNull: false });
+  const config = withDefaults(defaultsOf(table), raw);
+  const extra = [...problems];
+  const c = config as unknown as OnlineConfig;
+  if (c.reward_weights !== null && c.reward_weights !== undefined && c.reward_weights.length !== c.reward_funcs.length) {
+    extra.push({ path: ['reward_weights'], detail: `has ${c.reward_weights.length} weights for ${c.reward_funcs.length} reward_funcs` });
+  }
+  if (extra.length) throw new ConfigFieldError(where, extra, extra.map((p) => optionLine(where, p)).join('\n'));
+  return config;
+}
+
+export const samplingSettings = (c: OnlineConfig): SamplingSettings => ({
+  temperature: c.temperature,
+  topP: c.top_p,
+  topK: c.top_k,
+  repetitionPenalty: c.repetition_penalty,
+  maxCompletionLength: c.max_completion_length,
+});

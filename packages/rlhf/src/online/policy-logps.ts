@@ -1,0 +1,74 @@
+import { type Executor, HostTensor, Tensor, takeTracedFeeds } from '@tunekit/core';
+import type { CausalLM } from '@tunekit/models';
+import { sequenceLogps } from '../common/sequence-logps.js';
+import type { ReferenceScope } from './online-context.js';
+import { type RolloutRows, takeRows } from './rollout-rows.js';
+
+/** Feed names of a rollout micro-batch, shared by the update's trace and the log-prob passes. */
+export const ROLLOUT_FEEDS = {
+  inputIds: 'input_ids',
+  attentionMask: 'attention_mask',
+  completionMask: 'completion_mask',
+} as const;
+
+export interface PolicyForward {
+  /** [N, L] per-token log-probs (position t scores token t + 1) of the completions, at `temperature`. */
+  readonly perToken: Tensor;
+  /** [N, L] 1 where `perToken` counts. */
+  readonly mask: Tensor;
+  /** [N, L] entropy of the next-token distribution at each position. */
+  readonly entropy: Tensor;
+}
+
+/**
+ * The policy's log-probs of the sampled tokens, from logits divided by the sampling temperature
+ * (as TRL scores them, so the ratio compares the distributions that were sampled from).
+ */
+export function tracePolicy(model: CausalLM, rows: { inputIds: Tensor; attentionMask: Tensor; completionMask: Tensor }, temperature: number): PolicyForward {
+  const logits = model.call(rows.inputIds, { attentionMask: rows.attentionMask }).logits.div(temperature);
+  const { perToken, mask } = sequenceLogps(logits, rows.inputIds, rows.completionMask);
+  // H = logsumexp(z) − Σ softmax(z)·z.
+  const entropy = logits.logsumexp(-1).sub(logits.softmax(-1).mul(logits).sum(-1));
+  return { perToken, mask, entropy };
+}
+
+const inputOf = (name: string, t: HostTensor) => Tensor.input(name, t.shape, t.dtype);
+
+/**
+ * Per-token log-probs of every row under the policy as it is now, or under the reference when
+ * `reference` is given, without gradients, `chunk` rows per run so the program matches the
+ * update's batch shape.
+ */
+export async function rowLogps(
+  model: CausalLM,
+  executor: Executor,
+  rows: RolloutRows,
+  opts: { temperature: number; chunk: number; reference?: ReferenceScope },
+): Promise<HostTensor<'f32'>> {
+  const n = rows.inputIds.shape[0];
+  const out = HostTensor.zeros('f32', rows.inputIds.shape);
+  const wasTraining = model.training;
+  model.train(false);
+  try {
+    for (let start = 0; start < n; start += opts.chunk) {
+      const picked = Array.from({ length: Math.min(opts.chunk, n - start) }, (_, i) => start + i);
+      const feeds = {
+        [ROLLOUT_FEEDS.inputIds]: takeRows(rows.inputIds, picked),
+        [ROLLOUT_FEEDS.attentionMask]: takeRows(rows.attentionMask, picked),
+        [ROLLOUT_FEEDS.completionMask]: takeRows(rows.completionMask, picked),
+      };
+      const trace = (m: CausalLM) =>
+        tracePolicy(
+          m,
+          { inputIds: inputOf(ROLLOUT_FEEDS.inputIds, feeds.input_ids), attentionMask: inputOf(ROLLOUT_FEEDS.attentionMask, feeds.attention_mask), completionMask: inputOf(ROLLOUT_FEEDS.completionMask, feeds.completion_mask) },
+          opts.temperature,
+        ).perToken;
+      const perToken = opts.reference ? opts.reference(trace) : trace(model);
+      const [values] = await executor.compile([perToken]).run({ ...feeds, ...takeTracedFeeds() });
+      out.data.set(values.toFloat32(), start * rows.inputIds.shape[1]);
+    }
+  } finally {
+    model.train(wasTraining);
+  }
+  return out;
+}
