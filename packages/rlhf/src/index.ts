@@ -53,3 +53,4 @@ const TASKS = [REWARD_TASK] as unknown as readonly TaskProvider[];
 export function register(container: DependencyContainer): void {
   for (const task of TASKS) container.register(TASK_PROVIDER, { useValue: task });
 }
+export { type PairScorer, type PairScores, type ScoreSummary, implicitRewardScorer, rewardModelScorer, scorePairs, summarizeScores } from './reward/preference-scores.js';
