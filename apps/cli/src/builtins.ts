@@ -1,6 +1,7 @@
 import type { DependencyContainer } from 'tsyringe';
 import { EXPORTER, registerExecutors, registerTasks } from '@tunekit/core';
 import { register as registerPeftLora } from '@tunekit/peft-lora';
+import { register as registerRlhf } from '@tunekit/rlhf';
 import { HfMergedExporter } from './export/hf-merged.exporter.js';
 
 /**
@@ -11,5 +12,6 @@ export function registerBuiltins(c: DependencyContainer): void {
   registerExecutors(c);
   registerTasks(c);
   registerPeftLora(c);
+  registerRlhf(c);
   c.register(EXPORTER, { useClass: HfMergedExporter });
 }

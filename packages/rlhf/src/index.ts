@@ -1,4 +1,8 @@
 // The package barrel: what users of @tunekit/rlhf call.
+import { TASK_PROVIDER } from '@tunekit/core';
+import type { DependencyContainer } from 'tsyringe';
+import { GRPO_TASK } from './online/grpo.provider.js';
+import { RLOO_TASK } from './online/rloo.provider.js';
 
 // Sequence log-probs (shared by the offline and online methods).
 export { type SequenceLogps, rowsOf, sequenceLogps } from './common/sequence-logps.js';
@@ -17,3 +21,18 @@ export { type PpoLossInputs, type PpoLossOptions, ppoLoss } from './online/ppo.l
 export { type PpoRollout, type PpoTargetOptions, type PpoTargets, maskedWhiten, ppoTargets } from './online/ppo-targets.js';
 export { type GroupAdvantages, type Reward, SCALE_REWARDS, type ScaleRewards, combineRewards, groupAdvantages, leaveOneOutAdvantages, nanMean, nanStd } from './online/advantages.js';
 export { KL_ESTIMATORS, type KlEstimator } from './online/masked.js';
+export { GRPO_TASK } from './online/grpo.provider.js';
+export { type GrpoConfig, parseGrpoConfig } from './online/grpo.config.js';
+export { GrpoTask } from './online/grpo.task.js';
+export { RLOO_TASK } from './online/rloo.provider.js';
+export { type RlooConfig, parseRlooConfig } from './online/rloo.config.js';
+export { RlooTask } from './online/rloo.task.js';
+export { type OnlineContext, type ReferenceScope, adapterReference, frozenReference } from './online/online-context.js';
+export { type NamedRewardFunction, type RewardFunction, type RewardInputs, loadRewardFunction } from './online/reward-functions.js';
+export { type Rollout, type SamplingSettings, sampleRollout } from './online/rollout.js';
+export { type GenerationPlan, RolloutDataSource } from './online/rollout.data-source.js';
+
+/** Registers every rlhf task under TASK_PROVIDER (the CLI's built-ins call it; so may a user's own container). */
+export function register(container: DependencyContainer): void {
+  for (const task of [GRPO_TASK, RLOO_TASK]) container.register(TASK_PROVIDER, { useValue: task });
+}
