@@ -1,5 +1,6 @@
 import type { DependencyContainer } from 'tsyringe';
 import { EXPORTER, registerExecutors, registerTasks } from '@tunekit/core';
+import { register as registerExporters } from '@tunekit/exporters';
 import { register as registerPeftLora } from '@tunekit/peft-lora';
 import { register as registerRlhf } from '@tunekit/rlhf';
 import { HfMergedExporter } from './export/hf-merged.exporter.js';
@@ -14,4 +15,5 @@ export function registerBuiltins(c: DependencyContainer): void {
   registerPeftLora(c);
   registerRlhf(c);
   c.register(EXPORTER, { useClass: HfMergedExporter });
+  registerExporters(c);
 }

@@ -28,6 +28,7 @@ export { Batcher, type Batch, type BatchTensors, type BatcherOptions, type DataC
 export { splitByRatio, type Split } from './split.js';
 
 export { DatasetConfigError, parseDatasetConfig, DATASET_DEFAULTS, type DatasetConfig, type DatasetConfigInput } from './dataset.config.js';
+export { type DatasetPreview, previewDataset } from './preview.js';
 export { loadDataset, DataSplit, type DatasetStats, type LoadedDataset, type LoadDatasetOptions } from './dataset.js';
 export { toTrainDataSource, type TrainDataSourceOptions } from './trainer-source/trainer-source.js';
 

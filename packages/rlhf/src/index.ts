@@ -5,7 +5,7 @@ import { GRPO_TASK } from './online/grpo.provider.js';
 import { RLOO_TASK } from './online/rloo.provider.js';
 
 // Sequence log-probs (shared by the offline and online methods).
-export { type SequenceLogps, rowsOf, sequenceLogps } from './common/sequence-logps.js';
+export { type SequenceLogps, meanNll, rowsOf, sequenceLogps } from './common/sequence-logps.js';
 
 // Offline preference optimisation: the losses (DPO family, CPO/SimPO, ORPO, KTO).
 export { log1mExp, logSigmoid } from './offline/losses/loss-math.js';
@@ -13,6 +13,22 @@ export { DPO_LOSSES, DPO_LOSS_TYPES, type DpoLossParams, type DpoLossType, type 
 export { CPO_LOSS_TYPES, type CpoLossType, type CpoObjective, type CpoOutput, type PolicyPairLogps, cpoLoss } from './offline/losses/cpo.losses.js';
 export { type OrpoOutput, orpoLoss } from './offline/losses/orpo.loss.js';
 export { KTO_LOSS_TYPES, type KtoLossType, type KtoObjective, type KtoOutput, type UnpairedLogps, ktoLoss } from './offline/losses/kto.loss.js';
+
+// Offline tasks: their config sections, the reference model, and the tasks themselves.
+export { type DpoConfig, DPO_FIELDS, parseDpoConfig } from './offline/config/dpo.config.js';
+export { type CpoConfig, CPO_FIELDS, parseCpoConfig } from './offline/config/cpo.config.js';
+export { type OrpoConfig, ORPO_FIELDS, parseOrpoConfig } from './offline/config/orpo.config.js';
+export { type KtoConfig, KTO_FIELDS, parseKtoConfig } from './offline/config/kto.config.js';
+export { OfflineConfigError } from './offline/config/offline-fields.js';
+export { type ReferencePolicy, type TracedReference, adapterReference, frozenCopy, initialModelReference, modelReference, precomputedReference } from './offline/reference/reference-policy.js';
+export { PrecomputedRefLogps, REF_LOGPS_FILE } from './offline/reference/precomputed-ref-logps.js';
+export { type ReferenceContext, selectReference } from './offline/reference/select-reference.js';
+export { OfflineTask } from './offline/tasks/offline.task.js';
+export { DpoTask } from './offline/tasks/dpo.task.js';
+export { CpoTask, OrpoTask } from './offline/tasks/cpo.task.js';
+export { KL_PREFIX, KtoTask } from './offline/tasks/kto.task.js';
+export { type PairStatistics, preferenceMetrics } from './offline/tasks/preference-metrics.js';
+export { wpoWeights } from './offline/tasks/wpo-weights.js';
 
 // Online RL (GRPO, RLOO, PPO): losses over per-token log-probs and the host-side advantage math.
 export { GRPO_LOSS_TYPES, IMPORTANCE_SAMPLING_LEVELS, type GrpoLossInputs, type GrpoLossOptions, type GrpoLossOutput, type GrpoLossType, type ImportanceSamplingLevel, grpoLoss } from './online/grpo.loss.js';

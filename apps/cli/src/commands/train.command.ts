@@ -4,6 +4,7 @@ import { parseCommandArgs } from '../args.js';
 import { UsageError } from '../cli-error.js';
 import { readConfigDocument } from '../config/config-document.js';
 import { parsePlugins, parseRunConfig } from '../config/run-config.js';
+import { checkRunInputs } from '../config/dry-run-checks.js';
 import { describePlan } from '../config/run-plan.js';
 import { EXECUTOR_CHOICE, ROOT_CONTAINER } from '../tokens.js';
 import type { ExecutorChoice } from '../executor-choice.js';
@@ -23,7 +24,7 @@ export class TrainCommand implements Command {
     USAGE,
     '',
     '  --set key.path=value  Override a config value (YAML-typed: 1e-4, true, [q_proj, v_proj]); repeatable',
-    '  --dry-run             Validate the config and print the plan without loading the model or data',
+    '  --dry-run             Validate the config, check that the model and data paths exist and their first rows parse, and print the plan; loads no weights',
     '',
     'Write an example config with `tunekit init`.',
   ].join('\n');
@@ -43,7 +44,8 @@ export class TrainCommand implements Command {
     const config = parseRunConfig(doc.raw, { ...doc, ...registries(container) });
     for (const line of config.warnings) console.error(`warning: ${line}`);
     if (values['dry-run']) {
-      console.log(describePlan({ ...config, executor: this.executors.name(config.executor) }));
+      const checked = await checkRunInputs(config);
+      console.log(describePlan({ ...config, executor: this.executors.name(config.executor) }, checked));
       return 0;
     }
     container.register(EXECUTOR, { useValue: this.executors.create(container, config.executor) });

@@ -1,8 +1,11 @@
 import { describeBnbConfig } from '@tunekit/qlora';
 import type { RunConfig } from './run-config.types.js';
 
-/** What `train --dry-run` prints: the resolved settings a run would use, one `key: value` per line. */
-export function describePlan(config: RunConfig): string {
+/**
+ * What `train --dry-run` prints: the resolved settings a run would use, one `key: value` per line,
+ * then what was checked on disk (`checked` lines from checkRunInputs).
+ */
+export function describePlan(config: RunConfig, checked: readonly string[] = []): string {
   const t = config.training;
   const length = t.max_steps > 0 ? `${t.max_steps} steps` : `${t.num_train_epochs} epochs`;
   const d = config.data;
@@ -20,5 +23,6 @@ export function describePlan(config: RunConfig): string {
     ['samples', config.samples.length],
     ['plugins', config.plugins.length ? config.plugins.join(', ') : 'none'],
   ];
-  return [...rows.map(([k, v]) => `${k.padEnd(10)} ${v}`), 'dry run: nothing was loaded or trained'].join('\n');
+  for (const line of checked) rows.push(['checked', line]);
+  return [...rows.map(([k, v]) => `${k.padEnd(10)} ${v}`), 'dry run: no weights were loaded and nothing was trained'].join('\n');
 }

@@ -10,8 +10,6 @@ export interface SequenceLogps {
   readonly mask: Tensor;
   /** [N] completion tokens per row, f32. */
   readonly tokens: Tensor;
-  /** Scalar: mean cross-entropy over every completion token of the rows (TRL's `nll_loss` over them). */
-  readonly meanNll: Tensor;
 }
 
 /**
@@ -27,8 +25,13 @@ export function sequenceLogps(logits: Tensor, inputIds: Tensor, completionMask: 
   const ce = F.crossEntropy(logits, labels, { ignoreIndex: -100, reduction: 'none' });
   const perToken = ce.neg();
   const tokens = mask.sum(1);
-  return { logps: perToken.sum(1), perToken, mask, tokens, meanNll: ce.sum().div(tokens.sum().maximum(1)) };
+  return { logps: perToken.sum(1), perToken, mask, tokens };
 }
 
 /** Rows `from`..`from + n` of [N, ...] tensors (chosen are the first half of a paired batch, rejected the second). */
 export const rowsOf = (x: Tensor, from: number, n: number): Tensor => x.slice(0, from, from + n);
+
+/** Mean cross-entropy over the completion tokens of rows `from`..`from + n` (TRL's `nll_loss` of the chosen rows). */
+export function meanNll(s: SequenceLogps, from: number, n: number): Tensor {
+  return rowsOf(s.perToken, from, n).sum().neg().div(rowsOf(s.tokens, from, n).sum().maximum(1));
+}

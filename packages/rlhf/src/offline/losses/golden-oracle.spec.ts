@@ -4,7 +4,7 @@ import { type CausalLM, loadModel } from '@tunekit/models';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rowsOf, sequenceLogps } from '../../common/sequence-logps.js';
+import { meanNll, rowsOf, sequenceLogps } from '../../common/sequence-logps.js';
 import { type PairRows, dpoOracle, simpoOracle } from '../../testing/loss-oracle.test-support.js';
 import { cpoLoss } from './cpo.losses.js';
 import { dpoLoss } from './dpo.losses.js';
@@ -66,7 +66,7 @@ describe('preference losses over a real tiny model (transformers\' golden Llama)
     refRejected: Tensor.fromValues([1], rows.refRejected),
     chosenTokens: rowsOf(s.tokens, 0, 1),
     rejectedTokens: rowsOf(s.tokens, 1, 1),
-    chosenNll: s.meanNll,
+    chosenNll: meanNll(s, 0, 1),
   });
 
   it.each([
