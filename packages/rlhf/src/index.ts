@@ -43,7 +43,7 @@ export { GrpoTask } from './online/grpo.task.js';
 export { RLOO_TASK } from './online/rloo.provider.js';
 export { type RlooConfig, parseRlooConfig } from './online/rloo.config.js';
 export { RlooTask } from './online/rloo.task.js';
-export { type OnlineContext, type ReferenceScope, adapterReference, frozenReference } from './online/online-context.js';
+export { type OnlineContext, type ReferenceScope } from './online/online-context.js';
 export { type NamedRewardFunction, type RewardFunction, type RewardInputs, loadRewardFunction } from './online/reward-functions.js';
 export { type Rollout, type SamplingSettings, sampleRollout } from './online/rollout.js';
 export { type GenerationPlan, RolloutDataSource } from './online/rollout.data-source.js';

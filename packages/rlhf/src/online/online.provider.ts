@@ -2,7 +2,8 @@ import type { Batch, CausalLmModel, Task, TaskContext, TaskData, TaskDataContext
 import { type PromptRecord, loadPromptDataset } from '@tunekit/data';
 import type { CausalLM, RawConfig, TextTokenizer } from '@tunekit/models';
 import type { OnlineConfig } from './online.config.js';
-import { type OnlineContext, adapterReference } from './online-context.js';
+import { frozenCopy } from '../offline/reference/reference-policy.js';
+import { type OnlineContext, type ReferenceScope, adapterReference, frozenReference } from './online-context.js';
 import { type NamedRewardFunction, loadRewardFunction } from './reward-functions.js';
 import type { RolloutDataSource } from './rollout.data-source.js';
 
@@ -70,6 +71,8 @@ export function onlineTaskProvider<C extends OnlineConfig>(spec: {
       if (!run || !context?.training) throw new Error(`${spec.name}: the task samples from its own prompts and needs the run's context; run it with tunekit train`);
       const policy = model as unknown as CausalLM;
       const t = context.training;
+      // LoRA family: the adapter switched off. Full fine-tuning: a frozen copy of the weights as they start (only when beta needs it).
+      const reference: ReferenceScope | null = context.disableAdapter ? adapterReference(policy, context.disableAdapter) : config.beta > 0 ? frozenReference(frozenCopy(policy)) : null;
       const task = spec.createTask(
         {
           model: policy,
@@ -77,7 +80,7 @@ export function onlineTaskProvider<C extends OnlineConfig>(spec: {
           // The run's tokenizer is the models package's, which generation needs (decoding and streaming text).
           tokenizer: context.tokenizer as unknown as TextTokenizer,
           generationConfig: (context.generationConfig ?? null) as RawConfig | null,
-          ...(context.disableAdapter ? { reference: adapterReference(policy, context.disableAdapter) } : {}),
+          ...(reference ? { reference } : {}),
           prompts: run.prompts,
           rewardFunctions: run.rewardFunctions,
           training: { per_device_train_batch_size: t.per_device_train_batch_size, gradient_accumulation_steps: t.gradient_accumulation_steps, seed: t.seed },
