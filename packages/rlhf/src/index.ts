@@ -1,8 +1,9 @@
 // The package barrel: what users of @tunekit/rlhf call.
-import { TASK_PROVIDER } from '@tunekit/core';
+import { TASK_PROVIDER, type TaskProvider } from '@tunekit/core';
 import type { DependencyContainer } from 'tsyringe';
 import { GRPO_TASK } from './online/grpo.provider.js';
 import { RLOO_TASK } from './online/rloo.provider.js';
+import { REWARD_TASK } from './reward/reward.provider.js';
 
 // Sequence log-probs (shared by the offline and online methods).
 export { type SequenceLogps, meanNll, rowsOf, sequenceLogps } from './common/sequence-logps.js';
@@ -48,7 +49,19 @@ export { type NamedRewardFunction, type RewardFunction, type RewardInputs, loadR
 export { type Rollout, type SamplingSettings, sampleRollout } from './online/rollout.js';
 export { type GenerationPlan, RolloutDataSource } from './online/rollout.data-source.js';
 
-/** Registers every rlhf task under TASK_PROVIDER (the CLI's built-ins call it; so may a user's own container). */
+// Reward modelling (task: reward): Bradley-Terry loss, the sequence-classification model, the task.
+export { type RewardConfig, REWARD_FIELDS, parseRewardConfig } from './reward/reward.config.js';
+export { type RewardLossOutput, rewardLoss } from './reward/reward.loss.js';
+export { loadRewardModel, rewardModelOn } from './reward/reward.model.js';
+export { RewardTask } from './reward/reward.task.js';
+export { REWARD_TASK } from './reward/reward.provider.js';
+
+/**
+ * Every rlhf task, registered under TASK_PROVIDER: the plugin entry point the CLI's builtins call.
+ * The token is typed for causal-LM tasks; each task gets the model its own `loadModel` returns.
+ */
+const TASKS = [REWARD_TASK, GRPO_TASK, RLOO_TASK] as unknown as readonly TaskProvider[];
+
 export function register(container: DependencyContainer): void {
-  for (const task of [GRPO_TASK, RLOO_TASK]) container.register(TASK_PROVIDER, { useValue: task });
+  for (const task of TASKS) container.register(TASK_PROVIDER, { useValue: task });
 }
