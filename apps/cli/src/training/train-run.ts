@@ -55,7 +55,7 @@ export async function runTraining(config: RunConfig, container: DependencyContai
   const result = await trainer.train(data.train, data.validation ? { evalData: data.validation } : {});
   // A signal (Ctrl-C, a preemption's SIGTERM) stopped the run after a checkpoint; early stopping ends it normally.
   if (result.interruptedBy) {
-    print(`report: ${(await record.finish(result, trainer.trainerState.log_history)).html}`);
+    await record.finish(result, trainer.trainerState.log_history, print, console.error);
     print(`interrupted by ${result.interruptedBy} at step ${result.globalStep}; saved ${result.lastCheckpoint ?? 'nothing'}; resume with --set training.resume_from_checkpoint=true`);
     return EXIT_ON_SIGNAL[result.interruptedBy];
   }
@@ -69,7 +69,7 @@ export async function runTraining(config: RunConfig, container: DependencyContai
   const after = probe && (await probe.measure('after training'));
   if (generation) record.notes.samples = await printSamples(config, generation, print);
   if (config.evaluation && before && after) record.notes.accuracy = { metric: config.evaluation.metric, before, after };
-  print(`report: ${(await record.finish(result, trainer.trainerState.log_history)).html}`);
+  await record.finish(result, trainer.trainerState.log_history, print, console.error);
   // Last on purpose: scripts and the quickstart read the final line.
   if (before && after) print(`accuracy: ${before} -> ${after}`);
   return 0;
