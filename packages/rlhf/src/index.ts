@@ -65,3 +65,4 @@ const TASKS = [REWARD_TASK, GRPO_TASK, RLOO_TASK] as unknown as readonly TaskPro
 export function register(container: DependencyContainer): void {
   for (const task of TASKS) container.register(TASK_PROVIDER, { useValue: task });
 }
+export { type PairScorer, type PairScores, type ScoreSummary, implicitRewardScorer, rewardModelScorer, scorePairs, summarizeScores } from './reward/preference-scores.js';
