@@ -1,4 +1,7 @@
 // The package barrel: what users of @tunekit/rlhf call.
+import { TASK_PROVIDER } from '@tunekit/core';
+import type { DependencyContainer } from 'tsyringe';
+import { OFFLINE_TASKS } from './offline/tasks/offline-task.providers.js';
 
 // Sequence log-probs (shared by the offline and online methods).
 export { type SequenceLogps, meanNll, rowsOf, sequenceLogps } from './common/sequence-logps.js';
@@ -33,3 +36,9 @@ export { type PpoLossInputs, type PpoLossOptions, ppoLoss } from './online/ppo.l
 export { type PpoRollout, type PpoTargetOptions, type PpoTargets, maskedWhiten, ppoTargets } from './online/ppo-targets.js';
 export { type GroupAdvantages, type Reward, SCALE_REWARDS, type ScaleRewards, combineRewards, groupAdvantages, leaveOneOutAdvantages, nanMean, nanStd } from './online/advantages.js';
 export { KL_ESTIMATORS, type KlEstimator } from './online/masked.js';
+export { CPO_TASK, DPO_TASK, KTO_TASK, OFFLINE_TASKS, ORPO_TASK } from './offline/tasks/offline-task.providers.js';
+
+/** The plugin's registration: every rlhf task under TASK_PROVIDER (`task: dpo | cpo | orpo | kto` in a run config). */
+export function register(container: DependencyContainer): void {
+  for (const task of OFFLINE_TASKS) container.register(TASK_PROVIDER, { useValue: task });
+}
