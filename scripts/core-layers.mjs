@@ -13,6 +13,7 @@ export const CORE_LAYERS = [
   ['executors'],
   ['optim'],
   ['train'],
+  ['distributed'], // collectives and data parallel over several processes (MPI)
   ['trainer', 'export'],
   ['tokens', 'testing', 'index'], // the package's surfaces
 ];

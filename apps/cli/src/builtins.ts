@@ -1,5 +1,6 @@
 import type { DependencyContainer } from 'tsyringe';
 import { EXPORTER, registerExecutors, registerTasks } from '@tunekit/core';
+import { register as registerExporters } from '@tunekit/exporters';
 import { register as registerPeftLora } from '@tunekit/peft-lora';
 import { HfMergedExporter } from './export/hf-merged.exporter.js';
 
@@ -12,4 +13,5 @@ export function registerBuiltins(c: DependencyContainer): void {
   registerTasks(c);
   registerPeftLora(c);
   c.register(EXPORTER, { useClass: HfMergedExporter });
+  registerExporters(c);
 }

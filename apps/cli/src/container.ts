@@ -10,12 +10,13 @@ import { InitCommand } from './commands/init.command.js';
 import { ExportCommand } from './commands/export.command.js';
 import { MergeCommand } from './commands/merge.command.js';
 import { QuantizeCommand } from './commands/quantize.command.js';
+import { ReportCommand } from './commands/report.command.js';
 import { TokenizerCommand } from './commands/tokenizer.command.js';
 import { TrainCommand } from './commands/train.command.js';
 import { ExecutorChoice } from './executor-choice.js';
 import { EXECUTOR_CHOICE, ROOT_CONTAINER } from './tokens.js';
 
-const COMMANDS = [InfoCommand, InitCommand, TrainCommand, EvalCommand, ExportCommand, MergeCommand, QuantizeCommand, GenerateCommand, TokenizerCommand];
+const COMMANDS = [InfoCommand, InitCommand, TrainCommand, EvalCommand, ExportCommand, MergeCommand, QuantizeCommand, GenerateCommand, TokenizerCommand, ReportCommand];
 
 /**
  * The composition root: the only place that builds a container. Implementations are registered

@@ -20,6 +20,21 @@ export { TrainStep, type StepResult } from './train/index.js';
 export { type Executor, type Program, type Feeds } from './executors/executor.interface.js';
 export { ReferenceExecutor, ReferenceProgram } from './executors/reference/index.js';
 export { OrtExecutor } from './executors/ort/index.js';
+// The IR → ONNX lowering, for exporting a traced model as a stand-alone ONNX file.
+export {
+  type ElemType as OnnxElemType,
+  type ExternalRef,
+  type ExternalWriter,
+  type LowerOptions,
+  type LoweredGraph,
+  type OnnxBuilder,
+  type SizedTrace,
+  type StoredWeight,
+  MS_DOMAIN,
+  attr as onnxAttr,
+  dynamicAttention,
+  lowerToOnnx,
+} from './executors/ort/index.js';
 export { type ExecutorProvider, ORT_EXECUTOR, REFERENCE_EXECUTOR, createExecutor, registerExecutors } from './executors/executor-provider.js';
 
 export * from './nn/index.js';
@@ -40,3 +55,6 @@ export type { Exporter, ExporterFlags, ExportRequest } from './export/exporter.i
 // --- trainer (packages/core/src/trainer) ---
 export * from './trainer/index.js';
 export { TRAINING_ARGUMENTS, TASK, TASK_PROVIDER, MODEL_CHECKPOINTER, CALLBACK } from './tokens.js';
+
+// --- several processes (packages/core/src/distributed) ---
+export * from './distributed/index.js';

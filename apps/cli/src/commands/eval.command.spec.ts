@@ -48,9 +48,27 @@ describe('tunekit eval', () => {
     const records = await runCli(['eval', '--model', ws.model, '--data', 'valid.jsonl', '--task', 'pretrain'], { cwd: ws.root });
     expect(records.code).toBe(1);
     expect(lines(records.stderr)).toEqual([expect.stringMatching(/^tunekit eval: .*text/)]);
-    const unknown = await runCli(['eval', '--model', ws.model, '--data', 'text.jsonl', '--task', 'dpo']);
+    const unknown = await runCli(['eval', '--model', ws.model, '--data', 'text.jsonl', '--task', 'no_such_task']);
     expect(unknown.code).toBe(2);
-    expect(lines(unknown.stderr)).toEqual(['tunekit eval: --task: unknown task "dpo"; choose one of sft, pretrain']);
+    expect(lines(unknown.stderr)).toEqual([expect.stringMatching(/^tunekit eval: --task: unknown task "no_such_task"; choose one of sft, pretrain(, \w+)*$/)]);
+  });
+
+  it('--metric scores greedy answers against the completions, with a progress line on stderr', async () => {
+    // What the model answers to Q0: greedily is right by construction; the other record's answer is not.
+    const gen = await runCli(['generate', '--model', ws.model, '--prompt', 'Q0:', '--max-new-tokens', '4', '--temperature', '0', '--json']);
+    expect(gen.code, gen.stderr).toBe(0);
+    const answer = (JSON.parse(gen.stdout) as { text: string }).text;
+    await ws.jsonl('scored.jsonl', [{ prompt: 'Q0:', completion: answer }, { prompt: 'Q1:', completion: `${answer}, not this` }, { prompt: 'Q2:', completion: 'x' }]);
+    const run = await runCli(['eval', '--model', ws.model, '--data', 'scored.jsonl', '--metric', 'exact_match', '--max-new-tokens', '4', '--batch-size', '2', '--json'], { cwd: ws.root });
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ exact_match: 1 / 3, correct: 1, scored: 3, examples: 3 });
+    // Off a terminal the progress is plain lines, the last one complete.
+    expect(lines(run.stderr).at(-1)).toMatch(/^scoring exact_match: 3\/3 \(100%\) {2}1 correct {2}\d+:\d\d$/);
+    const limited = await runCli(['eval', '--model', ws.model, '--data', 'scored.jsonl', '--metric', 'contains', '--max-new-tokens', '4', '--limit', '1', '--json'], { cwd: ws.root });
+    expect(JSON.parse(limited.stdout)).toMatchObject({ contains: 1, correct: 1, scored: 1 });
+    const bad = await runCli(['eval', '--model', ws.model, '--data', 'scored.jsonl', '--metric', 'bleu'], { cwd: ws.root });
+    expect(bad.code).toBe(2);
+    expect(lines(bad.stderr)).toEqual(['tunekit eval: --metric: expected one of exact_match, contains, got "bleu"']);
   });
 
   it('prints key/value lines without --json', async () => {
@@ -63,7 +81,7 @@ describe('tunekit eval', () => {
   it('reports a missing flag and a folder without an adapter in one line', async () => {
     const missing = await runCli(['eval', '--model', ws.model]);
     expect(missing.code).toBe(2);
-    expect(missing.stderr.trim()).toBe(`tunekit eval: --data is required; usage: tunekit eval --model M [--adapter DIR] --data FILE [--task NAME] [--max-length N] [--batch-size N] [--json] [--quantize nf4|fp4|int8 [--double-quant]]`);
+    expect(missing.stderr.trim()).toMatch(/^tunekit eval: --data is required; usage: tunekit eval --model M \[--adapter DIR\] --data FILE .*\[--metric exact_match\|contains/);
     const noAdapter = await runCli(['eval', '--model', ws.model, '--adapter', ws.model, '--data', ws.path('valid.jsonl')]);
     expect(noAdapter.code).toBe(1);
     expect(lines(noAdapter.stderr)).toEqual([`tunekit eval: ${ws.model}/adapter_config.json: cannot read the adapter config (ENOENT)`]);

@@ -55,9 +55,9 @@ describe('tunekit merge', () => {
     expect((await readdir(ws.path('exported'))).sort()).toEqual((await readdir(ws.path('merged'))).sort());
     expect(await readFile(ws.path('exported/model.safetensors'))).toEqual(await readFile(ws.path('merged/model.safetensors')));
 
-    const unknown = await runCli(['export', '--format', 'gguf', '--model', ws.model, '--out', ws.path('x')]);
+    const unknown = await runCli(['export', '--format', 'tflite', '--model', ws.model, '--out', ws.path('x')]);
     expect(unknown.code).toBe(2);
-    expect(lines(unknown.stderr)).toEqual(['tunekit export: --format: unknown format "gguf"; choose one of hf']);
+    expect(lines(unknown.stderr)).toEqual(['tunekit export: --format: unknown format "tflite"; choose one of hf, onnx']);
     const noAdapter = await runCli(['export', '--format=hf', '--model', ws.model, '--out', ws.path('x')]);
     expect(noAdapter.code).toBe(2);
     expect(lines(noAdapter.stderr)).toEqual(['tunekit export: --adapter is required; usage: tunekit export --format hf --model M --adapter DIR --out DIR']);

@@ -144,7 +144,9 @@ describe('tunekit train', () => {
     expect(out.at(-1)).toBe('accuracy: 0.0% -> 100.0%');
     expect(out).toContain('sample 1: "Q1:" -> " yes"');
     // method full leaves a whole Hugging Face checkpoint.
-    expect((await readdir(ws.path('full'))).sort()).toEqual(['config.json', 'generation_config.json', 'metrics.jsonl', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']);
+    expect((await readdir(ws.path('full'))).sort()).toEqual(
+      ['config.json', 'generation_config.json', 'metrics.jsonl', 'model.safetensors', 'report.html', 'run_summary.json', 'tokenizer.json', 'tokenizer_config.json', 'training_loss.png'],
+    );
   });
 
   it('pretrains from scratch (task pretrain, model.train_from_scratch) and saves a full checkpoint', async () => {

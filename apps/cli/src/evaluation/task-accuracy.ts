@@ -31,6 +31,8 @@ export interface TaskAccuracyOptions {
   readonly batchSize: number;
   /** The model's generation_config.json: its EOS and pad ids end and fill rows. */
   readonly generationConfig: RawConfig | null;
+  /** Called after each batch with the items scored so far and how many were right. */
+  readonly onProgress?: (done: number, total: number, correct: number) => void;
 }
 
 /**
@@ -60,6 +62,7 @@ export async function taskAccuracy(
       const prediction = result.texts[i];
       examples.push({ source: item.source, prompt: item.prompt, reference: item.reference, prediction, correct: matches(prediction, item.reference) });
     });
+    options.onProgress?.(examples.length, items.length, examples.filter((e) => e.correct).length);
   }
   const correct = examples.filter((e) => e.correct).length;
   return { accuracy: correct / examples.length, correct, total: examples.length, examples };

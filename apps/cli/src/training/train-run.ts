@@ -8,6 +8,7 @@ import { AccuracyProbe } from '../evaluation/accuracy-probe.js';
 import { loadRunModel } from './base-model.js';
 import { loadRunData } from './run-data.js';
 import { peftMethods, trainingTasks } from './run-container.js';
+import { RunRecord } from './run-record.js';
 import { printSamples } from './samples.js';
 import { prepareMethod } from './training-method.js';
 
@@ -30,13 +31,15 @@ export async function runTraining(config: RunConfig, container: DependencyContai
   const tokenizer = await HfTokenizer.fromDir(modelDir);
   // The config parser refused evaluation and samples for a task whose model does not generate.
   const generation = loaded.causal && { model: loaded.causal, executor, tokenizer, generationConfig };
-  print(loaded.description);
+  const record = new RunRecord(config, executor.name);
+  print(record.note('model', loaded.description));
   print(`executor: ${executor.name}`);
   const method = prepareMethod({ config, model, generationConfig, method: peft, tokenizer });
+  record.notes.trainable = method.trainableLine;
   print(`method: ${config.method}  ${method.trainableLine}`);
 
   const data = await loadRunData(config, task, tokenizer);
-  print(`data: ${data.description}`);
+  print(record.note('data', `data: ${data.description}`));
   for (const line of data.warnings ?? []) console.error(`warning: ${line}`);
 
   const probe = config.evaluation && generation && (await AccuracyProbe.create(config.evaluation, generation, print));
@@ -51,6 +54,7 @@ export async function runTraining(config: RunConfig, container: DependencyContai
   const result = await trainer.train(data.train, data.validation ? { evalData: data.validation } : {});
   // A signal (Ctrl-C, a preemption's SIGTERM) stopped the run after a checkpoint; early stopping ends it normally.
   if (result.interruptedBy) {
+    print(`report: ${(await record.finish(result, trainer.trainerState.log_history)).html}`);
     print(`interrupted by ${result.interruptedBy} at step ${result.globalStep}; saved ${result.lastCheckpoint ?? 'nothing'}; resume with --set training.resume_from_checkpoint=true`);
     return EXIT_ON_SIGNAL[result.interruptedBy];
   }
@@ -61,7 +65,9 @@ export async function runTraining(config: RunConfig, container: DependencyContai
   });
   print(`saved ${written.sort().join(', ')} in ${args.output_dir}`);
   const after = probe && (await probe.measure('after training'));
-  if (generation) await printSamples(config, generation, print);
+  if (generation) record.notes.samples = await printSamples(config, generation, print);
+  if (config.evaluation && before && after) record.notes.accuracy = { metric: config.evaluation.metric, before, after };
+  print(`report: ${(await record.finish(result, trainer.trainerState.log_history)).html}`);
   // Last on purpose: scripts and the quickstart read the final line.
   if (before && after) print(`accuracy: ${before} -> ${after}`);
   return 0;

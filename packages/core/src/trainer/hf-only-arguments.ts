@@ -129,7 +129,6 @@ export const HF_ONLY_ARGUMENTS: Readonly<Record<string, HfOnlyArgument>> = {
   split_batches: ignored(null, MPI_ONLY),
   // distributed
   ddp_find_unused_parameters: ignored(null, MPI_ONLY),
-  ddp_bucket_cap_mb: ignored(null, MPI_ONLY),
   ddp_broadcast_buffers: ignored(null, MPI_ONLY),
   ddp_backend: ignored(null, MPI_ONLY, [null, 'mpi']),
   ddp_timeout: ignored(1800, MPI_ONLY),

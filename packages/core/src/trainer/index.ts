@@ -14,6 +14,7 @@ export {
 export { HF_ONLY_ARGUMENTS, HF_ONLY_ARGUMENT_NAMES, type ScreenedArguments, screenHfOnlyArguments } from './hf-only-arguments.js';
 export type { Batch, TrainDataSource } from './data-source.interface.js';
 export { type Example, type InMemoryDataSourceOptions, InMemoryDataSource } from './in-memory.data-source.js';
+export { ShardedDataSource } from './sharded.data-source.js';
 export type { Task, TaskOutput } from './task.interface.js';
 export { type CausalLmLossOptions, type CausalLmModel, CausalLmTask, IGNORE_INDEX, lossTokens } from './causal-lm.task.js';
 export type { TaskContext, TaskData, TaskDataContext, TaskModel, TaskModelContext, TaskTokenizer } from './task-hooks.js';

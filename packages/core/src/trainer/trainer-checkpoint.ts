@@ -42,7 +42,7 @@ export interface TrainingSnapshot {
   rngs: Record<string, RngState>;
 }
 
-const checkpointDir = (outputDir: string, step: number): string => join(outputDir, `${CHECKPOINT_PREFIX}${step}`);
+export const checkpointDir = (outputDir: string, step: number): string => join(outputDir, `${CHECKPOINT_PREFIX}${step}`);
 
 /** Buffers become `<param>.<buffer>`: parameter names have dots, buffer names never do. */
 function flattenBuffers(buffers: OptimizerState['buffers']): Map<string, HostTensor> {

@@ -8,7 +8,10 @@ import { EventBus } from '../events/event-bus.js';
 import type { TrainerCommand } from '../events/events.js';
 import type { Executor } from '../executors/executor.interface.js';
 import type { Parameter } from '../ir/parameter.js';
-import { clipGradNorm, gradNorm } from '../optim/grad-clip.js';
+import type { Collectives } from '../distributed/collectives.interface.js';
+import { COLLECTIVES } from '../distributed/collectives.tokens.js';
+import { DataParallel } from '../distributed/data-parallel.js';
+import { SingleProcessCollectives } from '../distributed/single-process.collectives.js';
 import type { LrScheduler } from '../optim/lr-schedule.js';
 import type { Optimizer } from '../optim/optimizer.interface.js';
 import { EVENT_BUS } from '../events/event-bus.tokens.js';
@@ -21,9 +24,10 @@ import { evaluateTask } from './evaluation.js';
 import { type StopSignal, installSignalHandlers } from './signal-handler.js';
 import { type ModelCheckpointer, TrainableParametersCheckpointer } from './model-checkpointer.js';
 import { NonFiniteLossError } from './non-finite-loss.error.js';
+import { ShardedDataSource } from './sharded.data-source.js';
 import { restoreRngs, rngStates, seedRngs } from './rng-registry.js';
 import type { Task } from './task.interface.js';
-import { latestCheckpoint, loadCheckpoint, rotateCheckpoints, saveCheckpoint } from './trainer-checkpoint.js';
+import { checkpointDir, latestCheckpoint, loadCheckpoint, rotateCheckpoints, saveCheckpoint } from './trainer-checkpoint.js';
 import { OPTIMIZERS, type TrainingPlan, createScheduler, planTraining } from './trainer-setup.js';
 import { type TrainerState, initialTrainerState, isImprovement } from './trainer-state.js';
 import { type TrainingArguments, evalMetricKey } from './training-arguments.js';
@@ -46,6 +50,8 @@ export interface TrainResult {
   interruptedBy?: StopSignal;
   lastCheckpoint: string | null;
   bestModelCheckpoint: string | null;
+  /** Optimizer state this process held at the end (moments, masters): 1/N of the whole under ZeRO over N ranks. */
+  optimizerStateBytes: number;
 }
 
 /** Mutable state of one `train()` call. */
@@ -57,6 +63,8 @@ interface Run {
   optimizer: Optimizer;
   scheduler: LrScheduler;
   step: TrainStep;
+  /** Gradient averaging, ZeRO sharding and agreement between ranks (identities in a single process). */
+  parallel: DataParallel;
   lastCheckpoint: string | null;
   lastSavedStep: number;
   stopReason?: string;
@@ -84,6 +92,7 @@ export class Trainer {
     @inject(EVENT_BUS) readonly bus: EventBus,
     @inject(MODEL_CHECKPOINTER) private readonly checkpointer: ModelCheckpointer,
     @injectAll(CALLBACK, { isOptional: true }) private readonly callbacks: TrainerCallback[] = [],
+    @inject(COLLECTIVES, { isOptional: true }) private readonly comm: Collectives = new SingleProcessCollectives(),
   ) {}
 
   /** The state as of the last step (what the next checkpoint's `trainer_state.json` will hold). */
@@ -115,10 +124,13 @@ export class Trainer {
     await this.checkpointer.save(dir);
   }
 
-  private async prepare(data: TrainDataSource, opts: TrainOptions): Promise<Run> {
-    const plan = planTraining(this.args, data.numBatches(0));
+  private async prepare(source: TrainDataSource, opts: TrainOptions): Promise<Run> {
     const named = [...this.task.namedParameters()].filter(([, p]) => p.requiresGrad);
     if (named.length === 0) throw new Error(`trainer: task '${this.task.name}' has no trainable parameters`);
+    const parallel = new DataParallel(this.comm, named, { zeroStage: this.args.zero_stage, bucketBytes: (this.args.ddp_bucket_cap_mb ?? 25) * 2 ** 20 });
+    // Each rank reads its share of every global batch.
+    const data = this.comm.size === 1 ? source : new ShardedDataSource(source, this.comm.rank, this.comm.size);
+    const plan = planTraining(this.args, data.numBatches(0));
     const params = named.map(([, p]) => p);
     const optimizer = OPTIMIZERS[this.args.optim](named, this.args);
     const scheduler = createScheduler(optimizer, this.args, plan);
@@ -132,7 +144,8 @@ export class Trainer {
       save_steps: plan.saveSteps,
       train_batch_size: this.args.per_device_train_batch_size,
     };
-    const resumeDir = await this.resolveResume(opts.resumeFromCheckpoint === undefined ? this.args.resume_from_checkpoint : opts.resumeFromCheckpoint);
+    // One rank looks for the checkpoint, so all resume from the same one.
+    const resumeDir = await parallel.fromMain(() => this.resolveResume(opts.resumeFromCheckpoint === undefined ? this.args.resume_from_checkpoint : opts.resumeFromCheckpoint));
     if (resumeDir) {
       // Everything is read and validated before anything is applied to the live objects.
       const snapshot = await loadCheckpoint(resumeDir);
@@ -141,7 +154,7 @@ export class Trainer {
         throw new Error(`${resumeDir}: data position (epoch ${epoch}, batch ${batch}) is past the data source's ${data.numBatches(epoch)} batches; did the data change?`);
       }
       await this.checkpointer.load(resumeDir);
-      optimizer.loadStateDict(snapshot.optimizer);
+      optimizer.loadStateDict(parallel.ownShare(snapshot.optimizer));
       scheduler.loadStateDict(snapshot.scheduler);
       restoreRngs(this.task.rngs(), snapshot.rngs, join(resumeDir, 'rng_state.json'));
       const { max_steps, num_train_epochs, logging_steps, eval_steps, save_steps } = this.state;
@@ -157,6 +170,7 @@ export class Trainer {
       optimizer,
       scheduler,
       step: new TrainStep(this.executor, params),
+      parallel,
       lastCheckpoint: resumeDir,
       lastSavedStep: resumeDir ? this.state.global_step : -1,
       saveRequested: false,
@@ -209,31 +223,31 @@ export class Trainer {
 
   /** One optimizer step over up to `gradient_accumulation_steps` micro-batches, then log/eval/save. Returns its loss. */
   private async optimizerStep(run: Run): Promise<number> {
-    const { data, params, optimizer, scheduler } = run;
+    const { data, optimizer, scheduler, parallel } = run;
     const position = this.state.data_position;
     const n = data.numBatches(position.epoch);
     if (n < 1) throw new Error(`trainer: the data source has no batches in epoch ${position.epoch}`);
     // An epoch's last step takes the micro-batches that are left, averaged over their own count.
     const micro = Math.min(this.args.gradient_accumulation_steps, n - position.batch);
     const started = performance.now();
-    let loss = 0;
-    let tokens = 0;
-    const metrics: Record<string, number> = {};
+    let local = { loss: 0, tokens: 0, metrics: {} as Record<string, number> };
     for (let j = 0; j < micro; j++) {
       const batch = await data.batch(position.epoch, position.batch);
       const out = this.task.trace(batch);
       const names = Object.keys(out.metrics ?? {});
       const result = await run.step.run(() => ({ loss: out.loss, extras: names.map((k) => out.metrics![k]) }), { ...batch.tensors, ...out.feeds }, 1 / micro);
       if (!Number.isFinite(result.loss)) this.fail(run, 'loss', result.loss, position.batch);
-      loss += result.loss / micro;
-      names.forEach((k, i) => (metrics[k] = (metrics[k] ?? 0) + result.extras[i].item() / micro));
-      tokens += batch.tokens;
+      local.loss += result.loss / micro;
+      names.forEach((k, i) => (local.metrics[k] = (local.metrics[k] ?? 0) + result.extras[i].item() / micro));
+      local.tokens += batch.tokens;
       position.batch++;
     }
-    const norm = this.args.max_grad_norm > 0 ? clipGradNorm(params, this.args.max_grad_norm) : gradNorm(params);
+    await parallel.reduceGradients();
+    const { loss, tokens, metrics } = await parallel.reduceStats(local);
+    const norm = await parallel.clipGradNorm(this.args.max_grad_norm);
     if (!Number.isFinite(norm)) this.fail(run, 'grad_norm', norm, position.batch - 1);
     const lr = optimizer.lr;
-    optimizer.step();
+    await parallel.step(optimizer);
     scheduler.step();
     optimizer.zeroGrad();
 
@@ -253,7 +267,15 @@ export class Trainer {
     w.ms += elapsedMs;
     for (const [k, v] of Object.entries(metrics)) w.metrics[k] = (w.metrics[k] ?? 0) + v;
     await this.maybeLogEvaluateSave(run, { lr, norm, epochEnded });
+    await this.agreeOnCommands(run);
     return loss;
+  }
+
+  /** A stop or save that reached one rank (a signal, early stopping on the logging rank) binds every rank. */
+  private async agreeOnCommands(run: Run): Promise<void> {
+    const [stop, save] = await run.parallel.anyRank([run.stopReason !== undefined, run.saveRequested]);
+    if (stop) run.stopReason ??= 'stopped by another rank';
+    run.saveRequested = save;
   }
 
   /** HF's `_maybe_log_save_evaluate`: log, then evaluate, then save, each on its own schedule. */
@@ -304,17 +326,18 @@ export class Trainer {
     const s = this.state;
     if (run.lastSavedStep === s.global_step) return;
     if (s.best_global_step === s.global_step) s.best_model_checkpoint = join(this.args.output_dir, `checkpoint-${s.global_step}`);
-    const snapshot = {
-      state: structuredClone(s),
-      optimizer: run.optimizer.stateDict(),
-      scheduler: run.scheduler.stateDict(),
-      rngs: rngStates(this.task.rngs()),
-    };
-    const dir = await saveCheckpoint(this.args.output_dir, snapshot, this.checkpointer, this.args);
+    // Every rank takes part in gathering a sharded optimizer state; one rank writes.
+    const optimizer = await run.parallel.gatherOptimizerState(run.optimizer);
+    let dir = checkpointDir(this.args.output_dir, s.global_step);
+    if (optimizer) {
+      const snapshot = { state: structuredClone(s), optimizer, scheduler: run.scheduler.stateDict(), rngs: rngStates(this.task.rngs()) };
+      dir = await saveCheckpoint(this.args.output_dir, snapshot, this.checkpointer, this.args);
+      await rotateCheckpoints(this.args.output_dir, this.args.save_total_limit, s.best_model_checkpoint);
+    }
+    await run.parallel.barrier();
     run.lastCheckpoint = dir;
     run.lastSavedStep = s.global_step;
     this.bus.publish({ type: 'checkpoint', step: s.global_step, dir });
-    await rotateCheckpoints(this.args.output_dir, this.args.save_total_limit, s.best_model_checkpoint);
   }
 
   private fail(run: Run, quantity: string, value: number, batch: number): never {
@@ -335,7 +358,14 @@ export class Trainer {
     };
     this.record('log', metrics);
     this.bus.publish({ type: 'train_end', step: s.global_step, metrics, stopReason: run.stopReason });
-    const result: TrainResult = { globalStep: s.global_step, trainingLoss, metrics, lastCheckpoint: run.lastCheckpoint, bestModelCheckpoint: s.best_model_checkpoint };
+    const result: TrainResult = {
+      globalStep: s.global_step,
+      trainingLoss,
+      metrics,
+      lastCheckpoint: run.lastCheckpoint,
+      bestModelCheckpoint: s.best_model_checkpoint,
+      optimizerStateBytes: DataParallel.optimizerBytes(run.optimizer),
+    };
     if (run.stopReason !== undefined) result.stopReason = run.stopReason;
     if (run.interruptedBy !== undefined) result.interruptedBy = run.interruptedBy;
     return result;
@@ -343,7 +373,8 @@ export class Trainer {
 
   /** Attaches the callbacks for the duration of `fn`, unless an outer call already did. */
   private async withCallbacks<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.attached) return fn();
+    // One rank logs: the others train silently.
+    if (this.attached || this.comm.rank !== 0) return fn();
     const subscription = new Subscription();
     for (const callback of this.callbacks) subscription.add(callback.attach(this.bus, this.args));
     this.attached = true;
@@ -364,9 +395,12 @@ export class Trainer {
     /** Defaults to saving every trainable parameter. */
     checkpointer?: ModelCheckpointer;
     callbacks?: TrainerCallback[];
+    /** The job's collectives when several processes train together (see `openCollectives`). */
+    collectives?: Collectives;
   }): Trainer {
     const { args, task, executor } = options;
-    return new Trainer(args, task, executor, options.bus ?? new EventBus(), options.checkpointer ?? new TrainableParametersCheckpointer(task), options.callbacks ?? []);
+    const checkpointer = options.checkpointer ?? new TrainableParametersCheckpointer(task);
+    return new Trainer(args, task, executor, options.bus ?? new EventBus(), checkpointer, options.callbacks ?? [], options.collectives ?? new SingleProcessCollectives());
   }
 }
 

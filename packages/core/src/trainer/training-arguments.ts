@@ -1,6 +1,7 @@
 import { type LrSchedulerType, LR_SCHEDULES } from '../optim/lr-schedule.js';
 import { ConfigFieldError, type ConfigProblem } from '../config/config-field-error.js';
 import { type Check, type RangeOptions, checks, inRange, isConfigMapping, rule } from '../config/field-checks.js';
+import { ZERO_STAGES, type ZeroStage } from '../distributed/zero-stage.js';
 import { type FieldTable, checkFields, checksOf } from '../config/field-table.js';
 import { HF_ONLY_ARGUMENT_NAMES, screenHfOnlyArguments } from './hf-only-arguments.js';
 
@@ -61,6 +62,10 @@ export interface TrainingArguments {
   /** A checkpoint directory, or `true` for the latest `checkpoint-N` under `output_dir`. */
   resume_from_checkpoint: string | boolean | null;
   gradient_checkpointing: boolean;
+  /** Several processes: 1 shards the optimizer state over the ranks, 2 the gradients too (DeepSpeed's ZeRO stages); 0 = plain data parallel. */
+  zero_stage: ZeroStage;
+  /** Gradients travel between ranks in buckets of this many MiB (HF's `ddp_bucket_cap_mb`); null is DDP's 25. */
+  ddp_bucket_cap_mb: number | null;
   /**
    * Where `log`/`eval` metrics go (HF's name): `jsonl` (`<output_dir>/metrics.jsonl`), `tensorboard`
    * (event files under `logging_dir`). Given as a name or a list; `all` is every one of them, `none`
@@ -132,6 +137,8 @@ const FIELDS: FieldTable<{ [K in keyof TrainingArguments]: TrainingArguments[K] 
   seed: { default: 42, check: number({ integer: true, min: 0, max: 2 ** 32 - 1 }) },
   resume_from_checkpoint: { default: null, check: nullable(pathOrBoolean) },
   gradient_checkpointing: { default: false, check: checks.bool },
+  zero_stage: { default: 0, check: rule((v) => ZERO_STAGES.includes(v as ZeroStage), `one of ${ZERO_STAGES.join(', ')}`) },
+  ddp_bucket_cap_mb: { default: null, check: nullable(number({ above: 0 })) },
   report_to: { default: ['jsonl'], check: reportTo },
   logging_dir: { default: null, check: nullable(checks.nonEmptyString) },
 };

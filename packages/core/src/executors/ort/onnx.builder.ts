@@ -2,12 +2,16 @@ import { createHash } from 'node:crypto';
 import { type DType, toFloat32 } from '../../dtype.js';
 import type { HostTensor } from '../../host-tensor.js';
 import type { Node } from '../../ir/node.js';
+import type { Parameter } from '../../ir/parameter.js';
 import { BOUNDARY, COMPUTE_ELEM, HALF_ELEM } from './onnx.dtypes.js';
+import { type Dim, type DynamicDims, type SymbolicDim, dimName } from './onnx.dynamic-dims.js';
 import {
   type Attr,
   ELEM,
   type ElemType,
+  type ExternalWriter,
   MS_DOMAIN,
+  type ModelInit,
   type NodeInit,
   OPSET,
   type TensorInit,
@@ -20,6 +24,8 @@ export interface OpOptions {
   domain?: string;
   /** Number of outputs (Split has several). */
   outputs?: number;
+  /** Output names chosen outside (claimed already); fresh ones otherwise. */
+  names?: readonly string[];
 }
 
 const SCALAR_ARRAYS: Partial<Record<ElemType, (v: number) => ArrayBufferView>> = {
@@ -43,6 +49,18 @@ const EXACT_WIDENINGS: Partial<Record<ElemType, readonly ElemType[]>> = {
 
 const bytesOf = (a: ArrayBufferView): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
+/** A parameter stored in the model: its initializer's name, element type and (lazily made) bytes. */
+export interface StoredWeight {
+  readonly name: string;
+  readonly elem: ElemType;
+  readonly raw: () => Uint8Array;
+}
+
+export interface OnnxBuilderOptions {
+  /** Sizes that vary at run time; graph inputs and size attributes then carry them symbolically. */
+  readonly dynamic?: DynamicDims;
+}
+
 /**
  * Assembles one ONNX graph: value names, nodes, deduplicated initializers, graph inputs and outputs.
  * Lowerings talk to it in IR dtypes where that is what they know (`cast`, `scalar`, `constant`).
@@ -57,12 +75,15 @@ export class OnnxBuilder {
   private readonly leaves = new Set<string>();
   private readonly initByContent = new Map<string, string>();
   private readonly memos = new Map<string, unknown>();
-  private readonly domains = new Set<string>();
   private readonly fed = new Map<Node, string>();
   /** Element types of graph inputs and Cast outputs, and each Cast's input: for folding cast chains. */
   private readonly elemOf = new Map<string, ElemType>();
   private readonly castFrom = new Map<string, string>();
   private counter = 0;
+  /** Graph input and axis that carries each varying size (for `Shape`). */
+  private readonly sizeSources = new Map<string, { input: string; axis: number }>();
+
+  constructor(private readonly options: OnnxBuilderOptions = {}) {}
 
   /** Claims a name chosen outside (graph inputs); a clash would silently merge two values. */
   claim(name: string): string {
@@ -80,8 +101,7 @@ export class OnnxBuilder {
   }
 
   op(opType: string, inputs: readonly string[], attrs?: Record<string, Attr>, opts: OpOptions = {}): string[] {
-    const outputs = Array.from({ length: opts.outputs ?? 1 }, () => this.fresh());
-    if (opts.domain) this.domains.add(opts.domain);
+    const outputs = opts.names ? [...opts.names] : Array.from({ length: opts.outputs ?? 1 }, () => this.fresh());
     this.nodes.push({ opType, inputs, outputs, attrs, domain: opts.domain });
     return outputs;
   }
@@ -96,8 +116,11 @@ export class OnnxBuilder {
     return this.memos.get(key) as T;
   }
 
-  input(name: string, elem: ElemType, dims: readonly number[]): string {
-    this.inputs.push({ name: this.claim(name), elem, dims });
+  input(name: string, elem: ElemType, dims: readonly Dim[]): string {
+    this.inputs.push({ name: this.claim(name), elem, dims: dims.map(dimName) });
+    dims.forEach((d, axis) => {
+      if (typeof d !== 'number' && d.coef === 1 && d.symbols.length === 1 && !this.sizeSources.has(d.symbols[0])) this.sizeSources.set(d.symbols[0], { input: name, axis });
+    });
     this.leaves.add(name);
     this.elemOf.set(name, elem);
     return name;
@@ -109,7 +132,7 @@ export class OnnxBuilder {
    */
   feed(node: Node, name: string): string {
     const boundary = BOUNDARY[node.dtype].elem;
-    const x = this.input(name, boundary, node.shape);
+    const x = this.input(name, boundary, this.dimsOf(node));
     const value = boundary === COMPUTE_ELEM[node.dtype] ? x : this.castElem(x, COMPUTE_ELEM[node.dtype]);
     this.fed.set(node, value);
     return value;
@@ -122,11 +145,83 @@ export class OnnxBuilder {
     return value;
   }
 
-  /** Marks `value` as a graph output; returns the output's name (an Identity when `value` cannot be one). */
-  output(value: string, elem: ElemType, dims: readonly number[]): string {
-    const name = this.leaves.has(value) || this.outputs.some((o) => o.name === value) ? this.op1('Identity', [value]) : value;
-    this.outputs.push({ name, elem, dims });
+  /**
+   * Stores a parameter in the model as an initializer (instead of a graph input) and returns its
+   * value in the compute type; one initializer per parameter, however many nodes read it.
+   */
+  weight(node: Node<'param'>, stored: StoredWeight): string {
+    const p: Parameter = node.attrs.param;
+    return this.memo(`weight:${p.id}`, () => {
+      const name = this.stored(stored.name, stored.elem, node.shape, stored.raw);
+      const compute = COMPUTE_ELEM[node.dtype];
+      return stored.elem === compute ? name : this.castElem(name, compute);
+    });
+  }
+
+  /** A named initializer whose bytes are made when the model is encoded (left out if nothing reads it). */
+  stored(name: string, elem: ElemType, dims: readonly number[], raw: () => Uint8Array): string {
+    this.initializers.push({ name: this.claim(name), elem, dims, raw });
+    this.leaves.add(name);
+    this.elemOf.set(name, elem);
     return name;
+  }
+
+  /** A node's shape, with the sizes that vary at run time as expressions. */
+  dimsOf(node: Node): readonly Dim[] {
+    return this.options.dynamic?.shape(node) ?? node.shape;
+  }
+
+  /**
+   * Marks `value` as a graph output, named `name` when given; returns the output's name (an
+   * Identity when `value` cannot be one or has another name).
+   */
+  output(value: string, elem: ElemType, dims: readonly Dim[], name?: string): string {
+    const taken = this.leaves.has(value) || this.outputs.some((o) => o.name === value);
+    let out = value;
+    if (name !== undefined && name !== value) out = this.op('Identity', [value], undefined, { names: [this.claim(name)] })[0];
+    else if (taken) out = this.op1('Identity', [value]);
+    this.outputs.push({ name: out, elem, dims: dims.map(dimName) });
+    return out;
+  }
+
+  /**
+   * A 1-D int64 size list for `node`'s attribute `key` (a reshape's shape, a slice's ends): a
+   * constant, or, where sizes vary at run time, assembled from the graph inputs' shapes.
+   */
+  sizes(node: Node, key: string, values: readonly number[]): string {
+    const dims = this.options.dynamic?.attr(node, key);
+    if (!dims) return this.ints(values);
+    const pieces: string[] = [];
+    let fixed: number[] = [];
+    for (const d of dims) {
+      if (typeof d === 'number') {
+        fixed.push(d);
+        continue;
+      }
+      if (fixed.length) pieces.push(this.ints(fixed));
+      fixed = [];
+      pieces.push(this.size(d));
+    }
+    if (fixed.length) pieces.push(this.ints(fixed));
+    return pieces.length === 1 ? pieces[0] : this.op1('Concat', pieces, { axis: attr.int(0) });
+  }
+
+  /** Whether `node`'s size attribute `key` varies at run time. */
+  varies(node: Node, key: string): boolean {
+    return this.options.dynamic?.attr(node, key) !== undefined;
+  }
+
+  /** A varying size as an int64 [1], from the shape of the graph input that carries each factor. */
+  private size(d: SymbolicDim): string {
+    return this.memo(`size:${dimName(d)}`, () => {
+      const factors = d.symbols.map((s) => {
+        const source = this.sizeSources.get(s);
+        if (!source) throw new Error(`ONNX: no graph input carries the size "${s}"`);
+        return this.memo(`size:${s}`, () => this.op1('Shape', [source.input], { start: attr.int(source.axis), end: attr.int(source.axis + 1) }));
+      });
+      if (d.coef !== 1) factors.push(this.ints([d.coef]));
+      return factors.reduce((a, f) => this.op1('Mul', [a, f]));
+    });
   }
 
   /** An initializer; equal contents share one (ORT's CSE then sees equal inputs as equal). */
@@ -179,12 +274,32 @@ export class OnnxBuilder {
     return y;
   }
 
-  encode(): Uint8Array {
+  /**
+   * The model: only the nodes and initializers the outputs need (a lowering that replaces a weight,
+   * as a quantized MatMul does, leaves the original unused, and it must not be stored).
+   */
+  model(): ModelInit {
+    const producer = new Map<string, NodeInit>();
+    for (const n of this.nodes) for (const y of n.outputs) producer.set(y, n);
+    const needed = new Set<string>();
+    const stack = this.outputs.map((o) => o.name);
+    while (stack.length) {
+      const v = stack.pop()!;
+      if (needed.has(v)) continue;
+      needed.add(v);
+      stack.push(...(producer.get(v)?.inputs.filter((x) => x !== '') ?? []));
+    }
+    const nodes = this.nodes.filter((n) => n.outputs.some((y) => needed.has(y)));
+    const domains = new Set(nodes.map((n) => n.domain).filter((d) => d !== undefined));
     const opsets = new Map([['', OPSET]]);
-    if (this.domains.has(MS_DOMAIN)) opsets.set(MS_DOMAIN, 1);
-    return encodeModel({
-      graph: { name: 'tunekit', nodes: this.nodes, initializers: this.initializers, inputs: this.inputs, outputs: this.outputs },
+    if (domains.has(MS_DOMAIN)) opsets.set(MS_DOMAIN, 1);
+    return {
+      graph: { name: 'tunekit', nodes, initializers: this.initializers.filter((t) => needed.has(t.name)), inputs: this.inputs, outputs: this.outputs },
       opsets,
-    });
+    };
+  }
+
+  encode(external?: ExternalWriter): Uint8Array {
+    return encodeModel(this.model(), external);
   }
 }

@@ -27,17 +27,18 @@ export const REDUCE_LOWERINGS: LoweringTable<ReduceOp> = {
 
 export const MOVEMENT_LOWERINGS: LoweringTable<OpOf<'movement'>> = {
   reshape: (b, n, [x]) => {
-    // ONNX reads a 0 in the target shape as "copy this dim" unless allowzero is set.
-    const attrs = n.attrs.shape.includes(0) ? { allowzero: attr.int(1) } : undefined;
-    return b.op1('Reshape', [x, b.ints(n.attrs.shape)], attrs);
+    // ONNX reads a 0 in the target shape as "copy this dim" unless allowzero is set (and a size
+    // that varies at run time may be 0: an empty past).
+    const attrs = n.attrs.shape.includes(0) || b.varies(n, 'shape') ? { allowzero: attr.int(1) } : undefined;
+    return b.op1('Reshape', [x, b.sizes(n, 'shape', n.attrs.shape)], attrs);
   },
   permute: (b, n, [x]) => b.op1('Transpose', [x], { perm: attr.ints(n.attrs.perm) }),
   slice: (b, n, [x]) => {
     const { starts, ends, axes, steps } = n.attrs;
-    return b.op1('Slice', [x, b.ints(starts), b.ints(ends), b.ints(axes), b.ints(steps)]);
+    return b.op1('Slice', [x, b.sizes(n, 'starts', starts), b.sizes(n, 'ends', ends), b.ints(axes), b.ints(steps)]);
   },
   concat: (b, n, x) => b.op1('Concat', x, { axis: attr.int(n.attrs.axis) }),
-  expand: (b, n, [x]) => b.op1('Expand', [x, b.ints(n.attrs.shape)]),
+  expand: (b, n, [x]) => b.op1('Expand', [x, b.sizes(n, 'shape', n.attrs.shape)]),
   pad: (b, n, [x]) => {
     const { pads, value } = n.attrs;
     if (pads.every(([lo, hi]) => lo === 0 && hi === 0)) return x;

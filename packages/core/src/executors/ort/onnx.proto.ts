@@ -23,8 +23,9 @@ const F = {
   type: { tensorType: 1 },
   tensorType: { elemType: 1, shape: 2 },
   shape: { dim: 1 },
-  dim: { value: 1 },
-  tensor: { dims: 1, dataType: 2, name: 8, rawData: 9 },
+  dim: { value: 1, param: 2 },
+  tensor: { dims: 1, dataType: 2, name: 8, rawData: 9, externalData: 13, dataLocation: 14 },
+  entry: { key: 1, value: 2 },
 } as const;
 
 /** AttributeProto.AttributeType codes. */
@@ -34,8 +35,19 @@ export interface TensorInit {
   name: string;
   elem: ElemType;
   dims: readonly number[];
-  /** Little-endian element bytes (bool as one byte each). */
-  raw: Uint8Array;
+  /**
+   * Little-endian element bytes (bool as one byte each), or a function that makes them when the
+   * model is encoded: a weight is then converted (and dropped) one tensor at a time.
+   */
+  raw: Uint8Array | (() => Uint8Array);
+}
+
+/** Where an initializer's bytes went when they are stored beside the model (ONNX external data). */
+export interface ExternalRef {
+  /** The data file, relative to the model file. */
+  location: string;
+  offset: number;
+  length: number;
 }
 
 export type Attr =
@@ -67,7 +79,8 @@ export interface NodeInit {
 export interface ValueInfo {
   name: string;
   elem: ElemType;
-  dims: readonly number[];
+  /** Fixed sizes, or names of dims that vary from run to run (ONNX dim_param). */
+  dims: readonly (number | string)[];
 }
 
 export interface GraphInit {
@@ -84,9 +97,23 @@ export interface ModelInit {
   opsets: ReadonlyMap<string, number>;
 }
 
-function writeTensor(w: ProtoWriter, t: TensorInit): void {
+/** Stores an initializer's bytes outside the model and says where, or returns null to embed them. */
+export type ExternalWriter = (t: TensorInit, raw: Uint8Array) => ExternalRef | null;
+
+const rawOf = (t: TensorInit): Uint8Array => (typeof t.raw === 'function' ? t.raw() : t.raw);
+
+function writeTensor(w: ProtoWriter, t: TensorInit, external?: ExternalWriter): void {
   if (t.dims.length) w.packedInts(F.tensor.dims, t.dims);
-  w.int(F.tensor.dataType, ELEM[t.elem]).string(F.tensor.name, t.name).bytes(F.tensor.rawData, t.raw);
+  w.int(F.tensor.dataType, ELEM[t.elem]).string(F.tensor.name, t.name);
+  const raw = rawOf(t);
+  const ref = external?.(t, raw);
+  if (!ref) {
+    w.bytes(F.tensor.rawData, raw);
+    return;
+  }
+  const entries: [string, string][] = [['location', ref.location], ['offset', String(ref.offset)], ['length', String(ref.length)]];
+  for (const [key, value] of entries) w.message(F.tensor.externalData, (e) => e.string(F.entry.key, key).string(F.entry.value, value));
+  w.int(F.tensor.dataLocation, 1); // EXTERNAL
 }
 
 function writeAttr(w: ProtoWriter, name: string, a: Attr): void {
@@ -128,25 +155,28 @@ function writeValueInfo(w: ProtoWriter, v: ValueInfo): void {
       tt.int(F.tensorType.elemType, ELEM[v.elem]);
       // A scalar still needs an (empty) shape message: without one the rank is unknown.
       tt.message(F.tensorType.shape, (s) => {
-        for (const d of v.dims) s.message(F.shape.dim, (dim) => dim.int(F.dim.value, d));
+        for (const d of v.dims) s.message(F.shape.dim, (dim) => (typeof d === 'number' ? dim.int(F.dim.value, d) : dim.string(F.dim.param, d)));
       });
     }),
   );
 }
 
-function writeGraph(w: ProtoWriter, g: GraphInit): void {
+function writeGraph(w: ProtoWriter, g: GraphInit, external?: ExternalWriter): void {
   g.nodes.forEach((n, i) => w.message(F.graph.node, (m) => writeNode(m, n, i)));
   w.string(F.graph.name, g.name);
-  for (const t of g.initializers) w.message(F.graph.initializer, (m) => writeTensor(m, t));
+  for (const t of g.initializers) w.message(F.graph.initializer, (m) => writeTensor(m, t, external));
   for (const v of g.inputs) w.message(F.graph.input, (m) => writeValueInfo(m, v));
   for (const v of g.outputs) w.message(F.graph.output, (m) => writeValueInfo(m, v));
 }
 
-/** Serialises a ModelProto. */
-export function encodeModel(model: ModelInit): Uint8Array {
+/**
+ * Serialises a ModelProto. With `external`, initializers it takes are stored outside (ONNX
+ * external data), so the protobuf stays small and no weight need be held once written.
+ */
+export function encodeModel(model: ModelInit, external?: ExternalWriter): Uint8Array {
   const w = new ProtoWriter();
   w.int(F.model.irVersion, IR_VERSION).string(F.model.producerName, 'tunekit').string(F.model.producerVersion, '0.1.0');
-  w.message(F.model.graph, (g) => writeGraph(g, model.graph));
+  w.message(F.model.graph, (g) => writeGraph(g, model.graph, external));
   for (const [domain, version] of model.opsets) {
     w.message(F.model.opsetImport, (o) => o.string(F.opset.domain, domain).int(F.opset.version, version));
   }

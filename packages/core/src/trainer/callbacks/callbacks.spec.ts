@@ -6,7 +6,7 @@ import type { TrainerCommand } from '../../events/events.js';
 import { args, tempDir } from '../trainer.test-support.js';
 import { EarlyStoppingCallback } from './early-stopping.callback.js';
 import { METRICS_LOG_FILE, MetricsLogCallback } from './metrics-log.callback.js';
-import { ProgressBarCallback, formatDuration, formatRate } from './progress-bar.callback.js';
+import { ProgressBarCallback, formatBytes, formatDuration, formatRate } from './progress-bar.callback.js';
 
 const step = (n: number, loss: number) => ({ type: 'step' as const, step: n, epoch: 0, loss, lr: 1e-4, gradNorm: 1, tokens: 1000, elapsedMs: 0 });
 
@@ -14,12 +14,14 @@ function drive(tty: boolean) {
   const chunks: string[] = [];
   let now = 0;
   const bus = new EventBus();
-  const sub = new ProgressBarCallback({ isTTY: tty, columns: 200, write: (c: string) => chunks.push(c) }, () => now).attach(bus);
+  let rss = 100 * 2 ** 20;
+  const sub = new ProgressBarCallback({ isTTY: tty, columns: 200, write: (c: string) => chunks.push(c) }, () => now, () => rss).attach(bus);
   bus.publish({ type: 'train_begin', totalSteps: 4, epochs: 1, trainableParams: 1234 });
   for (let s = 1; s <= 4; s++) {
     now += 1000; // one second a step
+    rss += 2 ** 30; // and a GiB more resident memory
     bus.publish(step(s, 2 - s / 4));
-    if (s === 2) bus.publish({ type: 'log', step: 2, metrics: { loss: 1.5, learning_rate: 1e-4, epoch: 0.5, step: 2 } });
+    if (s === 2) bus.publish({ type: 'log', step: 2, metrics: { loss: 1.5, learning_rate: 1e-4, epoch: 0.5, step: 2, tokens_per_second: 1000 } });
   }
   bus.publish({ type: 'train_end', step: 4, metrics: {}, stopReason: 'early stopping' });
   sub.unsubscribe();
@@ -28,12 +30,12 @@ function drive(tty: boolean) {
 }
 
 describe('ProgressBarCallback', () => {
-  it('off a terminal prints plain lines for log events only, with tokens/s and ETA', () => {
+  it('off a terminal prints plain lines for log events only, with tokens/s, elapsed time, ETA and resident memory', () => {
     const out = drive(false);
-    expect(out.every((c) => !c.includes('\r'))).toBe(true);
+    expect(out.every((c) => !c.includes('\r') && !c.includes('\x1b'))).toBe(true);
     expect(out).toEqual([
       'training: 4 steps, 1 epoch(s), 1,234 trainable parameters\n',
-      'step 2/4  loss 1.5000  learning_rate 1.00e-4  1.0k tok/s  ETA 0:02\n',
+      'step 2/4  loss 1.5000  learning_rate 1.00e-4  1.0k tok/s  elapsed 0:02  ETA 0:02  RSS 2.1 GiB\n',
       'stopped at step 4: early stopping\n',
     ]);
   });
@@ -41,15 +43,16 @@ describe('ProgressBarCallback', () => {
   it('on a terminal redraws one bar in place and prints log lines above it', () => {
     const out = drive(true).join('');
     expect(out).toContain('\r\x1b[2Kstep 2/4  loss 1.5000');
-    expect(out).toContain('[############............] 2/4  loss 1.5000  lr 1.00e-4  1.0k tok/s  ETA 0:02');
-    expect(out).toContain('[########################] 4/4  loss 1.0000');
-    expect(out.endsWith('ETA 0:00\n\r\x1b[2Kstopped at step 4: early stopping\n')).toBe(true);
+    expect(out).toContain('[############............] 2/4  loss 1.5000  lr 1.00e-4  1.0k tok/s  elapsed 0:02  ETA 0:02  RSS 2.1 GiB');
+    expect(out).toContain('[########################] 4/4  loss 1.0000  lr 1.00e-4  1.0k tok/s  elapsed 0:04  ETA 0:00  RSS 4.1 GiB');
+    expect(out.endsWith('ETA 0:00  RSS 4.1 GiB\n\r\x1b[2Kstopped at step 4: early stopping\n')).toBe(true);
     expect(out).not.toContain('5/4'); // unsubscribed
   });
 
   it('formats durations and rates', () => {
     expect([formatDuration(5), formatDuration(65), formatDuration(3725), formatDuration(NaN)]).toEqual(['0:05', '1:05', '1:02:05', '?']);
     expect([formatRate(12), formatRate(1234), formatRate(2.5e6)]).toEqual(['12', '1.2k', '2.5M']);
+    expect([formatBytes(0), formatBytes(812.4 * 2 ** 20), formatBytes(1023.6 * 2 ** 20), formatBytes(3.44 * 2 ** 30)]).toEqual(['0 MiB', '812 MiB', '1.0 GiB', '3.4 GiB']);
   });
 });
 

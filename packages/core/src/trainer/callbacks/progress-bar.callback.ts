@@ -26,19 +26,29 @@ export function formatRate(perSecond: number): string {
   return perSecond >= 1e6 ? `${(perSecond / 1e6).toFixed(1)}M` : perSecond >= 1e3 ? `${(perSecond / 1e3).toFixed(1)}k` : perSecond.toFixed(0);
 }
 
+/** Resident memory as people read it: `812 MiB`, `3.4 GiB`. */
+export function formatBytes(bytes: number): string {
+  const mib = bytes / 2 ** 20;
+  return Math.round(mib) >= 1024 ? `${(mib / 1024).toFixed(1)} GiB` : `${Math.round(mib)} MiB`;
+}
+
 const formatValue = (v: number): string => (Number.isInteger(v) ? String(v) : Math.abs(v) < 1e-3 || Math.abs(v) >= 1e5 ? v.toExponential(2) : v.toFixed(4));
+
+/** Keys the line shows in its own words (progress, tok/s) or not at all. */
+const OWN_WORDS = new Set(['step', 'epoch', 'tokens_per_second']);
 
 /** `key value` pairs of a metrics object, step and epoch left to the caller. */
 const formatMetrics = (metrics: Readonly<Record<string, number>>): string =>
   Object.entries(metrics)
-    .filter(([k]) => k !== 'step' && k !== 'epoch')
+    .filter(([k]) => !OWN_WORDS.has(k))
     .map(([k, v]) => `${k} ${formatValue(v)}`)
     .join('  ');
 
 /**
- * A one-line progress bar (step, loss, lr, tokens/s, ETA) redrawn in place on a terminal, with
- * log/eval/checkpoint lines printed above it. Off a terminal (CI, a file) it prints only those
- * lines, each carrying the progress, so logs stay readable and small.
+ * A one-line progress bar (step, loss, lr, tokens/s, elapsed, ETA, resident memory) redrawn in
+ * place on a terminal, with log/eval/checkpoint lines printed above it. Off a terminal (CI, a file)
+ * it prints only those lines, each carrying the progress, and never a carriage return or escape
+ * code, so logs stay readable and small.
  */
 export class ProgressBarCallback implements TrainerCallback {
   readonly name = 'progress_bar';
@@ -46,6 +56,7 @@ export class ProgressBarCallback implements TrainerCallback {
   constructor(
     private readonly out: ProgressOutput = process.stderr,
     private readonly now: () => number = () => performance.now(),
+    private readonly rss: () => number = () => process.memoryUsage.rss(),
   ) {}
 
   attach(bus: EventBus): Subscription {
@@ -55,7 +66,7 @@ export class ProgressBarCallback implements TrainerCallback {
       const elapsed = (this.now() - run.startedAt) / 1000;
       const done = run.step - run.startStep;
       const eta = done > 0 ? (elapsed / done) * (run.total - run.step) : NaN;
-      return `${formatRate(run.tokens / elapsed)} tok/s  ETA ${formatDuration(eta)}`;
+      return `${formatRate(run.tokens / elapsed)} tok/s  elapsed ${formatDuration(elapsed)}  ETA ${formatDuration(eta)}  RSS ${formatBytes(this.rss())}`;
     };
     const progress = (): string => `${run.step}/${run.total}`;
     const bar = (): string => {

@@ -1,0 +1,10 @@
+export { type Launcher, type World, detectWorld, threadsPerRank } from './world.js';
+export type { Collectives } from './collectives.interface.js';
+export { SingleProcessCollectives } from './single-process.collectives.js';
+export { MpiCollectives } from './mpi/mpi.collectives.js';
+export { DEFAULT_MPI_LIBRARY, loadMpi } from './mpi/mpi.library.js';
+export { openCollectives } from './open-collectives.js';
+export { COLLECTIVES } from './collectives.tokens.js';
+export { DataParallel, type DataParallelOptions, type StepStats } from './data-parallel.js';
+export { ZERO_STAGES, type ZeroStage } from './zero-stage.js';
+export { FlatView, partitionContiguous } from './flat-view.js';
