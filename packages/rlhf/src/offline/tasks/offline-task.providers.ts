@@ -1,5 +1,5 @@
 import type { CausalLmModel, Task, TaskContext, TaskData, TaskDataContext, TaskProvider, TrainDataSource } from '@tunekit/core';
-import { loadPreferenceDataset } from '@tunekit/data';
+import { describePreferenceData, loadPreferenceDataset } from '@tunekit/data';
 import { type CausalLM, loadModel } from '@tunekit/models';
 import { isAbsolute, resolve } from 'node:path';
 import { type CpoConfig, parseCpoConfig } from '../config/cpo.config.js';
@@ -53,15 +53,7 @@ async function loadOfflineData(data: Readonly<Record<string, unknown>>, config: 
   runState.set(config, { refModel, store });
   const wrap = (s: TrainDataSource): TrainDataSource => (store ? store.wrap(s) : s);
   const validation = ctx.evaluates && dataset.validation ? wrap(dataset.validation.batcher(ctx.evalBatchSize)) : null;
-  const s = dataset.stats;
-  const kind = dataset.train.paired ? 'pairs' : 'examples';
-  const cut = s.promptsTruncated + s.completionsTruncated ? `, ${s.promptsTruncated} prompts and ${s.completionsTruncated} completions truncated` : '';
-  const dropped = s.dropped ? `, ${s.dropped} dropped (too long)` : '';
-  return {
-    train: wrap(dataset.train.batcher(ctx.trainBatchSize)),
-    validation,
-    description: `${s.format} ${s.trainExamples} ${kind}${validation ? ` + ${s.validationExamples} validation` : ''}, ${s.tokens} tokens${cut}${dropped}`,
-  };
+  return { train: wrap(dataset.train.batcher(ctx.trainBatchSize)), validation, description: describePreferenceData(dataset) };
 }
 
 /** The reference of a task with one, from the run's context and what its data step prepared. */
