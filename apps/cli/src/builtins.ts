@@ -12,8 +12,8 @@ import { HfMergedExporter } from './export/hf-merged.exporter.js';
 export function registerBuiltins(c: DependencyContainer): void {
   registerExecutors(c);
   registerTasks(c);
-  registerPeftLora(c);
   registerRlhf(c);
+  registerPeftLora(c);
   c.register(EXPORTER, { useClass: HfMergedExporter });
   registerExporters(c);
 }

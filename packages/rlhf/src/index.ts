@@ -1,7 +1,8 @@
 // The package barrel: what users of @tunekit/rlhf call.
-import { TASK_PROVIDER } from '@tunekit/core';
+import { TASK_PROVIDER, type TaskProvider } from '@tunekit/core';
 import type { DependencyContainer } from 'tsyringe';
 import { OFFLINE_TASKS } from './offline/tasks/offline-task.providers.js';
+import { REWARD_TASK } from './reward/reward.provider.js';
 
 // Sequence log-probs (shared by the offline and online methods).
 export { type SequenceLogps, meanNll, rowsOf, sequenceLogps } from './common/sequence-logps.js';
@@ -38,7 +39,19 @@ export { type GroupAdvantages, type Reward, SCALE_REWARDS, type ScaleRewards, co
 export { KL_ESTIMATORS, type KlEstimator } from './online/masked.js';
 export { CPO_TASK, DPO_TASK, KTO_TASK, OFFLINE_TASKS, ORPO_TASK } from './offline/tasks/offline-task.providers.js';
 
-/** The plugin's registration: every rlhf task under TASK_PROVIDER (`task: dpo | cpo | orpo | kto` in a run config). */
+// Reward modelling (task: reward): Bradley-Terry loss, the sequence-classification model, the task.
+export { type RewardConfig, REWARD_FIELDS, parseRewardConfig } from './reward/reward.config.js';
+export { type RewardLossOutput, rewardLoss } from './reward/reward.loss.js';
+export { loadRewardModel, rewardModelOn } from './reward/reward.model.js';
+export { RewardTask } from './reward/reward.task.js';
+export { REWARD_TASK } from './reward/reward.provider.js';
+
+/**
+ * Every rlhf task, registered under TASK_PROVIDER: the plugin entry point the CLI's builtins call.
+ * The token is typed for causal-LM tasks; each task gets the model its own `loadModel` returns.
+ */
+const TASKS = [REWARD_TASK, ...OFFLINE_TASKS] as unknown as readonly TaskProvider[];
+
 export function register(container: DependencyContainer): void {
-  for (const task of OFFLINE_TASKS) container.register(TASK_PROVIDER, { useValue: task });
+  for (const task of TASKS) container.register(TASK_PROVIDER, { useValue: task });
 }

@@ -100,6 +100,7 @@ export class ProgressBarCallback implements TrainerCallback {
     sub.add(bus.on('log').subscribe((e) => line(`step ${progress()}  ${formatMetrics(e.metrics)}${e.metrics.loss !== undefined ? `  ${rates()}` : ''}`)));
     sub.add(bus.on('eval').subscribe((e) => line(`eval @ step ${e.step}  ${formatMetrics(e.metrics)}`)));
     sub.add(bus.on('checkpoint').subscribe((e) => line(`saved ${e.dir}`)));
+    sub.add(bus.on('notice').subscribe((e) => line(e.message)));
     sub.add(
       bus.on('train_end').subscribe((e) => {
         if (tty && run.barShown) {
