@@ -230,7 +230,7 @@ export class Trainer {
     // An epoch's last step takes the micro-batches that are left, averaged over their own count.
     const micro = Math.min(this.args.gradient_accumulation_steps, n - position.batch);
     const started = performance.now();
-    let local = { loss: 0, tokens: 0, metrics: {} as Record<string, number> };
+    const local = { loss: 0, tokens: 0, metrics: {} as Record<string, number> };
     for (let j = 0; j < micro; j++) {
       const batch = await data.batch(position.epoch, position.batch);
       const out = this.task.trace(batch);
