@@ -47,15 +47,16 @@ export async function runTraining(config: RunConfig, container: DependencyContai
   const before = probe && (await probe.measure('before training'));
 
   container.register(TRAINING_ARGUMENTS, { useValue: args });
-  const context = { tokenizer, executor, method: config.method, outputDir: args.output_dir, ...(method.disableAdapter ? { disableAdapter: method.disableAdapter } : {}) };
+  const context = { tokenizer, executor, method: config.method, outputDir: args.output_dir, training: args, generationConfig, ...(method.disableAdapter ? { disableAdapter: method.disableAdapter } : {}) };
   // The registry is typed for causal-LM tasks; a task with its own loader gets the model it loaded.
-  container.register(TASK, { useValue: task.create(model as CausalLmModel, config.taskConfig, context) });
-  container.register(MODEL_CHECKPOINTER, { useValue: method.checkpointer });
+  const runTask = task.create(model as CausalLmModel, config.taskConfig, context);
+  container.register(TASK, { useValue: runTask });
+  container.register(MODEL_CHECKPOINTER, { useValue: runTask.wrapCheckpointer?.(method.checkpointer) ?? method.checkpointer });
   const trainer = container.resolve(Trainer);
   const result = await trainer.train(data.train, data.validation ? { evalData: data.validation } : {});
   // A signal (Ctrl-C, a preemption's SIGTERM) stopped the run after a checkpoint; early stopping ends it normally.
   if (result.interruptedBy) {
-    print(`report: ${(await record.finish(result, trainer.trainerState.log_history)).html}`);
+    await record.finish(result, trainer.trainerState.log_history, print, console.error);
     print(`interrupted by ${result.interruptedBy} at step ${result.globalStep}; saved ${result.lastCheckpoint ?? 'nothing'}; resume with --set training.resume_from_checkpoint=true`);
     return EXIT_ON_SIGNAL[result.interruptedBy];
   }
@@ -69,7 +70,7 @@ export async function runTraining(config: RunConfig, container: DependencyContai
   const after = probe && (await probe.measure('after training'));
   if (generation) record.notes.samples = await printSamples(config, generation, print);
   if (config.evaluation && before && after) record.notes.accuracy = { metric: config.evaluation.metric, before, after };
-  print(`report: ${(await record.finish(result, trainer.trainerState.log_history)).html}`);
+  await record.finish(result, trainer.trainerState.log_history, print, console.error);
   // Last on purpose: scripts and the quickstart read the final line.
   if (before && after) print(`accuracy: ${before} -> ${after}`);
   return 0;
