@@ -109,9 +109,12 @@ describe('tunekit score', () => {
     expect(text.stdout.trim().split('\n').at(-1)).toMatch(/^accuracy: \d+\.\d\d% \(chosen above rejected in \d of 5 pairs\)$/);
   });
 
-  it('refuses a causal LM without --reference, naming what to give', async () => {
+  it('refuses a causal LM without --reference, and eval of a task with its own data, naming what to use', async () => {
     const run = await runCli(['score', '--model', ws.model, '--data', ws.path('pairs.jsonl')]);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(`--model ${ws.model} is a causal LM: give a reward model`);
+    const evaluation = await runCli(['eval', '--model', ws.model, '--data', ws.path('pairs.jsonl'), '--task', 'reward']);
+    expect(evaluation.code).toBe(2);
+    expect(evaluation.stderr).toContain('task "reward" reads its own data or model, which eval does not load; for preference pairs use tunekit score');
   });
 });
