@@ -25,9 +25,10 @@ async function transformersJsAccuracy(dir: string, dtype: 'fp32' | 'q4', rows: r
   try {
     let correct = 0;
     for (const { messages } of rows) {
-      const input_ids = tokenizer.apply_chat_template(messages.slice(0, -1) as { role: string; content: string }[], { add_generation_prompt: true, return_tensor: true }) as unknown as Tensor;
-      const out = (await lm.generate({ input_ids, max_new_tokens: 4, do_sample: false })) as Tensor;
-      const answer = tokenizer.decode(Array.from(out.data as BigInt64Array, Number).slice(input_ids.dims[1]), { skip_special_tokens: true });
+      const history = messages.slice(0, -1) as { role: string; content: string }[];
+      const inputs = tokenizer.apply_chat_template(history, { add_generation_prompt: true, return_dict: true }) as unknown as { input_ids: Tensor; attention_mask: Tensor };
+      const out = (await lm.generate({ ...inputs, max_new_tokens: 4, do_sample: false })) as Tensor;
+      const answer = tokenizer.decode(Array.from(out.data as BigInt64Array, Number).slice(inputs.input_ids.dims[1]), { skip_special_tokens: true });
       if (answer.trim() === messages[messages.length - 1].content.trim()) correct++;
     }
     return (100 * correct) / rows.length;
