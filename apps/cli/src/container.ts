@@ -3,6 +3,7 @@ import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import { EVENT_BUS, EventBus } from '@tunekit/core';
 import { registerBuiltins } from './builtins.js';
 import { COMMAND } from './commands/command.interface.js';
+import { ChatCommand } from './commands/chat.command.js';
 import { EvalCommand } from './commands/eval.command.js';
 import { GenerateCommand } from './commands/generate.command.js';
 import { InfoCommand } from './commands/info.command.js';
@@ -10,12 +11,13 @@ import { InitCommand } from './commands/init.command.js';
 import { ExportCommand } from './commands/export.command.js';
 import { MergeCommand } from './commands/merge.command.js';
 import { QuantizeCommand } from './commands/quantize.command.js';
+import { ReportCommand } from './commands/report.command.js';
 import { TokenizerCommand } from './commands/tokenizer.command.js';
 import { TrainCommand } from './commands/train.command.js';
 import { ExecutorChoice } from './executor-choice.js';
 import { EXECUTOR_CHOICE, ROOT_CONTAINER } from './tokens.js';
 
-const COMMANDS = [InfoCommand, InitCommand, TrainCommand, EvalCommand, ExportCommand, MergeCommand, QuantizeCommand, GenerateCommand, TokenizerCommand];
+const COMMANDS = [InfoCommand, InitCommand, TrainCommand, EvalCommand, ExportCommand, MergeCommand, QuantizeCommand, GenerateCommand, ChatCommand, TokenizerCommand, ReportCommand];
 
 /**
  * The composition root: the only place that builds a container. Implementations are registered

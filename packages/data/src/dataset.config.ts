@@ -2,12 +2,14 @@ import { type Check, type ConfigProblem, ConfigFieldError, checkFields, checks, 
 import { TRUNCATION_SIDES, type TruncationSide } from './batching/truncate.js';
 import { FORMAT_NAMES } from './formats/format.registry.js';
 import type { ColumnMap, FormatName } from './formats/format.types.js';
+import { PREFERENCE_FORMAT_NAMES, type PreferenceFormatName } from './preference/preference-formats.js';
 
 /** The `dataset:` section of a run config; keys are spelled as in the YAML. */
 export interface DatasetConfig {
   /** A file, a glob, an hf://datasets/... reference, or a list of them. */
   readonly path: string | readonly string[];
-  readonly format: 'auto' | FormatName;
+  /** A record format of the SFT pipeline, or (read by the preference tasks) a preference format. */
+  readonly format: 'auto' | FormatName | PreferenceFormatName;
   readonly columns: ColumnMap;
   readonly max_length: number;
   readonly truncation_side: TruncationSide;
@@ -56,7 +58,7 @@ const paths = rule(isPaths, 'a path, a glob or a list of them');
 /** What each key must hold, as the text after "expected". */
 const CHECKS: Record<keyof DatasetConfig, Check> = {
   path: paths,
-  format: checks.oneOf(['auto', ...FORMAT_NAMES]),
+  format: checks.oneOf(['auto', ...FORMAT_NAMES, ...PREFERENCE_FORMAT_NAMES]),
   columns: rule(isStringMap, 'a mapping of format field to column name'),
   max_length: checks.positiveInt,
   truncation_side: checks.oneOf(TRUNCATION_SIDES),

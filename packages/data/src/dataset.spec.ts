@@ -128,7 +128,7 @@ describe('parseDatasetConfig', () => {
     // A typo gets the did-you-mean every parser gives (it listed every key before); the list stays for keys near none.
     [{ path: 'a', formatt: 'x' }, 'dataset.formatt: unknown key (did you mean "format"?)'],
     [{ path: 'a', zzz: 'x' }, 'dataset.zzz: unknown key; expected one of path, format, columns'],
-    [{ path: 'a', format: 'chatml' }, 'dataset.format: expected one of auto|messages|sharegpt|alpaca|prompt_completion|text, got "chatml"'],
+    [{ path: 'a', format: 'chatml' }, 'dataset.format: expected one of auto|messages|sharegpt|alpaca|prompt_completion|text|preference|unpaired_preference, got "chatml"'],
     [{ path: 'a', max_length: 0 }, 'dataset.max_length: expected a positive integer, got 0'],
     [{ path: 'a', validation_split: 1.5 }, 'dataset.validation_split: expected a number in [0, 1), got 1.5'],
     [{ path: 'a', columns: { instruction: 3 } }, 'dataset.columns: expected a mapping of format field to column name'],

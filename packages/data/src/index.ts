@@ -31,6 +31,40 @@ export { DatasetConfigError, parseDatasetConfig, DATASET_DEFAULTS, type DatasetC
 export { type DatasetPreview, previewDataset } from './preview.js';
 export { loadDataset, DataSplit, type DatasetStats, type LoadedDataset, type LoadDatasetOptions } from './dataset.js';
 export { toTrainDataSource, type TrainDataSourceOptions } from './trainer-source/trainer-source.js';
+export type { Turn, PairedExample, UnpairedExample, PreferenceExample, TokenizedPair, TokenizedUnpaired } from './preference/preference.types.js';
+export { extractPrompt } from './preference/implicit-prompt.js';
+export {
+  PREFERENCE_FORMATS,
+  PREFERENCE_FORMAT_NAMES,
+  detectPreferenceFormat,
+  preferenceFormatByName,
+  pairedFormat,
+  unpairedFormat,
+  type PreferenceFormat,
+  type PreferenceFormatName,
+} from './preference/preference-formats.js';
+export { tokenizeTurns, type PreferenceTokenizeOptions, type TokenizedTurns } from './preference/preference-tokenize.js';
+export {
+  PREFERENCE_TRUNCATION_DEFAULTS,
+  TRUNCATION_MODES,
+  truncateTurns,
+  noTruncation,
+  type PreferenceTruncation,
+  type TruncationCounts,
+  type TruncationMode,
+} from './preference/preference-truncate.js';
+export { collatePairs, collateUnpaired, type CollateOptions, type PairedBatch } from './preference/preference-collate.js';
+export {
+  loadPreferenceDataset,
+  PreferenceBatcher,
+  PreferenceSplit,
+  type LoadedPreferenceDataset,
+  type LoadPreferenceOptions,
+  type PreferenceStats,
+} from './preference/preference-dataset.js';
+export { describePreferenceData } from './preference/preference-summary.js';
+export { planEpoch, batchesPerEpoch, type BatchPlanOptions } from './batching/batch-plan.js';
+export { collectRecords, type RowCounts } from './readers/collect-records.js';
 
 export { type PromptRecord, promptRecord } from './prompts/prompt-record.js';
 export { type PromptDatasetOptions, loadPromptDataset } from './prompts/prompt-dataset.js';

@@ -6,11 +6,11 @@ import type { GenerationContext } from '../evaluation/generation-context.js';
 const DEFAULT_SAMPLE_TOKENS = 64;
 
 /**
- * The config's `samples:` completed greedily after training and printed, for a look at what the
+ * The config's `samples:` completed greedily after training, printed and returned, for a look at what the
  * model learned. They follow the evaluation section's `chat` and `max_new_tokens` when it has one.
  */
-export async function printSamples(config: RunConfig, context: GenerationContext, print: (line: string) => void): Promise<void> {
-  if (config.samples.length === 0) return;
+export async function printSamples(config: RunConfig, context: GenerationContext, print: (line: string) => void): Promise<{ prompt: string; completion: string }[]> {
+  if (config.samples.length === 0) return [];
   const { model, executor, tokenizer, generationConfig } = context;
   model.train(false);
   const result = await generate(
@@ -20,4 +20,5 @@ export async function printSamples(config: RunConfig, context: GenerationContext
     { tokenizer, generationConfig, maxNewTokens: config.evaluation?.max_new_tokens ?? DEFAULT_SAMPLE_TOKENS, doSample: false },
   );
   config.samples.forEach((prompt, i) => print(`sample ${i + 1}: ${JSON.stringify(prompt)} -> ${JSON.stringify(result.texts[i])}`));
+  return config.samples.map((prompt, i) => ({ prompt, completion: result.texts[i] }));
 }

@@ -62,6 +62,10 @@ export interface TrainingArguments {
   /** A checkpoint directory, or `true` for the latest `checkpoint-N` under `output_dir`. */
   resume_from_checkpoint: string | boolean | null;
   gradient_checkpointing: boolean;
+  /** HF's name: train into an `output_dir` that holds files (its old checkpoints are removed); otherwise a used folder is refused. */
+  overwrite_output_dir: boolean;
+  /** A step whose loss or gradient norm is NaN/Inf is skipped (no update) and counted, instead of stopping the run. */
+  skip_nonfinite_steps: boolean;
   /** Several processes: 1 shards the optimizer state over the ranks, 2 the gradients too (DeepSpeed's ZeRO stages); 0 = plain data parallel. */
   zero_stage: ZeroStage;
   /** Gradients travel between ranks in buckets of this many MiB (HF's `ddp_bucket_cap_mb`); null is DDP's 25. */
@@ -137,6 +141,8 @@ const FIELDS: FieldTable<{ [K in keyof TrainingArguments]: TrainingArguments[K] 
   seed: { default: 42, check: number({ integer: true, min: 0, max: 2 ** 32 - 1 }) },
   resume_from_checkpoint: { default: null, check: nullable(pathOrBoolean) },
   gradient_checkpointing: { default: false, check: checks.bool },
+  overwrite_output_dir: { default: false, check: checks.bool },
+  skip_nonfinite_steps: { default: false, check: checks.bool },
   zero_stage: { default: 0, check: rule((v) => ZERO_STAGES.includes(v as ZeroStage), `one of ${ZERO_STAGES.join(', ')}`) },
   ddp_bucket_cap_mb: { default: null, check: nullable(number({ above: 0 })) },
   report_to: { default: ['jsonl'], check: reportTo },

@@ -1,4 +1,6 @@
-import { HostTensor, Rng } from '@tunekit/core';
+import { HostTensor } from '@tunekit/core';
+import type { RecordSource } from '../errors.js';
+import { batchesPerEpoch, planEpoch } from './batch-plan.js';
 import { IGNORE_INDEX } from '../tokenize/tokenized-example.js';
 import type { Row } from './row.js';
 
@@ -26,6 +28,8 @@ export interface Batch {
   readonly rows: readonly number[];
   readonly tokenCount: number;
   readonly trainedTokenCount: number;
+  /** The record of the batch's first row, when the rows were read from files. */
+  readonly firstRow?: RecordSource;
 }
 
 export interface BatcherOptions {
@@ -62,8 +66,7 @@ export class Batcher {
   }
 
   get batchesPerEpoch(): number {
-    const { batchSize, dropLast } = this.options;
-    return dropLast ? Math.floor(this.rows.length / batchSize) : Math.ceil(this.rows.length / batchSize);
+    return batchesPerEpoch(this.rows.length, this.options.batchSize, this.options.dropLast);
   }
 
   /** Row indices of every batch of `epoch`. */
@@ -91,25 +94,11 @@ export class Batcher {
   }
 
   private computePlan(epoch: number): number[][] {
-    const { batchSize, shuffle, groupByLength, megabatchFactor, dropLast, seed } = this.options;
-    // A fresh generator per epoch: no state carried between epochs means nothing to save but the cursor.
-    const rng = new Rng((seed ^ Math.imul(epoch + 1, 0x9e3779b1)) >>> 0);
-    const order = this.rows.map((_, i) => i);
-    if (shuffle) rng.shuffle(order);
-    const length = (i: number): number => this.rows[i].inputIds.length;
-    if (groupByLength) {
-      const span = batchSize * megabatchFactor;
-      for (let at = 0; at < order.length; at += span) {
-        const sorted = order.slice(at, at + span).sort((a, b) => length(b) - length(a) || a - b);
-        order.splice(at, sorted.length, ...sorted);
-      }
-    }
-    const batches: number[][] = [];
-    for (let at = 0; at < order.length; at += batchSize) batches.push(order.slice(at, at + batchSize));
-    if (dropLast && batches.length > 0 && batches[batches.length - 1].length < batchSize) batches.pop();
-    // Grouped batches come out longest first; shuffling them keeps that out of the loss curve.
-    if (groupByLength && shuffle) rng.shuffle(batches);
-    return batches;
+    return planEpoch(
+      this.rows.map((r) => r.inputIds.length),
+      this.options,
+      epoch,
+    );
   }
 
   private collate(indices: readonly number[], cursor: DataCursor): Batch {
@@ -150,6 +139,7 @@ export class Batcher {
       rows: indices,
       tokenCount,
       trainedTokenCount,
+      ...(rows[0].source ? { firstRow: rows[0].source } : {}),
     };
   }
 }

@@ -1,0 +1,15 @@
+import type { LoadedPreferenceDataset } from './preference-dataset.js';
+
+const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
+/** A run log's `data:` line for preference data: what was read, and what truncation cut or dropped. */
+export function describePreferenceData({ stats, truncation }: LoadedPreferenceDataset): string {
+  const what = stats.format === 'unpaired_preference' ? 'unpaired example' : 'pair';
+  const parts = [`${plural(stats.trainExamples, `training ${what}`)} (${stats.format})`];
+  if (stats.validationExamples) parts.push(plural(stats.validationExamples, `validation ${what}`));
+  if (stats.promptsTruncated) parts.push(`${stats.promptsTruncated} prompts truncated (${truncation.truncationMode}${truncation.maxPromptLength === null ? '' : `, max_prompt_length ${truncation.maxPromptLength}`})`);
+  if (stats.completionsTruncated) parts.push(`${stats.completionsTruncated} with completions truncated`);
+  if (stats.dropped) parts.push(`${stats.dropped} dropped, too long for max_length ${truncation.maxLength}`);
+  if (stats.skipped) parts.push(`${plural(stats.skipped, 'bad row')} skipped`);
+  return `${plural(stats.rows, 'row')} read: ${parts.join(', ')}`;
+}
