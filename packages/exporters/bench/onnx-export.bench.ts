@@ -48,7 +48,7 @@ async function runCase(name: string): Promise<void> {
   const out = await mkdtemp(join(tmpdir(), 'tunekit-bench-onnx-'));
   try {
     const t0 = performance.now();
-    const { files } = await exportOnnx({ model, dir: out, generationConfig: null, dequantizedFrom: null }, join(out, 'export'), {
+    const { files } = await exportOnnx({ model, dir: out, generationConfig: null }, join(out, 'export'), {
       variants: CASES[name]!,
       q4: { blockSize: 32, accuracyLevel: 4 },
     });

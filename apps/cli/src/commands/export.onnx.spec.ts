@@ -65,7 +65,7 @@ describe('tunekit export --format onnx', () => {
     const out = ws.path('onnx-nf4');
     const run = await runCli(['export', '--format', 'onnx', '--model', ws.path('nf4'), '--adapter', ws.path('adapter'), '--out', out]);
     expect(run.code, run.stderr).toBe(0);
-    expect(lines(run.stdout)[0]).toBe('base: dequantized from 4-bit nf4, double quant, compute float32, skip lm_head to f32 before merging');
+    expect(lines(run.stdout)[0]).toBe('base: dequantized 14 4-bit layers to f32 before merging');
     expect(JSON.parse(await readFile(join(out, 'config.json'), 'utf8'))).not.toHaveProperty('quantization_config');
 
     const { model } = await loadAnyModel(ws.path('nf4'));
