@@ -14,10 +14,11 @@ import { QuantizeCommand } from './commands/quantize.command.js';
 import { ReportCommand } from './commands/report.command.js';
 import { TokenizerCommand } from './commands/tokenizer.command.js';
 import { TrainCommand } from './commands/train.command.js';
+import { ScoreCommand } from './commands/score.command.js';
 import { ExecutorChoice } from './executor-choice.js';
 import { EXECUTOR_CHOICE, ROOT_CONTAINER } from './tokens.js';
 
-const COMMANDS = [InfoCommand, InitCommand, TrainCommand, EvalCommand, ExportCommand, MergeCommand, QuantizeCommand, GenerateCommand, ChatCommand, TokenizerCommand, ReportCommand];
+const COMMANDS = [InfoCommand, InitCommand, TrainCommand, EvalCommand, ScoreCommand, ExportCommand, MergeCommand, QuantizeCommand, GenerateCommand, ChatCommand, TokenizerCommand, ReportCommand];
 
 /**
  * The composition root: the only place that builds a container. Implementations are registered

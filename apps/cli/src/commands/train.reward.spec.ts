@@ -58,6 +58,10 @@ describe('tunekit train with task: reward', () => {
     const evals = entries.filter((e) => e.eval_accuracy !== undefined);
     expect(evals.at(-1)!.eval_accuracy).toBe(1);
     expect(entries.filter((e) => e.accuracy !== undefined && e['rewards/chosen'] !== undefined).length).toBeGreaterThan(0);
+    // The saved SEQ_CLS adapter (LoRA and the head) on the base scores the pairs as the run's eval did.
+    const score = await runCli(['score', '--model', ws.model, '--adapter', out, '--data', ws.path('prefs.jsonl'), '--json']);
+    expect(score.code).toBe(0);
+    expect(JSON.parse(score.stdout)).toMatchObject({ mode: 'reward_model', pairs: 32, accuracy: 1 });
   });
 
   it('full fine-tuning saves a checkpoint transformers loads as LlamaForSequenceClassification', async () => {

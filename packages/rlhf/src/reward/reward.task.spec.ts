@@ -51,7 +51,7 @@ describe('reward task on transformers’ LlamaForSequenceClassification', () => 
     expect(model.config.raw).toMatchObject({ architectures: ['LlamaForSequenceClassification'], id2label: { 0: 'LABEL_0' }, label2id: { LABEL_0: 0 }, pad_token_id: 5 });
     expect(model.config.padTokenId).toBe(5);
     expect(() => new RewardTask(model, parseRewardConfig({})).trace({ tensors: { input_ids: forward.get('input_ids_right')! }, tokens: 0 })).toThrow(
-      'reward task: a batch needs input_ids and attention_mask',
+      'preference pairs: a batch needs attention_mask, got [input_ids]',
     );
   });
 
