@@ -1,6 +1,7 @@
 // The package barrel: what users of @tunekit/rlhf call.
 import { TASK_PROVIDER, type TaskProvider } from '@tunekit/core';
 import type { DependencyContainer } from 'tsyringe';
+import { OFFLINE_TASKS } from './offline/tasks/offline-task.providers.js';
 import { GRPO_TASK } from './online/grpo.provider.js';
 import { RLOO_TASK } from './online/rloo.provider.js';
 import { REWARD_TASK } from './reward/reward.provider.js';
@@ -38,6 +39,7 @@ export { type PpoLossInputs, type PpoLossOptions, ppoLoss } from './online/ppo.l
 export { type PpoRollout, type PpoTargetOptions, type PpoTargets, maskedWhiten, ppoTargets } from './online/ppo-targets.js';
 export { type GroupAdvantages, type Reward, SCALE_REWARDS, type ScaleRewards, combineRewards, groupAdvantages, leaveOneOutAdvantages, nanMean, nanStd } from './online/advantages.js';
 export { KL_ESTIMATORS, type KlEstimator } from './online/masked.js';
+export { CPO_TASK, DPO_TASK, KTO_TASK, OFFLINE_TASKS, ORPO_TASK } from './offline/tasks/offline-task.providers.js';
 export { GRPO_TASK } from './online/grpo.provider.js';
 export { type GrpoConfig, parseGrpoConfig } from './online/grpo.config.js';
 export { GrpoTask } from './online/grpo.task.js';
@@ -60,7 +62,7 @@ export { REWARD_TASK } from './reward/reward.provider.js';
  * Every rlhf task, registered under TASK_PROVIDER: the plugin entry point the CLI's builtins call.
  * The token is typed for causal-LM tasks; each task gets the model its own `loadModel` returns.
  */
-const TASKS = [REWARD_TASK, GRPO_TASK, RLOO_TASK] as unknown as readonly TaskProvider[];
+const TASKS = [REWARD_TASK, ...OFFLINE_TASKS, GRPO_TASK, RLOO_TASK] as unknown as readonly TaskProvider[];
 
 export function register(container: DependencyContainer): void {
   for (const task of TASKS) container.register(TASK_PROVIDER, { useValue: task });
