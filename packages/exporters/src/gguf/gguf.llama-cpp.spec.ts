@@ -25,7 +25,7 @@ import {
 
 // What users run: node-llama-cpp's prebuilt llama.cpp loads what TuneKit wrote, on the quickstart base.
 
-const PROMPTS = ['Ruby has a blue doll. Ruby hugs the', 'It is a cold day. Max has a pink hat.', 'One day Tom goes to the farm. Tom has a'];
+const PROMPTS = ['Ruby has a blue doll. Ruby hugs the', 'It is a cold day. Max has a pink hat.'];
 const PRESETS: readonly GgufPreset[] = ['F32', 'F16', 'Q8_0', 'Q4_K_M'];
 const EOS = 2; // <|im_end|>
 
@@ -44,7 +44,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'tunekit-gguf-'));
   ({ model, tokenizer } = await loadMergedModel(QUICKSTART_BASE, null, []));
   for (const preset of PRESETS) await exportGguf(model, tokenizer, QUICKSTART_BASE, file(preset), { preset, name: 'quickstart' });
-}, 300_000);
+}, 600_000);
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 async function tunekitGreedy(m: CausalLM, prompt: number[], maxNew: number): Promise<number[]> {
@@ -65,7 +65,7 @@ describe('GGUF in llama.cpp (node-llama-cpp 3.21.1)', () => {
     } finally {
       await g.dispose();
     }
-  }, 120_000);
+  }, 600_000);
 
   it('stops at the eos token: the continuation that ends in <|im_end|> ends there in llama.cpp too', async () => {
     const g = await loadGguf(file('F32'));
@@ -82,7 +82,7 @@ describe('GGUF in llama.cpp (node-llama-cpp 3.21.1)', () => {
     } finally {
       await g.dispose();
     }
-  }, 120_000);
+  }, 600_000);
 
   it('the chat template in the GGUF renders the same text and tokens as TuneKit', async () => {
     const info = await readGgufFileInfo(file('F32'));
@@ -98,7 +98,7 @@ describe('GGUF in llama.cpp (node-llama-cpp 3.21.1)', () => {
     } finally {
       await g.dispose();
     }
-  }, 120_000);
+  }, 600_000);
 
   it('Q8_0 and Q4_K_M load and predict: top-1 agreement with TuneKit f32 and perplexity on held-out text', async () => {
     const seqs = await heldOutSequences(tokenizer, 256);
@@ -132,7 +132,7 @@ describe('GGUF in llama.cpp (node-llama-cpp 3.21.1)', () => {
     expect(report.Q8_0!.agreement).toBeGreaterThanOrEqual(0.99);
     expect(report.Q8_0!.pplRatio).toBeLessThanOrEqual(1.01);
     expect(report.Q4_K_M!.pplRatio).toBeLessThanOrEqual(1.1);
-  }, 300_000);
+  }, 600_000);
 
   it("a gguf-lora adapter applied by llama.cpp gives the merged export's greedy output", async () => {
     const merged = await loadMergedModel(QUICKSTART_BASE, QUICKSTART_LORA, methods());
@@ -153,5 +153,5 @@ describe('GGUF in llama.cpp (node-llama-cpp 3.21.1)', () => {
       await plain.dispose();
       await adapted.dispose();
     }
-  }, 300_000);
+  }, 600_000);
 });

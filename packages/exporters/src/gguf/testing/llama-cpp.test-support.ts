@@ -81,14 +81,17 @@ export function logSoftmaxAt(x: Float32Array, i: number): number {
   return x[i]! - max - Math.log(sum);
 }
 
-/** Held-out quickstart conversations, each rendered through the chat template with its answer and tokenized. */
+/**
+ * Held-out quickstart stories (the user turns of the test conversations), tokenized: text of the kind
+ * the base model was pretrained on, so its perplexity there means something (it never saw a chat turn).
+ */
 export async function heldOutSequences(tokenizer: HfTokenizer, minPositions: number): Promise<number[][]> {
   const lines = (await readFile(HELD_OUT, 'utf8')).trim().split('\n');
   const seqs: number[][] = [];
   let positions = 0;
   for (const line of lines) {
     if (positions >= minPositions) break;
-    const ids = tokenizer.encodeChat((JSON.parse(line) as { messages: { role: 'user' | 'assistant'; content: string }[] }).messages);
+    const ids = tokenizer.encode((JSON.parse(line) as { messages: { role: string; content: string }[] }).messages[0]!.content);
     seqs.push(ids);
     positions += ids.length - 1;
   }
