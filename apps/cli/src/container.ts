@@ -3,6 +3,7 @@ import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import { EVENT_BUS, EventBus } from '@tunekit/core';
 import { registerBuiltins } from './builtins.js';
 import { COMMAND } from './commands/command.interface.js';
+import { ChatCommand } from './commands/chat.command.js';
 import { EvalCommand } from './commands/eval.command.js';
 import { GenerateCommand } from './commands/generate.command.js';
 import { InfoCommand } from './commands/info.command.js';
@@ -13,10 +14,11 @@ import { QuantizeCommand } from './commands/quantize.command.js';
 import { ReportCommand } from './commands/report.command.js';
 import { TokenizerCommand } from './commands/tokenizer.command.js';
 import { TrainCommand } from './commands/train.command.js';
+import { ScoreCommand } from './commands/score.command.js';
 import { ExecutorChoice } from './executor-choice.js';
 import { EXECUTOR_CHOICE, ROOT_CONTAINER } from './tokens.js';
 
-const COMMANDS = [InfoCommand, InitCommand, TrainCommand, EvalCommand, ExportCommand, MergeCommand, QuantizeCommand, GenerateCommand, TokenizerCommand, ReportCommand];
+const COMMANDS = [InfoCommand, InitCommand, TrainCommand, EvalCommand, ScoreCommand, ExportCommand, MergeCommand, QuantizeCommand, GenerateCommand, ChatCommand, TokenizerCommand, ReportCommand];
 
 /**
  * The composition root: the only place that builds a container. Implementations are registered

@@ -183,6 +183,6 @@ class ExampleReader {
     if (cut !== tokenized) this.stats.truncated++;
     this.stats.tokens += cut.inputIds.length;
     this.stats.trainedTokens += trained;
-    return cut;
+    return { ...cut, source };
   }
 }

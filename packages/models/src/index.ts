@@ -27,7 +27,7 @@ export { embeddingScale } from './architectures/embedding-scale.js';
 export { ModuleList } from './architectures/module-list.js';
 export { type RotaryTables, ropeInverseFrequencies, rotaryTables } from './architectures/rope.js';
 export { type TensorInit, type TensorSpec, checkpointLayout } from './architectures/checkpoint-layout.js';
-export { type Backbone, createBackbone } from './architectures/backbones.js';
+export { type Backbone, backboneName, createBackbone } from './architectures/backbones.js';
 export { type ClassifierForwardOptions, SequenceClassificationModel } from './architectures/sequence-classification.model.js';
 export { lastNonPadToken } from './architectures/last-non-pad.js';
 export { type ModelHead, modelHead, parseNumLabels } from './config/model-head.js';

@@ -1,4 +1,10 @@
 // The package barrel: what users of @tunekit/rlhf call.
+import { TASK_PROVIDER, type TaskProvider } from '@tunekit/core';
+import type { DependencyContainer } from 'tsyringe';
+import { OFFLINE_TASKS } from './offline/tasks/offline-task.providers.js';
+import { GRPO_TASK } from './online/grpo.provider.js';
+import { RLOO_TASK } from './online/rloo.provider.js';
+import { REWARD_TASK } from './reward/reward.provider.js';
 
 // Sequence log-probs (shared by the offline and online methods).
 export { type SequenceLogps, meanNll, rowsOf, sequenceLogps } from './common/sequence-logps.js';
@@ -33,3 +39,32 @@ export { type PpoLossInputs, type PpoLossOptions, ppoLoss } from './online/ppo.l
 export { type PpoRollout, type PpoTargetOptions, type PpoTargets, maskedWhiten, ppoTargets } from './online/ppo-targets.js';
 export { type GroupAdvantages, type Reward, SCALE_REWARDS, type ScaleRewards, combineRewards, groupAdvantages, leaveOneOutAdvantages, nanMean, nanStd } from './online/advantages.js';
 export { KL_ESTIMATORS, type KlEstimator } from './online/masked.js';
+export { CPO_TASK, DPO_TASK, KTO_TASK, OFFLINE_TASKS, ORPO_TASK } from './offline/tasks/offline-task.providers.js';
+export { GRPO_TASK } from './online/grpo.provider.js';
+export { type GrpoConfig, parseGrpoConfig } from './online/grpo.config.js';
+export { GrpoTask } from './online/grpo.task.js';
+export { RLOO_TASK } from './online/rloo.provider.js';
+export { type RlooConfig, parseRlooConfig } from './online/rloo.config.js';
+export { RlooTask } from './online/rloo.task.js';
+export { type OnlineContext, type ReferenceScope } from './online/online-context.js';
+export { type NamedRewardFunction, type RewardFunction, type RewardInputs, loadRewardFunction } from './online/reward-functions.js';
+export { type Rollout, type SamplingSettings, sampleRollout } from './online/rollout.js';
+export { type GenerationPlan, RolloutDataSource } from './online/rollout.data-source.js';
+
+// Reward modelling (task: reward): Bradley-Terry loss, the sequence-classification model, the task.
+export { type RewardConfig, REWARD_FIELDS, parseRewardConfig } from './reward/reward.config.js';
+export { type RewardLossOutput, rewardLoss } from './reward/reward.loss.js';
+export { loadRewardModel, rewardModelOn } from './reward/reward.model.js';
+export { RewardTask } from './reward/reward.task.js';
+export { REWARD_TASK } from './reward/reward.provider.js';
+
+/**
+ * Every rlhf task, registered under TASK_PROVIDER: the plugin entry point the CLI's builtins call.
+ * The token is typed for causal-LM tasks; each task gets the model its own `loadModel` returns.
+ */
+const TASKS = [REWARD_TASK, ...OFFLINE_TASKS, GRPO_TASK, RLOO_TASK] as unknown as readonly TaskProvider[];
+
+export function register(container: DependencyContainer): void {
+  for (const task of TASKS) container.register(TASK_PROVIDER, { useValue: task });
+}
+export { type PairScorer, type PairScores, type ScoreSummary, implicitRewardScorer, rewardModelScorer, scorePairs, summarizeScores } from './reward/preference-scores.js';

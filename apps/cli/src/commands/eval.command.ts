@@ -51,6 +51,8 @@ export class EvalCommand implements Command {
   private task(name: string): { provider: TaskProvider; config: unknown } {
     const provider = this.tasks.findLast((t) => t.name === name);
     if (!provider) throw new UsageError(`--task: unknown task "${name}"; choose one of ${[...new Set(this.tasks.map((t) => t.name))].join(', ')}`);
+    // eval reads SFT-format records into a causal LM; a task with its own pipeline or model is scored elsewhere.
+    if (provider.loadData || provider.loadModel) throw new UsageError(`--task: task "${name}" reads its own data or model, which eval does not load; for preference pairs use tunekit score`);
     return { provider, config: provider.parseConfig ? provider.parseConfig({}) : null };
   }
 

@@ -111,7 +111,18 @@ describe('run report', () => {
     expect(events.filter((e) => e.scalars?.['eval/loss'] !== undefined).map((e) => e.step)).toEqual([3, 6]);
 
     expect(stderr).not.toContain('\r');
-    expect(stderr).toMatch(/^step 6\/6 {2}loss \d\.\d{4} .* tok\/s {2}elapsed \d+:\d\d {2}ETA 0:00 {2}RSS \d+ MiB$/m);
+    expect(stderr).toMatch(/^step 6\/6 .*loss \d\.\d{4} .* tok\/s {2}elapsed \d+:\d\d {2}ETA 0:00 {2}RSS \d+ MiB$/m);
+  });
+
+  it('report_to: none writes neither metrics.jsonl nor event files, and the report still has the whole history', async () => {
+    const run = await runCli(['train', ws.path('run.yaml'), '--set', 'training.report_to=none', '--set', 'training.output_dir=quiet', '--set', 'training.max_steps=2', '--set', 'training.eval_strategy=no', '--set', 'evaluation=null', '--set', 'samples=[]']);
+    expect(run.code, run.stderr).toBe(0);
+    const files = await readdir(ws.path('quiet'));
+    expect(files).not.toContain('metrics.jsonl');
+    expect(files).not.toContain('runs');
+    expect(files).toEqual(expect.arrayContaining(['report.html', 'run_summary.json', 'training_loss.png']));
+    const html = await readFile(ws.path('quiet/report.html'), 'utf8');
+    expect(embeddedCharts(html).find((c) => c.id === 'loss')!.option.series[0].data.map(([step]) => step)).toEqual([1, 2]);
   });
 
   it('tunekit report rebuilds it from metrics.jsonl alone, with --out elsewhere, and names a folder that is not a run', async () => {

@@ -110,7 +110,7 @@ describe('tunekit train', () => {
     ['a preemption', 'SIGTERM', 143],
   ])('saves a checkpoint on %s (%s), and resuming from it reaches the uninterrupted run\'s adapter', async (_, signal, code) => {
     const common = ['--set', 'training.max_steps=5', '--set', 'training.save_steps=100'];
-    const straight = await runCli(['train', config, ...common, '--set', 'training.output_dir=straight']);
+    const straight = await runCli(['train', config, ...common, '--set', `training.output_dir=straight-${signal}`]);
     expect(straight.code).toBe(0);
 
     const out = `resumed-${signal}`;
@@ -124,7 +124,7 @@ describe('tunekit train', () => {
     const resumed = await runCli(['train', config, ...common, '--set', `training.output_dir=${out}`, '--set', 'training.resume_from_checkpoint=true']);
     expect(resumed.code).toBe(0);
     expect(resumed.stderr).toContain(`resuming at step ${saved[0].slice('checkpoint-'.length)}`);
-    const a = await tensors(ws.path('straight/adapter_model.safetensors'));
+    const a = await tensors(ws.path(`straight-${signal}/adapter_model.safetensors`));
     const b = await tensors(ws.path(`${out}/adapter_model.safetensors`));
     for (const [k, v] of a) expect(maxAbsDiff(v, b.get(k)!)).toBeLessThan(1e-6);
   });
@@ -204,12 +204,14 @@ describe('tunekit train', () => {
   });
 
   it('stops on a non-finite loss with a one-line error naming the step, and TUNEKIT_DEBUG=1 adds the stack', async () => {
-    const args = ['train', config, '--set', 'method=full', '--set', 'lora=null', '--set', 'training.learning_rate=1e30', '--set', 'training.max_grad_norm=0', '--set', 'training.output_dir=nan'];
-    const run = await runCli(args);
+    const args = ['train', config, '--set', 'method=full', '--set', 'lora=null', '--set', 'training.learning_rate=1e30', '--set', 'training.max_grad_norm=0'];
+    const run = await runCli([...args, '--set', 'training.output_dir=nan']);
     expect(run.code).toBe(1);
-    expect(lines(run.stderr).at(-1)).toMatch(/^tunekit train: loss is (NaN|Inf|-Inf) at step \d+ \(epoch 0, batch \d+\); last good checkpoint: none$/);
+    expect(lines(run.stderr).at(-1)).toMatch(
+      /^tunekit train: loss is (NaN|Inf|-Inf) at step \d+ \(epoch 0, batch \d+, first row train\.jsonl:\d+\); last good checkpoint: none; training\.skip_nonfinite_steps: true skips such steps$/,
+    );
     expect(run.stderr).not.toMatch(/\n\s+at /);
-    const debug = await runCli(args, { env: { TUNEKIT_DEBUG: '1' } });
+    const debug = await runCli([...args, '--set', 'training.output_dir=nan-debug'], { env: { TUNEKIT_DEBUG: '1' } });
     expect(debug.code).toBe(1);
     expect(debug.stderr).toMatch(/NonFiniteLossError[^\n]*\n\s+at /);
   });

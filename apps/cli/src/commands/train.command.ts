@@ -11,9 +11,11 @@ import type { ExecutorChoice } from '../executor-choice.js';
 import { EXECUTOR } from '@tunekit/core';
 import { buildRunContainer, registries } from '../training/run-container.js';
 import { runTraining } from '../training/train-run.js';
+import { withCollectives } from '../training/collectives-scope.js';
+import { launchRanks } from '../training/launch-ranks.js';
 import type { Command } from './command.interface.js';
 
-const USAGE = 'tunekit train CONFIG.yaml [--set key.path=value ...] [--dry-run]';
+const USAGE = 'tunekit train CONFIG.yaml [--set key.path=value ...] [--dry-run] [--nproc N]';
 
 /** `tunekit train`: one YAML file (model, method, data, training arguments) to a trained adapter or model. */
 @injectable()
@@ -25,6 +27,7 @@ export class TrainCommand implements Command {
     '',
     '  --set key.path=value  Override a config value (YAML-typed: 1e-4, true, [q_proj, v_proj]); repeatable',
     '  --dry-run             Validate the config, check that the model and data paths exist and their first rows parse, and print the plan; loads no weights',
+    '  --nproc N             Train as N data parallel processes on this machine (runs mpirun; under mpirun or srun leave it out)',
     '',
     'Write an example config with `tunekit init`.',
   ].join('\n');
@@ -35,7 +38,8 @@ export class TrainCommand implements Command {
   ) {}
 
   async run(argv: string[]): Promise<number> {
-    const { values, positionals } = parseCommandArgs(argv, { set: { type: 'string', multiple: true }, 'dry-run': { type: 'boolean' } }, USAGE);
+    const { values, positionals } = parseCommandArgs(argv, { set: { type: 'string', multiple: true }, 'dry-run': { type: 'boolean' }, nproc: { type: 'string' } }, USAGE);
+    if (values.nproc !== undefined && !values['dry-run']) return launchRanks(values.nproc, argv);
     if (positionals.length !== 1) throw new UsageError(`expected one config file, got ${positionals.length}; usage: ${USAGE}`);
     const doc = await readConfigDocument(positionals[0], values.set ?? []);
     // Plugins first: they may register the methods (and their option sections) the rest of the file uses.
@@ -48,7 +52,9 @@ export class TrainCommand implements Command {
       console.log(describePlan({ ...config, executor: this.executors.name(config.executor) }, checked));
       return 0;
     }
-    container.register(EXECUTOR, { useValue: this.executors.create(container, config.executor) });
-    return runTraining(config, container);
+    return withCollectives(container, () => {
+      container.register(EXECUTOR, { useValue: this.executors.create(container, config.executor) });
+      return runTraining(config, container);
+    });
   }
 }

@@ -40,7 +40,8 @@ data:
 
 # Hugging Face TrainingArguments names.
 training:
-  output_dir: runs/smollm2-lora     # checkpoints, metrics.jsonl and the final adapter
+  output_dir: runs/smollm2-lora     # checkpoints, metrics.jsonl, report.html and the final adapter
+  report_to: [jsonl, tensorboard]   # metrics.jsonl, and TensorBoard event files under output_dir/runs/
   num_train_epochs: 3
   per_device_train_batch_size: 8
   gradient_accumulation_steps: 1

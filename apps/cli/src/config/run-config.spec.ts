@@ -52,7 +52,7 @@ describe('parseRunConfig', () => {
 model: models/tiny
 lora: { r: 16, lora_alpha: 32, target_modules: [q_proj, v_proj] }
 data: { path: data/train.jsonl, max_length: 128 }
-training: { output_dir: runs/x, learning_rate: 2.0e-4, resume_from_checkpoint: runs/x/checkpoint-4 }
+training: { output_dir: runs/x, learning_rate: 2.0e-4, resume_from_checkpoint: runs/x/checkpoint-4, logging_dir: tb/x }
 evaluation: { path: data/test.jsonl }
 seed: 7
 `);
@@ -63,7 +63,7 @@ seed: 7
     expect(config.methodConfig).toMatchObject({ r: 16, lora_alpha: 32, target_modules: ['q_proj', 'v_proj'], lora_dropout: 0 });
     // Data paths stay as written: loadDataset resolves them from baseDir and prints them as written.
     expect(config.data).toMatchObject({ path: 'data/train.jsonl', max_length: 128, seed: 7, format: 'auto', packing: false });
-    expect(config.training).toMatchObject({ output_dir: join(dir, 'runs/x'), learning_rate: 2e-4, seed: 7, resume_from_checkpoint: join(dir, 'runs/x/checkpoint-4') });
+    expect(config.training).toMatchObject({ output_dir: join(dir, 'runs/x'), learning_rate: 2e-4, seed: 7, resume_from_checkpoint: join(dir, 'runs/x/checkpoint-4'), logging_dir: join(dir, 'tb/x') });
     expect(config.evaluation).toEqual({ path: join(dir, 'data/test.jsonl'), metric: 'exact_match', max_new_tokens: 32, chat: false, batch_size: 8, limit: null });
   });
 

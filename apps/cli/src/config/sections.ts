@@ -90,6 +90,7 @@ export function parseTrainingSection(raw: unknown, defaults: { seed: number }, c
   return {
     ...args,
     output_dir: resolve(ctx.baseDir, args.output_dir),
+    logging_dir: args.logging_dir === null ? null : resolve(ctx.baseDir, args.logging_dir),
     resume_from_checkpoint: typeof resume === 'string' ? resolve(ctx.baseDir, resume) : resume,
   };
 }

@@ -1,12 +1,16 @@
-import { Resvg } from '@resvg/resvg-js';
-import * as echarts from 'echarts';
 import { lossOption } from './report-charts.js';
 
 const WIDTH = 1000;
 const HEIGHT = 600;
 
-/** The loss chart as an SVG string, drawn by ECharts' server-side SVG renderer (no browser). */
-export function lossSvg(history: readonly Readonly<Record<string, number>>[], title: string): string {
+type History = readonly Readonly<Record<string, number>>[];
+
+/**
+ * The loss chart as an SVG string, drawn by ECharts' server-side SVG renderer (no browser). ECharts
+ * and resvg are imported here, on first use, so other commands do not pay for loading them.
+ */
+export async function lossSvg(history: History, title: string): Promise<string> {
+  const echarts = await import('echarts');
   const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width: WIDTH, height: HEIGHT });
   try {
     chart.setOption(lossOption(history, title));
@@ -17,8 +21,9 @@ export function lossSvg(history: readonly Readonly<Record<string, number>>[], ti
 }
 
 /** `training_loss.png`, as LLaMA-Factory's plot_loss writes: raw and smoothed loss against step, on white. */
-export function lossPng(history: readonly Readonly<Record<string, number>>[], title: string): Buffer {
+export async function lossPng(history: History, title: string): Promise<Buffer> {
+  const { Resvg } = await import('@resvg/resvg-js');
   // DejaVu Sans where the system has it (Debian's default); resvg falls back to any font it finds.
   const font = { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans', sansSerifFamily: 'DejaVu Sans' };
-  return new Resvg(lossSvg(history, title), { background: 'white', font }).render().asPng();
+  return new Resvg(await lossSvg(history, title), { background: 'white', font }).render().asPng();
 }

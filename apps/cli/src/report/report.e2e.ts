@@ -15,18 +15,18 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const missing = existsSync(CHROMIUM) ? null : `no chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`;
 if (missing) console.log(`skipping the report's browser test: ${missing}`);
 
+/** Full fine-tuning: the random tiny model learns to answer " yes" in 40 steps, so the report shows accuracy moving. */
 const CONFIG = `
 model: model
-method: lora
-lora: { r: 4, lora_alpha: 8, target_modules: [q_proj, v_proj] }
+method: full
 data: { path: train.jsonl, max_length: 32, validation_split: 0.25 }
 samples: ["Q1:", "Q7:"]
-evaluation: { path: test.jsonl, metric: contains, max_new_tokens: 2 }
+evaluation: { path: test.jsonl, metric: contains, max_new_tokens: 4 }
 training:
   output_dir: out
-  max_steps: 30
+  max_steps: 40
   per_device_train_batch_size: 4
-  learning_rate: 1.0e-2
+  learning_rate: 3.0e-3
   lr_scheduler_type: cosine
   warmup_steps: 4
   logging_steps: 1

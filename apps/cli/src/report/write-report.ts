@@ -24,6 +24,6 @@ export async function writeReport(summary: RunSummary, out = join(summary.output
   await writeFile(out, renderReportHtml(summary, reportCharts(summary.log_history), echartsSource, now));
   if (seriesOf(summary.log_history, 'loss').length === 0) return { html: out, png: null };
   const png = join(dirname(out), LOSS_PLOT_FILE);
-  await writeFile(png, lossPng(summary.log_history, `training loss of ${summary.output_dir}`));
+  await writeFile(png, await lossPng(summary.log_history, `training loss of ${summary.output_dir}`));
   return { html: out, png };
 }

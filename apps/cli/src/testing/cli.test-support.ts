@@ -16,12 +16,14 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Runs the real `tunekit` bin in a child process, as a user would. */
-export function runCli(args: readonly string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
+/** Runs the real `tunekit` bin in a child process, as a user would; `input` is written to its stdin. */
+export function runCli(args: readonly string[], options: { cwd?: string; env?: Record<string, string>; input?: string } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     // TUNEKIT_DEBUG from the test runner's shell would add stacks to every error this suite checks.
     const env = { ...process.env, TUNEKIT_DEBUG: '', ...options.env };
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    // Closed at once either way: a command that reads stdin sees the input, then its end.
+    child.stdin.end(options.input ?? '');
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -29,15 +29,31 @@ export class RunRecord {
     return line;
   }
 
-  /** Writes the summary and the report into output_dir; returns where the report went. */
-  async finish(result: TrainResult, logHistory: readonly Readonly<Record<string, number>>[]): Promise<WrittenReport> {
+  /**
+   * Writes the summary and the report into output_dir and prints `report: <path>`. The trained
+   * result is already saved by then, so a report that cannot be drawn is a warning, not a failed run.
+   */
+  async finish(result: TrainResult, logHistory: readonly Readonly<Record<string, number>>[], print: (line: string) => void, warn: (line: string) => void): Promise<void> {
+    const summary = this.summary(result, logHistory);
+    await writeJsonFile(join(summary.output_dir, RUN_SUMMARY_FILE), summary);
+    let written: WrittenReport;
+    try {
+      written = await writeReport(summary);
+    } catch (err) {
+      warn(`warning: the run report was not written (${(err as Error).message}); tunekit report ${summary.output_dir} retries it`);
+      return;
+    }
+    print(`report: ${written.html}`);
+  }
+
+  private summary(result: TrainResult, logHistory: readonly Readonly<Record<string, number>>[]): RunSummary {
     const finished = new Date();
     const status = result.interruptedBy
       ? `interrupted by ${result.interruptedBy} at step ${result.globalStep}`
       : result.stopReason
         ? `stopped at step ${result.globalStep}: ${result.stopReason}`
         : `finished at step ${result.globalStep}`;
-    const summary: RunSummary = {
+    return {
       tunekit: VERSION,
       output_dir: this.config.training.output_dir,
       config_file: this.config.file,
@@ -51,7 +67,5 @@ export class RunRecord {
       log_history: logHistory,
       config: this.config,
     };
-    await writeJsonFile(join(summary.output_dir, RUN_SUMMARY_FILE), summary);
-    return writeReport(summary);
   }
 }

@@ -1,3 +1,5 @@
+import { showValue } from '../util/show-value.js';
+
 /**
  * Value checks for config fields. A check returns what the value should have been, as the words
  * after "expected" (`a positive integer`), or undefined when the value is fine; the parser adds the
@@ -70,6 +72,6 @@ export const checks = {
 } as const;
 
 /** A value as written; JSON would print NaN and Infinity as null. */
-export const describeValue = (v: unknown): string => (v === undefined ? 'nothing' : typeof v === 'number' && !Number.isFinite(v) ? String(v) : JSON.stringify(v));
+export const describeValue = (v: unknown): string => (v === undefined ? 'nothing' : typeof v === 'number' && !Number.isFinite(v) ? String(v) : showValue(v));
 
 export const isConfigMapping = isMapping;

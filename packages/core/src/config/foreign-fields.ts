@@ -1,3 +1,4 @@
+import { showValue } from '../util/show-value.js';
 /**
  * Fields that another program (PEFT, transformers) writes into a file and that TuneKit does not
  * implement. One rule covers them all: at a neutral value (the library's default: null, false,
@@ -50,10 +51,10 @@ const possessive = (name: string): string => (name.endsWith('s') ? `${name}'` : 
 
 /** The refusal's words after the key: `{"r":4} turns on KaSA, which TuneKit does not implement; only PEFT's default (off) can be loaded`. */
 export const foreignRefusal = (field: ForeignField, value: unknown, library: string): string =>
-  `${JSON.stringify(value)} turns on ${field.feature}, which TuneKit does not implement; only ${possessive(library)} default (off) can be loaded`;
+  `${showValue(value)} turns on ${field.feature}, which TuneKit does not implement; only ${possessive(library)} default (off) can be loaded`;
 
 /** A field in no table (a newer library's): only the off value is known to leave the math unchanged. */
 export const UNLISTED: ForeignField = { neutral: off, feature: 'an unknown setting' };
 
 export const unlistedRefusal = (value: unknown, library: string): string =>
-  `${JSON.stringify(value)} is set, and TuneKit does not know this ${library} field, so cannot tell whether it changes the math; only its off value (null, false or empty) can be loaded`;
+  `${showValue(value)} is set, and TuneKit does not know this ${library} field, so cannot tell whether it changes the math; only its off value (null, false or empty) can be loaded`;

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { type RunSpec, findMpirun, launch } from './testing/data-parallel-run.test-support.js';
 import { compareRuns, readRanks } from './testing/run-compare.test-support.js';
+import { reportGoldenError } from '../testing/golden-compare.test-support.js';
 
 const RANK = fileURLToPath(new URL('./testing/tiny-lm.rank.test-support.ts', import.meta.url));
 const MPIRUN = findMpirun();
@@ -36,6 +37,8 @@ describe.skipIf(!MPIRUN)('data parallel over MPI (mpirun -np 2)', () => {
     const [one] = await train(1, base({ perDeviceBatch: 4, optim: 'sgd' }));
     const [r0, r1] = await train(2, base({ optim: 'sgd' }));
     const err = compareRuns(r0, one);
+    reportGoldenError('2 ranks vs 1 process, full fine-tuning, losses', err.losses);
+    reportGoldenError('2 ranks vs 1 process, full fine-tuning, worst weight tensor', err.weights);
     expect(err.losses).toBeLessThanOrEqual(1e-6);
     expect(err.weights).toBeLessThanOrEqual(1e-6);
     expect(r0.tokens).toBe(one.tokens);
@@ -47,6 +50,7 @@ describe.skipIf(!MPIRUN)('data parallel over MPI (mpirun -np 2)', () => {
     for (const zeroStage of [1, 2] as const) {
       const zero = await train(2, base({ zeroStage }));
       const err = compareRuns(zero[0], plain[0]);
+      reportGoldenError(`ZeRO-${zeroStage} vs plain data parallel, worst weight tensor (bitwise: ${err.bitwise})`, err.weights);
       // Stage 1 reduces and clips exactly as plain data parallel does; stage 2 adds the norm's squares over ranks in f64.
       if (zeroStage === 1) expect(err.bitwise).toBe(true);
       expect(err.weights, `ZeRO-${zeroStage}`).toBeLessThanOrEqual(1e-6);

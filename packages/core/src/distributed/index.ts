@@ -1,4 +1,4 @@
-export { type Launcher, type World, detectWorld, threadsPerRank } from './world.js';
+export { type Launcher, type World, detectWorld, threadsPerRank } from '../util/world.js';
 export type { Collectives } from './collectives.interface.js';
 export { SingleProcessCollectives } from './single-process.collectives.js';
 export { MpiCollectives } from './mpi/mpi.collectives.js';

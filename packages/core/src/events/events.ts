@@ -14,6 +14,8 @@ export type TrainerEvent =
   | { type: 'log'; step: number; metrics: Record<string, number> }
   | { type: 'eval'; step: number; metrics: Record<string, number> }
   | { type: 'checkpoint'; step: number; dir: string }
+  /** Something the user should read that is not an error: stale files removed, a skipped step, a resume that had nothing left to do. */
+  | { type: 'notice'; step: number; message: string }
   | { type: 'train_end'; step: number; metrics: Record<string, number>; stopReason?: string }
   | { type: 'error'; step: number; error: Error };
 

@@ -1,3 +1,5 @@
+import { clipDetail, showValue } from '../util/show-value.js';
+
 /**
  * Every failure to read or write a safetensors file. The message always starts with the file
  * (and the tensor, when one is to blame) so a user loading many shards can tell which one is bad
@@ -14,7 +16,7 @@ export class SafetensorsError extends Error {
     readonly tensor?: string,
     options?: { cause?: unknown },
   ) {
-    super(`${file}: ${tensor === undefined ? '' : `tensor ${JSON.stringify(tensor)}: `}${detail}`, options);
+    super(`${file}: ${tensor === undefined ? '' : `tensor ${showValue(tensor, 200)}: `}${clipDetail(detail)}`, options);
   }
 }
 

@@ -1,5 +1,7 @@
 import { SAFETENSORS_DTYPE_BYTES, type SafetensorsDType, isSafetensorsDType } from './safetensors.dtypes.js';
 import { SafetensorsError, fmtList } from './safetensors.errors.js';
+import { showValue } from '../util/show-value.js';
+import { jsonSyntaxMessage } from '../util/json-file.js';
 
 /** Size of the little-endian u64 that precedes the header JSON. */
 export const PREFIX_BYTES = 8;
@@ -89,7 +91,7 @@ export function parseHeader(json: string, fileSize: number, file: string): Parse
   try {
     root = JSON.parse(json);
   } catch (cause) {
-    throw new SafetensorsError(file, `header is not valid JSON: ${(cause as Error).message}`, undefined, { cause });
+    throw new SafetensorsError(file, `header is not valid JSON: ${jsonSyntaxMessage(cause)}`, undefined, { cause });
   }
   if (!isPlainObject(root)) {
     throw new SafetensorsError(file, `header must be a JSON object, got ${root === null ? 'null' : Array.isArray(root) ? 'an array' : typeof root}`);
@@ -116,7 +118,7 @@ function parseMetadata(value: unknown, file: string): Record<string, string> {
   if (!isPlainObject(value)) throw new SafetensorsError(file, `"${METADATA_KEY}" must be an object of strings`);
   for (const [k, v] of Object.entries(value)) {
     if (typeof v !== 'string') {
-      throw new SafetensorsError(file, `"${METADATA_KEY}" value for ${JSON.stringify(k)} must be a string, got ${typeof v}`);
+      throw new SafetensorsError(file, `"${METADATA_KEY}" value for ${showValue(k)} must be a string, got ${typeof v}`);
     }
   }
   // fromEntries defines own properties, so a "__proto__" key stays data instead of a prototype.
@@ -132,13 +134,13 @@ function parseTensor(name: string, value: unknown, dataLength: number, file: str
   const { dtype, shape, data_offsets: offsets } = value;
   if (typeof dtype !== 'string') return fail('dtype must be a string');
   if (!isSafetensorsDType(dtype)) {
-    return fail(`unknown dtype ${JSON.stringify(dtype)} (known: ${Object.keys(SAFETENSORS_DTYPE_BYTES).join(', ')})`);
+    return fail(`unknown dtype ${showValue(dtype)} (known: ${Object.keys(SAFETENSORS_DTYPE_BYTES).join(', ')})`);
   }
   if (!Array.isArray(shape) || !shape.every(isIndex)) {
-    return fail(`shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
+    return fail(`shape must be an array of non-negative integers, got ${showValue(shape)}`);
   }
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isIndex)) {
-    return fail(`data_offsets must be two non-negative integers, got ${JSON.stringify(offsets)}`);
+    return fail(`data_offsets must be two non-negative integers, got ${showValue(offsets)}`);
   }
   const [begin, end] = offsets as [number, number];
   if (begin > end) return fail(`data_offsets ${fmtList(offsets)} end before they begin`);
@@ -172,10 +174,10 @@ function checkTiling(sorted: readonly HeaderTensor[], dataLength: number, file: 
   for (const t of sorted) {
     const at = fmtList([t.begin, t.end]);
     if (t.begin < cursor && prev) {
-      throw new SafetensorsError(file, `data_offsets ${at} overlap tensor ${JSON.stringify(prev.name)} at ${fmtList([prev.begin, prev.end])}`, t.name);
+      throw new SafetensorsError(file, `data_offsets ${at} overlap tensor ${showValue(prev.name)} at ${fmtList([prev.begin, prev.end])}`, t.name);
     }
     if (t.begin > cursor) {
-      const after = prev ? `after tensor ${JSON.stringify(prev.name)}` : 'at the start of the data buffer';
+      const after = prev ? `after tensor ${showValue(prev.name)}` : 'at the start of the data buffer';
       throw new SafetensorsError(
         file,
         `data_offsets ${at} leave a gap of ${t.begin - cursor} unused bytes ${fmtList([cursor, t.begin])} ${after}; tensors must be contiguous`,
@@ -186,7 +188,7 @@ function checkTiling(sorted: readonly HeaderTensor[], dataLength: number, file: 
     prev = t;
   }
   if (cursor !== dataLength) {
-    const after = prev ? ` after tensor ${JSON.stringify(prev.name)}` : '';
+    const after = prev ? ` after tensor ${showValue(prev.name)}` : '';
     throw new SafetensorsError(
       file,
       `data buffer has ${dataLength} bytes but tensors cover only ${cursor}: ${dataLength - cursor} trailing bytes${after} belong to no tensor`,

@@ -36,20 +36,21 @@ class ProtoWriter {
     this.varint(BigInt((field << 3) | wire));
   }
 
-  double(field: number, value: number): this {
-    this.key(field, FIXED64);
-    const b = new Uint8Array(8);
-    new DataView(b.buffer).setFloat64(0, value, true);
+  /** A little-endian fixed-width field: `size` bytes that `set` fills. */
+  private fixed(field: number, wire: number, size: number, set: (view: DataView) => void): this {
+    this.key(field, wire);
+    const b = new Uint8Array(size);
+    set(new DataView(b.buffer));
     this.parts.push(b);
     return this;
   }
 
+  double(field: number, value: number): this {
+    return this.fixed(field, FIXED64, 8, (v) => v.setFloat64(0, value, true));
+  }
+
   float(field: number, value: number): this {
-    this.key(field, FIXED32);
-    const b = new Uint8Array(4);
-    new DataView(b.buffer).setFloat32(0, value, true);
-    this.parts.push(b);
-    return this;
+    return this.fixed(field, FIXED32, 4, (v) => v.setFloat32(0, value, true));
   }
 
   int64(field: number, value: number): this {

@@ -85,7 +85,7 @@ describe('Trainer through DI', () => {
     expect(result.globalStep).toBe(2);
     expect(model.config.gradientCheckpointing).toBe(true);
     expect(seen).toEqual(['train_begin', 'step', 'log', 'step', 'log', 'log', 'train_end']);
-    expect(progress.some((l) => l.startsWith('step 2/2  loss'))).toBe(true);
+    expect(progress.some((l) => /^step 2\/2 {2}epoch \d+\.\d\d {2}loss/.test(l))).toBe(true);
     expect(existsSync(join(dir, 'metrics.jsonl'))).toBe(true);
     expect(existsSync(join(dir, 'checkpoint-2'))).toBe(false); // save_strategy 'no'
 

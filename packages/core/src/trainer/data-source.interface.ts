@@ -6,6 +6,8 @@ export interface Batch {
   readonly tensors: Readonly<Record<string, HostTensor>>;
   /** Input tokens in the batch, padding excluded: throughput and `num_input_tokens_seen`. */
   readonly tokens: number;
+  /** Where the batch's first row came from (`data/train.jsonl:17`), named when the batch breaks training. */
+  readonly firstRow?: string;
 }
 
 /**

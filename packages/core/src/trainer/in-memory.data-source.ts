@@ -49,12 +49,13 @@ export class InMemoryDataSource implements TrainDataSource {
 
   batch(epoch: number, index: number): Batch {
     if (!Number.isInteger(index) || index < 0 || index >= this.numBatches()) throw new Error(`InMemoryDataSource: batch ${index} out of range [0, ${this.numBatches()})`);
-    const rows = this.order(epoch).slice(index * this.batchSize, (index + 1) * this.batchSize).map((i) => this.examples[i]);
+    const picked = this.order(epoch).slice(index * this.batchSize, (index + 1) * this.batchSize);
+    const rows = picked.map((i) => this.examples[i]);
     const tensors: Record<string, HostTensor> = {};
     for (const field of this.fields) tensors[field] = HostTensor.i64([rows.length, rows[0][field].length], rows.flatMap((r) => r[field]));
     const mask = rows[0].attention_mask;
     const tokens = mask ? rows.reduce((n, r) => n + r.attention_mask.reduce((a, b) => a + b, 0), 0) : rows.length * (rows[0].input_ids?.length ?? 0);
-    return { tensors, tokens };
+    return { tensors, tokens, firstRow: `examples[${picked[0]}]` };
   }
 
   /** The permutation of an epoch: a pure function of (seed, epoch), cached. */

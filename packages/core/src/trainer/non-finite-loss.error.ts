@@ -8,6 +8,8 @@ export interface NonFiniteContext {
   epoch: number;
   /** Micro-batch index within the epoch. */
   batch: number;
+  /** Where that micro-batch's first row came from (`data/train.jsonl:17`), when the data source knows. */
+  firstRow?: string;
   lastCheckpoint: string | null;
 }
 
@@ -18,7 +20,10 @@ export class NonFiniteLossError extends Error {
   override readonly name = 'NonFiniteLossError';
 
   constructor(readonly context: NonFiniteContext) {
-    const { quantity, value, step, epoch, batch, lastCheckpoint } = context;
-    super(`${quantity} is ${show(value)} at step ${step} (epoch ${epoch}, batch ${batch}); last good checkpoint: ${lastCheckpoint ?? 'none'}`);
+    const { quantity, value, step, epoch, batch, firstRow, lastCheckpoint } = context;
+    const row = firstRow === undefined ? '' : `, first row ${firstRow}`;
+    super(
+      `${quantity} is ${show(value)} at step ${step} (epoch ${epoch}, batch ${batch}${row}); last good checkpoint: ${lastCheckpoint ?? 'none'}; training.skip_nonfinite_steps: true skips such steps`,
+    );
   }
 }

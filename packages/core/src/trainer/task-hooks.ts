@@ -2,6 +2,7 @@ import type { FloatDType } from '../dtype.js';
 import type { Executor } from '../executors/executor.interface.js';
 import type { Module } from '../nn/module.js';
 import type { TrainDataSource } from './data-source.interface.js';
+import type { TrainingArguments } from './training-arguments.js';
 
 /**
  * The run's tokenizer as a task sees it. Declared structurally so core names no tokenizer
@@ -34,6 +35,10 @@ export interface TaskContext {
   readonly disableAdapter?: <T>(fn: () => T) => T;
   /** The run's `output_dir`: what a task computes once for the run (reference log-probs) is stored there. */
   readonly outputDir: string;
+  /** The trainer's arguments: online tasks size their rollouts by batch size and accumulation, and seed their sampler. */
+  readonly training?: Readonly<TrainingArguments>;
+  /** The model's generation_config.json (EOS and pad ids for sampling), or null. */
+  readonly generationConfig?: Readonly<Record<string, unknown>> | null;
 }
 
 /** What a task's own data pipeline is given by the run. */

@@ -3,6 +3,7 @@ import type { Parameter } from '../ir/parameter.js';
 import type { Rng } from '../random/rng.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Batch } from './data-source.interface.js';
+import type { ModelCheckpointer } from './model-checkpointer.js';
 
 /** What a task traces for one batch. */
 export interface TaskOutput {
@@ -41,4 +42,9 @@ export interface Task {
   trace(batch: Batch): TaskOutput;
   /** Metrics derived from the eval means (`loss` and each traced metric), e.g. perplexity. */
   derivedMetrics?(means: Readonly<Record<string, number>>): Record<string, number>;
+  /**
+   * A task with state of its own beyond the weights (an online method's rollout buffer) saves it
+   * in each checkpoint by wrapping the run's model checkpointer.
+   */
+  wrapCheckpointer?(inner: ModelCheckpointer): ModelCheckpointer;
 }

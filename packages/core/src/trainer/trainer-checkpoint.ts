@@ -10,6 +10,7 @@ import type { ModelCheckpointer } from './model-checkpointer.js';
 import { TRAINER_STATE_FILE, type TrainerState, parseTrainerState } from './trainer-state.js';
 import type { TrainingArguments } from './training-arguments.js';
 import { writeDirAtomically } from '../util/atomic-dir.js';
+import { TrainerRunError } from './trainer-run.errors.js';
 import { readJsonObject, writeJsonFile } from '../util/json-file.js';
 
 /**
@@ -32,7 +33,7 @@ export const CHECKPOINT_FILES = {
 } as const;
 
 export const CHECKPOINT_PREFIX = 'checkpoint-';
-const CHECKPOINT_RE = /^checkpoint-(\d+)$/;
+export const CHECKPOINT_RE = /^checkpoint-(\d+)$/;
 
 /** Everything besides the model weights that a resumed run needs. */
 export interface TrainingSnapshot {
@@ -40,6 +41,11 @@ export interface TrainingSnapshot {
   optimizer: OptimizerState;
   scheduler: LrSchedulerState;
   rngs: Record<string, RngState>;
+}
+
+/** What `loadCheckpoint` reads: the snapshot, and the arguments of the run that wrote it. */
+export interface LoadedCheckpoint extends TrainingSnapshot {
+  args: Record<string, unknown>;
 }
 
 export const checkpointDir = (outputDir: string, step: number): string => join(outputDir, `${CHECKPOINT_PREFIX}${step}`);
@@ -90,9 +96,16 @@ export async function saveCheckpoint(
   return final;
 }
 
-/** Reads everything but the weights (the model checkpointer loads those), validating as it goes. */
-export async function loadCheckpoint(dir: string): Promise<TrainingSnapshot> {
-  if (!(await exists(join(dir, CHECKPOINT_FILES.state)))) throw new Error(`${dir}: not a checkpoint (no ${CHECKPOINT_FILES.state})`);
+/**
+ * Reads everything but the weights (the model checkpointer loads those), validating as it goes.
+ * Every file is looked for first, so a checkpoint with one missing names the folder and the file
+ * instead of failing on a bare ENOENT.
+ */
+export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
+  if (!(await exists(join(dir, CHECKPOINT_FILES.state)))) throw new TrainerRunError(`${dir}: not a checkpoint (no ${CHECKPOINT_FILES.state})`);
+  const missing = [];
+  for (const file of Object.values(CHECKPOINT_FILES)) if (!(await exists(join(dir, file)))) missing.push(file);
+  if (missing.length) throw new TrainerRunError(`checkpoint ${dir} is incomplete: ${missing.join(', ')} missing`);
   const state = parseTrainerState(await readFile(join(dir, CHECKPOINT_FILES.state), 'utf8'), join(dir, CHECKPOINT_FILES.state));
   const meta = (await readJsonObject(join(dir, CHECKPOINT_FILES.optimizerMeta))) as unknown as OptimizerMeta;
   const buffers = await readBuffers(join(dir, CHECKPOINT_FILES.optimizerBuffers));
@@ -101,7 +114,8 @@ export async function loadCheckpoint(dir: string): Promise<TrainingSnapshot> {
   if (rngFile.format !== 'tunekit.rng/1' || typeof rngFile.rngs !== 'object' || rngFile.rngs === null) {
     throw new Error(`${join(dir, CHECKPOINT_FILES.rng)}: unknown format '${rngFile.format}'`);
   }
-  return { state, optimizer: { meta, buffers }, scheduler, rngs: rngFile.rngs };
+  const args = await readJsonObject(join(dir, CHECKPOINT_FILES.args));
+  return { state, optimizer: { meta, buffers }, scheduler, rngs: rngFile.rngs, args };
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -1,3 +1,5 @@
+import { jsonSyntaxMessage } from '../util/json-file.js';
+
 /** One entry of the log history: a log or eval event's metrics plus its step (HF `log_history`). */
 export type LogEntry = Readonly<Record<string, number>> & { readonly step: number };
 
@@ -27,6 +29,8 @@ export interface TrainerState {
   best_global_step: number | null;
   best_model_checkpoint: string | null;
   data_position: DataPosition;
+  /** Steps skipped for a NaN/Inf loss or gradient under `skip_nonfinite_steps` (absent in older checkpoints). */
+  nonfinite_steps_skipped?: number;
 }
 
 export const TRAINER_STATE_FILE = 'trainer_state.json';
@@ -56,9 +60,13 @@ const orNull =
   (check: (v: unknown) => boolean) =>
   (v: unknown): boolean =>
     v === null || check(v);
+const optional =
+  (check: (v: unknown) => boolean) =>
+  (v: unknown): boolean =>
+    v === undefined || check(v);
 
 /** Field checks of a state read back from disk: a corrupted file is named, never half-trusted. */
-const STATE_CHECKS: { [K in keyof TrainerState]: (v: unknown) => boolean } = {
+const STATE_CHECKS: { [K in keyof TrainerState]-?: (v: unknown) => boolean } = {
   global_step: isCount,
   epoch: isNumber,
   max_steps: isCount,
@@ -72,6 +80,7 @@ const STATE_CHECKS: { [K in keyof TrainerState]: (v: unknown) => boolean } = {
   best_metric: orNull(isNumber),
   best_global_step: orNull(isCount),
   best_model_checkpoint: orNull((v) => typeof v === 'string'),
+  nonfinite_steps_skipped: optional(isCount),
   data_position: (v) => typeof v === 'object' && v !== null && isCount((v as DataPosition).epoch) && isCount((v as DataPosition).batch),
 };
 
@@ -80,7 +89,7 @@ export function parseTrainerState(json: string, file: string): TrainerState {
   try {
     raw = JSON.parse(json);
   } catch (err) {
-    throw new Error(`${file}: not valid JSON (${(err as Error).message})`);
+    throw new Error(`${file}: not valid JSON (${jsonSyntaxMessage(err)})`);
   }
   if (typeof raw !== 'object' || raw === null) throw new Error(`${file}: expected a JSON object`);
   const bad = (Object.keys(STATE_CHECKS) as (keyof TrainerState)[]).filter((k) => !STATE_CHECKS[k]((raw as Record<string, unknown>)[k]));

@@ -162,10 +162,12 @@ describe('Trainer: failures and stopping', () => {
       task: poisonAt(22),
       during: (bus) => bus.on('error').subscribe((e) => errors.push(e.error)),
     });
-    await expect(run).rejects.toThrow(new NonFiniteLossError({ quantity: 'loss', value: NaN, step: 12, epoch: 2, batch: 6, lastCheckpoint: join(dir, 'checkpoint-10') }).message);
+    await expect(run).rejects.toThrow(new NonFiniteLossError({ quantity: 'loss', value: NaN, step: 12, epoch: 2, batch: 6, firstRow: 'examples[3]', lastCheckpoint: join(dir, 'checkpoint-10') }).message);
     await expect(run).rejects.toBeInstanceOf(NonFiniteLossError);
     expect(errors).toHaveLength(1);
-    expect(errors[0].message).toBe(`loss is NaN at step 12 (epoch 2, batch 6); last good checkpoint: ${join(dir, 'checkpoint-10')}`);
+    expect(errors[0].message).toBe(
+      `loss is NaN at step 12 (epoch 2, batch 6, first row examples[3]); last good checkpoint: ${join(dir, 'checkpoint-10')}; training.skip_nonfinite_steps: true skips such steps`,
+    );
     expect(existsSync(join(dir, 'checkpoint-12'))).toBe(false);
     expect(process.listenerCount('SIGINT')).toBe(listeners);
   });

@@ -1,7 +1,7 @@
 // tsyringe's decorators need the Reflect polyfill loaded first, even when this file is imported directly.
 import 'reflect-metadata';
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { Subscription } from 'rxjs';
 import { inject, injectAll, injectable } from 'tsyringe';
 import { EventBus } from '../events/event-bus.js';
@@ -24,6 +24,9 @@ import { evaluateTask } from './evaluation.js';
 import { type StopSignal, installSignalHandlers } from './signal-handler.js';
 import { type ModelCheckpointer, TrainableParametersCheckpointer } from './model-checkpointer.js';
 import { NonFiniteLossError } from './non-finite-loss.error.js';
+import { prepareOutputDir } from './output-dir.guard.js';
+import { compareResumedArgs } from './resume-check.js';
+import { TrainerRunError } from './trainer-run.errors.js';
 import { ShardedDataSource } from './sharded.data-source.js';
 import { restoreRngs, rngStates, seedRngs } from './rng-registry.js';
 import type { Task } from './task.interface.js';
@@ -70,6 +73,10 @@ interface Run {
   stopReason?: string;
   interruptedBy?: StopSignal;
   saveRequested: boolean;
+  /** Lines for the user, published once the run has begun (removed litter, a resume with nothing left to do). */
+  notices: string[];
+  /** Tokens seen when this call started: throughput is this segment's tokens over its runtime. */
+  startTokens: number;
   /** Sums since the last `log` event (HF logs the mean loss over the logging window; tokens and step time give its throughput). */
   window: LogWindow;
 }
@@ -146,19 +153,28 @@ export class Trainer {
     };
     // One rank looks for the checkpoint, so all resume from the same one.
     const resumeDir = await parallel.fromMain(() => this.resolveResume(opts.resumeFromCheckpoint === undefined ? this.args.resume_from_checkpoint : opts.resumeFromCheckpoint));
+    const notices = await parallel.fromMain(() => prepareOutputDir(this.args.output_dir, { resuming: resumeDir !== null, overwrite: this.args.overwrite_output_dir }));
     if (resumeDir) {
       // Everything is read and validated before anything is applied to the live objects.
       const snapshot = await loadCheckpoint(resumeDir);
+      const differences = compareResumedArgs(snapshot.args, this.args);
+      if (differences.refused.length) {
+        throw new TrainerRunError(`cannot resume from ${resumeDir}: the config changes what the checkpoint's run was doing (${differences.refused.join('; ')}); set them back, or start a new run in another output_dir`);
+      }
+      if (differences.allowed.length) notices.push(`resuming from ${resumeDir} with changed settings: ${differences.allowed.join('; ')}`);
       const { epoch, batch } = snapshot.state.data_position;
       if (batch > data.numBatches(epoch)) {
         throw new Error(`${resumeDir}: data position (epoch ${epoch}, batch ${batch}) is past the data source's ${data.numBatches(epoch)} batches; did the data change?`);
       }
-      await this.checkpointer.load(resumeDir);
+      await loadModelCheckpoint(this.checkpointer, resumeDir);
       optimizer.loadStateDict(parallel.ownShare(snapshot.optimizer));
       scheduler.loadStateDict(snapshot.scheduler);
       restoreRngs(this.task.rngs(), snapshot.rngs, join(resumeDir, 'rng_state.json'));
       const { max_steps, num_train_epochs, logging_steps, eval_steps, save_steps } = this.state;
       this.state = { ...snapshot.state, max_steps, num_train_epochs, logging_steps, eval_steps, save_steps };
+      if (this.state.global_step >= plan.maxSteps) {
+        notices.push(`${resumeDir} is at step ${this.state.global_step}, at or past max_steps ${plan.maxSteps}: nothing left to train; its weights are the result`);
+      }
     } else {
       seedRngs(this.task.rngs(), this.args.seed);
     }
@@ -174,6 +190,8 @@ export class Trainer {
       lastCheckpoint: resumeDir,
       lastSavedStep: resumeDir ? this.state.global_step : -1,
       saveRequested: false,
+      notices,
+      startTokens: this.state.num_input_tokens_seen,
       window: emptyWindow(),
     };
   }
@@ -205,6 +223,7 @@ export class Trainer {
         startStep,
         history: this.state.log_history,
       });
+      for (const message of run.notices) this.bus.publish({ type: 'notice', step: startStep, message });
       this.task.setTraining(true);
       while (this.state.global_step < run.plan.maxSteps && this.state.data_position.epoch < run.plan.numEpochs && run.stopReason === undefined) {
         lossSum += await this.optimizerStep(run);
@@ -231,12 +250,15 @@ export class Trainer {
     const micro = Math.min(this.args.gradient_accumulation_steps, n - position.batch);
     const started = performance.now();
     let local = { loss: 0, tokens: 0, metrics: {} as Record<string, number> };
+    const first = position.batch;
+    // The first micro-batch of the step, or the first whose loss was not finite: what an error names.
+    let blame: { batch: number; firstRow?: string; finite: boolean } | undefined;
     for (let j = 0; j < micro; j++) {
       const batch = await data.batch(position.epoch, position.batch);
       const out = this.task.trace(batch);
       const names = Object.keys(out.metrics ?? {});
       const result = await run.step.run(() => ({ loss: out.loss, extras: names.map((k) => out.metrics![k]) }), { ...batch.tensors, ...out.feeds }, 1 / micro);
-      if (!Number.isFinite(result.loss)) this.fail(run, 'loss', result.loss, position.batch);
+      if (!blame || (blame.finite && !Number.isFinite(result.loss))) blame = { batch: position.batch, firstRow: batch.firstRow, finite: Number.isFinite(result.loss) };
       local.loss += result.loss / micro;
       names.forEach((k, i) => (local.metrics[k] = (local.metrics[k] ?? 0) + result.extras[i].item() / micro));
       local.tokens += batch.tokens;
@@ -244,8 +266,10 @@ export class Trainer {
     }
     await parallel.reduceGradients();
     const { loss, tokens, metrics } = await parallel.reduceStats(local);
+    // Judged on the reduced values, so every rank stops or skips the same step.
+    if (!Number.isFinite(loss)) return this.nonFinite(run, { quantity: 'loss', value: loss, ...blame!, end: first + micro });
     const norm = await parallel.clipGradNorm(this.args.max_grad_norm);
-    if (!Number.isFinite(norm)) this.fail(run, 'grad_norm', norm, position.batch - 1);
+    if (!Number.isFinite(norm)) return this.nonFinite(run, { quantity: 'grad_norm', value: norm, ...blame!, end: first + micro });
     const lr = optimizer.lr;
     await parallel.step(optimizer);
     scheduler.step();
@@ -340,22 +364,37 @@ export class Trainer {
     this.bus.publish({ type: 'checkpoint', step: s.global_step, dir });
   }
 
-  private fail(run: Run, quantity: string, value: number, batch: number): never {
+  /**
+   * A NaN/Inf loss or gradient norm: stops the run naming where, or under `skip_nonfinite_steps`
+   * drops the step's gradients, moves past its micro-batches and counts it (no optimizer or
+   * scheduler step, so `global_step` counts updates only). Returns the step's loss contribution (0).
+   */
+  private nonFinite(run: Run, at: { quantity: string; value: number; batch: number; firstRow?: string; end: number }): number {
     run.optimizer.zeroGrad();
-    const { global_step, data_position } = this.state;
-    throw new NonFiniteLossError({ quantity, value, step: global_step + 1, epoch: data_position.epoch, batch, lastCheckpoint: run.lastCheckpoint });
+    const s = this.state;
+    const context = { quantity: at.quantity, value: at.value, step: s.global_step + 1, epoch: s.data_position.epoch, batch: at.batch, lastCheckpoint: run.lastCheckpoint };
+    const error = new NonFiniteLossError(at.firstRow === undefined ? context : { ...context, firstRow: at.firstRow });
+    if (!this.args.skip_nonfinite_steps) throw error;
+    s.nonfinite_steps_skipped = (s.nonfinite_steps_skipped ?? 0) + 1;
+    const n = run.data.numBatches(s.data_position.epoch);
+    s.data_position = at.end >= n ? { epoch: s.data_position.epoch + 1, batch: 0 } : { epoch: s.data_position.epoch, batch: at.end };
+    this.bus.publish({ type: 'notice', step: s.global_step, message: `skipped: ${error.message.split('; training.skip_nonfinite_steps')[0]} (${s.nonfinite_steps_skipped} skipped so far)` });
+    return 0;
   }
 
   private async finish(run: Run, trainingLoss: number, seconds: number, startStep: number): Promise<TrainResult> {
     const s = this.state;
     if (this.args.load_best_model_at_end && s.best_model_checkpoint) await this.checkpointer.load(s.best_model_checkpoint);
     const steps = s.global_step - startStep;
-    const metrics = {
-      train_runtime: seconds,
-      train_steps_per_second: steps / seconds,
-      train_tokens_per_second: s.num_input_tokens_seen / seconds,
-      train_loss: trainingLoss,
-    };
+    // Rates are this call's steps and tokens over this call's runtime; a call that trained no step
+    // (resumed at max_steps) has no loss or rate to report.
+    const metrics: Record<string, number> = { train_runtime: seconds };
+    if (steps > 0) {
+      metrics.train_steps_per_second = steps / seconds;
+      metrics.train_tokens_per_second = (s.num_input_tokens_seen - run.startTokens) / seconds;
+      metrics.train_loss = trainingLoss;
+    }
+    if (s.nonfinite_steps_skipped) metrics.nonfinite_steps_skipped = s.nonfinite_steps_skipped;
     this.record('log', metrics);
     this.bus.publish({ type: 'train_end', step: s.global_step, metrics, stopReason: run.stopReason });
     const result: TrainResult = {
@@ -414,6 +453,17 @@ interface LogWindow {
 }
 
 const emptyWindow = (): LogWindow => ({ loss: 0, steps: 0, metrics: {}, tokens: 0, ms: 0 });
+
+/** The model checkpointer's files are its own; one that is missing is named with the checkpoint, like the trainer's files. */
+async function loadModelCheckpoint(checkpointer: ModelCheckpointer, dir: string): Promise<void> {
+  try {
+    await checkpointer.load(dir);
+  } catch (err) {
+    const { code, path } = err as NodeJS.ErrnoException;
+    if (code === 'ENOENT' && path) throw new TrainerRunError(`checkpoint ${dir} is incomplete: ${relative(dir, path)} missing`, { cause: err });
+    throw err;
+  }
+}
 
 function onCommand(run: Run, command: TrainerCommand): void {
   if (command.type === 'stop') run.stopReason ??= command.reason;

@@ -62,6 +62,10 @@ export interface TrainingArguments {
   /** A checkpoint directory, or `true` for the latest `checkpoint-N` under `output_dir`. */
   resume_from_checkpoint: string | boolean | null;
   gradient_checkpointing: boolean;
+  /** HF's name: train into an `output_dir` that holds files (its old checkpoints are removed); otherwise a used folder is refused. */
+  overwrite_output_dir: boolean;
+  /** A step whose loss or gradient norm is NaN/Inf is skipped (no update) and counted, instead of stopping the run. */
+  skip_nonfinite_steps: boolean;
   /** Several processes: 1 shards the optimizer state over the ranks, 2 the gradients too (DeepSpeed's ZeRO stages); 0 = plain data parallel. */
   zero_stage: ZeroStage;
   /** Gradients travel between ranks in buckets of this many MiB (HF's `ddp_bucket_cap_mb`); null is DDP's 25. */
@@ -92,17 +96,26 @@ export const REPORT_TO_INTEGRATIONS = ['jsonl', 'tensorboard'] as const;
 export type ReportTo = (typeof REPORT_TO_INTEGRATIONS)[number];
 /** HF's words for all or none of them; each stands alone. */
 const REPORT_TO_KEYWORDS: Readonly<Record<string, readonly ReportTo[]>> = { all: REPORT_TO_INTEGRATIONS, none: [] };
+/**
+ * HF's other integrations: a config written for transformers names them, so they are accepted and
+ * dropped with a warning (the run still writes metrics.jsonl when nothing else is left).
+ */
+const HF_ONLY_INTEGRATIONS: readonly string[] = ['azure_ml', 'clearml', 'codecarbon', 'comet_ml', 'dagshub', 'dvclive', 'flyte', 'mlflow', 'neptune', 'swanlab', 'trackio', 'wandb'];
 const REPORT_TO_WORDS = `${[...REPORT_TO_INTEGRATIONS, ...Object.keys(REPORT_TO_KEYWORDS)].join(', ')}`;
 const reportToList = (v: unknown): unknown[] => (Array.isArray(v) ? v : [v]);
 const reportTo = rule((v) => {
   const names = reportToList(v);
   if (names.some((n) => typeof n === 'string' && n in REPORT_TO_KEYWORDS)) return names.length === 1;
-  return names.every((n) => (REPORT_TO_INTEGRATIONS as readonly unknown[]).includes(n));
+  return names.every((n) => (REPORT_TO_INTEGRATIONS as readonly unknown[]).includes(n) || HF_ONLY_INTEGRATIONS.includes(n as string));
 }, `a name or list of names from ${REPORT_TO_WORDS} (all and none stand alone)`);
 /** `none`, `all`, one name or a list of names, as the list of integrations to report to. */
-const resolveReportTo = (v: unknown): ReportTo[] => {
+const resolveReportTo = (v: unknown, warnings: string[]): ReportTo[] => {
   const names = reportToList(v) as string[];
-  return [...new Set(REPORT_TO_KEYWORDS[names[0]] ?? (names as ReportTo[]))];
+  const foreign = names.filter((n) => HF_ONLY_INTEGRATIONS.includes(n));
+  const own = names.filter((n) => !HF_ONLY_INTEGRATIONS.includes(n));
+  const kept = own.length || !foreign.length ? own : ['jsonl'];
+  if (foreign.length) warnings.push(`report_to: ${foreign.join(', ')} ${foreign.length === 1 ? 'is' : 'are'} not integrated here; metrics go to ${kept.length ? kept.join(' and ') : 'no file'} (${REPORT_TO_INTEGRATIONS.join(' and ')} are)`);
+  return [...new Set(REPORT_TO_KEYWORDS[kept[0]] ?? (kept as ReportTo[]))];
 };
 
 /** One row per argument: its HF default and its check. The type ties the table to the interface. */
@@ -137,6 +150,8 @@ const FIELDS: FieldTable<{ [K in keyof TrainingArguments]: TrainingArguments[K] 
   seed: { default: 42, check: number({ integer: true, min: 0, max: 2 ** 32 - 1 }) },
   resume_from_checkpoint: { default: null, check: nullable(pathOrBoolean) },
   gradient_checkpointing: { default: false, check: checks.bool },
+  overwrite_output_dir: { default: false, check: checks.bool },
+  skip_nonfinite_steps: { default: false, check: checks.bool },
   zero_stage: { default: 0, check: rule((v) => ZERO_STAGES.includes(v as ZeroStage), `one of ${ZERO_STAGES.join(', ')}`) },
   ddp_bucket_cap_mb: { default: null, check: nullable(number({ above: 0 })) },
   report_to: { default: ['jsonl'], check: reportTo },
@@ -200,7 +215,7 @@ export function parseTrainingArguments(input: unknown, warnings?: string[]): Tra
   const args = out as unknown as TrainingArguments;
   if (args.warmup_steps > 0 && args.warmup_steps < 1) [args.warmup_ratio, args.warmup_steps] = [args.warmup_steps, 0];
   args.eval_steps ??= args.logging_steps;
-  args.report_to = resolveReportTo(args.report_to);
+  args.report_to = resolveReportTo(args.report_to, warnings ?? []);
   const needsMetric = args.load_best_model_at_end || args.early_stopping_patience !== null;
   if (needsMetric) args.metric_for_best_model ??= 'loss';
   if (args.metric_for_best_model !== null) args.greater_is_better ??= !args.metric_for_best_model.endsWith('loss');

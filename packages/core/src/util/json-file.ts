@@ -1,3 +1,4 @@
+import { clipDetail } from './show-value.js';
 import { open, readFile } from 'node:fs/promises';
 
 /** A JSON file that cannot be read or is not what was expected; the message starts with the file. */
@@ -9,9 +10,15 @@ export class JsonFileError extends Error {
     readonly detail: string,
     options?: { cause?: unknown },
   ) {
-    super(`${file}: ${detail}`, options);
+    super(`${file}: ${clipDetail(detail)}`, options);
   }
 }
+
+/**
+ * JSON.parse's complaint on one line: V8 quotes the text around the fault, newlines included, and
+ * errors from input files must stay one line.
+ */
+export const jsonSyntaxMessage = (err: unknown): string => (err as Error).message.replace(/\s*\n\s*/g, ' ');
 
 /**
  * Reads a JSON object, the one reader every package uses. With `optional`, a missing file is null.
@@ -31,7 +38,7 @@ export async function readJsonObject(path: string, opts: { optional?: boolean } 
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new JsonFileError(path, `invalid JSON: ${(err as Error).message}`, { cause: err });
+    throw new JsonFileError(path, `invalid JSON: ${jsonSyntaxMessage(err)}`, { cause: err });
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new JsonFileError(path, 'expected a JSON object');
   return value as Record<string, unknown>;

@@ -1,4 +1,5 @@
 import { HostTensor } from '@tunekit/core';
+import type { RecordSource } from '../errors.js';
 import { batchesPerEpoch, planEpoch } from './batch-plan.js';
 import { IGNORE_INDEX } from '../tokenize/tokenized-example.js';
 import type { Row } from './row.js';
@@ -27,6 +28,8 @@ export interface Batch {
   readonly rows: readonly number[];
   readonly tokenCount: number;
   readonly trainedTokenCount: number;
+  /** The record of the batch's first row, when the rows were read from files. */
+  readonly firstRow?: RecordSource;
 }
 
 export interface BatcherOptions {
@@ -136,6 +139,7 @@ export class Batcher {
       rows: indices,
       tokenCount,
       trainedTokenCount,
+      ...(rows[0].source ? { firstRow: rows[0].source } : {}),
     };
   }
 }

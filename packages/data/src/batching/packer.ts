@@ -23,7 +23,8 @@ export function packExamples(examples: readonly TokenizedExample[], maxLength: n
 
 function packRow(documents: readonly TokenizedExample[]): Row {
   const n = documents.reduce((sum, d) => sum + d.inputIds.length, 0);
-  const row = { inputIds: new Int32Array(n), labels: new Int32Array(n), positionIds: new Int32Array(n), documentIds: new Int32Array(n) };
+  const source = documents[0]?.source;
+  const row = { inputIds: new Int32Array(n), labels: new Int32Array(n), positionIds: new Int32Array(n), documentIds: new Int32Array(n), ...(source ? { source } : {}) };
   let at = 0;
   documents.forEach((doc, d) => {
     const len = doc.inputIds.length;

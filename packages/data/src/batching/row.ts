@@ -1,3 +1,4 @@
+import type { RecordSource } from '../errors.js';
 import type { TokenizedExample } from '../tokenize/tokenized-example.js';
 
 /**
@@ -10,6 +11,8 @@ export interface Row {
   readonly labels: Int32Array;
   readonly positionIds: Int32Array;
   readonly documentIds: Int32Array;
+  /** The record of its first document (absent for examples built in code). */
+  readonly source?: RecordSource;
 }
 
 export function rowOf(example: TokenizedExample): Row {
@@ -19,5 +22,6 @@ export function rowOf(example: TokenizedExample): Row {
     labels: example.labels,
     positionIds: Int32Array.from({ length: n }, (_, i) => i),
     documentIds: new Int32Array(n).fill(1),
+    ...(example.source ? { source: example.source } : {}),
   };
 }

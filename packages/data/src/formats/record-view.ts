@@ -1,3 +1,4 @@
+import { jsonSyntaxMessage } from '@tunekit/core';
 import { DataRowError, describeValue, type RecordSource } from '../errors.js';
 import type { DataRecord } from '../readers/reader.types.js';
 import type { ColumnMap } from './format.types.js';
@@ -49,7 +50,7 @@ export class RecordView {
       try {
         value = JSON.parse(value);
       } catch (e) {
-        throw this.error(path, `expected a JSON array, got invalid JSON (${(e as Error).message})`);
+        throw this.error(path, `expected a JSON array, got invalid JSON (${jsonSyntaxMessage(e)})`);
       }
     }
     if (!Array.isArray(value)) throw this.error(path, `expected an array, got ${describeValue(value)}`);

@@ -1,3 +1,4 @@
+import { jsonSyntaxMessage } from '@tunekit/core';
 import { DataRowError, describeValue, type RecordSource } from '../errors.js';
 import type { DataRecord, SourcedRecord } from './reader.types.js';
 
@@ -12,7 +13,7 @@ export function parsedJson(text: string, source: RecordSource): SourcedRecord {
   try {
     value = JSON.parse(text);
   } catch (e) {
-    return { source, error: new DataRowError(source, '', `invalid JSON: ${(e as Error).message}`, { cause: e }) };
+    return { source, error: new DataRowError(source, '', `invalid JSON: ${jsonSyntaxMessage(e)}`, { cause: e }) };
   }
   return sourced(value, source);
 }

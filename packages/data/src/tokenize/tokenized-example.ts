@@ -1,3 +1,5 @@
+import type { RecordSource } from '../errors.js';
+
 /** Label value that cross-entropy ignores (PyTorch's `ignore_index`, which checkpoints and TRL assume). */
 export const IGNORE_INDEX = -100;
 
@@ -5,6 +7,8 @@ export const IGNORE_INDEX = -100;
 export interface TokenizedExample {
   readonly inputIds: Int32Array;
   readonly labels: Int32Array;
+  /** The record it came from, so a batch that breaks training can be traced to a file and line. */
+  readonly source?: RecordSource;
 }
 
 export function trainedTokenCount(example: TokenizedExample): number {

@@ -23,7 +23,8 @@ function toTrainerBatch(batch: Batch, packed: boolean): TrainerBatch {
   // document_ids is data-side bookkeeping: a model has no input of that name, and every tensor of a
   // trainer batch is fed to the traced graph.
   const { document_ids, attention_mask, ...rest } = batch.tensors;
-  return { tensors: { ...rest, attention_mask: packed ? packedMasks(document_ids) : attention_mask }, tokens: batch.tokenCount };
+  const tensors = { ...rest, attention_mask: packed ? packedMasks(document_ids) : attention_mask };
+  return { tensors, tokens: batch.tokenCount, ...(batch.firstRow ? { firstRow: `${batch.firstRow.file}:${batch.firstRow.line}` } : {}) };
 }
 
 /** The data package's batcher as the core trainer's random-access data source. */

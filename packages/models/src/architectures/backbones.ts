@@ -23,3 +23,8 @@ export function createBackbone(config: ModelConfig, build: BuildOptions): { name
   const { name, create } = BACKBONES[config.family];
   return { name, module: create(config, build) };
 }
+
+/** The attribute a family's backbone is kept under (transformers' `base_model_prefix`: `model`, `transformer`). */
+export function backboneName(config: ModelConfig): string {
+  return BACKBONES[config.family].name;
+}

@@ -18,13 +18,18 @@ export class SequenceClassificationModel extends Module {
   readonly score: Linear;
   private readonly backbone: Backbone;
 
+  /**
+   * `backbone`: an existing one (a causal LM's, under its transformers name) to put the head on, as
+   * AutoModelForSequenceClassification does with a causal checkpoint; a new one by default.
+   */
   constructor(
     readonly config: ModelConfig,
     readonly numLabels: number,
     build: BuildOptions,
+    backbone: { readonly name: string; readonly module: Backbone } = createBackbone(config, build),
   ) {
     super();
-    const { name, module } = createBackbone(config, build);
+    const { name, module } = backbone;
     this.backbone = this.module(name, module);
     this.score = this.module('score', new Linear(config.hidden, numLabels, { bias: false, dtype: build.dtype, rng: build.rng, empty: build.empty }));
     this.nameParameters();

@@ -1,4 +1,4 @@
-import { ConfigFieldError } from '@tunekit/core';
+import { ConfigFieldError, clipDetail } from '@tunekit/core';
 
 /**
  * A config.json TuneKit cannot build a model from. The message starts with the file and the field
@@ -14,6 +14,6 @@ export class ModelConfigError extends ConfigFieldError {
     readonly field: string | null,
     detail: string,
   ) {
-    super(file, [{ path: field === null ? [] : field.split('.'), detail }], `${file}: ${field === null ? '' : `${field}: `}${detail}`);
+    super(file, [{ path: field === null ? [] : field.split('.'), detail: clipDetail(detail) }], `${file}: ${field === null ? '' : `${field}: `}${clipDetail(detail)}`);
   }
 }

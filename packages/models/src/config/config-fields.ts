@@ -1,10 +1,10 @@
-import { type Check, checks } from '@tunekit/core';
+import { type Check, checks, showValue } from '@tunekit/core';
 import { ModelConfigError } from './config-error.js';
 
 /** A config.json object as parsed, before validation. */
 export type RawConfig = Readonly<Record<string, unknown>>;
 
-const describe = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'an array' : `${typeof v} ${JSON.stringify(v)}`);
+const describe = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'an array' : `${typeof v} ${showValue(v)}`);
 
 /**
  * Typed, validating reads of one JSON object, with the core config kit's checks. An absent key or

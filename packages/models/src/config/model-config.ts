@@ -1,3 +1,4 @@
+import { showValue } from '@tunekit/core';
 import { ModelConfigError } from './config-error.js';
 import { ConfigFields, type RawConfig } from './config-fields.js';
 import { checkForeignConfigFields } from './foreign-config-fields.js';
@@ -112,7 +113,7 @@ export function parseModelConfig(raw: unknown, file = 'config.json'): ModelConfi
   const fields = new ConfigFields(raw as RawConfig, file);
   const modelType = fields.string('model_type');
   if (!isModelType(modelType)) {
-    return fields.fail('model_type', `"${modelType}" is not supported (supported: ${Object.keys(MODEL_TYPES).join(', ')})`);
+    return fields.fail('model_type', `${showValue(modelType)} is not supported (supported: ${Object.keys(MODEL_TYPES).join(', ')})`);
   }
   checkForeignConfigFields(fields);
   return { ...MODEL_TYPES[modelType].parse(fields), modelType, raw: fields.raw };

@@ -1,3 +1,4 @@
+import { clipDetail, showValue } from '@tunekit/core';
 import type { RawConfig } from '../config/config-fields.js';
 import type { ModelConfig } from '../config/model-config.js';
 
@@ -63,13 +64,13 @@ const DEFAULT_MAX_NEW_TOKENS = 20;
 
 export class GenerationConfigError extends Error {
   constructor(source: string, key: string, detail: string) {
-    super(`${source}: ${key} ${detail}`);
+    super(`${source}: ${key} ${clipDetail(detail)}`);
     this.name = 'GenerationConfigError';
   }
 }
 
 function checked<T>(value: unknown, valid: (v: unknown) => boolean, source: string, key: string, expected: string): T {
-  if (!valid(value)) throw new GenerationConfigError(source, key, `expected ${expected}, got ${JSON.stringify(value)}`);
+  if (!valid(value)) throw new GenerationConfigError(source, key, `expected ${expected}, got ${showValue(value)}`);
   return value as T;
 }
 

@@ -1,3 +1,4 @@
+import { clipDetail, showValue } from '@tunekit/core';
 /**
  * A checkpoint folder that does not match its model: missing, unexpected or misshapen tensors,
  * unreadable JSON, inconsistent shard index. The message starts with the file (and the tensor).
@@ -11,6 +12,6 @@ export class CheckpointError extends Error {
     readonly detail: string,
     options?: { cause?: unknown },
   ) {
-    super(`${file}: ${tensor === null ? '' : `tensor ${JSON.stringify(tensor)}: `}${detail}`, options);
+    super(`${file}: ${tensor === null ? '' : `tensor ${showValue(tensor)}: `}${clipDetail(detail)}`, options);
   }
 }

@@ -1,4 +1,4 @@
-import { readJsonObject } from '@tunekit/core';
+import { readJsonObject, showValue } from '@tunekit/core';
 import { access } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { CheckpointError } from './checkpoint-error.js';
@@ -22,7 +22,7 @@ async function readIndex(dir: string, path: string): Promise<WeightFiles> {
   for (const [tensor, file] of Object.entries(raw)) {
     // Shards are siblings of the index; a path here could point anywhere on disk.
     if (typeof file !== 'string' || !file.endsWith('.safetensors') || basename(file) !== file) {
-      throw new CheckpointError(path, tensor, `weight_map entry ${JSON.stringify(file)} is not a .safetensors file name in the same folder`);
+      throw new CheckpointError(path, tensor, `weight_map entry ${showValue(file)} is not a .safetensors file name in the same folder`);
     }
     weightMap.set(tensor, join(dir, file));
   }

@@ -1,3 +1,4 @@
+import { showValue } from '@tunekit/core';
 import { TokenizerLoadError } from './tokenizer.errors.js';
 
 /** One chat template of a model folder, with where it came from for error messages. */
@@ -24,8 +25,8 @@ export function selectChatTemplate(
   const preferences = request.name !== undefined ? [request.name] : [...(request.hasTools ? ['tool_use'] : []), 'default'];
   const found = preferences.map((name) => templates.get(name)).find((t) => t !== undefined);
   if (found === undefined) {
-    const wanted = request.name !== undefined ? `no chat template named ${JSON.stringify(request.name)}` : 'several chat templates and none named "default"';
-    throw new TokenizerLoadError(folder, `${wanted}; available: ${available.map((n) => JSON.stringify(n)).join(', ')}`);
+    const wanted = request.name !== undefined ? `no chat template named ${showValue(request.name)}` : 'several chat templates and none named "default"';
+    throw new TokenizerLoadError(folder, `${wanted}; available: ${available.map((n) => showValue(n)).join(', ')}`);
   }
   return found;
 }

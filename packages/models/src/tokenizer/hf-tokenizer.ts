@@ -1,3 +1,4 @@
+import { showValue } from '@tunekit/core';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { join } from 'node:path';
 import { ChatTemplate, type Message } from '../chat/index.js';
@@ -45,7 +46,7 @@ export class HfTokenizer implements TextTokenizer {
     const idOf = (token: string | undefined, field: string): number | undefined => {
       if (token === undefined) return undefined;
       const id = inner.token_to_id(token);
-      if (id === undefined) throw new TokenizerLoadError(configFile, `${field} ${JSON.stringify(token)} is not in tokenizer.json's vocabulary`);
+      if (id === undefined) throw new TokenizerLoadError(configFile, `${field} ${showValue(token)} is not in tokenizer.json's vocabulary`);
       return id;
     };
     this.bosToken = config.bosToken;

@@ -1,3 +1,4 @@
+import { showValue } from '@tunekit/core';
 import { TokenizerLoadError } from './tokenizer.errors.js';
 
 /** The parts of `tokenizer_config.json` that transformers acts on and tokenizer.json does not carry. */
@@ -37,20 +38,20 @@ function specialToken(value: unknown, file: string, field: string): string | und
   if (value === undefined || value === null) return undefined;
   if (typeof value === 'string') return value;
   if (isRecord(value) && typeof value.content === 'string') return value.content;
-  throw new TokenizerLoadError(file, `${field} must be a string or an object with a string "content", got ${JSON.stringify(value)}`);
+  throw new TokenizerLoadError(file, `${field} must be a string or an object with a string "content", got ${showValue(value)}`);
 }
 
 function optionalBoolean(json: Record<string, unknown>, field: string, file: string): boolean | undefined {
   const value = json[field];
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'boolean') throw new TokenizerLoadError(file, `${field} must be true or false, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'boolean') throw new TokenizerLoadError(file, `${field} must be true or false, got ${showValue(value)}`);
   return value;
 }
 
 function modelMaxLength(value: unknown, file: string): number | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new TokenizerLoadError(file, `model_max_length must be a positive number, got ${JSON.stringify(value)}`);
+    throw new TokenizerLoadError(file, `model_max_length must be a positive number, got ${showValue(value)}`);
   }
   return value >= UNLIMITED_LENGTH ? undefined : value;
 }
@@ -67,7 +68,7 @@ export function parseChatTemplates(value: unknown, file: string): Map<string, st
     if (!isRecord(entry) || typeof entry.name !== 'string' || typeof entry.template !== 'string') {
       throw new TokenizerLoadError(file, `chat_template[${i}] must be {"name": string, "template": string}`);
     }
-    if (templates.has(entry.name)) throw new TokenizerLoadError(file, `chat_template[${i}]: duplicate name ${JSON.stringify(entry.name)}`);
+    if (templates.has(entry.name)) throw new TokenizerLoadError(file, `chat_template[${i}]: duplicate name ${showValue(entry.name)}`);
     templates.set(entry.name, entry.template);
   });
   return templates;

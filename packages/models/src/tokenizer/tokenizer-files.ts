@@ -1,4 +1,5 @@
 import { readFile, readdir } from 'node:fs/promises';
+import { jsonSyntaxMessage, showValue } from '@tunekit/core';
 import { basename, join } from 'node:path';
 import type { NamedChatTemplate } from './chat-template-selection.js';
 import { parseTokenizerConfig, type TokenizerConfig } from './tokenizer-config.js';
@@ -30,7 +31,7 @@ function parseJson(text: string, path: string): unknown {
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new TokenizerLoadError(path, `is not valid JSON: ${(e as Error).message}`, { cause: e });
+    throw new TokenizerLoadError(path, `is not valid JSON: ${jsonSyntaxMessage(e)}`, { cause: e });
   }
 }
 
@@ -39,7 +40,7 @@ function eosIdsOfGenerationConfig(json: unknown, path: string): number[] {
   if (value === undefined || value === null) return [];
   const ids = Array.isArray(value) ? value : [value];
   if (!ids.every((id) => Number.isInteger(id) && id >= 0)) {
-    throw new TokenizerLoadError(path, `eos_token_id must be a token id or a list of them, got ${JSON.stringify(value)}`);
+    throw new TokenizerLoadError(path, `eos_token_id must be a token id or a list of them, got ${showValue(value)}`);
   }
   return ids as number[];
 }
@@ -63,6 +64,26 @@ async function jinjaTemplates(dir: string): Promise<NamedChatTemplate[]> {
   return found;
 }
 
+/** Room for ids past the count of tokens (vocabularies with holes), before an id is taken for corruption. */
+const ID_SLACK = 1 << 20;
+
+/**
+ * Token ids are indices that @huggingface/tokenizers sizes its tables by: an id of 4e9 in a
+ * corrupt file makes it allocate and fill for minutes. Every id must be a non-negative integer no
+ * larger than the token count allows.
+ */
+function checkTokenIds(json: Record<string, unknown>, path: string): void {
+  const model = json.model as Record<string, unknown> | null;
+  const vocab = model !== null && typeof model === 'object' && typeof model.vocab === 'object' && model.vocab !== null && !Array.isArray(model.vocab) ? Object.entries(model.vocab) : [];
+  const added = Array.isArray(json.added_tokens) ? json.added_tokens.map((t: unknown, i) => [`added_tokens[${i}]`, (t as Record<string, unknown> | null)?.id] as const) : [];
+  const limit = 4 * (vocab.length + added.length) + ID_SLACK;
+  for (const [token, id] of [...vocab, ...added]) {
+    if (!Number.isSafeInteger(id) || (id as number) < 0 || (id as number) > limit) {
+      throw new TokenizerLoadError(path, `token ${showValue(token, 60)} has id ${showValue(id, 40)}; ids are integers from 0 to ${limit} for ${vocab.length + added.length} tokens`);
+    }
+  }
+}
+
 export async function readTokenizerFiles(dir: string): Promise<TokenizerFiles> {
   const tokenizerPath = join(dir, 'tokenizer.json');
   const tokenizerText = await readOptionalText(tokenizerPath);
@@ -73,6 +94,7 @@ export async function readTokenizerFiles(dir: string): Promise<TokenizerFiles> {
   if (typeof tokenizerJson !== 'object' || tokenizerJson === null || !('model' in tokenizerJson)) {
     throw new TokenizerLoadError(tokenizerPath, 'must hold a JSON object with a "model" field');
   }
+  checkTokenIds(tokenizerJson as Record<string, unknown>, tokenizerPath);
 
   const configPath = join(dir, 'tokenizer_config.json');
   const configText = await readOptionalText(configPath);

@@ -1,3 +1,5 @@
+import { clipDetail } from '@tunekit/core';
+
 /**
  * A model folder's tokenizer files are missing or malformed. The message starts with the file (and
  * field) so a user can fix the folder without reading our source.
@@ -10,6 +12,6 @@ export class TokenizerLoadError extends Error {
     readonly detail: string,
     options?: { cause?: unknown },
   ) {
-    super(`${file}: ${detail}`, options);
+    super(`${file}: ${clipDetail(detail)}`, options);
   }
 }

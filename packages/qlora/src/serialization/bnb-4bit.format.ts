@@ -16,7 +16,7 @@
  *
  * config.json carries transformers' `BitsAndBytesConfig.to_dict()` as `quantization_config`.
  */
-import { type DType, HostTensor, Linear, SafetensorsFile, readJsonObject, writeJsonFile, writeSafetensors } from '@tunekit/core';
+import { type DType, HostTensor, Linear, SafetensorsFile, jsonSyntaxMessage, readJsonObject, writeJsonFile, writeSafetensors } from '@tunekit/core';
 import { type CausalLM, createModel, parseModelConfig } from '@tunekit/models';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -186,7 +186,7 @@ export async function loadQuantizedModel(dir: string): Promise<{ model: CausalLM
         qs = JSON.parse(new TextDecoder().decode((await need(key, 'u8')).data as Uint8Array)) as Record<string, unknown>;
       } catch (e) {
         if (e instanceof Bnb4bitFormatError) throw e;
-        throw new Bnb4bitFormatError(path, key, `quant_state is not UTF-8 JSON: ${(e as Error).message}`);
+        throw new Bnb4bitFormatError(path, key, `quant_state is not UTF-8 JSON: ${jsonSyntaxMessage(e)}`);
       }
       const bad = (what: string) => new Bnb4bitFormatError(path, key, `quant_state ${what}`);
       if (qs.quant_type !== quantType) throw bad(`quant_type ${JSON.stringify(qs.quant_type)} does not match the key's ${quantType}`);

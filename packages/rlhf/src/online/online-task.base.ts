@@ -1,4 +1,4 @@
-import { type Batch, type HostTensor, type Parameter, type Rng, Tensor, type TaskOutput, collectModuleRngs } from '@tunekit/core';
+import { type Batch, type HostTensor, type ModelCheckpointer, type Parameter, type Rng, Tensor, type TaskOutput, collectModuleRngs } from '@tunekit/core';
 import type { CausalLM } from '@tunekit/models';
 import { maskedMean } from './masked.js';
 import { METRIC_FEED } from './online-batches.js';
@@ -59,6 +59,11 @@ export abstract class OnlineTask<C extends OnlineConfig> {
 
   setGradientCheckpointing(enabled: boolean): void {
     this.ctx.model.setGradientCheckpointing(enabled);
+  }
+
+  /** Each checkpoint also holds the rollout being served, so a run resumed mid-rollout replays it. */
+  wrapCheckpointer(inner: ModelCheckpointer): ModelCheckpointer {
+    return this.data.checkpointer(inner);
   }
 
   /** Samples `num_generations` completions of each prompt with the config's settings. */

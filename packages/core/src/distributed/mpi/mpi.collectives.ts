@@ -1,5 +1,5 @@
 import type { Collectives } from '../collectives.interface.js';
-import type { World } from '../world.js';
+import type { World } from '../../util/world.js';
 import { MPI_IN_PLACE, MPI_THREAD_SERIALIZED, type MpiFunctions, type MpiLibrary, loadMpi } from './mpi.library.js';
 
 /** MPI counts are C ints. */

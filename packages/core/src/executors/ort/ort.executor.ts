@@ -1,5 +1,5 @@
-import { availableParallelism } from 'node:os';
 import { InferenceSession, type Tensor as OrtTensor } from 'onnxruntime-node';
+import { threadsPerRank } from '../../util/world.js';
 import { HostTensor } from '../../host-tensor.js';
 import { Graph } from '../../ir/graph.js';
 import type { Node } from '../../ir/node.js';
@@ -11,7 +11,7 @@ import { fromOrtTensor, hasStorageOf, toOrtTensor } from './ort.tensors.js';
 export type OrtOptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';
 
 export interface OrtExecutorOptions {
-  /** Intra-op threads; defaults to the machine's available parallelism. */
+  /** Intra-op threads; defaults to the machine's cores divided by the job's processes on it. */
   threads?: number;
   /** ORT graph optimisations (fusions, constant folding, CSE); default 'all'. */
   optimizationLevel?: OrtOptimizationLevel;
@@ -104,7 +104,8 @@ export class OrtExecutor implements Executor {
     this.sessionOptions = {
       executionProviders: options.executionProviders ?? ['cpu'],
       graphOptimizationLevel: options.optimizationLevel ?? 'all',
-      intraOpNumThreads: options.threads ?? availableParallelism(),
+      // Ranks of a job on one machine share its cores instead of each taking all of them.
+      intraOpNumThreads: options.threads ?? threadsPerRank(),
       // One step is one dependency chain; parallel node scheduling only adds contention.
       interOpNumThreads: 1,
       executionMode: 'sequential',

@@ -6,16 +6,16 @@ import type { TrainerCommand } from '../../events/events.js';
 import { args, tempDir } from '../trainer.test-support.js';
 import { EarlyStoppingCallback } from './early-stopping.callback.js';
 import { METRICS_LOG_FILE, MetricsLogCallback } from './metrics-log.callback.js';
-import { ProgressBarCallback, formatBytes, formatDuration, formatRate } from './progress-bar.callback.js';
+import { ProgressBarCallback, describeTrainingLength, formatBytes, formatDuration, formatRate } from './progress-bar.callback.js';
 
-const step = (n: number, loss: number) => ({ type: 'step' as const, step: n, epoch: 0, loss, lr: 1e-4, gradNorm: 1, tokens: 1000, elapsedMs: 0 });
+const step = (n: number, loss: number) => ({ type: 'step' as const, step: n, epoch: n / 4, loss, lr: 1e-4, gradNorm: 1, tokens: 1000, elapsedMs: 0 });
 
-function drive(tty: boolean) {
+function drive(tty: boolean, length: { max_steps: number; num_train_epochs: number } = { max_steps: -1, num_train_epochs: 1 }) {
   const chunks: string[] = [];
   let now = 0;
   const bus = new EventBus();
   let rss = 100 * 2 ** 20;
-  const sub = new ProgressBarCallback({ isTTY: tty, columns: 200, write: (c: string) => chunks.push(c) }, () => now, () => rss).attach(bus);
+  const sub = new ProgressBarCallback({ isTTY: tty, columns: 200, write: (c: string) => chunks.push(c) }, () => now, () => rss).attach(bus, length);
   bus.publish({ type: 'train_begin', totalSteps: 4, epochs: 1, trainableParams: 1234 });
   for (let s = 1; s <= 4; s++) {
     now += 1000; // one second a step
@@ -34,19 +34,25 @@ describe('ProgressBarCallback', () => {
     const out = drive(false);
     expect(out.every((c) => !c.includes('\r') && !c.includes('\x1b'))).toBe(true);
     expect(out).toEqual([
-      'training: 4 steps, 1 epoch(s), 1,234 trainable parameters\n',
-      'step 2/4  loss 1.5000  learning_rate 1.00e-4  1.0k tok/s  elapsed 0:02  ETA 0:02  RSS 2.1 GiB\n',
+      'training: 4 steps, 1 epoch, 1,234 trainable parameters\n',
+      'step 2/4  epoch 0.50  loss 1.5000  learning_rate 1.00e-4  1.0k tok/s  elapsed 0:02  ETA 0:02  RSS 2.1 GiB\n',
       'stopped at step 4: early stopping\n',
     ]);
   });
 
   it('on a terminal redraws one bar in place and prints log lines above it', () => {
     const out = drive(true).join('');
-    expect(out).toContain('\r\x1b[2Kstep 2/4  loss 1.5000');
-    expect(out).toContain('[############............] 2/4  loss 1.5000  lr 1.00e-4  1.0k tok/s  elapsed 0:02  ETA 0:02  RSS 2.1 GiB');
-    expect(out).toContain('[########################] 4/4  loss 1.0000  lr 1.00e-4  1.0k tok/s  elapsed 0:04  ETA 0:00  RSS 4.1 GiB');
+    expect(out).toContain('\r\x1b[2Kstep 2/4  epoch 0.50  loss 1.5000');
+    expect(out).toContain('[############............] 2/4  epoch 0.50  loss 1.5000  lr 1.00e-4  1.0k tok/s  elapsed 0:02  ETA 0:02  RSS 2.1 GiB');
+    expect(out).toContain('[########################] 4/4  epoch 1.00  loss 1.0000  lr 1.00e-4  1.0k tok/s  elapsed 0:04  ETA 0:00  RSS 4.1 GiB');
     expect(out.endsWith('ETA 0:00  RSS 4.1 GiB\n\r\x1b[2Kstopped at step 4: early stopping\n')).toBe(true);
     expect(out).not.toContain('5/4'); // unsubscribed
+  });
+
+  it('says that max_steps overrides num_train_epochs, as HF does, and how often the data is seen', () => {
+    expect(drive(false, { max_steps: 4, num_train_epochs: 3 })[0]).toBe('training: 4 steps (max_steps, which overrides num_train_epochs 3: 1 epoch over the data), 1,234 trainable parameters\n');
+    expect(describeTrainingLength(2400, 4, { max_steps: 2400, num_train_epochs: 1 })).toBe('2400 steps (max_steps, which overrides num_train_epochs 1: 4 epochs over the data)');
+    expect(describeTrainingLength(600, 2, { max_steps: -1, num_train_epochs: 2 })).toBe('600 steps, 2 epochs');
   });
 
   it('formats durations and rates', () => {

@@ -1,5 +1,6 @@
 import { Subscription } from 'rxjs';
 import type { EventBus } from '../../events/event-bus.js';
+import type { TrainingArguments } from '../training-arguments.js';
 import type { TrainerCallback } from './trainer-callback.interface.js';
 
 /** Where the bar is drawn: process.stderr, or any stream-like sink. */
@@ -32,6 +33,15 @@ export function formatBytes(bytes: number): string {
   return Math.round(mib) >= 1024 ? `${(mib / 1024).toFixed(1)} GiB` : `${Math.round(mib)} MiB`;
 }
 
+/**
+ * The plan line. When max_steps is set it wins over num_train_epochs, as in HF, and the line says
+ * so: a config that reads `num_train_epochs: 1` may well see its data several times.
+ */
+export function describeTrainingLength(totalSteps: number, epochs: number, args: Pick<TrainingArguments, 'max_steps' | 'num_train_epochs'>): string {
+  const passes = `${epochs} ${epochs === 1 ? 'epoch' : 'epochs'}`;
+  return args.max_steps > 0 ? `${totalSteps} steps (max_steps, which overrides num_train_epochs ${args.num_train_epochs}: ${passes} over the data)` : `${totalSteps} steps, ${passes}`;
+}
+
 const formatValue = (v: number): string => (Number.isInteger(v) ? String(v) : Math.abs(v) < 1e-3 || Math.abs(v) >= 1e5 ? v.toExponential(2) : v.toFixed(4));
 
 /** Keys the line shows in its own words (progress, tok/s) or not at all. */
@@ -59,16 +69,16 @@ export class ProgressBarCallback implements TrainerCallback {
     private readonly rss: () => number = () => process.memoryUsage.rss(),
   ) {}
 
-  attach(bus: EventBus): Subscription {
+  attach(bus: EventBus, args: Pick<TrainingArguments, 'max_steps' | 'num_train_epochs'>): Subscription {
     const tty = this.out.isTTY === true;
-    const run = { total: 0, startStep: 0, startedAt: 0, step: 0, tokens: 0, loss: NaN, lr: NaN, drawnAt: -Infinity, barShown: false };
+    const run = { total: 0, startStep: 0, startedAt: 0, step: 0, epoch: 0, tokens: 0, loss: NaN, lr: NaN, drawnAt: -Infinity, barShown: false };
     const rates = (): string => {
       const elapsed = (this.now() - run.startedAt) / 1000;
       const done = run.step - run.startStep;
       const eta = done > 0 ? (elapsed / done) * (run.total - run.step) : NaN;
       return `${formatRate(run.tokens / elapsed)} tok/s  elapsed ${formatDuration(elapsed)}  ETA ${formatDuration(eta)}  RSS ${formatBytes(this.rss())}`;
     };
-    const progress = (): string => `${run.step}/${run.total}`;
+    const progress = (): string => `${run.step}/${run.total}  epoch ${run.epoch.toFixed(2)}`;
     const bar = (): string => {
       const filled = run.total ? Math.round((BAR_WIDTH * run.step) / run.total) : 0;
       const text = `[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ${progress()}  loss ${run.loss.toFixed(4)}  lr ${run.lr.toExponential(2)}  ${rates()}`;
@@ -88,18 +98,19 @@ export class ProgressBarCallback implements TrainerCallback {
     sub.add(
       bus.on('train_begin').subscribe((e) => {
         Object.assign(run, { total: e.totalSteps, startStep: e.startStep ?? 0, step: e.startStep ?? 0, startedAt: this.now(), tokens: 0, barShown: false });
-        line(`training: ${e.totalSteps} steps, ${e.epochs} epoch(s), ${e.trainableParams.toLocaleString('en-US')} trainable parameters${run.startStep ? `, resuming at step ${run.startStep}` : ''}`);
+        line(`training: ${describeTrainingLength(e.totalSteps, e.epochs, args)}, ${e.trainableParams.toLocaleString('en-US')} trainable parameters${run.startStep ? `, resuming at step ${run.startStep}` : ''}`);
       }),
     );
     sub.add(
       bus.on('step').subscribe((e) => {
-        Object.assign(run, { step: e.step, loss: e.loss, lr: e.lr, tokens: run.tokens + e.tokens });
+        Object.assign(run, { step: e.step, epoch: e.epoch, loss: e.loss, lr: e.lr, tokens: run.tokens + e.tokens });
         if (tty && (this.now() - run.drawnAt >= REDRAW_MS || e.step === run.total)) draw();
       }),
     );
     sub.add(bus.on('log').subscribe((e) => line(`step ${progress()}  ${formatMetrics(e.metrics)}${e.metrics.loss !== undefined ? `  ${rates()}` : ''}`)));
     sub.add(bus.on('eval').subscribe((e) => line(`eval @ step ${e.step}  ${formatMetrics(e.metrics)}`)));
     sub.add(bus.on('checkpoint').subscribe((e) => line(`saved ${e.dir}`)));
+    sub.add(bus.on('notice').subscribe((e) => line(e.message)));
     sub.add(
       bus.on('train_end').subscribe((e) => {
         if (tty && run.barShown) {

@@ -30,18 +30,15 @@ function rowKeys(batch: Batch, prefix: string): string[] {
 export class PrecomputedRefLogps {
   private readonly table = new Map<string, number>();
   private readonly sources: TrainDataSource[] = [];
-  private reference: { traced: TracedReference; executor: Executor } | null = null;
+  private reference: { traced: TracedReference; executor: Executor; outputDir: string } | null = null;
   private ready: Promise<void> | null = null;
 
   /** `groups`: the row groups each batch carries (`''`, and `kl_` for KTO's mismatched rows). */
-  constructor(
-    readonly outputDir: string,
-    private readonly groups: readonly string[] = [''],
-  ) {}
+  constructor(private readonly groups: readonly string[] = ['']) {}
 
-  /** The reference the pass runs (the task sets it when it is created, before the first batch). */
-  bind(traced: TracedReference, executor: Executor): void {
-    this.reference = { traced, executor };
+  /** The reference the pass runs and the run's output dir (the task binds them when it is created, before the first batch). */
+  bind(traced: TracedReference, executor: Executor, outputDir: string): void {
+    this.reference = { traced, executor, outputDir };
   }
 
   /** `source` with the reference log-probs of each batch's row groups added to its tensors. */
@@ -61,7 +58,8 @@ export class PrecomputedRefLogps {
   }
 
   private get file(): string {
-    return join(this.outputDir, REF_LOGPS_FILE);
+    if (!this.reference) throw new Error('precompute_ref_log_probs: no reference model was bound before the first batch');
+    return join(this.reference.outputDir, REF_LOGPS_FILE);
   }
 
   /** Reads the run's stored values, or runs the pass over every batch of every source and stores them. */

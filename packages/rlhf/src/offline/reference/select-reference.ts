@@ -10,8 +10,9 @@ export interface ReferenceContext {
   readonly disableAdapter?: <T>(fn: () => T) => T;
   /** `ref_model: PATH`, loaded. */
   readonly refModel?: CausalLM | null;
-  /** The run's store when `precompute_ref_log_probs` is set. */
+  /** The run's store when `precompute_ref_log_probs` is set, and where it keeps its values. */
   readonly precomputed?: PrecomputedRefLogps | null;
+  readonly outputDir?: string;
 }
 
 /**
@@ -27,7 +28,8 @@ export function selectReference(model: CausalLM, ctx: ReferenceContext): Referen
       ? adapterReference(model, ctx.disableAdapter)
       : null;
   if (ctx.precomputed) {
-    ctx.precomputed.bind(stable ?? initialModelReference(model), ctx.executor);
+    if (ctx.outputDir === undefined) throw new Error('precompute_ref_log_probs: the run\'s output dir is needed to store the reference log-probs');
+    ctx.precomputed.bind(stable ?? initialModelReference(model), ctx.executor, ctx.outputDir);
     return precomputedReference();
   }
   return stable ?? modelReference(frozenCopy(model), 'a frozen copy of the model');

@@ -38,8 +38,8 @@ const run = (o: RunOptions) =>
     batches: batches(),
     task: (model, handle, outputDir) => {
       const config = parseDpoConfig({ beta: 0.5, ...o.dpo });
-      const store = config.precompute_ref_log_probs ? new PrecomputedRefLogps(outputDir) : null;
-      const reference = selectReference(model, { executor, ...(o.method === 'lora' ? { disableAdapter: handle.disableAdapter } : {}), precomputed: store });
+      const store = config.precompute_ref_log_probs ? new PrecomputedRefLogps() : null;
+      const reference = selectReference(model, { executor, ...(o.method === 'lora' ? { disableAdapter: handle.disableAdapter } : {}), precomputed: store, outputDir });
       return { task: new DpoTask(model, config, reference), store };
     },
   });
