@@ -43,7 +43,7 @@ export * from './safetensors/index.js';
 
 export { Rng, type RngState } from './random/rng.js';
 export * from './config/index.js';
-export { type WriteDirOptions, publishFiles, writeDirAtomically } from './util/atomic-dir.js';
+export { DiskFullError, type WriteDirOptions, publishFiles, writeDirAtomically } from './util/atomic-dir.js';
 export { JsonFileError, jsonSyntaxMessage, readJsonObject, writeJsonFile } from './util/json-file.js';
 export { MAX_DETAIL, clipDetail, showValue } from './util/show-value.js';
 export { EventBus } from './events/event-bus.js';

@@ -10,6 +10,32 @@ const stagingName = (name: string): string => `.${name}.tmp-${process.pid}-${ran
 
 const exists = (path: string): Promise<boolean> => stat(path).then(() => true, () => false);
 
+/** Out of space (or quota): what a full disk looks like from Node. */
+const DISK_FULL_CODES: ReadonlySet<string> = new Set(['ENOSPC', 'EDQUOT']);
+
+/** A write that ran out of disk: one line naming the folder, and that nothing took its name. */
+export class DiskFullError extends Error {
+  override readonly name = 'DiskFullError';
+
+  constructor(
+    readonly target: string,
+    options?: ErrorOptions,
+  ) {
+    super(`no space left on the device to write ${target}; nothing was written under that name (free space, or choose another folder)`, options);
+  }
+}
+
+/** Whether `err`, or an error it wraps (a writer's own error around the fs one), is a full disk. */
+function isDiskFull(err: unknown): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
+    if (DISK_FULL_CODES.has((e as NodeJS.ErrnoException).code ?? '')) return true;
+  }
+  return false;
+}
+
+/** A full disk becomes a DiskFullError naming `target`; anything else passes through. */
+const explainDiskFull = (err: unknown, target: string): unknown => (isDiskFull(err) ? new DiskFullError(target, { cause: err }) : err);
+
 export interface WriteDirOptions {
   /**
    * What to do when `dir` exists: `replace` it (a checkpoint of the same step), or `refuse`
@@ -43,7 +69,7 @@ export async function writeDirAtomically(dir: string, fill: (staging: string) =>
     }
   } catch (err) {
     await rm(staging, { recursive: true, force: true }).catch(() => undefined);
-    throw err;
+    throw explainDiskFull(err, dir);
   }
 }
 
@@ -61,6 +87,8 @@ export async function publishFiles(dir: string, fill: (staging: string) => Promi
     const names = await readdir(staging);
     for (const name of names) await rename(join(staging, name), join(dir, name));
     return names;
+  } catch (err) {
+    throw explainDiskFull(err, dir);
   } finally {
     await rm(staging, { recursive: true, force: true });
   }
