@@ -11,9 +11,9 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const at = (path: string) => `${root}${path}`;
 const tunekit = (...args: string[]) => execFileSync(process.execPath, [at('apps/cli/bin/tunekit.js'), ...args], { stdio: 'inherit', cwd: root });
 
-const start = at('runs/grpo/start-model');
+const start = at('runs/grpo-start/model');
 if (!existsSync(`${start}/model.safetensors`)) {
-  const warmup = at('runs/grpo/sft-warmup');
+  const warmup = at('runs/grpo-start/sft-warmup');
   tunekit('train', 'examples/quickstart.yaml', '--set', 'training.max_steps=400', '--set', 'training.save_steps=400', '--set', `training.output_dir=${warmup}`);
   tunekit('merge', '--model', 'examples/quickstart-model', '--adapter', warmup, '--out', start);
 }

@@ -10,7 +10,6 @@ import { spawnSync } from 'node:child_process';
 import { userInfo } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { AdamW, DataParallel, HostTensor, OrtExecutor, Rng, Tensor, TrainStep, type ZeroStage, openCollectives } from '@tunekit/core';
-import { findMpirun } from '@tunekit/core/testing';
 import { type CausalLM, createModel, parseModelConfig } from '@tunekit/models';
 import { tinyConfigJson } from '@tunekit/models/testing';
 import { LoraModel, parseLoraConfig } from '@tunekit/peft-lora';
@@ -92,7 +91,7 @@ async function runRank({ method, ranks, zero }: Case): Promise<void> {
 const only = process.argv[2];
 if (only) {
   await runRank(JSON.parse(only) as Case);
-} else if (!findMpirun()) {
+} else if (spawnSync('sh', ['-c', 'command -v mpirun']).status !== 0) {
   console.log('bench:ddp skipped: no mpirun on PATH (apt-get install openmpi-bin libopenmpi-dev)');
 } else {
   const self = [...process.execArgv, fileURLToPath(import.meta.url)];

@@ -17,6 +17,7 @@ export { PEFT_METHOD } from './tokens.js';
 export type { PeftMethod, AdapterHandle, SaveOptions } from './peft/peft-method.interface.js';
 export { AdapterCheckpointer, type SavedKey, TRAINABLE_EXTRA } from './peft/adapter-checkpointer.js';
 export { PeftConfigError } from './peft/config-validation.js';
+export { AdapterConfigError } from './peft/adapter-files.js';
 export { ModuleDict } from './peft/module-dict.js';
 export { ParameterDict } from './peft/parameter-dict.js';
 export { type CustomBaseLayer, isCustomBaseLayer } from './peft/base-weight.js';

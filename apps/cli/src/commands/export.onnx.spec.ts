@@ -2,11 +2,14 @@ import { existsSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { OrtExecutor } from '@tunekit/core';
+import { relativeError } from '@tunekit/core/testing';
 import { type CausalLM, HfTokenizer, generate, loadModel } from '@tunekit/models';
 import { LORA_METHOD } from '@tunekit/peft-lora';
-import { AutoModelForCausalLM, AutoTokenizer, type Tensor, env } from '@huggingface/transformers';
+import { dequantizeModel, loadAnyModel, saveQuantizedModel } from '@tunekit/qlora';
+import { AutoModelForCausalLM, AutoTokenizer, Tensor as JsTensor, type Tensor, env } from '@huggingface/transformers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Workspace, lines, runCli, saveRandomAdapter } from '../testing/cli.test-support.js';
+import { copyTokenizerFiles } from '../model-loading.js';
+import { IDS, Workspace, lines, logits, runCli, saveRandomAdapter } from '../testing/cli.test-support.js';
 
 env.allowRemoteModels = false;
 
@@ -51,6 +54,30 @@ describe('tunekit export --format onnx', () => {
       const ids = (await lm.generate({ ...inputs, max_new_tokens: 6, min_new_tokens: 6, do_sample: false })) as Tensor;
       const prompt = Array.from(inputs.input_ids.data as BigInt64Array, Number);
       expect(Array.from(ids.data as BigInt64Array, Number).slice(prompt.length)).toEqual(mine.outputIds[0]);
+    } finally {
+      await lm.dispose();
+    }
+  });
+
+  it('dequantizes a QLoRA (4-bit nf4) base, merges the adapter, and exports base(dequantized) + adapter', async () => {
+    await saveQuantizedModel((await loadModel(ws.model)).model, ws.path('nf4'), { quantType: 'nf4', doubleQuant: true });
+    await copyTokenizerFiles(ws.model, ws.path('nf4'));
+    const out = ws.path('onnx-nf4');
+    const run = await runCli(['export', '--format', 'onnx', '--model', ws.path('nf4'), '--adapter', ws.path('adapter'), '--out', out]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(lines(run.stdout)[0]).toBe('base: dequantized 14 4-bit layers to f32 before merging');
+    expect(JSON.parse(await readFile(join(out, 'config.json'), 'utf8'))).not.toHaveProperty('quantization_config');
+
+    const { model } = await loadAnyModel(ws.path('nf4'));
+    dequantizeModel(model);
+    await LORA_METHOD.load(model, ws.path('adapter'), { trainable: false });
+    const want = await logits(model as CausalLM, executor);
+    const lm = await AutoModelForCausalLM.from_pretrained(out, { local_files_only: true, dtype: 'fp32' });
+    try {
+      const input_ids = new JsTensor('int64', IDS.data as BigInt64Array, [...IDS.shape]);
+      const attention_mask = new JsTensor('int64', new BigInt64Array(IDS.size).fill(1n), [...IDS.shape]);
+      const { logits: got } = (await lm({ input_ids, attention_mask })) as { logits: Tensor };
+      expect(relativeError(got.data as Float32Array, want)).toBeLessThanOrEqual(1e-4);
     } finally {
       await lm.dispose();
     }

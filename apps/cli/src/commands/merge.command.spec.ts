@@ -57,7 +57,7 @@ describe('tunekit merge', () => {
 
     const unknown = await runCli(['export', '--format', 'tflite', '--model', ws.model, '--out', ws.path('x')]);
     expect(unknown.code).toBe(2);
-    expect(lines(unknown.stderr)).toEqual(['tunekit export: --format: unknown format "tflite"; choose one of hf, onnx']);
+    expect(lines(unknown.stderr)).toEqual(['tunekit export: --format: unknown format "tflite"; choose one of hf, gguf, gguf-lora, onnx']);
     const noAdapter = await runCli(['export', '--format=hf', '--model', ws.model, '--out', ws.path('x')]);
     expect(noAdapter.code).toBe(2);
     expect(lines(noAdapter.stderr)).toEqual(['tunekit export: --adapter is required; usage: tunekit export --format hf --model M --adapter DIR --out DIR']);

@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcessByStdio, spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +32,12 @@ export function runCli(args: readonly string[], options: { cwd?: string; env?: R
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/** Starts the real `tunekit` bin without waiting for it, for tests that signal or kill it mid-run. */
+export function spawnCli(args: readonly string[], options: { cwd?: string; env?: Record<string, string> } = {}): ChildProcessByStdio<null, Readable, Readable> {
+  const env = { ...process.env, TUNEKIT_DEBUG: '', ...options.env };
+  return spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 export const lines = (text: string): string[] => text.split('\n').filter((l) => l.trim() !== '');

@@ -1,11 +1,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { CausalLmTask, InMemoryDataSource, TASK_PROVIDER, type Task, type TaskProvider, Tensor, lossTokens } from '@tunekit/core';
 import { loadModel } from '@tunekit/models';
 import type { DependencyContainer } from 'tsyringe';
 
-/** What the probe task saw of the run, written to `<output_dir>/probe.json` when it was created. */
+/** What the probe task saw of the run, written beside output_dir (`<output_dir>.probe.json`, which the run wants empty) when it was created. */
 export interface ProbeRecord {
   readonly method: string;
   readonly executor: string;
@@ -16,7 +16,7 @@ export interface ProbeRecord {
   readonly trainBatchSize: number;
 }
 
-export const PROBE_FILE = 'probe.json';
+export const probeFile = (outputDir: string): string => `${outputDir}.probe.json`;
 export const PROBE_TASK_NAME = 'probe_pipeline';
 
 /**
@@ -52,8 +52,8 @@ const PROBE_TASK: TaskProvider<{ rows: number }> = {
       eosTokenId: context.tokenizer.eosTokenId,
       ...(probeData as { dataPath: unknown; trainBatchSize: number }),
     };
-    mkdirSync(context.outputDir, { recursive: true });
-    writeFileSync(join(context.outputDir, PROBE_FILE), JSON.stringify(record));
+    mkdirSync(dirname(context.outputDir), { recursive: true });
+    writeFileSync(probeFile(context.outputDir), JSON.stringify(record));
     const task = new CausalLmTask(model, { labelsShiftedInside: true });
     const { disableAdapter } = context;
     if (!disableAdapter) return task;

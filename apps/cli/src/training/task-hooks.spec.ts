@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { METRICS_LOG_FILE } from '@tunekit/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Workspace, runCli } from '../testing/cli.test-support.js';
-import { PROBE_FILE, PROBE_TASK_NAME, type ProbeRecord } from '../testing/own-pipeline-task.test-support.js';
+import { PROBE_TASK_NAME, type ProbeRecord, probeFile } from '../testing/own-pipeline-task.test-support.js';
 
 const PLUGIN = fileURLToPath(new URL('../testing/own-pipeline-task.test-support.ts', import.meta.url));
 
@@ -43,7 +43,7 @@ describe('tunekit train with a task that brings its own data, model and context 
     expect(run.stdout).toMatch(/^data: 8 probe rows of 6 tokens$/m);
     expect(run.stdout).toMatch(/^method: lora {2}trainable params: 1,792 /m);
     const out = ws.path('out-lora');
-    const probe = JSON.parse(await readFile(join(out, PROBE_FILE), 'utf8')) as ProbeRecord;
+    const probe = JSON.parse(await readFile(probeFile(out), 'utf8')) as ProbeRecord;
     expect(probe).toEqual({ method: 'lora', executor: 'ort', outputDir: out, hasDisableAdapter: true, eosTokenId: probe.eosTokenId, dataPath: 'lines.txt', trainBatchSize: 4 });
     expect(typeof probe.eosTokenId).toBe('number');
     // disableAdapter traces the base: equal to the loss while LoRA's B is zero, then apart, while the base itself never moves.
@@ -57,7 +57,7 @@ describe('tunekit train with a task that brings its own data, model and context 
   it('gives no adapter switch to a method that trains the base weights (full)', async () => {
     const run = await runCli(['train', ws.path('full.yaml')]);
     expect(run.code).toBe(0);
-    const probe = JSON.parse(await readFile(join(ws.path('out-full'), PROBE_FILE), 'utf8')) as ProbeRecord;
+    const probe = JSON.parse(await readFile(probeFile(ws.path('out-full')), 'utf8')) as ProbeRecord;
     expect(probe).toMatchObject({ method: 'full', hasDisableAdapter: false });
   });
 

@@ -1,4 +1,4 @@
-import { showValue } from '../util/show-value.js';
+import { nestsDeeperThan, showValue } from '../util/show-value.js';
 /**
  * Fields that another program (PEFT, transformers) writes into a file and that TuneKit does not
  * implement. One rule covers them all: at a neutral value (the library's default: null, false,
@@ -25,7 +25,8 @@ export interface ForeignFieldRule {
   readonly fields: ForeignFieldTable;
 }
 
-const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+/** Compares a file's value with a known default; a value nested deeper than any default is not one (and would overflow JSON.stringify). */
+const same = (a: unknown, b: unknown): boolean => !nestsDeeperThan(a, 16) && !nestsDeeperThan(b, 16) && JSON.stringify(a) === JSON.stringify(b);
 
 /** The library's None / False / empty default: the feature is off. */
 const off: Neutral = (v) => v === undefined || v === null || v === false || same(v, {}) || same(v, []);

@@ -43,6 +43,19 @@ describe("Hugging Face TrainingArguments names TuneKit has no field for", () => 
     expect(() => parseTrainingArguments({ torch_compil: true })).toThrow("(did you mean 'torch_compile'?)");
   });
 
+  it("accepts HF's other report_to integrations with a warning, keeping metrics.jsonl when nothing else is left", () => {
+    expect(parse({ report_to: 'wandb' })).toMatchObject({
+      args: { report_to: ['jsonl'] },
+      warnings: ['report_to: wandb is not integrated here; metrics go to jsonl (jsonl and tensorboard are)'],
+    });
+    expect(parse({ report_to: ['tensorboard', 'mlflow', 'wandb'] })).toMatchObject({
+      args: { report_to: ['tensorboard'] },
+      warnings: ['report_to: mlflow, wandb are not integrated here; metrics go to tensorboard (jsonl and tensorboard are)'],
+    });
+    expect(parse({ report_to: ['tensorboard'] }).warnings).toEqual([]);
+    expect(() => parseTrainingArguments({ report_to: 'wandbb' })).toThrow(/report_to must be a name or list of names from jsonl, tensorboard, all, none/);
+  });
+
   it("reads transformers 5's fractional warmup_steps as a ratio of the total steps", () => {
     expect(parse({ warmup_steps: 0.1 }).args).toMatchObject({ warmup_steps: 0, warmup_ratio: 0.1 });
     expect(parse({ warmup_steps: 30 }).args).toMatchObject({ warmup_steps: 30, warmup_ratio: 0 });

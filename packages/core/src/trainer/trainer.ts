@@ -249,7 +249,7 @@ export class Trainer {
     // An epoch's last step takes the micro-batches that are left, averaged over their own count.
     const micro = Math.min(this.args.gradient_accumulation_steps, n - position.batch);
     const started = performance.now();
-    let local = { loss: 0, tokens: 0, metrics: {} as Record<string, number> };
+    const local = { loss: 0, tokens: 0, metrics: {} as Record<string, number> };
     const first = position.batch;
     // The first micro-batch of the step, or the first whose loss was not finite: what an error names.
     let blame: { batch: number; firstRow?: string; finite: boolean } | undefined;

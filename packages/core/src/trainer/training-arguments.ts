@@ -96,17 +96,26 @@ export const REPORT_TO_INTEGRATIONS = ['jsonl', 'tensorboard'] as const;
 export type ReportTo = (typeof REPORT_TO_INTEGRATIONS)[number];
 /** HF's words for all or none of them; each stands alone. */
 const REPORT_TO_KEYWORDS: Readonly<Record<string, readonly ReportTo[]>> = { all: REPORT_TO_INTEGRATIONS, none: [] };
+/**
+ * HF's other integrations: a config written for transformers names them, so they are accepted and
+ * dropped with a warning (the run still writes metrics.jsonl when nothing else is left).
+ */
+const HF_ONLY_INTEGRATIONS: readonly string[] = ['azure_ml', 'clearml', 'codecarbon', 'comet_ml', 'dagshub', 'dvclive', 'flyte', 'mlflow', 'neptune', 'swanlab', 'trackio', 'wandb'];
 const REPORT_TO_WORDS = `${[...REPORT_TO_INTEGRATIONS, ...Object.keys(REPORT_TO_KEYWORDS)].join(', ')}`;
 const reportToList = (v: unknown): unknown[] => (Array.isArray(v) ? v : [v]);
 const reportTo = rule((v) => {
   const names = reportToList(v);
   if (names.some((n) => typeof n === 'string' && n in REPORT_TO_KEYWORDS)) return names.length === 1;
-  return names.every((n) => (REPORT_TO_INTEGRATIONS as readonly unknown[]).includes(n));
+  return names.every((n) => (REPORT_TO_INTEGRATIONS as readonly unknown[]).includes(n) || HF_ONLY_INTEGRATIONS.includes(n as string));
 }, `a name or list of names from ${REPORT_TO_WORDS} (all and none stand alone)`);
 /** `none`, `all`, one name or a list of names, as the list of integrations to report to. */
-const resolveReportTo = (v: unknown): ReportTo[] => {
+const resolveReportTo = (v: unknown, warnings: string[]): ReportTo[] => {
   const names = reportToList(v) as string[];
-  return [...new Set(REPORT_TO_KEYWORDS[names[0]] ?? (names as ReportTo[]))];
+  const foreign = names.filter((n) => HF_ONLY_INTEGRATIONS.includes(n));
+  const own = names.filter((n) => !HF_ONLY_INTEGRATIONS.includes(n));
+  const kept = own.length || !foreign.length ? own : ['jsonl'];
+  if (foreign.length) warnings.push(`report_to: ${foreign.join(', ')} ${foreign.length === 1 ? 'is' : 'are'} not integrated here; metrics go to ${kept.length ? kept.join(' and ') : 'no file'} (${REPORT_TO_INTEGRATIONS.join(' and ')} are)`);
+  return [...new Set(REPORT_TO_KEYWORDS[kept[0]] ?? (kept as ReportTo[]))];
 };
 
 /** One row per argument: its HF default and its check. The type ties the table to the interface. */
@@ -206,7 +215,7 @@ export function parseTrainingArguments(input: unknown, warnings?: string[]): Tra
   const args = out as unknown as TrainingArguments;
   if (args.warmup_steps > 0 && args.warmup_steps < 1) [args.warmup_ratio, args.warmup_steps] = [args.warmup_steps, 0];
   args.eval_steps ??= args.logging_steps;
-  args.report_to = resolveReportTo(args.report_to);
+  args.report_to = resolveReportTo(args.report_to, warnings ?? []);
   const needsMetric = args.load_best_model_at_end || args.early_stopping_patience !== null;
   if (needsMetric) args.metric_for_best_model ??= 'loss';
   if (args.metric_for_best_model !== null) args.greater_is_better ??= !args.metric_for_best_model.endsWith('loss');

@@ -37,3 +37,10 @@ export const MAX_DETAIL = 500;
 
 /** `text` cut to `MAX_DETAIL` characters: the last guard for messages that quote input values. */
 export const clipDetail = (text: string): string => (text.length > MAX_DETAIL ? `${text.slice(0, MAX_DETAIL - 3)}...` : text);
+
+/** Whether a parsed value nests deeper than `limit` (looked at no deeper than that): recursion over input stays bounded. */
+export function nestsDeeperThan(value: unknown, limit: number): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (limit === 0) return true;
+  return (Array.isArray(value) ? value : Object.values(value)).some((v) => nestsDeeperThan(v, limit - 1));
+}

@@ -4,11 +4,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HostTensor, OrtExecutor, Tensor, readSafetensors } from '@tunekit/core';
 import { relativeError, reportGoldenError, rowsOf } from '@tunekit/core/testing';
-import { generate } from '@tunekit/models';
+import { type LoadedModel, generate, loadModel } from '@tunekit/models';
 import { AutoModelForCausalLM, Tensor as JsTensor, env } from '@huggingface/transformers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExportedDecoder } from '../testing/onnx-runtime.test-support.js';
-import { type MergedModel, loadMergedModel } from './merged-model.js';
 import { exportOnnx } from './onnx-export.js';
 
 const GOLDEN = fileURLToPath(new URL('../../../../../shared/fixtures/golden-transformers/archs/', import.meta.url));
@@ -17,7 +16,7 @@ const TOL = 1e-4;
 env.allowRemoteModels = false;
 
 /** Logits of TuneKit's own forward (the ORT executor), for ids [B, T] with mask and positions. */
-async function tunekitLogits(merged: MergedModel, executor: OrtExecutor, ids: number[][], mask: number[][], positions: number[][]): Promise<Float32Array> {
+async function tunekitLogits(merged: LoadedModel, executor: OrtExecutor, ids: number[][], mask: number[][], positions: number[][]): Promise<Float32Array> {
   const [b, t] = [ids.length, ids[0].length];
   const input = (name: string) => Tensor.input(name, [b, t], 'i64');
   const { logits } = merged.model.call(input('input_ids'), { attentionMask: input('attention_mask'), positionIds: input('position_ids') });
@@ -47,7 +46,7 @@ function realPositions(logits: Float32Array, mask: number[][], vocab: number): F
 
 describe.each(['llama', 'qwen2', 'gpt2', 'llama_tied_bf16_sharded', 'qwen3'])('ONNX export of golden %s', (arch) => {
   let out: string;
-  let merged: MergedModel;
+  let merged: LoadedModel;
   let decoder: ExportedDecoder;
   const executor = new OrtExecutor({ threads: 1 });
   let ids: number[][];
@@ -56,7 +55,7 @@ describe.each(['llama', 'qwen2', 'gpt2', 'llama_tied_bf16_sharded', 'qwen3'])('O
 
   beforeAll(async () => {
     out = await mkdtemp(join(tmpdir(), `tunekit-onnx-${arch}-`));
-    merged = await loadMergedModel(join(GOLDEN, arch, 'model'), null, []);
+    merged = await loadModel(join(GOLDEN, arch, 'model'));
     await exportOnnx(merged, out, { variants: [], q4: { blockSize: 32, accuracyLevel: 0 } });
     decoder = await ExportedDecoder.open(out, 'model.onnx', merged.model.config.layers);
     const forward = await readSafetensors(join(GOLDEN, arch, 'public', 'forward.safetensors'));

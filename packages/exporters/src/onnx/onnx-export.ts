@@ -4,7 +4,7 @@ import { dynamicAttention, lowerToOnnx, writeJsonFile } from '@tunekit/core';
 import type { CausalLM, RawConfig } from '@tunekit/models';
 import { type DecoderTrace, TRACE_SIZES, traceDecoder } from './decoder.trace.js';
 import { genaiConfig } from './genai-config.js';
-import type { MergedModel } from './merged-model.js';
+import type { MergedModel } from '../gguf/model/load-merged-model.js';
 import { type WrittenModel, writeOnnxModel } from './onnx-model.writer.js';
 import { ONNX_FILES, type OnnxDtype, type Q4Options, q4MatMul, storedWeight } from './onnx-weights.js';
 
@@ -13,6 +13,9 @@ export interface OnnxExportOptions {
   readonly variants: readonly Exclude<OnnxDtype, 'fp32'>[];
   readonly q4: Q4Options;
 }
+
+/** What the export reads: the model (any adapter merged), its folder (tokenizer files) and generation config. */
+export type OnnxSource = Pick<MergedModel, 'model' | 'dir' | 'generationConfig'>;
 
 export interface OnnxExportResult {
   readonly files: Readonly<Partial<Record<OnnxDtype, WrittenModel & { readonly file: string }>>>;
@@ -47,7 +50,7 @@ function lowerVariant(traces: readonly DecoderTrace[], dtype: OnnxDtype, q4: Q4O
  * generation_config.json, the tokenizer files and genai_config.json. The graph is the engine's own
  * lowering of the model's traced forward, with batch, sequence and past lengths left symbolic.
  */
-export async function exportOnnx(source: MergedModel, dir: string, opts: OnnxExportOptions): Promise<OnnxExportResult> {
+export async function exportOnnx(source: OnnxSource, dir: string, opts: OnnxExportOptions): Promise<OnnxExportResult> {
   const { model } = source;
   refuseUnsupported(model);
   const traces = TRACE_SIZES.map((sizes) => traceDecoder(model, sizes));

@@ -4,12 +4,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HostTensor, OrtExecutor, Tensor, f16BitsToF32, f32ToF16Bits, readSafetensors } from '@tunekit/core';
 import { relativeError, reportGoldenError, rowsOf } from '@tunekit/core/testing';
-import { generate } from '@tunekit/models';
+import { type LoadedModel, generate, loadModel } from '@tunekit/models';
 import { AutoModelForCausalLM, Tensor as JsTensor, env } from '@huggingface/transformers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExportedDecoder } from '../testing/onnx-runtime.test-support.js';
 import { dequantizeQ4, quantizeQ4 } from './matmul-nbits.quantizer.js';
-import { type MergedModel, loadMergedModel } from './merged-model.js';
 import { exportOnnx } from './onnx-export.js';
 import type { OnnxDtype } from './onnx-weights.js';
 
@@ -29,15 +28,15 @@ const AS_STORED: Record<Exclude<OnnxDtype, 'fp32'>, (name: string, w: Float32Arr
 
 describe.each(['fp16', 'q4'] as const)('ONNX export, %s variant of golden llama', (dtype) => {
   let out: string;
-  let reference: MergedModel;
+  let reference: LoadedModel;
   let decoder: ExportedDecoder;
   const executor = new OrtExecutor({ threads: 1 });
 
   beforeAll(async () => {
     out = await mkdtemp(join(tmpdir(), `tunekit-onnx-${dtype}-`));
     // accuracy_level 1: MatMulNBits computes in f32, so the graph is exactly the dequantized weights' product.
-    await exportOnnx(await loadMergedModel(join(LLAMA, 'model'), null, []), out, { variants: [dtype], q4: { blockSize: 32, accuracyLevel: 1 } });
-    reference = await loadMergedModel(join(LLAMA, 'model'), null, []);
+    await exportOnnx(await loadModel(join(LLAMA, 'model')), out, { variants: [dtype], q4: { blockSize: 32, accuracyLevel: 1 } });
+    reference = await loadModel(join(LLAMA, 'model'));
     for (const [name, p] of reference.model.namedParameters()) p.assign(HostTensor.f32(p.shape, AS_STORED[dtype](name, p.value.toFloat32(), p.shape)));
     decoder = await ExportedDecoder.open(out, `model_${dtype}.onnx`, reference.model.config.layers);
   });

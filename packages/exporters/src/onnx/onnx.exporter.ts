@@ -1,8 +1,7 @@
 import { type ExportRequest, type Exporter } from '@tunekit/core';
 import { PEFT_METHOD, type PeftMethod } from '@tunekit/peft-lora';
-import { describeBnbConfig } from '@tunekit/qlora';
 import { injectAll, injectable } from 'tsyringe';
-import { loadMergedModel } from './merged-model.js';
+import { loadMergedModel } from '../gguf/model/load-merged-model.js';
 import { exportOnnx } from './onnx-export.js';
 import type { OnnxDtype } from './onnx-weights.js';
 
@@ -54,7 +53,7 @@ export class OnnxExporter implements Exporter {
   async run({ model, adapter, out, flags, write, print }: ExportRequest): Promise<void> {
     const variants = variantsOf(flags);
     const source = await loadMergedModel(model, adapter, this.methods);
-    if (source.dequantizedFrom) print(`base: dequantized from ${describeBnbConfig(source.dequantizedFrom)} to f32 before merging`);
+    if (source.dequantized) print(`base: ${source.dequantized}`);
     let result: Awaited<ReturnType<typeof exportOnnx>> | null = null;
     await write(async (staging) => {
       result = await exportOnnx(source, staging, { variants, q4: { blockSize: Q4_BLOCK, accuracyLevel: accuracyLevelOf(flags) } });

@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
+import { CheckpointError } from '@tunekit/models';
 import { join } from 'node:path';
-import { type HostTensor, type Parameter, SafetensorsFile, readJsonObject, writeJsonFile, writeSafetensors } from '@tunekit/core';
+import { type HostTensor, type Parameter, SafetensorsFile, clipDetail, readJsonObject, showValue, writeJsonFile, writeSafetensors } from '@tunekit/core';
 
 /** The two files of a saved adapter, as PEFT's save_pretrained names them. */
 export const ADAPTER_CONFIG = 'adapter_config.json';
@@ -8,7 +9,14 @@ export const ADAPTER_WEIGHTS = 'adapter_model.safetensors';
 /** PEFT saves tensors under the wrapped model's path: `base_model.model.` + the parameter's path. */
 export const PEFT_PREFIX = 'base_model.model.';
 
-const withFile = (file: string, e: unknown) => new Error(`${file}: ${e instanceof Error ? e.message : String(e)}`);
+/** An adapter folder whose config file does not describe an adapter this method can load; the message starts with the file. */
+export class AdapterConfigError extends Error {
+  override readonly name = 'AdapterConfigError';
+}
+
+/** Names the file in a config error; a TypeError or RangeError is a bug of ours and stays what it is. */
+const withFile = (file: string, e: unknown): Error =>
+  e instanceof TypeError || e instanceof RangeError ? e : new AdapterConfigError(`${file}: ${clipDetail((e instanceof Error ? e.message : String(e)).replace(/\s*\n\s*/g, '; '))}`, { cause: e });
 
 /** adapter_config.json as a JSON object, validated by the method's `parse`; every error names the file. */
 export async function readAdapterConfigFile<C>(dir: string, parse: (raw: Record<string, unknown>) => C): Promise<C> {
@@ -53,16 +61,16 @@ export async function assignAdapterTensors(dir: string, lookup: (key: string) =>
     const plan: [string, Parameter][] = [];
     for (const key of st.names()) {
       const p = lookup(key);
-      if (!p) throw new Error(`${file}: tensor "${key}" matches no parameter of the adapted model`);
+      if (!p) throw new CheckpointError(file, null, `tensor ${showValue(key)} matches no parameter of the adapted model`);
       const { shape } = st.info(key);
       if (shape.join() !== p.shape.join()) {
-        throw new Error(`${file}: tensor "${key}" has shape [${shape.join(', ')}], the model expects [${p.shape.join(', ')}]`);
+        throw new CheckpointError(file, null, `tensor ${showValue(key)} has shape [${shape.join(', ')}], the model expects [${p.shape.join(', ')}]`);
       }
       plan.push([key, p]);
     }
     const seen = new Set(plan.map(([key]) => key));
     const missing = expected.filter((k) => !seen.has(k));
-    if (missing.length) throw new Error(`${file}: missing adapter tensors ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ` and ${missing.length - 3} more` : ''}`);
+    if (missing.length) throw new CheckpointError(file, null, `missing adapter tensors ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ` and ${missing.length - 3} more` : ''}`);
     const values: [Parameter, HostTensor][] = [];
     for (const [key, p] of plan) values.push([p, await st.read(key, { into: p.dtype })]);
     for (const [p, value] of values) p.assign(value);

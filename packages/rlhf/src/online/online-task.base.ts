@@ -6,10 +6,28 @@ import type { OnlineConfig } from './online.config.js';
 import type { OnlineContext } from './online-context.js';
 import { type PolicyForward, ROLLOUT_FEEDS, tracePolicy } from './policy-logps.js';
 import { type GenerationPlan, RolloutDataSource } from './rollout.data-source.js';
-import type { Rollout } from './rollout.js';
-import { sampleRollout } from './rollout.js';
+import { type Rollout, sampleRollout } from './rollout.js';
 import { samplingSettings } from './online.config.js';
 import type { PromptRecord } from '@tunekit/data';
+import { type Reward, combineRewards } from './advantages.js';
+import type { ReferenceScope } from './online-context.js';
+import { rowLogps } from './policy-logps.js';
+import { callRewardFunctions } from './reward-functions.js';
+import { rewardInputs } from './rollout-inputs.js';
+import { type RolloutRows, rolloutRows } from './rollout-rows.js';
+
+/** Rollout rows are padded to a multiple of this, so nearby lengths share one compiled update. */
+const LENGTH_MULTIPLE = 16;
+
+/** A rollout with its rewards: per function, combined, and the rows the update reads. */
+export interface ScoredRollout {
+  readonly rollout: Rollout;
+  readonly perFunction: Reward[][];
+  /** Weighted sums; NaN where no function judged the completion. */
+  readonly rewards: number[];
+  readonly rows: RolloutRows;
+  readonly names: string[];
+}
 
 /** The sampler's generator among the task's generators (saved in every checkpoint). */
 export const ROLLOUT_SAMPLER = 'rollout_sampler';
@@ -36,6 +54,7 @@ export abstract class OnlineTask<C extends OnlineConfig> {
     this.data = new RolloutDataSource(ctx.prompts, this.plan, (prompts, seed) => this.produce(prompts, seed), ctx.training.seed);
     this.generators = collectModuleRngs(ctx.model);
     this.generators.set(ROLLOUT_SAMPLER, this.data.rng);
+    if (config.beta > 0 && !ctx.reference) throw new Error(`${this.constructor.name}: beta > 0 needs a reference model (a LoRA-family adapter to disable, or a frozen copy of the base)`);
     if (config.reward_funcs.length !== ctx.rewardFunctions.length) {
       throw new Error(`${this.constructor.name}: ${config.reward_funcs.length} reward_funcs configured, ${ctx.rewardFunctions.length} loaded`);
     }
@@ -66,9 +85,23 @@ export abstract class OnlineTask<C extends OnlineConfig> {
     return this.data.checkpointer(inner);
   }
 
-  /** Samples `num_generations` completions of each prompt with the config's settings. */
-  protected sample(prompts: readonly PromptRecord[], seed: number): Promise<Rollout> {
-    return sampleRollout(this.ctx, prompts.map((p) => p.promptIds), this.config.num_generations, samplingSettings(this.config), seed);
+  /**
+   * Samples `num_generations` completions of each prompt with the config's settings, scores them
+   * with every reward function, combines the scores by `reward_weights`, and lays the rows out.
+   */
+  protected async scoredRollout(prompts: readonly PromptRecord[], seed: number): Promise<ScoredRollout> {
+    const { config, ctx } = this;
+    const rollout = await sampleRollout(ctx, prompts.map((p) => p.promptIds), config.num_generations, samplingSettings(config), seed);
+    const perFunction = await callRewardFunctions(ctx.rewardFunctions, rewardInputs(prompts, rollout, config.num_generations));
+    const rewards = combineRewards(perFunction, config.reward_weights ?? ctx.rewardFunctions.map(() => 1));
+    const rows = rolloutRows(rollout, { maskTruncated: config.mask_truncated_completions, multiple: LENGTH_MULTIPLE });
+    return { rollout, perFunction, rewards, rows, names: ctx.rewardFunctions.map((f) => f.name) };
+  }
+
+  /** Per-token log-probs of the rollout's rows under the sampling policy, or under the reference. */
+  protected logpsOf(rows: RolloutRows, reference?: ReferenceScope): Promise<HostTensor<'f32'>> {
+    const opts = { temperature: this.config.temperature, chunk: this.plan.completionsPerBatch };
+    return rowLogps(this.ctx.model, this.ctx.executor, rows, reference ? { ...opts, reference } : opts);
   }
 
   /** Old log-probs are needed when the policy may have moved since sampling (TRL's condition). */
