@@ -60,6 +60,8 @@ export const typeBytes = (type: GgmlTypeName, count: number): number => (count /
 export function encodeTensor(type: GgmlTypeName, x: Float32Array): Uint8Array {
   const t = GGML_TYPES[type];
   if (x.length % t.block !== 0) throw new Error(`${type} needs a multiple of ${t.block} weights, got ${x.length}`);
+  // F32 is the values' own bytes: a view, not a copy, keeps the export's peak memory at one tensor.
+  if (type === 'F32') return new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
   const out = new Uint8Array(typeBytes(type, x.length));
   t.quantize(x, out);
   return out;
