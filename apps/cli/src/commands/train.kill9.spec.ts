@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { CHECKPOINT_FILES, Rng, SafetensorsFile, listCheckpoints, loadCheckpoint } from '@tunekit/core';
+import { CHECKPOINT_FILES, Rng, listCheckpoints, loadCheckpoint } from '@tunekit/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Workspace, maxAbsDiff, runCli, spawnCli, yesRecords } from '../testing/cli.test-support.js';
+import { Workspace, maxAbsDiff, readTensors, runCli, spawnCli, yesRecords } from '../testing/cli.test-support.js';
 
 // kill -9 at seeded random moments of a real `tunekit train` (the quickstart's shape at tiny size:
 // LoRA, a checkpoint every step so that many kills land in a save). After every kill each
@@ -30,17 +30,6 @@ training:
 
 const ADAPTER_FILES = ['adapter_config.json', 'adapter_model.safetensors'];
 
-async function tensors(file: string): Promise<Map<string, Float32Array>> {
-  const st = await SafetensorsFile.open(file);
-  try {
-    const out = new Map<string, Float32Array>();
-    for await (const [name, t] of st.entries()) out.set(name, t.toFloat32());
-    return out;
-  } finally {
-    await st.close();
-  }
-}
-
 /** Every checkpoint folder has all its files, its state loads, and its adapter reads whole. */
 async function checkCheckpoints(out: string): Promise<number> {
   const checkpoints = await listCheckpoints(out);
@@ -48,7 +37,7 @@ async function checkCheckpoints(out: string): Promise<number> {
     const files = readdirSync(dir);
     expect(files, dir).toEqual(expect.arrayContaining([...Object.values(CHECKPOINT_FILES), ...ADAPTER_FILES]));
     await loadCheckpoint(dir);
-    expect((await tensors(join(dir, 'adapter_model.safetensors'))).size, dir).toBe(8); // q_proj and v_proj of 2 layers, A and B
+    expect((await readTensors(join(dir, 'adapter_model.safetensors'))).size, dir).toBe(8); // q_proj and v_proj of 2 layers, A and B
   }
   return checkpoints.length;
 }
@@ -147,8 +136,8 @@ describe('tunekit train under kill -9', () => {
     expect(last.stderr).not.toMatch(/\n\s+at /);
     expect(last.code).toBe(0);
     expect(readdirSync(out).filter((n) => n.startsWith('.'))).toEqual([]);
-    const a = await tensors(join(ws.path('straight'), 'adapter_model.safetensors'));
-    const b = await tensors(join(out, 'adapter_model.safetensors'));
+    const a = await readTensors(join(ws.path('straight'), 'adapter_model.safetensors'));
+    const b = await readTensors(join(out, 'adapter_model.safetensors'));
     for (const [k, v] of a) expect(maxAbsDiff(v, b.get(k)!), k).toBeLessThan(1e-6);
   }, 900_000);
 });

@@ -1,4 +1,4 @@
-import { type ConfigFieldError, type KeyPath, closestName, describeValue, isConfigMapping, unknownKey } from '@tunekit/core';
+import { type ConfigFieldError, type KeyPath, clipDetail, closestName, describeValue, isConfigMapping, unknownKey } from '@tunekit/core';
 import { CliError } from '../cli-error.js';
 
 export { type KeyPath, describeValue };
@@ -14,7 +14,7 @@ export class ConfigError extends CliError {
     const where = locate(path);
     const key = path.join('.');
     // `--set training.seed: ...` already names the key.
-    super(`${where === `--set ${key}` ? where : `${where}: ${key}`}: ${detail}`, 2);
+    super(`${where === `--set ${key}` ? where : `${where}: ${key}`}: ${clipDetail(detail)}`, 2);
   }
 
   /** A package's config error, pointed at the line of its first problem's key inside `section`. */

@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HostTensor, type Module, Rng, Tensor, fromFloat32, type Executor } from '@tunekit/core';
+import { HostTensor, type Module, Rng, Tensor, fromFloat32, type Executor, SafetensorsFile } from '@tunekit/core';
 import { type CausalLM, HfTokenizer, loadModel } from '@tunekit/models';
 import { createTinyModel } from '@tunekit/models/testing';
 import { LORA_METHOD } from '@tunekit/peft-lora';
@@ -38,6 +38,18 @@ export function runCli(args: readonly string[], options: { cwd?: string; env?: R
 export function spawnCli(args: readonly string[], options: { cwd?: string; env?: Record<string, string> } = {}): ChildProcessByStdio<null, Readable, Readable> {
   const env = { ...process.env, TUNEKIT_DEBUG: '', ...options.env };
   return spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** Every tensor of a safetensors file as f32, by name. */
+export async function readTensors(file: string): Promise<Map<string, Float32Array>> {
+  const st = await SafetensorsFile.open(file);
+  try {
+    const out = new Map<string, Float32Array>();
+    for await (const [name, t] of st.entries()) out.set(name, t.toFloat32());
+    return out;
+  } finally {
+    await st.close();
+  }
 }
 
 export const lines = (text: string): string[] => text.split('\n').filter((l) => l.trim() !== '');

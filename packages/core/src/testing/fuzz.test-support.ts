@@ -10,8 +10,8 @@ import fc from 'fast-check';
 /** The suite's fixed seed: every run mutates the same way, so a failure reproduces. */
 export const FUZZ_SEED = 20261204;
 
-/** Longest any one input may take: more is a hang (a loop driven by an untrusted count). */
-export const FUZZ_CASE_MS = 2_000;
+/** Longest any one input may take: more is a hang (a loop driven by an untrusted count); a 1 MB YAML value takes 2 s on a loaded CI machine. */
+export const FUZZ_CASE_MS = 5_000;
 
 /** Most any one input may grow array buffers by: more is an allocation driven by an untrusted length. */
 export const FUZZ_CASE_BYTES = 256 * 2 ** 20;

@@ -42,6 +42,8 @@ export interface TaskProvider<C = unknown, M extends Module = CausalLmModel> {
    * eval`) may omit it, and a task that needs it says so.
    */
   create(model: M, config: C, context?: TaskContext): Task;
+  /** A commented example run config for `tunekit init --task <name>` (a YAML document). */
+  readonly exampleConfig?: string;
 }
 
 /** Causal-LM cross-entropy over the data package's labels (prompt tokens masked for SFT). */

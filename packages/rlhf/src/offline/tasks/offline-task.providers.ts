@@ -4,6 +4,7 @@ import { type CausalLM, loadModel } from '@tunekit/models';
 import { isAbsolute, resolve } from 'node:path';
 import { type CpoConfig, parseCpoConfig } from '../config/cpo.config.js';
 import { type DpoConfig, parseDpoConfig } from '../config/dpo.config.js';
+import { DPO_EXAMPLE_CONFIG } from '../config/dpo.example-config.js';
 import { type KtoConfig, parseKtoConfig } from '../config/kto.config.js';
 import { type OrpoConfig, parseOrpoConfig } from '../config/orpo.config.js';
 import { PrecomputedRefLogps } from '../reference/precomputed-ref-logps.js';
@@ -76,7 +77,7 @@ function offlineTask<C extends OfflineSection>(name: string, parse: (raw: unknow
   };
 }
 
-export const DPO_TASK = offlineTask<DpoConfig>('dpo', parseDpoConfig, (m, c, ctx) => new DpoTask(m, c, reference(m, c, ctx, 'dpo')));
+export const DPO_TASK: TaskProvider<DpoConfig> = { ...offlineTask<DpoConfig>('dpo', parseDpoConfig, (m, c, ctx) => new DpoTask(m, c, reference(m, c, ctx, 'dpo'))), exampleConfig: DPO_EXAMPLE_CONFIG };
 export const CPO_TASK = offlineTask<CpoConfig>('cpo', parseCpoConfig, (m, c) => new CpoTask(m, c));
 export const ORPO_TASK = offlineTask<OrpoConfig>('orpo', parseOrpoConfig, (m, c) => new OrpoTask(m, c));
 export const KTO_TASK = offlineTask<KtoConfig>('kto', parseKtoConfig, (m, c, ctx) => new KtoTask(m, c, reference(m, c, ctx, 'kto')), ['', KL_PREFIX]);
