@@ -17,6 +17,10 @@ describe('tunekit init --task', () => {
     expect(await readFile(ws.path('dpo.yaml'), 'utf8')).toBe(DPO_TASK.exampleConfig);
     await mkdir(ws.path('data'), { recursive: true });
     await ws.write('data/preferences.jsonl', `${JSON.stringify({ prompt: 'Hi', chosen: ' Hello', rejected: ' Go away' })}\n`);
+    // A dry run checks the task's data paths without parsing its rows as SFT records.
+    const plan = await runCli(['train', ws.path('dpo.yaml'), '--set', `model=${ws.model}`, '--dry-run']);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stdout).toContain('checked    data: data/preferences.jsonl (read by the dpo task when the run starts)');
     // Every section as written; only the model, the length of the run and evaluation are overridden.
     const run = await runCli(['train', ws.path('dpo.yaml'), '--set', `model=${ws.model}`, '--set', 'training.max_steps=1', '--set', 'training.eval_strategy=no', '--set', 'training.save_strategy=no', '--set', 'data.validation_split=0']);
     expect(run.code).toBe(0);

@@ -45,10 +45,11 @@ export class TrainCommand implements Command {
     // Plugins first: they may register the methods (and their option sections) the rest of the file uses.
     const plugins = parsePlugins(doc.raw, doc.locate);
     const container = await buildRunContainer(this.root, plugins, { baseDir: doc.baseDir, progressOutput: process.stderr });
-    const config = parseRunConfig(doc.raw, { ...doc, ...registries(container) });
+    const registered = registries(container);
+    const config = parseRunConfig(doc.raw, { ...doc, ...registered });
     for (const line of config.warnings) console.error(`warning: ${line}`);
     if (values['dry-run']) {
-      const checked = await checkRunInputs(config);
+      const checked = await checkRunInputs(config, { taskReadsData: registered.tasks.get(config.task)?.loadData !== undefined });
       console.log(describePlan({ ...config, executor: this.executors.name(config.executor) }, checked));
       return 0;
     }

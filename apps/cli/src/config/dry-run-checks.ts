@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readJsonObject } from '@tunekit/core';
-import { previewDataset } from '@tunekit/data';
+import { previewDataset, resolveDataFiles } from '@tunekit/data';
 import { parseModelConfig, resolveDataset, resolveModel } from '@tunekit/models';
 import { CliError } from '../cli-error.js';
 import type { RunConfig } from './run-config.types.js';
@@ -15,11 +15,18 @@ export const DRY_RUN_ROWS = 5;
  * every data, evaluation and checkpoint path exists, and the first rows of each data file parse in
  * the format. Returns one `checked ...` line each; the first failure is a one-line CliError.
  */
-export async function checkRunInputs(config: RunConfig): Promise<string[]> {
+export async function checkRunInputs(config: RunConfig, opts: { taskReadsData?: boolean } = {}): Promise<string[]> {
   const lines = [await checkModel(config)];
   const resolve = { cwd: config.baseDir, resolveHubFiles: hubFiles };
-  const data = await previewDataset(config.data, DRY_RUN_ROWS, resolve).catch(userError('data'));
-  lines.push(`data: ${data.files.join(', ')} (the first ${DRY_RUN_ROWS} rows of each parse as ${data.format})`);
+  if (opts.taskReadsData) {
+    // A task with its own data pipeline (preference pairs, prompts) reads its rows itself: the paths must exist.
+    const paths = [config.data.path, config.data.validation_path].flatMap((p) => (p === undefined ? [] : typeof p === 'string' ? [p] : [...p]));
+    const files = await resolveDataFiles(paths, resolve).catch(userError('data'));
+    lines.push(`data: ${files.map((f) => f.displayName).join(', ')} (read by the ${config.task} task when the run starts)`);
+  } else {
+    const data = await previewDataset(config.data, DRY_RUN_ROWS, resolve).catch(userError('data'));
+    lines.push(`data: ${data.files.join(', ')} (the first ${DRY_RUN_ROWS} rows of each parse as ${data.format})`);
+  }
   if (config.evaluation) {
     const evaluation = await previewDataset({ path: config.evaluation.path }, DRY_RUN_ROWS).catch(userError('evaluation'));
     lines.push(`evaluation: ${evaluation.files.join(', ')} (the first ${DRY_RUN_ROWS} rows parse as ${evaluation.format})`);
