@@ -11,7 +11,7 @@ export { GgufLoraExporter } from './gguf/gguf-lora.exporter.js';
 export { type GgufExportOptions, type GgufExportSummary, exportGguf } from './gguf/export-gguf.js';
 export { exportGgufLora } from './gguf/lora/export-gguf-lora.js';
 export { type GgufFile, type GgufTensorSource, writeGguf } from './gguf/format/gguf.writer.js';
-export { type GgufContents, readGguf } from './gguf/format/gguf.reader.js';
+export { type GgufContents, GgufFormatError, readGguf } from './gguf/format/gguf.reader.js';
 export { type GgufValue } from './gguf/format/gguf-value.js';
 export { GGML_TYPES, type GgmlType, type GgmlTypeName, decodeTensor, encodeTensor } from './gguf/quant/ggml-types.js';
 export { GGUF_PRESETS, type GgufPreset, isGgufPreset, tensorType } from './gguf/model/quant-presets.js';

@@ -2,6 +2,14 @@ import { GGUF_DEFAULT_ALIGNMENT, GGUF_MAGIC, GgufValueType } from './gguf.consta
 import type { GgufTensorInfo } from './gguf-header.js';
 import { alignUp } from './gguf-header.js';
 
+/** A GGUF file that cannot be read: one line naming the file, the field and the byte offset. */
+export class GgufFormatError extends Error {
+  override readonly name = 'GgufFormatError';
+}
+
+/** ggml's GGML_MAX_DIMS: a tensor with more dimensions is not one llama.cpp wrote. */
+const MAX_DIMS = 4;
+
 export interface GgufContents {
   readonly version: number;
   /** Values as JavaScript sees them: numbers, bigints (64-bit), booleans, strings, arrays. */
@@ -17,14 +25,14 @@ export interface GgufContents {
 export function readGguf(buf: Buffer, file = 'GGUF'): GgufContents {
   let at = 0;
   const need = (n: number, what: string): void => {
-    if (at + n > buf.length) throw new Error(`${file}: truncated reading ${what} at byte ${at}`);
+    if (at + n > buf.length) throw new GgufFormatError(`${file}: truncated reading ${what} at byte ${at}`);
   };
   const u32 = (what: string): number => (need(4, what), (at += 4), buf.readUInt32LE(at - 4));
   const u64 = (what: string): number => {
     need(8, what);
     const v = buf.readBigUInt64LE(at);
     at += 8;
-    if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new Error(`${file}: ${what} ${v} is too large`);
+    if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new GgufFormatError(`${file}: ${what} ${v} is too large`);
     return Number(v);
   };
   const string = (what: string): string => {
@@ -49,13 +57,13 @@ export function readGguf(buf: Buffer, file = 'GGUF'): GgufContents {
   const value = (type: number, what: string): unknown => {
     if (type === GgufValueType.STRING) return string(what);
     const s = SCALAR[type];
-    if (!s) throw new Error(`${file}: ${what} has unknown value type ${type}`);
+    if (!s) throw new GgufFormatError(`${file}: ${what} has unknown value type ${type}`);
     need(s[0], what);
     at += s[0];
     return s[1](at - s[0]);
   };
 
-  if (u32('magic') !== GGUF_MAGIC) throw new Error(`${file}: not a GGUF file (bad magic)`);
+  if (u32('magic') !== GGUF_MAGIC) throw new GgufFormatError(`${file}: not a GGUF file (bad magic)`);
   const version = u32('version');
   const nTensors = u64('tensor count');
   const nKv = u64('metadata count');
@@ -80,9 +88,13 @@ export function readGguf(buf: Buffer, file = 'GGUF'): GgufContents {
   for (let i = 0; i < nTensors; i++) {
     const name = string('tensor name');
     const nDims = u32(`${name} dims`);
+    if (nDims > MAX_DIMS) throw new GgufFormatError(`${file}: tensor ${JSON.stringify(name.slice(0, 80))} has ${nDims} dimensions; ggml allows at most ${MAX_DIMS}`);
     const dims = Array.from({ length: nDims }, () => u64(`${name} dim`));
     tensors.push({ name, dims, typeId: u32(`${name} type`), offset: u64(`${name} offset`) });
   }
-  const alignment = (metadata.get('general.alignment') as number | undefined) ?? GGUF_DEFAULT_ALIGNMENT;
+  const alignment = metadata.get('general.alignment') ?? GGUF_DEFAULT_ALIGNMENT;
+  if (typeof alignment !== 'number' || !Number.isInteger(alignment) || alignment <= 0) {
+    throw new GgufFormatError(`${file}: general.alignment must be a positive integer, got ${String(alignment).slice(0, 40)}`);
+  }
   return { version, metadata, types, tensors, dataStart: alignUp(at, alignment) };
 }
