@@ -16,7 +16,7 @@
  *
  * config.json carries transformers' `BitsAndBytesConfig.to_dict()` as `quantization_config`.
  */
-import { type DType, HostTensor, Linear, SafetensorsFile, jsonSyntaxMessage, readJsonObject, writeJsonFile, writeSafetensors } from '@tunekit/core';
+import { type DType, HostTensor, Linear, SafetensorsFile, clipDetail, jsonSyntaxMessage, showValue, readJsonObject, writeJsonFile, writeSafetensors } from '@tunekit/core';
 import { type CausalLM, createModel, parseModelConfig } from '@tunekit/models';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -53,7 +53,8 @@ export interface BnbQuantizationConfig {
 /** Thrown for a checkpoint that does not hold a loadable bitsandbytes 4-bit model. */
 export class Bnb4bitFormatError extends Error {
   constructor(readonly file: string, readonly tensor: string | null, detail: string) {
-    super(`${file}${tensor ? ` (${tensor})` : ''}: ${detail}`);
+    // The detail may quote a value from the file: clipped, so a huge one is not echoed whole.
+    super(`${file}${tensor ? ` (${tensor})` : ''}: ${clipDetail(detail)}`);
     this.name = 'Bnb4bitFormatError';
   }
 }
@@ -189,13 +190,13 @@ export async function loadQuantizedModel(dir: string): Promise<{ model: CausalLM
         throw new Bnb4bitFormatError(path, key, `quant_state is not UTF-8 JSON: ${jsonSyntaxMessage(e)}`);
       }
       const bad = (what: string) => new Bnb4bitFormatError(path, key, `quant_state ${what}`);
-      if (qs.quant_type !== quantType) throw bad(`quant_type ${JSON.stringify(qs.quant_type)} does not match the key's ${quantType}`);
+      if (qs.quant_type !== quantType) throw bad(`quant_type ${showValue(qs.quant_type)} does not match the key's ${quantType}`);
       const shape = qs.shape;
       if (!Array.isArray(shape) || shape.length !== 2 || shape[0] !== linear.outFeatures || shape[1] !== linear.inFeatures) {
-        throw bad(`shape ${JSON.stringify(shape)} does not match the model's [${linear.outFeatures}, ${linear.inFeatures}] for ${layerPath}`);
+        throw bad(`shape ${showValue(shape)} does not match the model's [${linear.outFeatures}, ${linear.inFeatures}] for ${layerPath}`);
       }
       const blocksize = qs.blocksize;
-      if (typeof blocksize !== 'number') throw bad(`blocksize ${JSON.stringify(blocksize)} is not a number`);
+      if (typeof blocksize !== 'number') throw bad(`blocksize ${showValue(blocksize)} is not a number`);
       const n = linear.inFeatures * linear.outFeatures;
       const nBlocks = Math.ceil(n / blocksize);
       const packed = await need(w, 'u8', [Math.ceil(n / 2), 1]);
