@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,29 +9,8 @@ import { TrainableParametersCheckpointer } from '../trainer/model-checkpointer.j
 import { loadCheckpoint, saveCheckpoint } from '../trainer/trainer-checkpoint.js';
 import { initialTrainerState } from '../trainer/trainer-state.js';
 import { parseTrainingArguments } from '../trainer/training-arguments.js';
+import { mountTmpfs } from '../testing/tmpfs.test-support.js';
 import { DiskFullError, publishFiles } from './atomic-dir.js';
-
-/**
- * A real full disk: a small tmpfs mounted for the test. Mounting needs root (CI runs as root);
- * elsewhere the suite is skipped and says why.
- */
-function mountTmpfs(bytes: number): { dir: string; unmount(): void } | string {
-  if (process.getuid?.() !== 0) return 'not root, so no tmpfs can be mounted';
-  const dir = mkdtempSync(join(tmpdir(), 'tunekit-full-disk-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${bytes}`, 'tmpfs', dir], { stdio: 'pipe' });
-  } catch (e) {
-    rmSync(dir, { recursive: true, force: true });
-    return `mount -t tmpfs failed: ${(e as Error).message.split('\n')[0]}`;
-  }
-  return {
-    dir,
-    unmount: () => {
-      execFileSync('umount', [dir]);
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
 
 /** A checkpoint of one 64k-float weight with AdamW moments: about 0.75 MiB on disk. */
 function snapshotAt(step: number) {
