@@ -73,11 +73,11 @@ export const HF_ONLY_ARGUMENTS: Readonly<Record<string, HfOnlyArgument>> = {
   auto_find_batch_size: unsupported(false, 'set per_device_train_batch_size and gradient_accumulation_steps yourself'),
   // the math
   label_smoothing_factor: unsupported(0, "the built-in tasks do not smooth labels (the example plugin's smoothed_sft task does)"),
-  neftune_noise_alpha: unsupported(null, 'NEFTune noise on the embeddings is not implemented'),
+  neftune_noise_alpha: unsupported(null, 'TuneKit adds no NEFTune noise to the embeddings'),
   lr_scheduler_kwargs: unsupported(null, 'the schedules take no extra arguments (lr_scheduler_type, warmup_steps, warmup_ratio)', [null]),
   optim_args: unsupported(null, 'the optimizers take their arguments from adam_beta1, adam_beta2, adam_epsilon and weight_decay'),
-  optim_target_modules: unsupported(null, 'GaLore and APOLLO are not implemented'),
-  adafactor: unsupported(false, 'Adafactor is not implemented (optim: adamw_torch or sgd)'),
+  optim_target_modules: unsupported(null, 'TuneKit has no GaLore or APOLLO optimizer'),
+  adafactor: unsupported(false, 'TuneKit has no Adafactor (optim: adamw_torch or sgd)'),
   average_tokens_across_devices: ignored(true, 'the loss is a mean over every loss token of the global batch', [true, false]),
   // logging, evaluation, saving
   logging_strategy: unsupported('steps', 'logging follows logging_steps'),
