@@ -31,7 +31,7 @@ describe("Hugging Face TrainingArguments names TuneKit has no field for", () => 
     const bad = () => parseTrainingArguments({ label_smoothing_factor: 0.1, neftune_noise_alpha: 5, evaluation_strategy: 'steps', data_seed: 7 });
     expect(bad).toThrow(TrainingArgumentsError);
     expect(bad).toThrow(/^ {2}label_smoothing_factor 0\.1 is not supported: the built-in tasks do not smooth labels/m);
-    expect(bad).toThrow(/^ {2}neftune_noise_alpha 5 is not supported: TuneKit adds no NEFTune noisem);
+    expect(bad).toThrow(/^ {2}neftune_noise_alpha 5 is not supported: TuneKit adds no NEFTune noise/m);
     expect(bad).toThrow(/^ {2}evaluation_strategy was renamed eval_strategy in transformers 4\.46; write eval_strategy$/m);
     expect(bad).toThrow(/^ {2}data_seed 7 is not supported: the data order follows `seed`/m);
     // HF's default of the same fields passes.
