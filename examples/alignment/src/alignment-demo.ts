@@ -11,7 +11,7 @@ import { accuracyLine, tunekit } from './tunekit-cli.js';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 export const CONFIGS = { dpo: here('../dpo.yaml'), orpo: here('../orpo.yaml'), reward: here('../reward.yaml'), quickstart: here('../../quickstart.yaml') };
-export const HELD_OUT = { pairs: here('../data/pairs-test.jsonl'), questions: here('../data/questions-test.jsonl') };
+export const HELD_OUT = { pairs: here('../data/pairs-test.jsonl'), questions: here('../../data/quickstart-test.jsonl') };
 
 /** The seed every config uses (the reward head's initial draw depends on it). */
 const SEED = 42;
@@ -93,7 +93,7 @@ async function rewardModel(o: DemoOptions, start: string): Promise<DemoResult['r
   const before = (await untrainedRewardModel(start, SEED, HELD_OUT.pairs)).accuracy;
   const t = performance.now();
   const sets = runSets(o, start, 'reward').filter((s) => !s.startsWith('evaluation.'));
-  await tunekit(['train', CONFIGS.reward, ...setArgs(sets)], o.echo);
+  await tunekit(['train', CONFIGS.reward, ...setArgs(sets)], o.echo, '[reward] ');
   const took = seconds(t);
   const after = await scoreJson(['--model', start, '--adapter', join(o.runs, 'reward')]);
   return { before, after, seconds: took };
@@ -102,20 +102,23 @@ async function rewardModel(o: DemoOptions, start: string): Promise<DemoResult['r
 async function policyRun(o: DemoOptions, start: string, run: (typeof POLICY_RUNS)[number], preferenceBefore: number): Promise<PolicyResult> {
   const t = performance.now();
   const out = join(o.runs, run.dir);
-  const stdout = await tunekit(['train', run.config, ...setArgs([...run.sets, ...runSets(o, start, run.dir)])], o.echo);
+  const stdout = await tunekit(['train', run.config, ...setArgs([...run.sets, ...runSets(o, start, run.dir)])], o.echo, `[${run.dir}] `);
   const took = seconds(t);
   const after = (await policyPreference(start, out, HELD_OUT.pairs)).accuracy;
   const implicitReward = run.reference ? await scoreJson(['--model', start, '--adapter', out, '--reference', start, '--beta', String(BETA)]) : null;
   return { name: run.name, preference: { before: preferenceBefore, after }, implicitReward, exactMatch: accuracyLine(stdout), seconds: took };
 }
 
+/**
+ * The warm-up, then the reward model and the preference runs side by side: each is one process
+ * using a core or two, and on a busy machine runs side by side get their share of it sooner.
+ */
 export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const start = await startModel(o);
-  const reward = o.skipReward ? null : await rewardModel(o, start);
   const preferenceBefore = (await policyPreference(start, null, HELD_OUT.pairs)).accuracy;
-  const policies: PolicyResult[] = [];
-  for (const run of POLICY_RUNS.filter((r) => !o.policies || o.policies.includes(r.name))) policies.push(await policyRun(o, start, run, preferenceBefore));
-  return { reward, policies };
+  const runs = POLICY_RUNS.filter((r) => !o.policies || o.policies.includes(r.name));
+  const [reward, ...policies] = await Promise.all([o.skipReward ? null : rewardModel(o, start), ...runs.map((run) => policyRun(o, start, run, preferenceBefore))]);
+  return { reward, policies: policies as PolicyResult[] };
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;

@@ -4,17 +4,20 @@ import { fileURLToPath } from 'node:url';
 
 const BIN = fileURLToPath(new URL('../../../apps/cli/bin/tunekit.js', import.meta.url));
 
-/** Runs `tunekit ...args`; resolves with its stdout, rejects with the exit code. `echo` false keeps it quiet. */
-export function tunekit(args: readonly string[], echo = true): Promise<string> {
+/**
+ * Runs `tunekit ...args`; resolves with its stdout, rejects with the exit code and stderr. Each
+ * stdout line is echoed with `label` in front (runs go side by side); `echo` false keeps it quiet.
+ */
+export function tunekit(args: readonly string[], echo = true, label = ''): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', echo ? 'inherit' : 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stdout.on('data', (d: Buffer) => {
       stdout += d.toString();
-      if (echo) process.stdout.write(d);
+      if (echo) process.stdout.write(d.toString().replace(/^(?=.)/gm, label));
     });
-    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
     child.on('close', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`tunekit ${args.join(' ')} exited with ${code}\n${stderr}`))));
   });
