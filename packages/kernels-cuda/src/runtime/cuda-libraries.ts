@@ -1,6 +1,6 @@
 import type { LibraryHandle } from 'koffi';
 import { type LibraryOpener, type LibrarySpec, koffiOpen, locateLibrary } from './library-load.js';
-import { type SearchContext, type SearchGroup, machineSearchContext, searchGroups } from './library-search.js';
+import { type SearchContext, machineSearchContext, searchGroups } from './library-search.js';
 
 /** The three libraries the CUDA executor calls, as data: sonames newest first (CUDA 13, then 12). */
 export const CUDA_LIBRARIES = {
@@ -38,8 +38,6 @@ export class CudaUnavailableError extends Error {
   override readonly name = 'CudaUnavailableError';
 }
 
-const describeGroup = (g: SearchGroup): string => (g.dirs === null || g.dirs.length > 0 ? g.label : `${g.label} (none)`);
-
 /**
  * Finds and opens all three libraries, or throws one CudaUnavailableError line naming every one
  * that is missing (soname, what it is, how to get it), where it looked, and why a copy that was
@@ -55,7 +53,7 @@ export function openCudaLibraries(ctx: SearchContext = machineSearchContext(), o
     else missing.push(`${spec.sonames.join(' / ')} (${spec.what}: ${spec.install}${located.failures.length ? `; found but not loadable: ${located.failures.join('; ')}` : ''})`);
   }
   if (missing.length > 0) {
-    throw new CudaUnavailableError(`executor cuda: missing ${missing.join(', ')}; looked in ${groups.map(describeGroup).join(', ')}`);
+    throw new CudaUnavailableError(`executor cuda: missing ${missing.join(', ')}; looked in ${groups.map((g) => g.label).join(', ')}`);
   }
   return found as CudaLibraries;
 }

@@ -61,11 +61,14 @@ function wheelDirs(sitePackages: readonly string[]): string[] {
 /** The search, in the issue's order: CUDA_HOME/CUDA_PATH, /usr/local/cuda*, the dynamic loader, pip wheels. */
 export function searchGroups(ctx: SearchContext): SearchGroup[] {
   const named = TOOLKIT_ENV.filter((v) => ctx.env[v]);
+  const toolkits = ctx.toolkitRoots.flatMap(toolkitDirs);
+  const wheels = wheelDirs(ctx.sitePackages());
+  const roots = ctx.toolkitRoots.map((r) => join(r, 'cuda*')).join(', ');
   return [
     { label: named.length ? named.map((v) => `${v}=${ctx.env[v]}`).join(', ') : 'CUDA_HOME (unset)', dirs: named.flatMap((v) => libDirsOf(ctx.env[v] as string)) },
-    { label: ctx.toolkitRoots.map((r) => join(r, 'cuda*')).join(', '), dirs: ctx.toolkitRoots.flatMap((r) => toolkitDirs(r).flatMap(libDirsOf)) },
+    { label: toolkits.length ? roots : `${roots} (none there)`, dirs: toolkits.flatMap(libDirsOf) },
     { label: 'the dynamic loader (LD_LIBRARY_PATH, ld.so.cache)', dirs: null },
-    { label: "pip's nvidia-* wheels (site-packages/nvidia/*/lib)", dirs: wheelDirs(ctx.sitePackages()) },
+    { label: `pip's nvidia-* wheels (site-packages/nvidia/*/lib${wheels.length ? '' : ': none installed'})`, dirs: wheels },
   ];
 }
 
