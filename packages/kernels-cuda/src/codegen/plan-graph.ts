@@ -18,6 +18,13 @@ const MAPPED = new Set<Op>(['reshape', 'permute', 'slice', 'expand', 'split', 'p
 /** Consumers besides elementwise ops whose kernels evaluate an inlined producer per element (pad and concat read theirs conditionally, so not them). */
 const TAKES_INLINED = new Set<Op>(['reshape', 'permute', 'slice', 'expand', 'split', 'sum', 'mean', 'max', 'logsumexp']);
 
+/** Whether `user`'s kernel evaluates its inputs per element (so a producer can be inlined into it). */
+function evaluatesInline(user: Node, inlined: ReadonlySet<Node>): boolean {
+  // A reshape or identity that is not itself inlined aliases its input, which must then be a buffer.
+  const aliasRoot = (user.op === 'reshape' || user.op === 'stop_gradient') && !inlined.has(user);
+  return (isElementwise(user.op) || TAKES_INLINED.has(user.op)) && !aliasRoot;
+}
+
 const leaf = (role: 'input' | 'param' | 'const'): Lower => (ctx, node) => {
   const b = ctx.builder;
   if (role === 'input') b.bind(node, b.newBuffer(node.dtype, node.shape, 'input', { inputName: (node.attrs as { name: string }).name }));
@@ -94,12 +101,15 @@ export function planGraph(outputs: readonly (Tensor | Node)[]): KernelPlan {
   for (let i = graph.nodes.length - 1; i >= 0; i--) {
     const n = graph.nodes[i];
     const users = consumers.get(n)!;
+    // A scalar constant becomes a literal in every kernel that evaluates it.
+    if (n.op === 'const' && numel(n.shape) === 1 && !isOutput.has(n) && users.every((u) => evaluatesInline(u, inlined))) {
+      inlined.add(n);
+      continue;
+    }
     if (isOutput.has(n) || users.length !== 1 || !(isElementwise(n.op) || MAPPED.has(n.op))) continue;
     const [user] = users;
     if (absorbed.has(user)) continue;
-    // A reshape or identity that is not itself inlined aliases its input, which must then be a buffer.
-    const aliasRoot = (user.op === 'reshape' || user.op === 'stop_gradient') && !inlined.has(user);
-    if ((isElementwise(user.op) || TAKES_INLINED.has(user.op)) && !aliasRoot) inlined.add(n);
+    if (evaluatesInline(user, inlined)) inlined.add(n);
   }
 
   const builder = new PlanBuilder(position);

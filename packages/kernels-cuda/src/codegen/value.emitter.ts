@@ -1,6 +1,12 @@
-import { type DType, type Node, type OpAttrs, numel } from '@tunekit/core';
+import { type DType, type Node, type OpAttrs, numel, toFloat32 } from '@tunekit/core';
 import { COMPUTE_C_TYPE, STORAGE_C_TYPE, loadExpr, narrowExpr } from './cuda-prelude.js';
 import { ELEMENTWISE_C, constantC, isElementwise } from './elementwise.ops.js';
+
+/** The one value of a scalar constant (inlined as a literal, no buffer). */
+function scalarOf(node: Node<'const'>): number {
+  const { dtype, data } = node.attrs.value;
+  return dtype === 'i64' ? Number((data as BigInt64Array)[0]) : toFloat32(dtype, data)[0];
+}
 
 /** Row-major strides of `shape`, in elements. */
 export function stridesOf(shape: readonly number[]): number[] {
@@ -117,6 +123,7 @@ export class ValueEmitter {
   }
 
   private compute(node: Node, idx: string): string {
+    if (node.op === 'const') return constantC(node.dtype, scalarOf(node as Node<'const'>));
     if (isElementwise(node.op)) {
       const xs = node.inputs.map((x) => this.value(x, this.broadcastIndex(idx, node.shape, x.shape)));
       return ELEMENTWISE_C[node.op](xs, node);

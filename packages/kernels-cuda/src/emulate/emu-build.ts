@@ -1,6 +1,7 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EMU_RUNTIME } from './emu-runtime.js';
@@ -19,31 +20,34 @@ export function emulatorUnavailable(): string | null {
   }
 }
 
-function gxx(args: string[], what: string): void {
+const run = promisify(execFile);
+
+/** Runs g++ without blocking the event loop (vitest's workers must keep answering while it compiles). */
+async function gxx(args: string[], what: string): Promise<void> {
   try {
-    execFileSync('g++', ['-std=c++17', '-O1', '-w', ...args], { stdio: 'pipe' });
+    await run('g++', ['-std=c++17', '-O1', '-w', ...args]);
   } catch (err) {
-    const stderr = (err as { stderr?: Buffer }).stderr?.toString() ?? String(err);
+    const stderr = (err as { stderr?: string }).stderr ?? String(err);
     throw new Error(`CUDA emulator: g++ failed on ${what}:\n${stderr.slice(0, 4000)}`);
   }
 }
 
 /** Builds `name` by `make(tmpPath)` unless it is cached; the rename keeps parallel spec files from seeing half a file. */
-function cached(name: string, make: (tmp: string) => void): string {
+async function cached(name: string, make: (tmp: string) => Promise<void>): Promise<string> {
   mkdirSync(CACHE, { recursive: true });
   const path = join(CACHE, name);
   if (existsSync(path)) return path;
   const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
-  make(tmp);
+  await make(tmp);
   renameSync(tmp, path);
   return path;
 }
 
-function runtimeObject(): string {
-  return cached(`runtime-${hash(EMU_RUNTIME)}.o`, (tmp) => {
+function runtimeObject(): Promise<string> {
+  return cached(`runtime-${hash(EMU_RUNTIME)}.o`, async (tmp) => {
     const src = `${tmp}.cpp`;
     writeFileSync(src, EMU_RUNTIME);
-    gxx(['-c', src, '-o', tmp], 'the emulator runtime');
+    await gxx(['-c', src, '-o', tmp], 'the emulator runtime');
   });
 }
 
@@ -70,12 +74,12 @@ export function kernelsUnit(kernels: ReadonlyMap<string, string>): string {
 }
 
 /** An executable that runs jobs with these kernels (entry → source), compiled once per set and cached by hash. */
-export function emulatorBinary(kernels: ReadonlyMap<string, string>): string {
-  const runtime = runtimeObject();
+export async function emulatorBinary(kernels: ReadonlyMap<string, string>): Promise<string> {
+  const runtime = await runtimeObject();
   const unit = kernelsUnit(kernels);
-  return cached(`plan-${hash(runtime + unit)}`, (tmp) => {
+  return cached(`plan-${hash(runtime + unit)}`, async (tmp) => {
     const src = `${tmp}.cpp`;
     writeFileSync(src, unit);
-    gxx([src, runtime, '-o', tmp], `kernels ${[...kernels.keys()].join(', ')}`);
+    await gxx([src, runtime, '-o', tmp], `kernels ${[...kernels.keys()].join(', ')}`);
   });
 }

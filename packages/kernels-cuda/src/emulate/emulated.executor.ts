@@ -1,4 +1,5 @@
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,15 +17,15 @@ export function planKernels(plan: KernelPlan): Map<string, string> {
 }
 
 /** Runs a plan on the g++ emulator: its kernels as host C++, its gemms as host loops. */
-export function runPlanEmulated(plan: KernelPlan, feeds: Feeds = {}): HostTensor[] {
-  const binary = emulatorBinary(planKernels(plan));
+export async function runPlanEmulated(plan: KernelPlan, feeds: Feeds = {}): Promise<HostTensor[]> {
+  const binary = await emulatorBinary(planKernels(plan));
   const dir = mkdtempSync(join(tmpdir(), 'tk-emu-job-'));
   try {
     writeFileSync(join(dir, 'job.bin'), encodeJob(plan, feeds));
     try {
-      execFileSync(binary, [join(dir, 'job.bin'), join(dir, 'out.bin')], { stdio: 'pipe' });
+      await promisify(execFile)(binary, [join(dir, 'job.bin'), join(dir, 'out.bin')]);
     } catch (err) {
-      const stderr = (err as { stderr?: Buffer }).stderr?.toString().trim();
+      const stderr = (err as { stderr?: string }).stderr?.trim();
       throw new Error(`CUDA emulator: the plan failed: ${stderr || String(err)}`);
     }
     return decodeOutputs(plan, readFileSync(join(dir, 'out.bin')));
@@ -44,7 +45,7 @@ export class EmulatedCudaExecutor implements Executor {
   compile(outputs: readonly (Tensor | Node)[]): Program {
     const nodes = outputs.map((o) => ('node' in o ? o.node : o));
     const plan = planGraph(nodes);
-    return { graph: new Graph(nodes), run: async (feeds: Feeds = {}) => runPlanEmulated(plan, feeds) };
+    return { graph: new Graph(nodes), run: (feeds: Feeds = {}) => runPlanEmulated(plan, feeds) };
   }
 
   async dispose(): Promise<void> {}
