@@ -27,7 +27,8 @@ export const REWARD_TASK: TaskProvider<RewardConfig, SequenceClassificationModel
     return { train: dataset.train.batcher(ctx.trainBatchSize), validation, description: describePreferenceData(dataset) };
   },
 
-  loadModel: (dir, _config, ctx) => loadRewardModel(dir, { dtype: ctx.dtype, seed: ctx.seed }),
+  loadModel: (dir, _config, ctx) => loadRewardModel(dir, { dtype: ctx.dtype, seed: ctx.seed, causalLm: ctx.causalLm }),
+  ownModelWrapsCausalLm: true,
 
   create(model, config, context) {
     // A frozen head would score with its random init forever: PEFT's SEQ_CLS trains it beside the adapter.
