@@ -17,7 +17,7 @@ import { rewardInputs } from './rollout-inputs.js';
 import { type RolloutRows, rolloutRows } from './rollout-rows.js';
 
 /** Rollout rows are padded to a multiple of this, so nearby lengths share one compiled update. */
-const LENGTH_MULTIPLE = 16;
+export const LENGTH_MULTIPLE = 16;
 
 /** A rollout with its rewards: per function, combined, and the rows the update reads. */
 export interface ScoredRollout {

@@ -20,7 +20,7 @@ export interface LoadedRewardModel {
   readonly tokenizer: TaskTokenizer;
   /** The folder it was read from (an adapter's, for base + adapter). */
   readonly dir: string;
-  /** Whether it is a base with a PEFT adapter (not a whole `…ForSequenceClassification` folder). */
+  /** Whether it was a base with a PEFT adapter (merged into it here), not a whole `…ForSequenceClassification` folder. */
   readonly adapter: boolean;
 }
 
@@ -47,8 +47,9 @@ export async function loadRewardModelFrom(spec: string, baseDir: string, opts: {
     const baseName = adapterConfig.base_model_name_or_path;
     if (typeof baseName !== 'string' || !baseName) throw new ModelConfigError(adapterFile, 'base_model_name_or_path', 'names no base model to put the adapter on');
     const base = existsSync(resolve(baseDir, baseName)) || isAbsolute(baseName) ? resolve(baseDir, baseName) : await localOrHub(baseName, dir);
-    const { model } = await loadRewardModel(base, { dtype: opts.dtype, seed: 0 });
-    await method.load(model, dir, { trainable: false });
+    const loaded = await loadRewardModel(base, { dtype: opts.dtype, seed: 0 });
+    // Folded in: the same function, one plain model to score with (or to train in full, as PPO's value model).
+    const model = (await method.load(loaded.model, dir, { trainable: false })).mergeAndUnload() as SequenceClassificationModel;
     model.train(false);
     const tokenizer = await HfTokenizer.fromDir(existsSync(join(dir, 'tokenizer.json')) ? dir : base);
     return { name: basename(spec), model, tokenizer, dir, adapter: true };
