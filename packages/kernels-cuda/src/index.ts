@@ -20,3 +20,4 @@ export { CudaRuntime, type CudaRuntimeOptions } from './runtime/cuda-runtime.js'
 export { CudaError } from './runtime/cuda-driver.js';
 export { CubinCache, defaultCubinCacheDir } from './runtime/cubin-cache.js';
 export { machineSearchContext, type SearchContext } from './runtime/library-search.js';
+export { planGraph } from './codegen/plan-graph.js';
