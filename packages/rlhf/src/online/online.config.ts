@@ -51,12 +51,12 @@ export function onlineFields(defaults: { num_generations: number; beta: number }
 }
 
 /**
- * TRL options TuneKit does not implement, accepted only at TRL's default (where they change
+ * TRL options TuneKit lacks, accepted only at TRL's default (where they change
  * nothing): any other value is an error naming the field and the feature.
  */
-export function unimplemented(defaultValue: unknown, feature: string): Check {
+export function onlyTrlDefault(defaultValue: unknown, feature: string): Check {
   const shown = defaultValue === null ? 'null' : JSON.stringify(defaultValue);
-  return rule((v) => JSON.stringify(v) === JSON.stringify(defaultValue), `${shown} (TRL's default): ${feature} is not implemented`);
+  return rule((v) => JSON.stringify(v) === JSON.stringify(defaultValue), `${shown} (TRL's default): TuneKit has no ${feature}`);
 }
 
 /** Checks `raw` against `table` and `refused` (with did-you-mean for unknown keys), returning it over the defaults. */
