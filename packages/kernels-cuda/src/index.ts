@@ -21,3 +21,5 @@ export { CudaError } from './runtime/cuda-driver.js';
 export { CubinCache, defaultCubinCacheDir } from './runtime/cubin-cache.js';
 export { machineSearchContext, type SearchContext } from './runtime/library-search.js';
 export { planGraph } from './codegen/plan-graph.js';
+export { CUDA_EXECUTOR, openCudaExecutor, registerCudaExecutor, registerCudaExecutor as register } from './executor/cuda.open.js';
+export { GEMM_WORKSPACE_BYTES } from './runtime/cublaslt.js';
