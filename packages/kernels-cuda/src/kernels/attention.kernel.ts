@@ -17,6 +17,16 @@ __device__ bool tk_visible(const unsigned char* mask, long long mb, long long b,
   if (mask && !mask[b * msb + h * msh + t * mst + s * mss]) return false;
   return true;
 }
+/** The block's threads copy keys [s0, s0 + BC) of K and V into shared memory (zeros past S), then wait for each other. */
+__device__ void tk_load_kv_tile(float (*ks)[D], float (*vs)[D], const T* k, const T* v, long long kvbase, long long s0, long long S_) {
+  for (int e = threadIdx.x; e < BC * D; e += blockDim.x) {
+    const int r = e / D, c = e % D;
+    const long long s = s0 + r;
+    ks[r][c] = s < S_ ? LD(k, kvbase + s * D + c) : 0.f;
+    vs[r][c] = s < S_ ? LD(v, kvbase + s * D + c) : 0.f;
+  }
+  __syncthreads();
+}
 __device__ float tk_score(float dot, float scale, float softcap) {
   const float s = dot * scale;
   return softcap > 0.f ? tanhf(s / softcap) * softcap : s;
@@ -55,13 +65,7 @@ extern "C" __global__ void ${entry}(${PARAMS}, T* __restrict__ o, float* __restr
   const long long lastT = (long long)blockIdx.x * BR + BR - 1;
   const long long limit = causal ? (lastT + S_ - T_ + 1 < S_ ? lastT + S_ - T_ + 1 : S_) : S_;
   for (long long s0 = 0; s0 < limit; s0 += BC) {
-    for (int e = threadIdx.x; e < BC * D; e += BR) {
-      const int r = e / D, c = e % D;
-      const long long s = s0 + r;
-      ks[r][c] = s < S_ ? LD(k, kvbase + s * D + c) : 0.f;
-      vs[r][c] = s < S_ ? LD(v, kvbase + s * D + c) : 0.f;
-    }
-    __syncthreads();
+    tk_load_kv_tile(ks, vs, k, v, kvbase, s0, S_);
     if (active) {
       for (int r = 0; r < BC && s0 + r < S_; r++) {
         if (!tk_visible(mask, 0, b, h, t, s0 + r, T_, S_, causal, window, msb, msh, mst, mss)) continue;
@@ -145,13 +149,7 @@ extern "C" __global__ void ${entry}(${PARAMS}, const T* __restrict__ g, const fl
   for (int c = 0; c < D; c++) { qr[c] = LD(q, row * D + c); gr[c] = LD(g, row * D + c); acc[c] = 0.f; }
   const float l = lse[row], dl = delta[row];
   for (long long s0 = 0; s0 < S_; s0 += BC) {
-    for (int e = threadIdx.x; e < BC * D; e += BR) {
-      const int r = e / D, c = e % D;
-      const long long s = s0 + r;
-      ks[r][c] = s < S_ ? LD(k, kvbase + s * D + c) : 0.f;
-      vs[r][c] = s < S_ ? LD(v, kvbase + s * D + c) : 0.f;
-    }
-    __syncthreads();
+    tk_load_kv_tile(ks, vs, k, v, kvbase, s0, S_);
     if (active) {
       for (int r = 0; r < BC && s0 + r < S_; r++) {
         float dot = 0.f, dp = 0.f;
