@@ -1,6 +1,6 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,7 +47,7 @@ function runtimeObject(): Promise<string> {
   return cached(`runtime-${hash(EMU_RUNTIME)}.o`, async (tmp) => {
     const src = `${tmp}.cpp`;
     writeFileSync(src, EMU_RUNTIME);
-    await gxx(['-c', src, '-o', tmp], 'the emulator runtime');
+    await gxx(['-c', src, '-o', tmp], 'the emulator runtime').finally(() => rmSync(src, { force: true }));
   });
 }
 
@@ -80,6 +80,6 @@ export async function emulatorBinary(kernels: ReadonlyMap<string, string>): Prom
   return cached(`plan-${hash(runtime + unit)}`, async (tmp) => {
     const src = `${tmp}.cpp`;
     writeFileSync(src, unit);
-    await gxx([src, runtime, '-o', tmp], `kernels ${[...kernels.keys()].join(', ')}`);
+    await gxx([src, runtime, '-o', tmp], `kernels ${[...kernels.keys()].join(', ')}`).finally(() => rmSync(src, { force: true }));
   });
 }
