@@ -18,7 +18,13 @@ export interface OnlineConfig {
   /** null = epsilon. */
   readonly epsilon_high: number | null;
   readonly mask_truncated_completions: boolean;
-  /** `path#export` of reward functions, the path from the config's folder. */
+  /**
+   * Reward sources, as TRL's `reward_funcs`: `path#export` names a TypeScript reward function;
+   * anything else is a reward model (TRL takes a model id there): a `task: reward` output folder
+   * (a full `…ForSequenceClassification` save, or a base + SEQ_CLS adapter, merged on load), a
+   * transformers reward model, or a Hub id. Paths are from the config's folder. A reward model reads
+   * prompt + completion with its own tokenizer (through its chat template for conversations).
+   */
   readonly reward_funcs: readonly string[];
   /** One weight per reward function; null = all 1. */
   readonly reward_weights: readonly number[] | null;
