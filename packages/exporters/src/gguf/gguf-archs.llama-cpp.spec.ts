@@ -1,4 +1,4 @@
-import { readFile, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,11 +44,31 @@ describe('GGUF of the other architectures in llama.cpp (node-llama-cpp 3.21.1), 
 
     const ours = await generate(model, executor, [prompt], { maxNewTokens: ref.max_new_tokens, eosTokenIds: [] });
     expect([...ours.sequences[0]!].slice(prompt.length)).toEqual(expected);
-    const g = await loadGguf(file);
-    try {
-      expect(await llamaGreedy(g, prompt, ref.max_new_tokens, new Set())).toEqual(expected);
-    } finally {
-      await g.dispose();
-    }
+    expect(await llamaCppGreedy(file, prompt, ref.max_new_tokens)).toEqual(expected);
+  }, 300_000);
+
+  it("smollm3 with llama.cpp's NoPE period (every 4th layer): llama.cpp continues greedily as TuneKit does", async () => {
+    // The golden checkpoint skips rotation every 2nd layer, which llama.cpp cannot express (refused,
+    // see decoder-graph.checks.spec.ts); its weights with SmolLM3-3B's period have no transformers reference.
+    const modelDir = join(dir, 'smollm3-nope4');
+    await cp(join(GOLDEN, 'smollm3', 'model'), modelDir, { recursive: true });
+    const config = JSON.parse(await readFile(join(modelDir, 'config.json'), 'utf8')) as Record<string, unknown>;
+    await writeFile(join(modelDir, 'config.json'), JSON.stringify({ ...config, no_rope_layers: [1, 1, 1, 0], no_rope_layer_interval: 4 }));
+    const { model } = await loadModel(modelDir);
+    expect(model.config.ropeLayers).toEqual([true, true, true, false]);
+    const file = join(dir, 'smollm3.gguf');
+    await exportGguf(model, tokenizer, tokenizerDir, file, { preset: 'F32', name: 'golden' });
+    const prompt = [180, 496, 430, 186, 81, 236, 121, 267];
+    const ours = [...(await generate(model, executor, [prompt], { maxNewTokens: 16, eosTokenIds: [] })).sequences[0]!].slice(prompt.length);
+    expect(await llamaCppGreedy(file, prompt, 16)).toEqual(ours);
   }, 300_000);
 });
+
+async function llamaCppGreedy(file: string, prompt: readonly number[], maxNew: number): Promise<number[]> {
+  const g = await loadGguf(file);
+  try {
+    return await llamaGreedy(g, prompt, maxNew, new Set());
+  } finally {
+    await g.dispose();
+  }
+}
