@@ -42,3 +42,6 @@ export function rolloutRows(rollout: Rollout, opts: { maskTruncated: boolean; mu
   });
   return { inputIds, attentionMask, completionMask, lossTokens };
 }
+
+/** Rows of a [N, ...] tensor (the generator's helper, re-exported for this folder's modules). */
+export { takeRows } from '@tunekit/models';
