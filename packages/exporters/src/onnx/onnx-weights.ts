@@ -22,7 +22,7 @@ export interface Q4Options {
   readonly accuracyLevel: number;
   /** Zero point 8 in every block (no zero_points input) instead of one fitted per block. */
   readonly symmetric?: boolean;
-  /** Weights left in f32 (MatMul), by parameter name. */
+  /** Weights left in f32 (MatMul), by parameter name (exportOnnx's default: the output head). */
   readonly keep?: (name: string) => boolean;
 }
 
