@@ -46,14 +46,16 @@ describe('the fine-tuned quickstart, exported to ONNX', () => {
 
     const out = await mkdtemp(join(tmpdir(), 'tunekit-onnx-quickstart-'));
     try {
-      const run = await runCli(['export', '--format', 'onnx', '--model', join(EXAMPLES, 'quickstart-model'), '--adapter', train.dir, '--quantize', 'fp16,q4', '--out', out]);
+      // The export refuses an existing folder: it writes a new one inside the temp folder.
+      const exported = join(out, 'exported');
+      const run = await runCli(['export', '--format', 'onnx', '--model', join(EXAMPLES, 'quickstart-model'), '--adapter', train.dir, '--quantize', 'fp16,q4', '--out', exported]);
       expect(run.code, run.stderr).toBe(0);
-      expect(await readdir(join(out, 'onnx'))).toEqual(expect.arrayContaining(['model.onnx', 'model_fp16.onnx', 'model_q4.onnx']));
+      expect(await readdir(join(exported, 'onnx'))).toEqual(expect.arrayContaining(['model.onnx', 'model_fp16.onnx', 'model_q4.onnx']));
 
       const rows = (await readFile(join(EXAMPLES, 'data', 'quickstart-test.jsonl'), 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Conversation);
       expect(rows).toHaveLength(200);
       const measured = { fp32: 0, fp16: 0, q4: 0 };
-      for (const dtype of ['fp32', 'fp16', 'q4'] as const) measured[dtype] = await transformersJsAccuracy(out, dtype, rows);
+      for (const dtype of ['fp32', 'fp16', 'q4'] as const) measured[dtype] = await transformersJsAccuracy(exported, dtype, rows);
       console.log(`quickstart held-out exact match: TuneKit ${tunekit}%, transformers.js fp32 ${measured.fp32}%, fp16 ${measured.fp16}%, q4 ${measured.q4}%`);
       for (const dtype of ['fp32', 'fp16', 'q4'] as const) expect(Math.abs(measured[dtype] - tunekit), dtype).toBeLessThanOrEqual(2);
     } finally {
