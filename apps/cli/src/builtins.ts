@@ -1,6 +1,7 @@
 import type { DependencyContainer } from 'tsyringe';
 import { EXPORTER, registerExecutors, registerTasks } from '@tunekit/core';
 import { register as registerExporters } from '@tunekit/exporters';
+import { register as registerCuda } from '@tunekit/kernels-cuda';
 import { register as registerPeftLora } from '@tunekit/peft-lora';
 import { register as registerRlhf } from '@tunekit/rlhf';
 import { HfMergedExporter } from './export/hf-merged.exporter.js';
@@ -11,6 +12,7 @@ import { HfMergedExporter } from './export/hf-merged.exporter.js';
  */
 export function registerBuiltins(c: DependencyContainer): void {
   registerExecutors(c);
+  registerCuda(c);
   registerTasks(c);
   registerRlhf(c);
   registerPeftLora(c);

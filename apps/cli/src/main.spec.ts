@@ -44,9 +44,9 @@ describe('tunekit bin', () => {
   it('runs any command on the executor --executor names, and refuses an unregistered one listing the registered', () => {
     expect(JSON.parse(run('info', '--executor', 'reference', '--json')).executor).toBe('reference');
     expect(JSON.parse(run('info', '--json', '--executor=ort')).executor).toBe('ort');
-    const err = failure('info', '--executor', 'cuda');
+    const err = failure('info', '--executor', 'tpu');
     expect(err.status).toBe(2);
-    expect(err.stderr.trim()).toBe('tunekit info: --executor: unknown executor "cuda"; choose one of ort, reference');
+    expect(err.stderr.trim()).toBe('tunekit info: --executor: unknown executor "tpu"; choose one of ort, reference, cuda');
   });
 
   it('loads --plugin before any command, and names a plugin it cannot load', () => {

@@ -7,10 +7,9 @@ import { DataRowError, type RecordSource } from './errors.js';
 import { detectFormat, formatByName } from './formats/format.registry.js';
 import type { FormatName, RecordFormat } from './formats/format.types.js';
 import { RecordView } from './formats/record-view.js';
-import { isTextFile, readerFor } from './readers/reader.registry.js';
+import { STRICT_UTF8_SETTING, collectRecords } from './readers/collect-records.js';
 import type { DataRecord } from './readers/reader.types.js';
-import { resolveDataFiles, type ResolveOptions } from './readers/resolve-files.js';
-import { scanUtf8 } from './readers/utf8-scan.js';
+import type { ResolveOptions } from './readers/resolve-files.js';
 import { splitByRatio } from './split.js';
 import type { ChatTokenizer } from './tokenize/chat-tokenizer.js';
 import { tokenizeExample } from './tokenize/tokenize-example.js';
@@ -42,7 +41,6 @@ export interface DatasetStats {
   badRowSamples: string[];
 }
 
-const BAD_ROW_SAMPLES = 5;
 
 /** One side of the dataset (train or validation), ready to batch. */
 export class DataSplit {
@@ -130,34 +128,9 @@ class ExampleReader {
     this.format = config.format === 'auto' ? null : formatByName(config.format);
   }
 
-  async read(paths: string | readonly string[]): Promise<TokenizedExample[]> {
-    const examples: TokenizedExample[] = [];
-    for (const file of await resolveDataFiles(paths, this.resolve)) {
-      if (isTextFile(file.path)) await this.checkEncoding(file.path, file.displayName);
-      for await (const row of readerFor(file.path)(file.path, file.displayName)) {
-        this.stats.rows++;
-        try {
-          if (row.error) throw row.error;
-          const example = this.toExample(row.record, row.source);
-          if (example) examples.push(example);
-        } catch (e) {
-          if (!(e instanceof DataRowError) || !this.config.skip_bad_rows) throw e;
-          this.stats.skipped++;
-          if (this.stats.badRowSamples.length < BAD_ROW_SAMPLES) this.stats.badRowSamples.push(e.message);
-        }
-      }
-    }
-    return examples;
-  }
-
-  private async checkEncoding(path: string, displayName: string): Promise<void> {
-    const { invalidLines, firstLine } = await scanUtf8(path);
-    if (firstLine === null) return;
-    if (this.config.strict_utf8) {
-      throw new DataRowError({ file: displayName, line: firstLine }, '', `bytes that are not UTF-8 (${invalidLines} line${invalidLines === 1 ? '' : 's'} of the file); convert it to UTF-8, or drop data.strict_utf8 to read them as U+FFFD`);
-    }
-    this.stats.invalidUtf8Lines += invalidLines;
-    this.stats.firstInvalidUtf8 ??= `${displayName}:${firstLine}`;
+  read(paths: string | readonly string[]): Promise<TokenizedExample[]> {
+    const utf8 = { strict: this.config.strict_utf8, counts: this.stats, lenientSetting: STRICT_UTF8_SETTING };
+    return collectRecords(paths, this.resolve, { skipBadRows: this.config.skip_bad_rows, counts: this.stats, utf8 }, (record, source) => this.toExample(record, source));
   }
 
   private toExample(record: DataRecord, source: RecordSource): TokenizedExample | null {

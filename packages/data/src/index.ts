@@ -62,9 +62,9 @@ export {
   type LoadPreferenceOptions,
   type PreferenceStats,
 } from './preference/preference-dataset.js';
-export { describePreferenceData } from './preference/preference-summary.js';
+export { describePreferenceData, preferenceDataWarnings } from './preference/preference-summary.js';
 export { planEpoch, batchesPerEpoch, type BatchPlanOptions } from './batching/batch-plan.js';
-export { collectRecords, type RowCounts } from './readers/collect-records.js';
+export { collectRecords, type RowCounts, type Utf8Counts, utf8Warning } from './readers/collect-records.js';
 
 export { type PromptRecord, promptRecord } from './prompts/prompt-record.js';
 export { type PromptDatasetOptions, loadPromptDataset } from './prompts/prompt-dataset.js';

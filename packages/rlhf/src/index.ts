@@ -4,6 +4,7 @@ import type { DependencyContainer } from 'tsyringe';
 import { OFFLINE_TASKS } from './offline/tasks/offline-task.providers.js';
 import { GRPO_TASK } from './online/grpo.provider.js';
 import { RLOO_TASK } from './online/rloo.provider.js';
+import { PPO_TASK } from './online/ppo.provider.js';
 import { REWARD_TASK } from './reward/reward.provider.js';
 
 // Sequence log-probs (shared by the offline and online methods).
@@ -50,6 +51,11 @@ export { type OnlineContext, type ReferenceScope } from './online/online-context
 export { type NamedRewardFunction, type RewardFunction, type RewardInputs, loadRewardFunction } from './online/reward-functions.js';
 export { type Rollout, type SamplingSettings, sampleRollout } from './online/rollout.js';
 export { type GenerationPlan, RolloutDataSource } from './online/rollout.data-source.js';
+export { type LoadedRewardModel, type RewardSource, bindRewardSource, loadRewardModelFrom, loadRewardSource, rewardModelFunction, rewardTexts, scoreRows } from './online/reward-model.source.js';
+export { PPO_TASK } from './online/ppo.provider.js';
+export { type PpoConfig, type PpoOptions, parsePpoConfig } from './online/ppo.config.js';
+export { type PpoModels, PpoTask, VALUE_PREFIX } from './online/ppo.task.js';
+export { rowValues } from './online/value-model.js';
 
 // Reward modelling (task: reward): Bradley-Terry loss, the sequence-classification model, the task.
 export { type RewardConfig, REWARD_FIELDS, parseRewardConfig } from './reward/reward.config.js';
@@ -62,7 +68,7 @@ export { REWARD_TASK } from './reward/reward.provider.js';
  * Every rlhf task, registered under TASK_PROVIDER: the plugin entry point the CLI's builtins call.
  * The token is typed for causal-LM tasks; each task gets the model its own `loadModel` returns.
  */
-const TASKS = [REWARD_TASK, ...OFFLINE_TASKS, GRPO_TASK, RLOO_TASK] as unknown as readonly TaskProvider[];
+const TASKS = [REWARD_TASK, ...OFFLINE_TASKS, GRPO_TASK, RLOO_TASK, PPO_TASK] as unknown as readonly TaskProvider[];
 
 export function register(container: DependencyContainer): void {
   for (const task of TASKS) container.register(TASK_PROVIDER, { useValue: task });

@@ -8,7 +8,7 @@ import { Workspace, runCli } from '../testing/cli.test-support.js';
 /** Pairs a reward model learns in a few steps: a "yes" answer is preferred to a "no". */
 const pairs = (n: number) => Array.from({ length: n }, (_, i) => ({ prompt: `Q${i}: is it?`, chosen: ' yes', rejected: ' no' }));
 
-const config = (method: string, out: string, lr: number) => `
+const config = (method: string, out: string, lr: number, extra = '') => `${extra}
 model: model
 task: reward
 method: ${method}
@@ -39,6 +39,8 @@ describe('tunekit train with task: reward', () => {
     await ws.jsonl('prefs.jsonl', pairs(32));
     await ws.write('lora.yaml', config('lora', 'out-lora', 2.0e-2));
     await ws.write('full.yaml', config('full', 'out-full', 1.0e-3));
+    await ws.write('qlora.yaml', config('lora', 'out-qlora', 2.0e-2, 'quantization: { load_in_4bit: true, bnb_4bit_quant_type: nf4 }'));
+    await ws.write('scratch.yaml', config('full', 'out-scratch', 1.0e-3).replace('model: model', 'model: { path: model, train_from_scratch: true }'));
   });
   afterAll(() => ws.remove());
 
@@ -46,7 +48,7 @@ describe('tunekit train with task: reward', () => {
     const run = await runCli(['train', ws.path('lora.yaml')]);
     expect(run.stderr).not.toMatch(/\n\s+at /);
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/^model: .* \(llama f32, new reward head score \[1, 64\]\)$/m);
+    expect(run.stdout).toMatch(/^model: .* \(llama, f32, new reward head score \[1, 64\]\)$/m);
     expect(run.stdout).toMatch(/^data: 32 rows read: 24 training pairs \(preference\), 8 validation pairs$/m);
     const out = ws.path('out-lora');
     const adapter = JSON.parse(await readFile(join(out, 'adapter_config.json'), 'utf8'));
@@ -77,5 +79,27 @@ describe('tunekit train with task: reward', () => {
     const model = await loadSequenceClassifier(out);
     expect(model.numLabels).toBe(1);
     expect((await logs(out)).filter((e) => e.eval_accuracy !== undefined).at(-1)!.eval_accuracy).toBe(1);
+  });
+
+  it('puts the head on a 4-bit base for QLoRA, as PEFT does with a bitsandbytes backbone', async () => {
+    const run = await runCli(['train', ws.path('qlora.yaml')]);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^model: .* \(llama, f32, 4-bit nf4.*layers quantized while loading, new reward head score \[1, 64\]\)$/m);
+    const out = ws.path('out-qlora');
+    expect(JSON.parse(await readFile(join(out, 'adapter_config.json'), 'utf8'))).toMatchObject({ task_type: 'SEQ_CLS', modules_to_save: ['score'] });
+    expect((await logs(out)).filter((e) => e.eval_accuracy !== undefined).at(-1)!.eval_accuracy).toBe(1);
+  });
+
+  it('trains a reward model from a random init with train_from_scratch', async () => {
+    const run = await runCli(['train', ws.path('scratch.yaml')]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^model: .* \(llama, f32, from scratch, new reward head score \[1, 64\]\)$/m);
+    // The saved backbone grew from the random init, not from the stored weights.
+    const [stored, trained] = await Promise.all([loadSequenceClassifier(ws.path('out-full')), loadSequenceClassifier(ws.path('out-scratch'))]);
+    const name = 'model.embed_tokens.weight';
+    const values = (m: typeof stored) => m.namedParameters().find(([n]) => n === name)![1].value.data as Float32Array;
+    expect(values(trained)).not.toEqual(values(stored));
+    expect((await logs(ws.path('out-scratch'))).some((e) => e.loss !== undefined)).toBe(true);
   });
 });

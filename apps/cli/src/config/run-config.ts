@@ -97,15 +97,19 @@ function checkQuantizable(method: PeftMethod, model: ModelSpec, ctx: RunConfigCo
 }
 
 /** What needs the causal LM (quantized loading, a random init, generating text) cannot serve a task that loads its own model. */
-function checkOwnModel(raw: Record<string, unknown>, task: string, model: ModelSpec, ctx: RunConfigContext): void {
-  const needsCausalLm: [unknown, string, string][] = [
+function checkOwnModel(raw: Record<string, unknown>, task: TaskProvider, model: ModelSpec, ctx: RunConfigContext): void {
+  const loading: [unknown, string, string][] = [
     [raw[QUANTIZATION_SECTION], QUANTIZATION_SECTION, 'quantizes the causal LM while loading'],
     [model.trainFromScratch, 'model', 'train_from_scratch builds the causal LM from a random init'],
+  ];
+  // A task whose model wraps the run's causal LM (a reward head on its backbone) loads it as configured.
+  const needsCausalLm: [unknown, string, string][] = [
+    ...(task.ownModelWrapsCausalLm ? [] : loading),
     [raw.evaluation, 'evaluation', 'measures accuracy by generating text'],
     [raw.samples, 'samples', 'are completed by generating text'],
   ];
   for (const [value, key, what] of needsCausalLm) {
-    if (value !== undefined && value !== null && value !== false) throw new ConfigError(ctx.locate, [key], `${key} ${what}, but task "${task}" loads its own model (not a causal LM); drop it`);
+    if (value !== undefined && value !== null && value !== false) throw new ConfigError(ctx.locate, [key], `${key} ${what}, but task "${task.name}" loads its own model (not a causal LM); drop it`);
   }
 }
 
@@ -124,7 +128,7 @@ export function parseRunConfig(raw: Record<string, unknown>, ctx: RunConfigConte
   const method = (raw.method ?? task.defaultMethod) as string;
   const model = parseModelSection(raw.model, ctx);
   const methodConfig = parseMethod(raw, method, task, ctx);
-  if (task.loadModel) checkOwnModel(raw, task.name, model, ctx);
+  if (task.loadModel) checkOwnModel(raw, task, model, ctx);
   const quantization = parseQuantizationSection(raw[QUANTIZATION_SECTION], ctx);
   if (quantization) checkQuantizable(ctx.methods.get(method)!, model, ctx);
   const data = parseDataSection(raw.data, { ...(task.dataDefaults as Partial<DatasetConfig>), seed }, ctx);

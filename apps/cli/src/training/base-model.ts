@@ -28,12 +28,17 @@ export async function loadBaseModel(config: RunConfig, dir: string, method: Peft
 
 /** The `model:` line of a run's log. */
 export function describeBaseModel(config: RunConfig, loaded: LoadedAnyModel): string {
+  return `model: ${config.model.path} (${describeLoading(config, loaded)})`;
+}
+
+/** How the base was loaded: `llama, f32, 4-bit nf4 …, 28 layers quantized while loading`. */
+function describeLoading(config: RunConfig, loaded: LoadedAnyModel): string {
   const parts: string[] = [loaded.config.modelType, config.model.dtype];
   if (config.model.trainFromScratch) parts.push('from scratch');
   if (loaded.quantization) {
     parts.push(`${describeBnbConfig(loaded.quantization)}, ${loaded.quantized.length} layers ${loaded.quantizedAt === 'load' ? 'quantized while loading' : 'as stored'}`);
   }
-  return `model: ${config.model.path} (${parts.join(', ')})`;
+  return parts.join(', ');
 }
 
 /** The model a run trains: the task's own (a sequence classifier) when it brings a loader, else the causal LM. */
@@ -48,7 +53,14 @@ export interface RunModel {
 
 export async function loadRunModel(config: RunConfig, dir: string, method: PeftMethod, task: TaskProvider): Promise<RunModel> {
   if (task.loadModel) {
-    const own = await task.loadModel(dir, config.taskConfig, { dtype: config.model.dtype, seed: config.training.seed });
+    const causalLm = {
+      altered: config.quantization ? ('quantized' as const) : config.model.trainFromScratch ? ('from-scratch' as const) : null,
+      async load(from: string) {
+        const loaded = await loadBaseModel(config, from, method);
+        return { model: loaded.model, description: describeLoading(config, loaded) };
+      },
+    };
+    const own = await task.loadModel(dir, config.taskConfig, { dtype: config.model.dtype, seed: config.training.seed, causalLm });
     return { model: own.model, generationConfig: own.generationConfig as RawConfig | null, description: `model: ${config.model.path} (${own.description})`, causal: null };
   }
   const loaded = await loadBaseModel(config, dir, method);

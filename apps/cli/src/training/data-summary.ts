@@ -1,4 +1,4 @@
-import type { LoadedDataset } from '@tunekit/data';
+import { type LoadedDataset, utf8Warning } from '@tunekit/data';
 
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 
@@ -18,11 +18,5 @@ export function describeData({ stats, config }: LoadedDataset): string {
 
 /** One line per thing in the data a user should know before trusting the run. */
 export function dataWarnings({ stats }: LoadedDataset): string[] {
-  const warnings: string[] = [];
-  if (stats.invalidUtf8Lines) {
-    warnings.push(
-      `${plural(stats.invalidUtf8Lines, 'line')} of the data hold bytes that are not UTF-8, read as U+FFFD (first: ${stats.firstInvalidUtf8}); set data.strict_utf8: true to refuse them`,
-    );
-  }
-  return warnings;
+  return [utf8Warning(stats)].filter((w) => w !== null);
 }

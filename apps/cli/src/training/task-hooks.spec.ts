@@ -66,5 +66,10 @@ describe('tunekit train with a task that brings its own data, model and context 
     const run = await runCli(['train', ws.path('samples.yaml')]);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(`samples are completed by generating text, but task "${PROBE_TASK_NAME}" loads its own model (not a causal LM); drop it`);
+    // Its model does not wrap the run's causal LM (the reward task's does), so a quantization section could not reach it.
+    await ws.write('quant.yaml', `${config('lora', 'out-q')}quantization: { load_in_4bit: true }\n`);
+    const quant = await runCli(['train', ws.path('quant.yaml')]);
+    expect(quant.code).toBe(2);
+    expect(quant.stderr).toContain(`quantization quantizes the causal LM while loading, but task "${PROBE_TASK_NAME}" loads its own model (not a causal LM); drop it`);
   });
 });

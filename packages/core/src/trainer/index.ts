@@ -17,7 +17,7 @@ export { type Example, type InMemoryDataSourceOptions, InMemoryDataSource } from
 export { ShardedDataSource } from './sharded.data-source.js';
 export type { Task, TaskOutput } from './task.interface.js';
 export { type CausalLmLossOptions, type CausalLmModel, CausalLmTask, IGNORE_INDEX, lossTokens } from './causal-lm.task.js';
-export type { TaskContext, TaskData, TaskDataContext, TaskModel, TaskModelContext, TaskTokenizer } from './task-hooks.js';
+export type { CausalLmSource, TaskContext, TaskData, TaskDataContext, TaskModel, TaskModelContext, TaskTokenizer } from './task-hooks.js';
 export { PRETRAIN_TASK, SFT_TASK, type TaskProvider, registerTasks } from './task-provider.js';
 export { collectModuleRngs, hashName, mixSeed, restoreRngs, rngStates, seedRngs } from './rng-registry.js';
 export { MODEL_WEIGHTS_FILE, type ModelCheckpointer, type NamedParameterSource, TrainableParametersCheckpointer } from './model-checkpointer.js';

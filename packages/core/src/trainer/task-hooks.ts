@@ -70,6 +70,19 @@ export interface TaskModelContext {
   readonly dtype: FloatDType;
   /** The run's seed: new weights (a fresh head) are drawn from it. */
   readonly seed: number;
+  /**
+   * The run's causal LM as `model:` and `quantization:` describe it: quantized while loading (QLoRA)
+   * or a random init (`train_from_scratch`). A task that builds its model on a causal LM (a reward
+   * head on its backbone) loads it through this, so those settings reach it.
+   */
+  readonly causalLm: CausalLmSource;
+}
+
+/** How the run loads its causal LM, for a task whose own model wraps one. */
+export interface CausalLmSource {
+  /** The base is quantized (a quantization section, or a bitsandbytes checkpoint on disk) or drawn at random. */
+  readonly altered: 'quantized' | 'from-scratch' | null;
+  load(dir: string): Promise<{ readonly model: Module; readonly description: string }>;
 }
 
 /** A task's own model (the reward task's sequence classifier) instead of the causal LM. */

@@ -37,6 +37,11 @@ export interface TaskProvider<C = unknown, M extends Module = CausalLmModel> {
    */
   loadModel?(dir: string, config: C, context: TaskModelContext): Promise<TaskModel<M>>;
   /**
+   * `loadModel` builds on the run's causal LM (`context.causalLm`), so a quantization section and
+   * `train_from_scratch` apply to it; other tasks with their own model refuse them.
+   */
+  readonly ownModelWrapsCausalLm?: boolean;
+  /**
    * The task for `model` (without `loadModel`, a causal LM whose `loss` shifts labels inside, as
    * transformers' do). `tunekit train` passes the run's context; callers without a run (`tunekit
    * eval`) may omit it, and a task that needs it says so.

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Qwen3TestTokenizer } from '../testing/qwen3-tokenizer.test-support.js';
 import { TempDir, jsonl } from '../testing/temp-files.test-support.js';
 import { loadPreferenceDataset } from './preference-dataset.js';
-import { describePreferenceData } from './preference-summary.js';
+import { describePreferenceData, preferenceDataWarnings } from './preference-summary.js';
 import type { TokenizedPair } from './preference.types.js';
 
 const user = (content: string) => ({ role: 'user', content });
@@ -79,6 +79,15 @@ describe('loadPreferenceDataset with the real Qwen3 tokenizer and chat template'
     const skipped = await loadPreferenceDataset({ path, skip_bad_rows: true }, tokenizer);
     expect(skipped.stats).toMatchObject({ rows: 3, skipped: 2, trainExamples: 1 });
     expect(skipped.stats.badRowSamples).toEqual([`${path}:2: rejected: expected a string or a list of messages, got 7`, `${path}:3: margin: unexpected: the first rows have no margin, so none is used`]);
+  });
+
+  it('counts lines that are not UTF-8 and warns naming the first, or refuses them under strict_utf8', async () => {
+    const latin1 = Buffer.from(`${JSON.stringify({ prompt: 'caf\xe9?', chosen: ' oui', rejected: ' non' })}\n`, 'latin1');
+    const path = await dir.write('latin1.jsonl', Buffer.concat([Buffer.from(jsonl([{ prompt: 'Q', chosen: ' A', rejected: ' B' }])), latin1]));
+    const lenient = await loadPreferenceDataset({ path }, tokenizer);
+    expect(lenient.stats).toMatchObject({ rows: 2, trainExamples: 2, invalidUtf8Lines: 1, firstInvalidUtf8: `${path}:2` });
+    expect(preferenceDataWarnings(lenient)).toEqual([`1 line of the data hold bytes that are not UTF-8, read as U+FFFD (first: ${path}:2); set data.strict_utf8: true to refuse them`]);
+    await expect(loadPreferenceDataset({ path, strict_utf8: true }, tokenizer)).rejects.toThrow(`${path}:2: bytes that are not UTF-8 (1 line of the file); convert it to UTF-8, or drop data.strict_utf8 to read them as U+FFFD`);
   });
 
   it('refuses SFT settings that would change what a preference run learns, naming the key', async () => {

@@ -3,7 +3,7 @@ import { batchesPerEpoch, planEpoch } from '../batching/batch-plan.js';
 import { parseDatasetConfig, type DatasetConfig, type DatasetConfigInput } from '../dataset.config.js';
 import { DataRowError, type RecordSource } from '../errors.js';
 import { RecordView } from '../formats/record-view.js';
-import { collectRecords, type RowCounts } from '../readers/collect-records.js';
+import { STRICT_UTF8_SETTING, collectRecords, type RowCounts, type Utf8Counts } from '../readers/collect-records.js';
 import type { DataRecord } from '../readers/reader.types.js';
 import type { ResolveOptions } from '../readers/resolve-files.js';
 import { splitByRatio } from '../split.js';
@@ -14,7 +14,7 @@ import { tokenizeTurns } from './preference-tokenize.js';
 import { PREFERENCE_TRUNCATION_DEFAULTS, type PreferenceTruncation, type TruncationCounts, noTruncation, truncateTurns } from './preference-truncate.js';
 import type { PreferenceExample, TokenizedPair, TokenizedUnpaired } from './preference.types.js';
 
-export interface PreferenceStats extends RowCounts, TruncationCounts {
+export interface PreferenceStats extends RowCounts, TruncationCounts, Utf8Counts {
   /** The format read (detected or configured). */
   format: PreferenceFormat['name'] | null;
   trainExamples: number;
@@ -106,10 +106,10 @@ export async function loadPreferenceDataset(configInput: DatasetConfigInput, tok
   const padTokenId = tokenizer.padTokenId ?? tokenizer.eosTokenId;
   if (padTokenId == null) throw new Error('loadPreferenceDataset: the tokenizer has neither a pad nor an eos token to pad batches with');
   const truncation: PreferenceTruncation = { ...PREFERENCE_TRUNCATION_DEFAULTS, ...options.truncation, maxLength: config.max_length };
-  const stats: PreferenceStats = { rows: 0, skipped: 0, badRowSamples: [], ...noTruncation(), format: null, trainExamples: 0, validationExamples: 0, tokens: 0 };
+  const stats: PreferenceStats = { rows: 0, skipped: 0, badRowSamples: [], invalidUtf8Lines: 0, firstInvalidUtf8: null, ...noTruncation(), format: null, trainExamples: 0, validationExamples: 0, tokens: 0 };
   const reader = new PreferenceReader(config, tokenizer, truncation, stats);
   const read = (paths: string | readonly string[]) =>
-    collectRecords(paths, options, { skipBadRows: config.skip_bad_rows, counts: stats }, (record, source) => reader.toExample(record, source));
+    collectRecords(paths, options, { skipBadRows: config.skip_bad_rows, counts: stats, utf8: { strict: config.strict_utf8, counts: stats, lenientSetting: STRICT_UTF8_SETTING } }, (record, source) => reader.toExample(record, source));
   let train = await read(config.path);
   stats.format = reader.format?.name ?? null;
   let validation: Tokenized[] | null = null;

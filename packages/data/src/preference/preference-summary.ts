@@ -1,3 +1,4 @@
+import { utf8Warning } from '../readers/collect-records.js';
 import type { LoadedPreferenceDataset } from './preference-dataset.js';
 
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
@@ -12,4 +13,9 @@ export function describePreferenceData({ stats, truncation }: LoadedPreferenceDa
   if (stats.dropped) parts.push(`${stats.dropped} dropped, too long for max_length ${truncation.maxLength}`);
   if (stats.skipped) parts.push(`${plural(stats.skipped, 'bad row')} skipped`);
   return `${plural(stats.rows, 'row')} read: ${parts.join(', ')}`;
+}
+
+/** One line per thing in the preference data a user should know before trusting the run. */
+export function preferenceDataWarnings({ stats }: LoadedPreferenceDataset): string[] {
+  return [utf8Warning(stats)].filter((w) => w !== null);
 }

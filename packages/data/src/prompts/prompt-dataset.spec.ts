@@ -34,4 +34,10 @@ describe('loadPromptDataset', () => {
     const roles = await dir.write('roles.jsonl', JSON.stringify({ prompt: [{ role: 'bot', content: 'x' }] }));
     await expect(loadPromptDataset(roles, tokenizer)).rejects.toThrow(`${roles}:1: prompt[0].role: expected one of system|user|assistant, got "bot"`);
   });
+
+  it('refuses a line that is not UTF-8, naming it, rather than sampling from a garbled prompt', async () => {
+    const latin1 = Buffer.from(`${JSON.stringify({ prompt: 'caf\xe9?' })}\n`, 'latin1');
+    const path = await dir.write('latin1.jsonl', Buffer.concat([Buffer.from(`${JSON.stringify({ prompt: 'ok' })}\n`), latin1]));
+    await expect(loadPromptDataset(path, tokenizer)).rejects.toThrow(`${path}:2: bytes that are not UTF-8 (1 line of the file); convert it to UTF-8`);
+  });
 });

@@ -35,7 +35,11 @@ export interface PlanBuffer {
   readonly aliasOf?: number;
 }
 
-/** One argument of a kernel launch, in the order of the kernel's parameter list. */
+/**
+ * One argument of a kernel launch, in the order of the kernel's parameter list. A null pointer
+ * (an optional buffer a kernel skips, such as attention's mask) is `{ kind: 'i64', value: 0n }`:
+ * the same eight zero bytes in the parameter slot.
+ */
 export type KernelArg =
   | { readonly kind: 'buffer'; readonly buffer: number }
   | { readonly kind: 'i32'; readonly value: number }

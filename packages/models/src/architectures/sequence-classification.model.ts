@@ -43,4 +43,12 @@ export class SequenceClassificationModel extends Module {
     const last = lastNonPadToken(inputIds, this.config.padTokenId).reshape(batch, 1, 1).expand(batch, 1, width);
     return this.score.call(hidden.takeAlongAxis(last, 1).reshape(batch, width));
   }
+
+  /**
+   * Scores [B, T, numLabels] at every position, not only the last: a PPO value model's per-token
+   * values (TRL's `score(backbone(...).hidden_states[-1])`).
+   */
+  tokenScores(inputIds: Tensor, opts: ClassifierForwardOptions = {}): Tensor {
+    return this.score.call(this.backbone.call(inputIds, opts).hidden);
+  }
 }

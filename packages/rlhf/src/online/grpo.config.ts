@@ -2,7 +2,7 @@ import type { Check, FieldTable } from '@tunekit/core';
 import { checks } from '@tunekit/core';
 import { SCALE_REWARDS, type ScaleRewards } from './advantages.js';
 import { GRPO_LOSS_TYPES, type GrpoLossType, IMPORTANCE_SAMPLING_LEVELS, type ImportanceSamplingLevel } from './grpo.loss.js';
-import { type OnlineConfig, onlineFields, parseOnlineSection, unimplemented } from './online.config.js';
+import { type OnlineConfig, onlineFields, parseOnlineSection, onlyTrlDefault } from './online.config.js';
 
 /** The `grpo:` section: TRL 1.9's GRPOConfig names and defaults. */
 export interface GrpoConfig extends OnlineConfig {
@@ -21,16 +21,16 @@ const FIELDS: FieldTable<GrpoConfig> = {
 
 /** GRPOConfig options that change the math and that TuneKit does not implement. */
 const REFUSED: Readonly<Record<string, Check>> = {
-  delta: unimplemented(null, 'two-sided clipping (delta)'),
-  top_entropy_quantile: unimplemented(1.0, 'training on high-entropy tokens only'),
-  entropy_coef: unimplemented(0.0, 'the entropy bonus'),
-  use_adaptive_entropy: unimplemented(false, 'adaptive entropy control'),
-  use_bias_correction_kl: unimplemented(false, 'importance-weighted KL'),
-  off_policy_mask_threshold: unimplemented(null, 'off-policy sequence masking'),
-  sync_ref_model: unimplemented(false, 'syncing the reference model'),
-  multi_objective_aggregation: unimplemented('sum_then_normalize', 'normalize_then_sum aggregation'),
-  min_p: unimplemented(null, 'min-p sampling'),
-  use_vllm: unimplemented(false, 'vLLM generation'),
+  delta: onlyTrlDefault(null, 'two-sided clipping (delta)'),
+  top_entropy_quantile: onlyTrlDefault(1.0, 'high-entropy token selection'),
+  entropy_coef: onlyTrlDefault(0.0, 'entropy bonus'),
+  use_adaptive_entropy: onlyTrlDefault(false, 'adaptive entropy control'),
+  use_bias_correction_kl: onlyTrlDefault(false, 'importance-weighted KL'),
+  off_policy_mask_threshold: onlyTrlDefault(null, 'off-policy sequence masking'),
+  sync_ref_model: onlyTrlDefault(false, 'reference model syncing'),
+  multi_objective_aggregation: onlyTrlDefault('sum_then_normalize', 'normalize_then_sum aggregation'),
+  min_p: onlyTrlDefault(null, 'min-p sampling'),
+  use_vllm: onlyTrlDefault(false, 'vLLM generation'),
 };
 
 export function parseGrpoConfig(raw: Record<string, unknown>): GrpoConfig {

@@ -85,13 +85,13 @@ describe('GRPO in the trainer', () => {
 });
 
 describe('grpo config', () => {
-  it('takes TRL 1.9 names and defaults, and rejects unknown keys with a did-you-mean and unimplemented options by name', () => {
+  it('takes TRL 1.9 names and defaults, and rejects unknown keys with a did-you-mean and options TuneKit lacks by name', () => {
     const c = parseGrpoConfig({ reward_funcs: ['./r.ts#f'] });
     expect([c.loss_type, c.beta, c.epsilon, c.epsilon_high, c.num_generations, c.scale_rewards, c.importance_sampling_level, c.top_k]).toEqual(['dapo', 0, 0.2, null, 8, 'group', 'token', 0]);
     expect(parseGrpoConfig({ scale_rewards: false }).scale_rewards).toBe('none');
     expect(() => parseGrpoConfig({ num_generation: 4 })).toThrow('grpo config: unknown option "num_generation" (did you mean "num_generations"?)');
     expect(() => parseGrpoConfig({ loss_type: 'cispo' })).toThrow('grpo config: loss_type: expected one of dapo|grpo|dr_grpo|bnpo, got "cispo"');
-    expect(() => parseGrpoConfig({ entropy_coef: 0.01 })).toThrow("entropy_coef: expected 0 (TRL's default): the entropy bonus is not implemented, got 0.01");
+    expect(() => parseGrpoConfig({ entropy_coef: 0.01 })).toThrow("entropy_coef: expected 0 (TRL's default): TuneKit has no entropy bonus, got 0.01");
     expect(() => parseGrpoConfig({ reward_funcs: ['./a.ts#x'], reward_weights: [1, 2] })).toThrow('reward_weights: has 2 weights for 1 reward_funcs');
   });
 });

@@ -4,7 +4,7 @@ import { maskedMean } from './masked.js';
 import { METRIC_FEED } from './online-batches.js';
 import type { OnlineConfig } from './online.config.js';
 import type { OnlineContext } from './online-context.js';
-import { type PolicyForward, ROLLOUT_FEEDS, tracePolicy } from './policy-logps.js';
+import { type PolicyForward, ROLLOUT_FEEDS, type RolloutInputs, tracePolicy } from './policy-logps.js';
 import { type GenerationPlan, RolloutDataSource } from './rollout.data-source.js';
 import { type Rollout, sampleRollout } from './rollout.js';
 import { samplingSettings } from './online.config.js';
@@ -17,7 +17,7 @@ import { rewardInputs } from './rollout-inputs.js';
 import { type RolloutRows, rolloutRows } from './rollout-rows.js';
 
 /** Rollout rows are padded to a multiple of this, so nearby lengths share one compiled update. */
-const LENGTH_MULTIPLE = 16;
+export const LENGTH_MULTIPLE = 16;
 
 /** A rollout with its rewards: per function, combined, and the rows the update reads. */
 export interface ScoredRollout {
@@ -111,22 +111,23 @@ export abstract class OnlineTask<C extends OnlineConfig> {
 
   protected abstract produce(prompts: readonly PromptRecord[], seed: number): Promise<Batch[]>;
 
-  protected abstract loss(batch: Batch, policy: PolicyForward): { loss: Tensor; metrics: Record<string, Tensor> };
+  /** `inputs`: the micro-batch's traced rows, for a task that runs a second model over them (PPO's value model). */
+  protected abstract loss(batch: Batch, policy: PolicyForward, inputs: RolloutInputs): { loss: Tensor; metrics: Record<string, Tensor> };
+
+  /** The name the policy's mean entropy is logged under (PPO's is `policy/entropy_avg`). */
+  protected readonly entropyMetric: string = 'entropy';
 
   trace(batch: Batch): TaskOutput {
     const t = batch.tensors;
-    const policy = tracePolicy(
-      this.ctx.model,
-      { inputIds: inputOf(ROLLOUT_FEEDS.inputIds, t.input_ids), attentionMask: inputOf(ROLLOUT_FEEDS.attentionMask, t.attention_mask), completionMask: inputOf(ROLLOUT_FEEDS.completionMask, t.completion_mask) },
-      this.config.temperature,
-    );
-    const { loss, metrics } = this.loss(batch, policy);
+    const inputs = { inputIds: inputOf(ROLLOUT_FEEDS.inputIds, t.input_ids), attentionMask: inputOf(ROLLOUT_FEEDS.attentionMask, t.attention_mask), completionMask: inputOf(ROLLOUT_FEEDS.completionMask, t.completion_mask) };
+    const policy = tracePolicy(this.ctx.model, inputs, this.config.temperature);
+    const { loss, metrics } = this.loss(batch, policy, inputs);
     // The rollout's host metrics ride along as scalar feeds, so the trainer logs them with the loss's.
     const host = Object.keys(t)
       .filter((k) => k.startsWith(METRIC_FEED))
       .map((k) => [k.slice(METRIC_FEED.length), inputOf(k, t[k]).detach()] as const);
     let weight = 0;
     for (const v of t.completion_mask.data as Float32Array) weight += v;
-    return { loss, weight, metrics: { ...metrics, entropy: maskedMean(policy.entropy, policy.mask).detach(), ...Object.fromEntries(host) } };
+    return { loss, weight, metrics: { [this.entropyMetric]: maskedMean(policy.entropy, policy.mask).detach(), ...metrics, ...Object.fromEntries(host) } };
   }
 }

@@ -18,7 +18,13 @@ export interface OnlineConfig {
   /** null = epsilon. */
   readonly epsilon_high: number | null;
   readonly mask_truncated_completions: boolean;
-  /** `path#export` of reward functions, the path from the config's folder. */
+  /**
+   * Reward sources, as TRL's `reward_funcs`: `path#export` names a TypeScript reward function;
+   * anything else is a reward model (TRL takes a model id there): a `task: reward` output folder
+   * (a full `…ForSequenceClassification` save, or a base + SEQ_CLS adapter, merged on load), a
+   * transformers reward model, or a Hub id. Paths are from the config's folder. A reward model reads
+   * prompt + completion with its own tokenizer (through its chat template for conversations).
+   */
   readonly reward_funcs: readonly string[];
   /** One weight per reward function; null = all 1. */
   readonly reward_weights: readonly number[] | null;
@@ -51,12 +57,12 @@ export function onlineFields(defaults: { num_generations: number; beta: number }
 }
 
 /**
- * TRL options TuneKit does not implement, accepted only at TRL's default (where they change
+ * TRL options TuneKit lacks, accepted only at TRL's default (where they change
  * nothing): any other value is an error naming the field and the feature.
  */
-export function unimplemented(defaultValue: unknown, feature: string): Check {
+export function onlyTrlDefault(defaultValue: unknown, feature: string): Check {
   const shown = defaultValue === null ? 'null' : JSON.stringify(defaultValue);
-  return rule((v) => JSON.stringify(v) === JSON.stringify(defaultValue), `${shown} (TRL's default): ${feature} is not implemented`);
+  return rule((v) => JSON.stringify(v) === JSON.stringify(defaultValue), `${shown} (TRL's default): TuneKit has no ${feature}`);
 }
 
 /** Checks `raw` against `table` and `refused` (with did-you-mean for unknown keys), returning it over the defaults. */

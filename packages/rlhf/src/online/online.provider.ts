@@ -4,14 +4,21 @@ import type { CausalLM, RawConfig, TextTokenizer } from '@tunekit/models';
 import type { OnlineConfig } from './online.config.js';
 import { frozenCopy } from '../offline/reference/reference-policy.js';
 import { type OnlineContext, type ReferenceScope, adapterReference, frozenReference } from './online-context.js';
-import { type NamedRewardFunction, loadRewardFunction } from './reward-functions.js';
+import { type RewardSource, bindRewardSource, loadRewardSource } from './reward-model.source.js';
 import type { RolloutDataSource } from './rollout.data-source.js';
 
 /** What `loadData` read, waiting for `create` (which has the model) to make the task that samples from it. */
-interface Pending {
+interface Pending<E> {
   readonly prompts: readonly PromptRecord[];
-  readonly rewardFunctions: readonly NamedRewardFunction[];
+  readonly rewardSources: readonly RewardSource[];
+  readonly extra: E;
   readonly source: DeferredSource;
+}
+
+/** What a method loads besides prompts and reward functions (PPO: its reward and value models), and the data line naming it. */
+export interface OnlineExtras<E> {
+  readonly value: E;
+  readonly description: string;
 }
 
 /**
@@ -45,26 +52,31 @@ export type OnlineTaskOf = Task & { readonly data: RolloutDataSource };
  * whose rollouts become the batches. The two calls meet through the parsed config object, which
  * the run passes to both.
  */
-export function onlineTaskProvider<C extends OnlineConfig>(spec: {
+export function onlineTaskProvider<C extends OnlineConfig, E = null>(spec: {
   readonly name: string;
   readonly parseConfig: (raw: Record<string, unknown>) => C;
-  readonly createTask: (ctx: OnlineContext, config: C) => OnlineTaskOf;
+  /** A method whose rewards come from elsewhere than `reward_funcs` loads it here (from the config's folder `cwd`). */
+  readonly loadExtras?: (config: C, cwd: string) => Promise<OnlineExtras<E>>;
+  readonly createTask: (ctx: OnlineContext, config: C, extra: E) => OnlineTaskOf;
+  readonly exampleConfig?: string;
 }): TaskProvider<C> {
-  const pending = new WeakMap<C, Pending>();
+  const pending = new WeakMap<C, Pending<E>>();
   return {
     name: spec.name,
     defaultMethod: 'lora',
     dataDefaults: {},
     parseConfig: spec.parseConfig,
+    ...(spec.exampleConfig ? { exampleConfig: spec.exampleConfig } : {}),
     async loadData(data: Readonly<Record<string, unknown>>, config: C, ctx: TaskDataContext): Promise<TaskData> {
       const paths = data.path as string | string[];
       const prompts = await loadPromptDataset(paths, ctx.tokenizer, { cwd: ctx.cwd, promptColumn: config.prompt_column, ...(ctx.resolveHubFiles ? { resolveHubFiles: ctx.resolveHubFiles } : {}) });
-      if (config.reward_funcs.length === 0) throw new Error(`${spec.name}: reward_funcs names no reward function (e.g. reward_funcs: [./rewards.ts#exactMatch])`);
-      const rewardFunctions = await Promise.all(config.reward_funcs.map((f) => loadRewardFunction(f, ctx.cwd)));
+      if (config.reward_funcs.length === 0 && !spec.loadExtras) throw new Error(`${spec.name}: reward_funcs names no reward function (e.g. reward_funcs: [./rewards.ts#exactMatch, path/to/reward-model])`);
+      const rewardSources = await Promise.all(config.reward_funcs.map((f) => loadRewardSource(f, ctx.cwd)));
+      const extras = spec.loadExtras ? await spec.loadExtras(config, ctx.cwd) : { value: null as E, description: `rewards from ${rewardSources.map((f) => f.name).join(', ')}` };
       const source = new DeferredSource(ctx.trainBatchSize);
-      pending.set(config, { prompts, rewardFunctions, source });
+      pending.set(config, { prompts, rewardSources, extra: extras.value, source });
       const warnings = ctx.evaluates ? [`${spec.name} does not evaluate a validation split (eval_strategy is ignored); measure the policy with the evaluation: section`] : [];
-      return { train: source, validation: null, description: `${prompts.length} prompts, ${config.num_generations} completions each per rollout, rewards from ${rewardFunctions.map((f) => f.name).join(', ')}`, warnings };
+      return { train: source, validation: null, description: `${prompts.length} prompts, ${config.num_generations} completions each per rollout, ${extras.description}`, warnings };
     },
     create(model: CausalLmModel, config: C, context?: TaskContext): Task {
       const run = pending.get(config);
@@ -82,10 +94,12 @@ export function onlineTaskProvider<C extends OnlineConfig>(spec: {
           generationConfig: (context.generationConfig ?? null) as RawConfig | null,
           ...(reference ? { reference } : {}),
           prompts: run.prompts,
-          rewardFunctions: run.rewardFunctions,
+          // Reward models score a rollout's completions as one batch per micro-batch's worth of rows.
+          rewardFunctions: run.rewardSources.map((r) => bindRewardSource(r, context.executor, t.per_device_train_batch_size)),
           training: { per_device_train_batch_size: t.per_device_train_batch_size, gradient_accumulation_steps: t.gradient_accumulation_steps, seed: t.seed },
         },
         config,
+        run.extra,
       );
       run.source.bind(task.data);
       return task;

@@ -20,11 +20,18 @@ export interface PolicyForward {
   readonly entropy: Tensor;
 }
 
+/** A rollout micro-batch's rows as traced inputs. */
+export interface RolloutInputs {
+  readonly inputIds: Tensor;
+  readonly attentionMask: Tensor;
+  readonly completionMask: Tensor;
+}
+
 /**
  * The policy's log-probs of the sampled tokens, from logits divided by the sampling temperature
  * (as TRL scores them, so the ratio compares the distributions that were sampled from).
  */
-export function tracePolicy(model: CausalLM, rows: { inputIds: Tensor; attentionMask: Tensor; completionMask: Tensor }, temperature: number): PolicyForward {
+export function tracePolicy(model: CausalLM, rows: RolloutInputs, temperature: number): PolicyForward {
   const logits = model.call(rows.inputIds, { attentionMask: rows.attentionMask }).logits.div(temperature);
   const { perToken, mask } = sequenceLogps(logits, rows.inputIds, rows.completionMask);
   // H = logsumexp(z) − Σ softmax(z)·z.

@@ -68,13 +68,13 @@ export function maskedWhiten(values: readonly (readonly number[])[], mask: reado
 }
 
 /** The response with every token after the first stop token replaced by padding (TRL's truncate_response). */
-function truncate(response: readonly number[], o: PpoTargetOptions): number[] {
+export function truncate(response: readonly number[], o: Pick<PpoTargetOptions, 'stopTokenId' | 'padTokenId'>): number[] {
   const stop = o.stopTokenId === null ? -1 : response.indexOf(o.stopTokenId);
   return response.map((id, t) => (stop >= 0 && t > stop ? o.padTokenId : id));
 }
 
 /** Index of the last response token that counts: one before the first pad. */
-function sequenceLength(truncated: readonly number[], o: PpoTargetOptions): number {
+export function sequenceLength(truncated: readonly number[], o: Pick<PpoTargetOptions, 'padTokenId'>): number {
   const firstPad = truncated.indexOf(o.padTokenId);
   return (firstPad === -1 ? truncated.length : firstPad) - 1;
 }

@@ -1,5 +1,5 @@
 import { type Check, type FieldTable, checks, rule } from '@tunekit/core';
-import { type OnlineConfig, onlineFields, parseOnlineSection, unimplemented } from './online.config.js';
+import { type OnlineConfig, onlineFields, parseOnlineSection, onlyTrlDefault } from './online.config.js';
 
 /** The `rloo:` section: TRL 1.9's RLOOConfig names and defaults. */
 export interface RlooConfig extends OnlineConfig {
@@ -18,9 +18,9 @@ const FIELDS: FieldTable<RlooConfig> = {
 };
 
 const REFUSED: Readonly<Record<string, Check>> = {
-  sync_ref_model: unimplemented(false, 'syncing the reference model'),
-  min_p: unimplemented(null, 'min-p sampling'),
-  use_vllm: unimplemented(false, 'vLLM generation'),
+  sync_ref_model: onlyTrlDefault(false, 'reference model syncing'),
+  min_p: onlyTrlDefault(null, 'min-p sampling'),
+  use_vllm: onlyTrlDefault(false, 'vLLM generation'),
 };
 
 export const parseRlooConfig = (raw: Record<string, unknown>): RlooConfig => parseOnlineSection('rloo', raw, FIELDS, REFUSED);

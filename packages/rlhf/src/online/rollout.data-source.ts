@@ -82,10 +82,13 @@ export class RolloutDataSource implements TrainDataSource {
         picked.map((i) => this.prompts[i]),
         this.rng.nextU32(),
       );
-      if (batches.length !== this.plan.stepsPerGeneration) throw new Error(`online training: a rollout gave ${batches.length} micro-batches, expected ${this.plan.stepsPerGeneration}`);
+      // One list served every pass, or one per pass (PPO shuffles the rollout afresh each epoch).
+      if (batches.length !== this.plan.stepsPerGeneration && batches.length !== this.span) {
+        throw new Error(`online training: a rollout gave ${batches.length} micro-batches, expected ${this.plan.stepsPerGeneration}`);
+      }
       this.buffer = { epoch, generation, batches };
     }
-    return this.buffer.batches[index % this.plan.stepsPerGeneration];
+    return this.buffer.batches[index % this.buffer.batches.length];
   }
 
   /** Wraps a model checkpointer so each checkpoint also holds the buffer being served. */

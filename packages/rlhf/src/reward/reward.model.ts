@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { type FloatDType, Rng, readJsonObject } from '@tunekit/core';
+import { type CausalLmSource, type FloatDType, Rng, readJsonObject } from '@tunekit/core';
 import {
   type Backbone,
   type CausalLM,
@@ -42,12 +42,16 @@ function rewardConfig(base: ModelConfig, padTokenId: number | null, file: string
  * A reward model on `causal`'s own backbone (no copy): the family's sequence-classification head,
  * `score` [1, hidden] drawn as transformers' `_init_weights` draws a Linear, N(0, initializer_range).
  */
-export function rewardModelOn(causal: CausalLM & { readonly config: ModelConfig }, opts: { seed: number; padTokenId: number | null; file: string }): SequenceClassificationModel {
+export function rewardModelOn(
+  causal: CausalLM & { readonly config: ModelConfig },
+  opts: { seed: number; padTokenId: number | null; file: string; dtype?: FloatDType },
+): SequenceClassificationModel {
   const config = rewardConfig(causal.config, opts.padTokenId, opts.file);
   const name = backboneName(config);
   const module = causal.getModule(name) as Backbone | undefined;
   if (!module) throw new Error(`${opts.file}: the ${config.modelType} model has no backbone "${name}" to put a reward head on`);
-  const dtype = (causal.parameters()[0]?.dtype ?? 'f32') as FloatDType;
+  // A quantized backbone's first parameters are packed codes: the head takes the run's float dtype.
+  const dtype = opts.dtype ?? ((causal.parameters()[0]?.dtype ?? 'f32') as FloatDType);
   const model = new SequenceClassificationModel(config, 1, { dtype, rng: new Rng(opts.seed), empty: true }, { name, module });
   const std = typeof config.raw.initializer_range === 'number' ? config.raw.initializer_range : 0.02;
   const rng = new Rng(opts.seed);
@@ -56,21 +60,39 @@ export function rewardModelOn(causal: CausalLM & { readonly config: ModelConfig 
   return model;
 }
 
+/** The causal LM as stored, for callers outside a run (`tunekit score`, scripts). */
+function storedCausalLm(dtype: FloatDType): CausalLmSource {
+  return {
+    altered: null,
+    async load(dir) {
+      const { model } = await loadModel(dir, { dtype });
+      return { model, description: `${(model as CausalLM & { config: ModelConfig }).config.modelType}, ${dtype}` };
+    },
+  };
+}
+
 /**
  * The model of a reward run: a saved reward model (`…ForSequenceClassification`, one label) as it
- * is, or a causal LM with a new head. Without a pad id in config.json, the tokenizer's (or eos) is
- * used, as TRL's RewardTrainer sets `model.config.pad_token_id`.
+ * is, or the run's causal LM (quantized for QLoRA, or a random init) with a new head. Without a pad
+ * id in config.json, the tokenizer's (or eos) is used, as TRL's RewardTrainer sets
+ * `model.config.pad_token_id`.
  */
-export async function loadRewardModel(dir: string, opts: { dtype: FloatDType; seed: number }): Promise<{ model: SequenceClassificationModel; generationConfig: Record<string, unknown> | null; description: string }> {
+export async function loadRewardModel(
+  dir: string,
+  opts: { dtype: FloatDType; seed: number; causalLm?: CausalLmSource },
+): Promise<{ model: SequenceClassificationModel; generationConfig: Record<string, unknown> | null; description: string }> {
   const file = join(dir, 'config.json');
   if (modelHead(await readJsonObject(file)) === 'sequence-classification') {
+    if (opts.causalLm?.altered) {
+      throw new ModelConfigError(file, 'architectures', `${dir} is a saved reward model; a ${opts.causalLm.altered === 'quantized' ? 'quantization section' : 'random init (train_from_scratch)'} applies to a causal LM base, so start from the causal LM or drop it`);
+    }
     const model = await loadSequenceClassifier(dir, { dtype: opts.dtype });
     if (model.numLabels !== 1) throw new ModelConfigError(file, 'num_labels', `a reward model scores with one label, got ${model.numLabels}`);
     return { model, generationConfig: null, description: `${model.config.modelType} reward model, ${opts.dtype}` };
   }
   const tokenizer = await HfTokenizer.fromDir(dir);
-  const loaded = await loadModel(dir, { dtype: opts.dtype });
-  const model = rewardModelOn(loaded.model as CausalLM & { config: ModelConfig }, { seed: opts.seed, padTokenId: tokenizer.padTokenId ?? tokenizer.eosTokenId ?? null, file });
+  const base = await (opts.causalLm ?? storedCausalLm(opts.dtype)).load(dir);
+  const model = rewardModelOn(base.model as CausalLM & { config: ModelConfig }, { seed: opts.seed, padTokenId: tokenizer.padTokenId ?? tokenizer.eosTokenId ?? null, file, dtype: opts.dtype });
   // transformers saves no generation config with a sequence classifier.
-  return { model, generationConfig: null, description: `${model.config.modelType} ${opts.dtype}, new reward head score [1, ${model.config.hidden}]` };
+  return { model, generationConfig: null, description: `${base.description}, new reward head score [1, ${model.config.hidden}]` };
 }

@@ -1,5 +1,5 @@
 import type { TaskProvider } from '@tunekit/core';
-import { type DatasetConfigInput, describePreferenceData, loadPreferenceDataset } from '@tunekit/data';
+import { type DatasetConfigInput, describePreferenceData, preferenceDataWarnings, loadPreferenceDataset } from '@tunekit/data';
 import type { SequenceClassificationModel } from '@tunekit/models';
 import { type RewardConfig, parseRewardConfig } from './reward.config.js';
 import { loadRewardModel } from './reward.model.js';
@@ -24,10 +24,11 @@ export const REWARD_TASK: TaskProvider<RewardConfig, SequenceClassificationModel
     const dataset = await loadPreferenceDataset(data as unknown as DatasetConfigInput, ctx.tokenizer, { cwd: ctx.cwd, resolveHubFiles: ctx.resolveHubFiles });
     if (!dataset.train.paired) throw new Error('reward: a reward model learns from paired preferences {prompt?, chosen, rejected}; the data are unpaired (prompt, completion, label)');
     const validation = dataset.validation && ctx.evaluates ? dataset.validation.batcher(ctx.evalBatchSize) : null;
-    return { train: dataset.train.batcher(ctx.trainBatchSize), validation, description: describePreferenceData(dataset) };
+    return { train: dataset.train.batcher(ctx.trainBatchSize), validation, description: describePreferenceData(dataset), warnings: preferenceDataWarnings(dataset) };
   },
 
-  loadModel: (dir, _config, ctx) => loadRewardModel(dir, { dtype: ctx.dtype, seed: ctx.seed }),
+  loadModel: (dir, _config, ctx) => loadRewardModel(dir, { dtype: ctx.dtype, seed: ctx.seed, causalLm: ctx.causalLm }),
+  ownModelWrapsCausalLm: true,
 
   create(model, config, context) {
     // A frozen head would score with its random init forever: PEFT's SEQ_CLS trains it beside the adapter.

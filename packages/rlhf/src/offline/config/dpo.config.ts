@@ -33,9 +33,9 @@ export const DPO_FIELDS: FieldTable<DpoConfig> = {
   loss_type: { check: lossTypes, default: ['sigmoid'] },
   loss_weights: { check: checks.nullable(rule((v) => Array.isArray(v) && v.every((w) => typeof w === 'number' && Number.isFinite(w)), 'a list of numbers')), default: null },
   use_weighting: { check: checks.bool, default: false },
-  ld_alpha: onlyDefault(null, 'LD-DPO weighting is not implemented'),
-  f_divergence_type: onlyDefault('reverse_kl', "f-DPO's other divergences are not implemented"),
-  sync_ref_model: onlyDefault(false, 'TR-DPO reference syncing is not implemented'),
+  ld_alpha: onlyDefault(null, 'TuneKit has no LD-DPO weighting'),
+  f_divergence_type: onlyDefault('reverse_kl', "TuneKit has only the reverse KL, none of f-DPO's other divergences"),
+  sync_ref_model: onlyDefault(false, 'TuneKit has no TR-DPO reference syncing'),
   padding_free: onlyDefault(false, 'TuneKit batches are padded'),
 };
 

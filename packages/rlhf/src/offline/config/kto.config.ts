@@ -23,7 +23,7 @@ export const KTO_FIELDS: FieldTable<KtoConfig> = {
   loss_type: { check: checks.oneOf(KTO_LOSS_TYPES), default: 'kto' },
   desirable_weight: { check: checks.range({ min: 0 }), default: 1 },
   undesirable_weight: { check: checks.range({ min: 0 }), default: 1 },
-  sync_ref_model: onlyDefault(false, 'TR-DPO reference syncing is not implemented'),
+  sync_ref_model: onlyDefault(false, 'TuneKit has no TR-DPO reference syncing'),
 };
 
 /** Parses the `kto:` section. */

@@ -26,8 +26,8 @@ describe('offline task sections (TRL 1.9 names and defaults)', () => {
     expect(() => parseDpoConfig({ loss_type: ['sigmoid', 'sft'], loss_weights: [1] })).toThrow('dpo.loss_weights: 1 weights for 2 loss types');
     expect(() => parseDpoConfig({ loss_type: 'exo_pair' })).toThrow('dpo.label_smoothing: exo_pair needs label_smoothing > 0');
     expect(() => parseDpoConfig({ loss_type: 'aot', use_weighting: true })).toThrow('dpo.use_weighting: WPO weights are per pair');
-    // TRL options TuneKit does not implement are refused by name rather than ignored.
-    expect(() => parseDpoConfig({ f_divergence_type: 'js_divergence' })).toThrow(/dpo\.f_divergence_type: expected "reverse_kl" \(f-DPO/);
+    // TRL options TuneKit lacks are refused by name rather than ignored.
+    expect(() => parseDpoConfig({ f_divergence_type: 'js_divergence' })).toThrow(/dpo\.f_divergence_type: expected "reverse_kl" \(TuneKit has only the reverse KL/);
     expect(() => parseDpoConfig({ ld_alpha: 0.5 })).toThrow('dpo.ld_alpha');
     expect(() => parseCpoConfig({ loss_type: 'robust' })).toThrow('cpo.loss_type: expected one of sigmoid|hinge|ipo|simpo|alphapo');
   });

@@ -1,5 +1,5 @@
 import type { CausalLmModel, Task, TaskContext, TaskData, TaskDataContext, TaskProvider, TrainDataSource } from '@tunekit/core';
-import { describePreferenceData, loadPreferenceDataset } from '@tunekit/data';
+import { describePreferenceData, preferenceDataWarnings, loadPreferenceDataset } from '@tunekit/data';
 import { type CausalLM, loadModel } from '@tunekit/models';
 import { isAbsolute, resolve } from 'node:path';
 import { type CpoConfig, parseCpoConfig } from '../config/cpo.config.js';
@@ -54,7 +54,7 @@ async function loadOfflineData(data: Readonly<Record<string, unknown>>, config: 
   runState.set(config, { refModel, store });
   const wrap = (s: TrainDataSource): TrainDataSource => (store ? store.wrap(s) : s);
   const validation = ctx.evaluates && dataset.validation ? wrap(dataset.validation.batcher(ctx.evalBatchSize)) : null;
-  return { train: wrap(dataset.train.batcher(ctx.trainBatchSize)), validation, description: describePreferenceData(dataset) };
+  return { train: wrap(dataset.train.batcher(ctx.trainBatchSize)), validation, description: describePreferenceData(dataset), warnings: preferenceDataWarnings(dataset) };
 }
 
 /** The reference of a task with one, from the run's context and what its data step prepared. */
