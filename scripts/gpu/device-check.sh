@@ -31,6 +31,6 @@ say "specs: $(grep -E '^ℹ (pass|fail|skipped)' "$logs/gpu-tests.log" | tr '\n'
 bench=$(cat "$bundle/.bench-status")
 say "bench: $(grep -c '"tokensPerSecond"' "$logs/gpu-bench.jsonl") of 4 cases measured, after $(( $(date +%s) - started )) s"
 
-if [ -z "$tests" ]; then say "the specs did not finish"; exit 1; fi
+if [ -z "$tests" ]; then say "the specs stopped before their summary: $(grep -m1 -E 'Error|error' "$logs/gpu-tests.log")"; exit 1; fi
 [ "$tests" = 0 ] || exit 1
 exit "$bench"

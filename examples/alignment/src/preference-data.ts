@@ -1,33 +1,38 @@
 /**
- * The alignment demonstration's preference set, from the quickstart task with a distractor: the
- * person has a second thing of another colour, and the question asks about one of them. The
- * chosen answer names the right colour, the rejected one the other colour in the story.
+ * The alignment demonstration's preference set, from the quickstart's own conversations: the
+ * chosen answer is the colour the story gives the thing asked about, the rejected one a colour the
+ * story does not mention (drawn, seeded). The quickstart's stories hold one colour each; with a
+ * second thing of another colour in the story (the distractor variant, see examples/README.md) a
+ * reward model and DPO both stayed at chance in the first 25–50 steps on this machine.
  */
 import { COLORS } from '../../../scripts/quickstart/lexicon.js';
-import { type QaExample, qaSplits, userPrompt } from '../../../scripts/quickstart/task.js';
+import { Draw } from '../../../scripts/quickstart/rng.js';
 
 export interface PreferenceItem {
   /** The user turn: the story and the question. */
   readonly prompt: string;
-  /** The right colour and the distractor's, each with the leading space it has in the story. */
+  /** The right colour and the wrong one, each with the leading space it has in a story. */
   readonly chosen: string;
   readonly rejected: string;
 }
 
-/** The colour in the story that is not the answer (the distractor's). */
-function otherColour(e: QaExample): string {
-  const answer = e.answer.trim();
-  const found = COLORS.filter((c) => c !== answer && new RegExp(`\\b${c}\\b`).test(e.story));
-  if (found.length !== 1) throw new Error(`expected one other colour in ${JSON.stringify(e.story)}, found ${found.join(', ') || 'none'}`);
-  return ` ${found[0]}`;
+interface Conversation {
+  readonly messages: readonly { readonly role: string; readonly content: string }[];
 }
 
-const toItem = (e: QaExample): PreferenceItem => ({ prompt: userPrompt(e), chosen: e.answer, rejected: otherColour(e) });
+/** A pair from one quickstart conversation (user story and question, assistant colour). */
+export function toItem(line: string, d: Draw): PreferenceItem {
+  const { messages } = JSON.parse(line) as Conversation;
+  const [user, assistant] = messages;
+  const absent = COLORS.filter((c) => !new RegExp(`\\b${c}\\b`).test(user.content));
+  if (absent.length === COLORS.length) throw new Error(`no colour in ${JSON.stringify(user.content)}`);
+  return { prompt: user.content, chosen: assistant.content, rejected: ` ${d.pick(absent)}` };
+}
 
-/** Seeded train and held-out splits; held-out questions ask about (colour, thing) pairs no training story has. */
-export function preferenceSplits(seed: number, train: number, test: number): { train: PreferenceItem[]; test: PreferenceItem[] } {
-  const splits = qaSplits(seed, train, test, { distractor: true, extras: true });
-  return { train: splits.train.map(toItem), test: splits.test.map(toItem) };
+/** Pairs from every line of a quickstart `messages` file, the rejected colours drawn from `seed`. */
+export function preferenceItems(text: string, seed: number): PreferenceItem[] {
+  const d = new Draw(seed);
+  return text.split('\n').filter((l) => l.trim() !== '').map((l) => toItem(l, d));
 }
 
 /** TRL's conversational paired format: `{prompt: [user], chosen: [assistant], rejected: [assistant]}`, one JSON line each. */

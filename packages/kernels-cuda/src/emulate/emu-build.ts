@@ -10,13 +10,15 @@ import { EMU_SHIM } from './emu-shim.js';
 const CACHE = join(tmpdir(), 'tunekit-cuda-emulator');
 const hash = (s: string): string => createHash('sha256').update(s).digest('hex').slice(0, 24);
 
-/** The reason the emulator cannot run here, or null: it needs g++ with C++17. */
+/** The reason the emulator cannot run here (printed, for the spec that skips), or null: it needs g++ with C++17. */
 export function emulatorUnavailable(): string | null {
   try {
     execFileSync('g++', ['--version'], { stdio: 'pipe' });
     return null;
   } catch {
-    return 'g++ is not on PATH (the CUDA emulator compiles kernels as host C++ with it)';
+    const reason = 'g++ is not on PATH (the CUDA emulator compiles kernels as host C++ with it)';
+    console.log(`CUDA emulator specs skipped: ${reason}`);
+    return reason;
   }
 }
 

@@ -67,6 +67,7 @@ async function compile(name: string, sources: readonly string[]): Promise<Map<st
 }
 
 if (typeof tools === 'string') {
+  console.log(`nvcc compile specs skipped: ${tools}`);
   describe.skip(`kernels compiled by nvcc: skipped, ${tools}`, () => it('needs nvcc', () => undefined));
 } else {
   describe('kernels compiled by nvcc to sm_90 PTX and assembled by ptxas', () => {

@@ -1,0 +1,134 @@
+/**
+ * The alignment demonstration, step by step: a starting model (the quickstart model after a short
+ * SFT warm-up, merged), a reward model, and DPO (sigmoid and ipo) and ORPO runs from that start, each
+ * measured on the held-out pairs and questions before and after.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { policyPreference, untrainedRewardModel } from './pair-accuracy.js';
+import { accuracyLine, tunekit } from './tunekit-cli.js';
+
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+export const CONFIGS = { dpo: here('../dpo.yaml'), orpo: here('../orpo.yaml'), reward: here('../reward.yaml'), quickstart: here('../../quickstart.yaml') };
+export const HELD_OUT = { pairs: here('../data/pairs-test.jsonl'), questions: here('../../data/quickstart-test.jsonl') };
+
+/** The seed every config uses (the reward head's initial draw depends on it). */
+const SEED = 42;
+/** β of the implicit reward `tunekit score` reports, as in dpo.yaml. */
+const BETA = 0.1;
+
+/** The preference runs compared, each a config plus overrides; `reference` says whether DPO's implicit reward applies. */
+export const POLICY_RUNS = [
+  { name: 'dpo (sigmoid)', config: CONFIGS.dpo, dir: 'dpo', sets: [], reference: true },
+  { name: 'dpo (ipo)', config: CONFIGS.dpo, dir: 'ipo', sets: ['dpo.loss_type=ipo'], reference: true },
+  { name: 'orpo', config: CONFIGS.orpo, dir: 'orpo', sets: [], reference: false },
+] as const;
+
+export interface DemoOptions {
+  /** Folder of the runs: `start` (the warmed-up model), `reward`, `dpo`, `ipo`, `orpo`. */
+  readonly runs: string;
+  /** SFT steps of the quickstart config before alignment (the start model is reused when it exists). */
+  readonly warmupSteps: number;
+  /** Start from this model folder instead of building the warmed-up one. */
+  readonly start?: string;
+  /** Training steps of every alignment run (the configs' own max_steps when absent). */
+  readonly steps?: number;
+  /** Held-out exact match on the first N questions only (all 200 when absent). */
+  readonly questions?: number;
+  /** The runs to do, by name (all of POLICY_RUNS when absent). */
+  readonly policies?: readonly (typeof POLICY_RUNS)[number]['name'][];
+  /** Skip the reward model. */
+  readonly skipReward?: boolean;
+  readonly echo?: boolean;
+}
+
+export interface BeforeAfter {
+  readonly before: number;
+  readonly after: number;
+}
+
+export interface PolicyResult {
+  readonly name: string;
+  /** The policy ranks chosen above rejected by its own log-probs. */
+  readonly preference: BeforeAfter;
+  /** DPO's implicit reward β·(log π − log π_ref) ranks chosen above rejected (`tunekit score --reference`); null without a reference. */
+  readonly implicitReward: number | null;
+  /** Greedy exact match on the held-out questions (the run's `accuracy:` line). */
+  readonly exactMatch: BeforeAfter;
+  readonly seconds: number;
+}
+
+export interface DemoResult {
+  readonly reward: (BeforeAfter & { readonly seconds: number }) | null;
+  readonly policies: readonly PolicyResult[];
+}
+
+const seconds = (since: number) => (performance.now() - since) / 1000;
+const setArgs = (sets: readonly string[]) => sets.flatMap((s) => ['--set', s]);
+
+/** The quickstart model after `warmupSteps` of the quickstart's SFT, merged: the start of every run. */
+async function startModel(o: DemoOptions): Promise<string> {
+  if (o.start) return o.start;
+  const start = join(o.runs, 'start');
+  if (existsSync(join(start, 'model.safetensors'))) return start;
+  const warmup = join(o.runs, 'sft-warmup');
+  const steps = String(o.warmupSteps);
+  await tunekit(['train', CONFIGS.quickstart, ...setArgs([`training.max_steps=${steps}`, `training.save_steps=${steps}`, `training.output_dir=${warmup}`, `evaluation.path=${HELD_OUT.questions}`])], o.echo);
+  await tunekit(['merge', '--model', here('../../quickstart-model'), '--adapter', warmup, '--out', start], o.echo);
+  return start;
+}
+
+/** The overrides every alignment run gets: the start model, its own output folder, the shortened schedule. */
+function runSets(o: DemoOptions, start: string, dir: string): string[] {
+  const out = join(o.runs, dir);
+  const steps = o.steps === undefined ? [] : [`training.max_steps=${o.steps}`, `training.save_steps=${o.steps}`];
+  const limit = o.questions === undefined ? [] : [`evaluation.limit=${o.questions}`];
+  return [`model=${start}`, `training.output_dir=${out}`, ...steps, ...limit];
+}
+
+const scoreJson = async (args: string[]): Promise<number> => (JSON.parse((await tunekit(['score', ...args, '--data', HELD_OUT.pairs, '--json'], false)).trim()) as { accuracy: number }).accuracy;
+
+async function rewardModel(o: DemoOptions, start: string): Promise<DemoResult['reward']> {
+  const before = (await untrainedRewardModel(start, SEED, HELD_OUT.pairs)).accuracy;
+  const t = performance.now();
+  const sets = runSets(o, start, 'reward').filter((s) => !s.startsWith('evaluation.'));
+  await tunekit(['train', CONFIGS.reward, ...setArgs(sets)], o.echo, '[reward] ');
+  const took = seconds(t);
+  const after = await scoreJson(['--model', start, '--adapter', join(o.runs, 'reward')]);
+  return { before, after, seconds: took };
+}
+
+async function policyRun(o: DemoOptions, start: string, run: (typeof POLICY_RUNS)[number], preferenceBefore: number): Promise<PolicyResult> {
+  const t = performance.now();
+  const out = join(o.runs, run.dir);
+  const stdout = await tunekit(['train', run.config, ...setArgs([...run.sets, ...runSets(o, start, run.dir)])], o.echo, `[${run.dir}] `);
+  const took = seconds(t);
+  const after = (await policyPreference(start, out, HELD_OUT.pairs)).accuracy;
+  const implicitReward = run.reference ? await scoreJson(['--model', start, '--adapter', out, '--reference', start, '--beta', String(BETA)]) : null;
+  return { name: run.name, preference: { before: preferenceBefore, after }, implicitReward, exactMatch: accuracyLine(stdout), seconds: took };
+}
+
+/**
+ * The warm-up, then the reward model and the preference runs side by side: each is one process
+ * using a core or two, and on a busy machine runs side by side get their share of it sooner.
+ */
+export async function runDemo(o: DemoOptions): Promise<DemoResult> {
+  const start = await startModel(o);
+  const preferenceBefore = (await policyPreference(start, null, HELD_OUT.pairs)).accuracy;
+  const runs = POLICY_RUNS.filter((r) => !o.policies || o.policies.includes(r.name));
+  const [reward, ...policies] = await Promise.all([o.skipReward ? null : rewardModel(o, start), ...runs.map((run) => policyRun(o, start, run, preferenceBefore))]);
+  return { reward, policies: policies as PolicyResult[] };
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+/** The demo's last lines: one per model, before -> after, like the quickstart's `accuracy:` line. */
+export function resultLines(r: DemoResult): string[] {
+  const lines = r.reward ? [`reward model: held-out pairs ranked right ${pct(r.reward.before)} -> ${pct(r.reward.after)} (${r.reward.seconds.toFixed(0)} s)`] : [];
+  for (const p of r.policies) {
+    const implicit = p.implicitReward === null ? '' : `, implicit reward ${pct(p.implicitReward)}`;
+    lines.push(`${p.name}: preference ${pct(p.preference.before)} -> ${pct(p.preference.after)}${implicit}; exact match ${pct(p.exactMatch.before)} -> ${pct(p.exactMatch.after)} (${p.seconds.toFixed(0)} s)`);
+  }
+  return lines;
+}
