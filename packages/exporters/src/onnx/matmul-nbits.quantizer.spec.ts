@@ -11,6 +11,15 @@ describe('quantizeQ4 (MatMulNBits int4 layout)', () => {
     expect(Array.from(q.packed)).toEqual([0 | (5 << 4), 8 | (15 << 4)]);
   });
 
+  it('symmetric: zero point 8, the largest magnitude (with its sign) at code 0, scale it / −8', () => {
+    // max |w| is 2 → scale −0.25; codes round(w / −0.25) + 8: −1 → 12, 0 → 8, 0.6 → round(−2.4) + 8 = 6, 2 → 0.
+    const q = quantizeQ4(Float32Array.of(-1, 0, 0.6, 2), 1, 4, 4, { symmetric: true });
+    expect(q.scales[0]).toBe(-0.25);
+    expect(q.zeroPoints).toEqual(Uint8Array.of(8));
+    expect(Array.from(q.packed)).toEqual([12 | (8 << 4), 6 | (0 << 4)]);
+    expect(Array.from(dequantizeQ4(q), (v) => v + 0)).toEqual([-1, 0, 0.5, 2]);
+  });
+
   it('keeps a positive-only block exact at 0 and zero-pads a short last block', () => {
     // K = 6 in blocks of 4: the second block holds 2 values and 2 zeros of padding.
     const w = Float32Array.of(1, 2, 3, 4, 0, 7.5);
@@ -24,15 +33,18 @@ describe('quantizeQ4 (MatMulNBits int4 layout)', () => {
     expect(back[3]).toBeCloseTo(4, 6);
   });
 
-  it('round-trips random rows within half a step of each block', () => {
+  it.each([false, true])('round-trips random rows within half a step of each block (symmetric: %s)', (symmetric) => {
     const [n, k] = [3, 70];
     const w = Float32Array.from({ length: n * k }, (_, i) => Math.sin(i * 1.7) * (1 + (i % 5)));
-    const q = quantizeQ4(w, n, k, 32);
+    const q = quantizeQ4(w, n, k, 32, { symmetric });
     const back = dequantizeQ4(q);
     const blocks = Math.ceil(k / 32);
     for (let i = 0; i < n * k; i++) {
       const scale = q.scales[Math.floor(i / k) * blocks + Math.floor((i % k) / 32)];
-      expect(Math.abs(back[i] - w[i])).toBeLessThanOrEqual(scale / 2 + 1e-6);
+      // Symmetric codes reach 8 steps on the largest value's side but 7 on the other, clamping there.
+      const step = Math.abs(scale);
+      const clamped = symmetric && Math.abs(w[i]) > 7.5 * step;
+      expect(Math.abs(back[i] - w[i])).toBeLessThanOrEqual((clamped ? step : step / 2) + 1e-6);
     }
   });
 });

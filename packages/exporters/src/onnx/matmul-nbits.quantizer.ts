@@ -11,15 +11,40 @@ export interface Q4Weight {
   readonly zeroPoints: Uint8Array;
 }
 
+/** One block's scale and zero point from its values (count of them, at `start`). */
+type BlockFit = (w: Float32Array, start: number, count: number) => { scale: number; zp: number };
+
 /**
- * Asymmetric round-to-nearest 4-bit quantization of W [N, K] (row-major) in blocks along K, as
- * onnxruntime's block quantizer does it: each block's range is widened to include 0 (so zeros stay
- * exact), scale = (max − min) / 15, zero point = round(−min / scale) in 0..15, code = clamp(round(w /
- * scale) + zp, 0, 15), and w ≈ (code − zp) · scale. A K that is not a multiple of the block size
- * pads its last block with zeros.
+ * Asymmetric: the block's range widened to include 0 (so zeros stay exact), scale = (max − min) / 15,
+ * zero point = round(−min / scale) in 0..15.
  */
-export function quantizeQ4(w: Float32Array, n: number, k: number, blockSize: number): Q4Weight {
+const asymmetric: BlockFit = (w, start, count) => {
+  let [lo, hi] = [0, 0];
+  for (let i = 0; i < count; i++) [lo, hi] = [Math.min(lo, w[start + i]), Math.max(hi, w[start + i])];
+  const scale = Math.fround((hi - lo) / 15);
+  return { scale, zp: scale === 0 ? 8 : Math.min(15, Math.max(0, Math.round(-lo / scale))) };
+};
+
+/**
+ * Symmetric: zero point 8, and the value of largest magnitude (with its sign) is code 0, so
+ * scale = that value / −8: the other side reaches 7 steps (onnxruntime's `range2scale`).
+ */
+const symmetric: BlockFit = (w, start, count) => {
+  let [lo, hi] = [0, 0];
+  for (let i = 0; i < count; i++) [lo, hi] = [Math.min(lo, w[start + i]), Math.max(hi, w[start + i])];
+  return { scale: Math.fround((Math.abs(hi) > Math.abs(lo) ? hi : lo) / -8), zp: 8 };
+};
+
+/**
+ * Round-to-nearest 4-bit quantization of W [N, K] (row-major) in blocks along K, as onnxruntime's
+ * block quantizer (`MlasQuantizeBlockwise`) does it: code = clamp(round(w / scale) + zp, 0, 15) and
+ * w ≈ (code − zp) · scale, with the scale and zero point of each block asymmetric (the default) or
+ * symmetric (zero point 8, which MatMulNBits assumes when it is given none). A K that is not a
+ * multiple of the block size pads its last block with zeros.
+ */
+export function quantizeQ4(w: Float32Array, n: number, k: number, blockSize: number, opts: { symmetric?: boolean } = {}): Q4Weight {
   if (w.length !== n * k) throw new Error(`q4: weight has ${w.length} values, expected ${n}×${k}`);
+  const fit = opts.symmetric ? symmetric : asymmetric;
   const blocks = Math.ceil(k / blockSize);
   const blob = blockSize / 2;
   const packed = new Uint8Array(n * blocks * blob);
@@ -30,17 +55,15 @@ export function quantizeQ4(w: Float32Array, n: number, k: number, blockSize: num
     for (let blk = 0; blk < blocks; blk++) {
       const start = row * k + blk * blockSize;
       const count = Math.min(blockSize, k - blk * blockSize);
-      let [lo, hi] = [0, 0];
-      for (let i = 0; i < count; i++) [lo, hi] = [Math.min(lo, w[start + i]), Math.max(hi, w[start + i])];
-      const scale = Math.fround((hi - lo) / 15);
-      const zp = scale === 0 ? 8 : Math.min(15, Math.max(0, Math.round(-lo / scale)));
-      const inv = scale === 0 ? 0 : 1 / scale;
+      const { scale, zp } = fit(w, start, count);
+      // onnxruntime multiplies by the f32 reciprocal.
+      const inv = scale === 0 ? 0 : Math.fround(1 / scale);
       scales[row * blocks + blk] = scale;
       zeroPoints[row * zpBytes + (blk >> 1)] |= zp << ((blk & 1) * 4);
       const out = (row * blocks + blk) * blob;
       for (let i = 0; i < blockSize; i++) {
         const v = i < count ? w[start + i] : 0;
-        const code = Math.min(15, Math.max(0, Math.round(v * inv) + zp));
+        const code = Math.min(15, Math.max(0, Math.round(Math.fround(v * inv)) + zp));
         packed[out + (i >> 1)] |= code << ((i & 1) * 4);
       }
     }

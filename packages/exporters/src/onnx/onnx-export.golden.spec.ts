@@ -10,7 +10,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExportedDecoder } from '../testing/onnx-runtime.test-support.js';
 import { exportOnnx } from './onnx-export.js';
 
-const GOLDEN = fileURLToPath(new URL('../../../../../shared/fixtures/golden-transformers/archs/', import.meta.url));
+const GOLDEN = fileURLToPath(new URL('../../../../../shared/fixtures/golden-transformers/', import.meta.url));
+
+/**
+ * Every golden architecture the export runs, by fixture folder. Sliding-window models (archs/mistral,
+ * gemma2, gemma3_text) are refused by name (see refuseUnsupported); transformers.js 4.3 has no
+ * mixtral, so that one is proven with onnxruntime-node alone.
+ */
+const ARCHS = ['llama', 'qwen2', 'gpt2', 'llama_tied_bf16_sharded', 'qwen3'].map((a) => `archs/${a}`).concat(
+  ['gemma', 'phi3', 'olmo2', 'granite', 'mixtral', 'qwen3_moe', 'smollm3', 'gpt_neox'].map((a) => `archs_extra/${a}`),
+);
+const NO_TRANSFORMERS_JS = new Set(['mixtral']);
 const TOL = 1e-4;
 
 env.allowRemoteModels = false;
@@ -44,7 +54,7 @@ function realPositions(logits: Float32Array, mask: number[][], vocab: number): F
   return Float32Array.from(out);
 }
 
-describe.each(['llama', 'qwen2', 'gpt2', 'llama_tied_bf16_sharded', 'qwen3'])('ONNX export of golden %s', (arch) => {
+describe.each(ARCHS)('ONNX export of golden %s', (arch) => {
   let out: string;
   let merged: LoadedModel;
   let decoder: ExportedDecoder;
@@ -54,7 +64,7 @@ describe.each(['llama', 'qwen2', 'gpt2', 'llama_tied_bf16_sharded', 'qwen3'])('O
   let positions: number[][];
 
   beforeAll(async () => {
-    out = await mkdtemp(join(tmpdir(), `tunekit-onnx-${arch}-`));
+    out = await mkdtemp(join(tmpdir(), `tunekit-onnx-${arch.replace('/', '-')}-`));
     merged = await loadModel(join(GOLDEN, arch, 'model'));
     await exportOnnx(merged, out, { variants: [], q4: { blockSize: 32, accuracyLevel: 0 } });
     decoder = await ExportedDecoder.open(out, 'model.onnx', merged.model.config.layers);
@@ -91,7 +101,9 @@ describe.each(['llama', 'qwen2', 'gpt2', 'llama_tied_bf16_sharded', 'qwen3'])('O
     expect(past['past_key_values.0.key'].dims).toEqual([2, kvHeads, t, headDim]);
   });
 
-  it('transformers.js generates TuneKit’s greedy tokens from the exported folder', async () => {
+  // No test at all where transformers.js lacks the model type (rather than a skipped one).
+  const transformersJs = NO_TRANSFORMERS_JS.has(arch.split('/')[1]) ? () => undefined : it;
+  transformersJs('transformers.js generates TuneKit’s greedy tokens from the exported folder', async () => {
     const lm = await AutoModelForCausalLM.from_pretrained(out, { local_files_only: true, dtype: 'fp32' });
     try {
       const expected = JSON.parse(await readFile(join(GOLDEN, arch, 'public', 'expected.json'), 'utf8')) as { greedy_single: { input_ids: number[][] } };

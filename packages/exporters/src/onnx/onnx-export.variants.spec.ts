@@ -10,23 +10,35 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExportedDecoder } from '../testing/onnx-runtime.test-support.js';
 import { dequantizeQ4, quantizeQ4 } from './matmul-nbits.quantizer.js';
 import { exportOnnx } from './onnx-export.js';
-import type { OnnxDtype } from './onnx-weights.js';
+import type { OnnxDtype, Q4Options } from './onnx-weights.js';
 
 const LLAMA = fileURLToPath(new URL('../../../../../shared/fixtures/golden-transformers/archs/llama/', import.meta.url));
 
 env.allowRemoteModels = false;
 
-/**
- * What each variant stores, applied to TuneKit's own weights: fp16 rounds every weight to f16;
- * q4 takes every projection (2-D weights but the embedding, which the head does not share here)
- * through the int4 codes. Both then compute in f32, as the exported graphs do.
- */
-const AS_STORED: Record<Exclude<OnnxDtype, 'fp32'>, (name: string, w: Float32Array, shape: readonly number[]) => Float32Array> = {
-  fp16: (_n, w) => Float32Array.from(w, (v) => f16BitsToF32(f32ToF16Bits(v))),
-  q4: (name, w, [n, k]) => (k === undefined || name === 'model.embed_tokens.weight' ? w : dequantizeQ4(quantizeQ4(w, n, k, 32))),
+const rounded16 = (w: Float32Array) => Float32Array.from(w, (v) => f16BitsToF32(f32ToF16Bits(v)));
+const q4Of = (symmetric: boolean) => (w: Float32Array, [n, k]: readonly number[]) => dequantizeQ4(quantizeQ4(w, n, k, 32, { symmetric }));
+const isProjection = (name: string, shape: readonly number[]) => shape.length === 2 && name !== 'model.embed_tokens.weight';
+
+interface VariantCase {
+  readonly dtype: Exclude<OnnxDtype, 'fp32'>;
+  readonly q4: Partial<Q4Options>;
+  /**
+   * What the variant stores, applied to TuneKit's own weights: fp16 rounds every weight to f16; q4
+   * takes the projections through the int4 codes (not the embedding, which this untied head does not
+   * share, and by default not the head). Both then compute in f32, as the exported graphs do.
+   */
+  readonly stored: (name: string, w: Float32Array, shape: readonly number[]) => Float32Array;
+}
+
+const CASES: Record<string, VariantCase> = {
+  fp16: { dtype: 'fp16', q4: {}, stored: (_n, w) => rounded16(w) },
+  'q4 (head kept f32)': { dtype: 'q4', q4: {}, stored: (name, w, shape) => (isProjection(name, shape) && name !== 'lm_head.weight' ? q4Of(false)(w, shape) : w) },
+  'q4 symmetric, head quantized too': { dtype: 'q4', q4: { symmetric: true, keep: () => false }, stored: (name, w, shape) => (isProjection(name, shape) ? q4Of(true)(w, shape) : w) },
 };
 
-describe.each(['fp16', 'q4'] as const)('ONNX export, %s variant of golden llama', (dtype) => {
+describe.each(Object.keys(CASES))('ONNX export, %s variant of golden llama', (label) => {
+  const { dtype, q4, stored } = CASES[label];
   let out: string;
   let reference: LoadedModel;
   let decoder: ExportedDecoder;
@@ -35,9 +47,9 @@ describe.each(['fp16', 'q4'] as const)('ONNX export, %s variant of golden llama'
   beforeAll(async () => {
     out = await mkdtemp(join(tmpdir(), `tunekit-onnx-${dtype}-`));
     // accuracy_level 1: MatMulNBits computes in f32, so the graph is exactly the dequantized weights' product.
-    await exportOnnx(await loadModel(join(LLAMA, 'model')), out, { variants: [dtype], q4: { blockSize: 32, accuracyLevel: 1 } });
+    await exportOnnx(await loadModel(join(LLAMA, 'model')), out, { variants: [dtype], q4: { blockSize: 32, accuracyLevel: 1, ...q4 } });
     reference = await loadModel(join(LLAMA, 'model'));
-    for (const [name, p] of reference.model.namedParameters()) p.assign(HostTensor.f32(p.shape, AS_STORED[dtype](name, p.value.toFloat32(), p.shape)));
+    for (const [name, p] of reference.model.namedParameters()) p.assign(HostTensor.f32(p.shape, stored(name, p.value.toFloat32(), p.shape)));
     decoder = await ExportedDecoder.open(out, `model_${dtype}.onnx`, reference.model.config.layers);
   });
   afterAll(async () => {

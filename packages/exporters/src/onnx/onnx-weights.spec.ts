@@ -7,7 +7,7 @@ import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dequantizeQ4, quantizeQ4 } from './matmul-nbits.quantizer.js';
 import { writeOnnxModel } from './onnx-model.writer.js';
-import { q4MatMul, storedWeight } from './onnx-weights.js';
+import { type Q4Options, q4MatMul, storedWeight } from './onnx-weights.js';
 
 const [N, K] = [24, 80];
 const values = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37 + seed) * (1 + ((i * 7) % 3)));
@@ -27,11 +27,11 @@ describe('stored weights and the q4 MatMul lowering, run by onnxruntime-node', (
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   /** Lowers y = f(x) with stored weights (and the q4 lowering when asked), writes it with external data and runs it. */
-  async function run(y: Tensor, x: Float32Array, m: number, opts: { half?: boolean; q4?: boolean }, file: string): Promise<Float32Array> {
+  async function run(y: Tensor, x: Float32Array, m: number, opts: { half?: boolean; q4?: Partial<Q4Options> }, file: string): Promise<Float32Array> {
     const lowered = lowerToOnnx(new Graph([y.node]), {
       outputNames: ['y'],
       weights: (node) => storedWeight(node, opts.half === true),
-      ...(opts.q4 ? { override: q4MatMul({ blockSize: 32, accuracyLevel: 1 }) } : {}),
+      ...(opts.q4 ? { override: q4MatMul({ blockSize: 32, accuracyLevel: 1, ...opts.q4 }) } : {}),
     });
     const written = await writeOnnxModel(dir, file, lowered);
     expect(written.dataBytes).toBeGreaterThan(0);
@@ -51,7 +51,7 @@ describe('stored weights and the q4 MatMul lowering, run by onnxruntime-node', (
   it('a Linear (x · Wᵀ, W [N, K]) in q4 equals x · dequantize(quantize(W))ᵀ', async () => {
     const p = new Parameter(HostTensor.f32([N, K], w));
     p.name = 'linear.weight';
-    const got = await run(F.linear(Tensor.input('x', [m, K]), Tensor.param(p)), x, m, { q4: true }, 'linear_q4.onnx');
+    const got = await run(F.linear(Tensor.input('x', [m, K]), Tensor.param(p)), x, m, { q4: {} }, 'linear_q4.onnx');
     const want = matmulT(x, dequantizeQ4(quantizeQ4(w, N, K, 32)), m);
     expect(relativeError(got, want)).toBeLessThanOrEqual(1e-5);
     // And it is not the f32 product: the weights really went through 4 bits.
@@ -63,8 +63,24 @@ describe('stored weights and the q4 MatMul lowering, run by onnxruntime-node', (
     for (let k = 0; k < K; k++) for (let j = 0; j < N; j++) wt[k * N + j] = w[j * K + k];
     const p = new Parameter(HostTensor.f32([K, N], wt));
     p.name = 'conv.weight';
-    const got = await run(Tensor.input('x', [m, K]).matmul(Tensor.param(p)), x, m, { q4: true }, 'conv_q4.onnx');
+    const got = await run(Tensor.input('x', [m, K]).matmul(Tensor.param(p)), x, m, { q4: {} }, 'conv_q4.onnx');
     expect(relativeError(got, matmulT(x, dequantizeQ4(quantizeQ4(w, N, K, 32)), m))).toBeLessThanOrEqual(1e-5);
+  });
+
+  it('symmetric q4 (no zero points: MatMulNBits takes 8) equals x · dequantize(quantize(W, symmetric))ᵀ', async () => {
+    const p = new Parameter(HostTensor.f32([N, K], w));
+    p.name = 'linear.weight';
+    const got = await run(F.linear(Tensor.input('x', [m, K]), Tensor.param(p)), x, m, { q4: { symmetric: true } }, 'linear_q4_sym.onnx');
+    const want = matmulT(x, dequantizeQ4(quantizeQ4(w, N, K, 32, { symmetric: true })), m);
+    expect(relativeError(got, want)).toBeLessThanOrEqual(1e-5);
+    expect(relativeError(got, matmulT(x, dequantizeQ4(quantizeQ4(w, N, K, 32)), m))).toBeGreaterThan(1e-3);
+  });
+
+  it('a weight q4 keeps (by name) stays an f32 MatMul', async () => {
+    const p = new Parameter(HostTensor.f32([N, K], w));
+    p.name = 'lm_head.weight';
+    const got = await run(F.linear(Tensor.input('x', [m, K]), Tensor.param(p)), x, m, { q4: { keep: (name) => name === 'lm_head.weight' } }, 'linear_q4_kept.onnx');
+    expect(relativeError(got, matmulT(x, w, m))).toBeLessThanOrEqual(1e-6);
   });
 
   it('fp16 storage rounds each weight to f16 and computes in f32', async () => {

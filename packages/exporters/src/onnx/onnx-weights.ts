@@ -20,6 +20,10 @@ export interface Q4Options {
   readonly blockSize: number;
   /** MatMulNBits' accuracy_level: the lowest type A may be computed in (0 unset, 1 f32, 2 f16, 3 bf16, 4 int8). */
   readonly accuracyLevel: number;
+  /** Zero point 8 in every block (no zero_points input) instead of one fitted per block. */
+  readonly symmetric?: boolean;
+  /** Weights left in f32 (MatMul), by parameter name (exportOnnx's default: the output head). */
+  readonly keep?: (name: string) => boolean;
 }
 
 /** The weight W [N, K] a matmul's right side reads: a Linear's Wᵀ (permute of W) or a Conv1D's W [K, N] itself. */
@@ -50,22 +54,24 @@ export function q4MatMul(opts: Q4Options): (b: OnnxBuilder, node: Node, x: reado
     const found = weightOf(node);
     if (!found) return null;
     const p = found.param.attrs.param;
+    if (opts.keep?.(p.name)) return null;
     const [n, k] = found.transposed ? [p.shape[1], p.shape[0]] : [p.shape[0], p.shape[1]];
     let cached: ReturnType<typeof quantizeQ4> | null = null;
     // Read in order (codes, scales, zero points) by the writer; the last read drops the cache.
     const take = <T>(pick: (q: ReturnType<typeof quantizeQ4>) => T, last = false): T => {
-      cached ??= quantizeQ4(found.transposed ? transpose(p.value.toFloat32(), p.shape[0], p.shape[1]) : p.value.toFloat32(), n, k, opts.blockSize);
+      cached ??= quantizeQ4(found.transposed ? transpose(p.value.toFloat32(), p.shape[0], p.shape[1]) : p.value.toFloat32(), n, k, opts.blockSize, { symmetric: opts.symmetric });
       const value = pick(cached);
       if (last) cached = null;
       return value;
     };
     const blocks = Math.ceil(k / opts.blockSize);
-    const [packed, scales, zeros] = b.memo(`q4:${p.id}`, () => [
+    const inputs = b.memo(`q4:${p.id}`, () => [
       b.stored(`${p.name}.q4`, 'uint8', [n, blocks, opts.blockSize / 2], () => take((q) => q.packed)),
-      b.stored(`${p.name}.q4_scales`, 'float', [n * blocks], () => take((q) => bytesOf(q.scales))),
-      b.stored(`${p.name}.q4_zero_points`, 'uint8', [n * Math.ceil(blocks / 2)], () => take((q) => q.zeroPoints, true)),
+      b.stored(`${p.name}.q4_scales`, 'float', [n * blocks], () => take((q) => bytesOf(q.scales), opts.symmetric === true)),
+      // Symmetric blocks all have zero point 8, MatMulNBits' default when it is given none.
+      ...(opts.symmetric ? [] : [b.stored(`${p.name}.q4_zero_points`, 'uint8', [n * Math.ceil(blocks / 2)], () => take((q) => q.zeroPoints, true))]),
     ]);
     const attrs = { K: attr.int(k), N: attr.int(n), bits: attr.int(4), block_size: attr.int(opts.blockSize), accuracy_level: attr.int(opts.accuracyLevel) };
-    return b.op1('MatMulNBits', [x[0], packed, scales, zeros], attrs, MS_DOMAIN);
+    return b.op1('MatMulNBits', [x[0], ...inputs], attrs, MS_DOMAIN);
   };
 }

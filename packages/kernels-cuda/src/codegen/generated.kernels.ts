@@ -1,7 +1,7 @@
 import { type DType, type Node, type OpAttrs, numel } from '@tunekit/core';
-import { CUDA_PRELUDE, COMPUTE_C_TYPE, STORAGE_C_TYPE, narrowExpr, storeStmt } from './cuda-prelude.js';
+import { CUDA_PRELUDE, STORAGE_C_TYPE, narrowExpr, storeStmt } from './cuda-prelude.js';
 import { type PlanBuilder, bufferArg } from './plan-builder.js';
-import { ValueEmitter, dot, stridesOf } from './value.emitter.js';
+import { ValueEmitter, stridesOf } from './value.emitter.js';
 
 /** What the lowerings need from the planner: where values live and which producers are inlined. */
 export interface LowerContext {
@@ -138,4 +138,3 @@ export function reduceKernel(ctx: LowerContext, node: Node<ReduceOp>, label: str
   );
 }
 
-export { COMPUTE_C_TYPE, dot, stridesOf };

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import { type Executor, type FloatDType, HostTensor, Tensor, type TaskTokenizer, readJsonObject, takeTracedFeeds } from '@tunekit/core';
-import type { ChatMessage } from '@tunekit/data';
+import { type ChatMessage, type Turn, tokenizeTurns } from '@tunekit/data';
 import { HfTokenizer, ModelConfigError, type SequenceClassificationModel, modelHead, resolveModel } from '@tunekit/models';
 import { ADAPTER_CONFIG, IA3_METHOD, LORA_METHOD, type PeftMethod } from '@tunekit/peft-lora';
 import { loadRewardModel } from '../reward/reward.model.js';
@@ -90,30 +90,32 @@ export async function scoreRows(model: SequenceClassificationModel, executor: Ex
 }
 
 /**
- * The texts a reward model reads, as TRL's GRPOTrainer builds them: a conversation (prompt turns
- * then the completion's) through the reward model's own chat template, or prompt + completion.
+ * The token rows a reward model scores: each prompt and completion tokenized exactly as the
+ * preference pipeline tokenized the pairs it was trained on (`tokenizeTurns`, the chosen side:
+ * prompt ids then completion ids). TRL's GRPOTrainer re-renders the whole text instead, which for a
+ * chat template gives rows ending in what the template prints after the end-of-turn token (ChatML's
+ * "\n") and, for text, rows without the BOS and eos that training had: a reward model reads its
+ * score at the last token, so every row would be scored at a token it never learned to score.
  */
-export function rewardTexts(tokenizer: TaskTokenizer, inputs: Pick<RewardInputs, 'prompts' | 'completions'>): string[] {
+export function rewardRows(tokenizer: TaskTokenizer, inputs: Pick<RewardInputs, 'prompts' | 'completions'>): number[][] {
   return inputs.prompts.map((prompt, i) => {
     const completion = inputs.completions[i];
-    if (typeof prompt === 'string' && typeof completion === 'string') return prompt + completion;
     const turns = (x: string | readonly ChatMessage[], role: ChatMessage['role']): readonly ChatMessage[] => (typeof x === 'string' ? [{ role, content: x }] : x);
-    return tokenizer.applyChatTemplate([...turns(prompt, 'user'), ...turns(completion, 'assistant')].map((m) => ({ role: m.role, content: m.content })));
+    // A text completion of a conversation (a custom rollout) is the assistant's turn, as TRL's shape has it.
+    const [p, c]: [Turn, Turn] = typeof prompt === 'string' && typeof completion === 'string' ? [prompt, completion] : [turns(prompt, 'user'), turns(completion, 'assistant')];
+    const { prompt: promptIds, completions } = tokenizeTurns(p, [c], tokenizer);
+    return [...promptIds, ...completions[0]];
   });
 }
 
 /**
- * A reward model as one of `reward_funcs` (TRL's model entry): the prompt and completion texts,
- * tokenized by the reward model's tokenizer without special tokens (TRL's `add_special_tokens=False`,
- * the chat template has put them in), scored `batchSize` rows at a time on `executor`.
+ * A reward model as one of `reward_funcs` (TRL's model entry): each prompt and completion as the
+ * token row the reward model was trained on (`rewardRows`), scored `batchSize` rows at a time on `executor`.
  */
 export function rewardModelFunction(loaded: LoadedRewardModel, executor: Executor, batchSize: number): NamedRewardFunction {
   return {
     name: loaded.name,
-    fn: (inputs) => {
-      const rows = rewardTexts(loaded.tokenizer, inputs).map((text) => loaded.tokenizer.encode(text, { addSpecialTokens: false }));
-      return scoreRows(loaded.model, executor, rows, batchSize);
-    },
+    fn: (inputs) => scoreRows(loaded.model, executor, rewardRows(loaded.tokenizer, inputs), batchSize),
   };
 }
 
