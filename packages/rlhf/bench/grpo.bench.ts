@@ -2,17 +2,20 @@
  * `npm run bench:grpo`: GRPO steps on a SmolLM2-135M-shaped random checkpoint (all 30 layers, f32)
  * with LoRA r16 on every linear layer: one prompt of 128 tokens, 8 completions of 128 tokens each
  * (no EOS, so every completion runs to the limit), one optimizer step per rollout. Reports rollout
- * tokens/s (all 8 rows together and per row, beside bench:generate's batch-1 decode), update
- * tokens/s and peak RSS. The first step compiles every program; the second is measured.
+ * tokens/s (all 8 rows together and per row), the generator alone on the same 8 rows under the
+ * same load (per row, all in and decode only, as bench:generate counts), update tokens/s and peak
+ * RSS. The first step compiles every program; the second is measured.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OrtExecutor, Trainer, parseTrainingArguments } from '@tunekit/core';
-import { loadModel } from '@tunekit/models';
+import { generate, loadModel } from '@tunekit/models';
 import { createTinyModel } from '@tunekit/models/testing';
 import { LORA_METHOD, parseLoraConfig } from '@tunekit/peft-lora';
 import { GrpoTask, parseGrpoConfig } from '../src/index.js';
+import { samplingSettings } from '../src/online/online.config.js';
+import { generationOptions } from '../src/online/rollout.js';
 
 const [PROMPT, COMPLETION, GENERATIONS] = [128, 128, 8];
 const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
@@ -52,12 +55,22 @@ try {
   const generationS = logged[1]['timing/generation_s'] as number;
   const updateS = steps[1].ms / 1000 - generationS;
   const rolloutTokensPerS = (GENERATIONS * COMPLETION) / generationS;
+  // The reference under the same load: the generator alone on the same 8 rows (LoRA on, sampling),
+  // decode speed per row as bench:generate measures it (prefill excluded), and all in.
+  const t0 = performance.now();
+  const direct = await generate(model, executor, Array.from({ length: GENERATIONS }, () => prompts[0].promptIds), { ...generationOptions(samplingSettings(grpo)), eosTokenIds: [], padTokenId: 0, seed: 1 });
+  const directS = (performance.now() - t0) / 1000;
+  const decodePerRow = (direct.timings.decodeSteps / direct.timings.decodeMs) * 1000;
   console.log(
     JSON.stringify({
       bench: 'grpo',
       case: `smollm2-135m lora r16, ${GENERATIONS} generations × ${COMPLETION} tokens, prompt ${PROMPT}`,
       rollout_tokens_per_s: round(rolloutTokensPerS),
       rollout_tokens_per_s_per_row: round(rolloutTokensPerS / GENERATIONS),
+      generate_same_batch_tokens_per_s_per_row: round(COMPLETION / directS),
+      generate_same_batch_decode_tokens_per_s_per_row: round(decodePerRow),
+      generate_same_batch_prefill_s: round(direct.timings.prefillMs / 1000),
+      rollout_vs_generate: round(rolloutTokensPerS / GENERATIONS / (COMPLETION / directS)),
       update_tokens_per_s: round(steps[1].tokens / updateS),
       generation_s: round(generationS),
       update_s: round(updateS),

@@ -1,4 +1,4 @@
-import { OrtExecutor } from '@tunekit/core';
+import { type Executor, OrtExecutor } from '@tunekit/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CausalLM } from '../architectures/causal-lm.interface.js';
 import { type LoadedModel, loadModel } from '../loading/load-model.js';
@@ -78,6 +78,31 @@ describe('generation programs and sampling', () => {
     await generate(model, executor, [[9, 8, 7]], { maxNewTokens: 20, eosTokenIds: [] });
     expect(executor.sessionsCreated).toBe(2);
     await executor.dispose();
+  });
+
+  it('prefills a repeated prompt once (a [2, P] prefill for 2 distinct prompts in 5 rows), with the tokens of prefilling every row', async () => {
+    const { model } = get('llama');
+    const [p, q] = [[5, 77, 140, 9, 200], [31, 32]];
+    const rows = [p, q, p, p, q];
+    const options = { maxNewTokens: 8, eosTokenIds: [], doSample: true, temperature: 1.5, topK: 0, seed: 4 };
+    const prefillBatches: number[] = [];
+    const spy: Executor = {
+      name: executor.name,
+      compile: (outputs) => (prefillBatches.push(outputs[0].shape[0]), executor.compile(outputs)),
+      dispose: () => executor.dispose(),
+    };
+    const folded = await generate(model, spy, rows, options);
+    // The prefill's logits are [distinct prompts, V]; the decode step's are [rows, V].
+    expect(prefillBatches).toEqual([2, 5]);
+    // Distinct prompts of the same lengths (one id changed) are all prefilled: the reference.
+    const unfolded = await generate(model, executor, [p, q, [...p.slice(0, 4), 201], [...p.slice(0, 4), 202], [31, 33]], options);
+    expect(folded.outputIds[0]).toEqual(unfolded.outputIds[0]);
+    expect(folded.outputIds[1]).toEqual(unfolded.outputIds[1]);
+    // Every row samples on its own: repeats of a prompt do not copy each other's tokens.
+    expect(new Set([0, 2, 3].map((r) => folded.outputIds[r].join())).size).toBeGreaterThan(1);
+    const alone = await generate(model, executor, [p], { maxNewTokens: 8, eosTokenIds: [] });
+    const greedy = await generate(model, executor, rows, { maxNewTokens: 8, eosTokenIds: [] });
+    for (const r of [0, 2, 3]) expect(greedy.outputIds[r]).toEqual(alone.outputIds[0]);
   });
 
   it('sampling with a seed replays exactly, a different seed differs, and top-k = 1 is greedy', async () => {

@@ -9,6 +9,7 @@ import { leftPad, roundUp } from './left-padding.js';
 import { type LogitsProcessor, logitsPipeline } from './logits-processors.js';
 import { type GenerateInput, checkContext, promptIds } from './prompt-input.js';
 import { type TokenChooser, tokenChooser } from './sampler.js';
+import { distinctPrompts, takeRows } from './shared-prompts.js';
 import { ATTENTION_MASK, CACHE_POSITION, INPUT_IDS, POSITION_IDS, decodeProgram, pastName, tracePrefill } from './step-programs.js';
 import { type FinishReason, stoppingCriteria } from './stopping.js';
 
@@ -75,8 +76,9 @@ function* pickTokens(p: Picker, logits: HostTensor, step: number): Generator<Tok
 
 /**
  * Generates for a batch, yielding each token as it is chosen and returning the result. Two
- * programs run: a prefill over the left-padded prompts and a one-token decode step against a
- * static cache, both compiled once per (batch, padded length, cache slots).
+ * programs run: a prefill over the left-padded prompts (each different prompt once) and a
+ * one-token decode step against a static cache, both compiled once per (batch, padded length,
+ * cache slots).
  */
 export async function* generateStream(
   model: CausalLM,
@@ -92,8 +94,12 @@ export async function* generateStream(
   if (config.stopStrings.length && !tokenizer) throw new Error('generate: stop strings need a tokenizer (options.tokenizer)');
   const padded = leftPad(prompts, config.padTokenId, options.promptMultiple ?? 16);
   const batch = prompts.length;
+  // Repeated prompts (n samples of one prompt) are prefilled once; their rows are copied after.
+  const { distinct, rowOf } = distinctPrompts(prompts);
+  const shared = distinct.length < batch;
+  const prefillRows = shared ? leftPad(distinct, config.padTokenId, options.promptMultiple ?? 16) : padded;
   const start = performance.now();
-  const prefill = tracePrefill(model, batch, padded.length);
+  const prefill = tracePrefill(model, distinct.length, padded.length);
   // A prompt-learning method's virtual tokens take the cache's first slots, before the padding.
   const virtual = prefill.slots - padded.length;
   const capacity = roundUp(prefill.slots + config.maxNewTokens - 1, options.cacheMultiple ?? 64);
@@ -103,9 +109,10 @@ export async function* generateStream(
   const rows = prompts.map((p) => new GenerationRow(p, stop, tokenizer, options.skipSpecialTokens ?? true));
   const picker: Picker = { rows, processors: logitsPipeline(config), choose: tokenChooser(config), rng: new Rng(config.seed) };
 
-  const { inputIds, positionIds, attentionMask } = padded;
+  const { inputIds, positionIds, attentionMask } = prefillRows;
   const prefillProgram = executor.compile(prefill.outputs);
-  const [prefillLogits, ...prefillKv] = await prefillProgram.run({ [INPUT_IDS]: inputIds, [POSITION_IDS]: positionIds, [ATTENTION_MASK]: attentionMask });
+  const prefilled = await prefillProgram.run({ [INPUT_IDS]: inputIds, [POSITION_IDS]: positionIds, [ATTENTION_MASK]: attentionMask });
+  const [prefillLogits, ...prefillKv] = shared ? prefilled.map((t) => takeRows(t, rowOf)) : prefilled;
   const layers = prefillKv.length / 2;
   const cache = new StaticKvCache({ layers, batch, heads: prefill.kvHeads, capacity, headDim: prefill.headDim }, padded.pads, virtual);
   cache.append(prefillKv);

@@ -1,5 +1,6 @@
 import { type Batch, HostTensor, Rng, mixSeed } from '@tunekit/core';
-import { type RolloutRows, takeRows } from './rollout-rows.js';
+import { takeRows } from '@tunekit/models';
+import type { RolloutRows } from './rollout-rows.js';
 
 /** Feed names of a rollout's host metrics start with this; the task passes them through as metrics. */
 export const METRIC_FEED = 'metric:';

@@ -1,8 +1,8 @@
 import { type Executor, HostTensor, Tensor, takeTracedFeeds } from '@tunekit/core';
-import type { CausalLM } from '@tunekit/models';
+import { type CausalLM, takeRows } from '@tunekit/models';
 import { sequenceLogps } from '../common/sequence-logps.js';
 import type { ReferenceScope } from './online-context.js';
-import { type RolloutRows, takeRows } from './rollout-rows.js';
+import type { RolloutRows } from './rollout-rows.js';
 
 /** Feed names of a rollout micro-batch, shared by the update's trace and the log-prob passes. */
 export const ROLLOUT_FEEDS = {

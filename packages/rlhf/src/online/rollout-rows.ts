@@ -43,12 +43,5 @@ export function rolloutRows(rollout: Rollout, opts: { maskTruncated: boolean; mu
   return { inputIds, attentionMask, completionMask, lossTokens };
 }
 
-/** Rows `rows` of a [N, ...] tensor, in that order. */
-export function takeRows<T extends HostTensor>(t: T, rows: readonly number[]): T {
-  const width = t.size / t.shape[0];
-  const out = HostTensor.zeros(t.dtype, [rows.length, ...t.shape.slice(1)]);
-  const src = t.data as unknown as { subarray(a: number, b: number): ArrayLike<number> };
-  const dst = out.data as unknown as { set(a: ArrayLike<number>, at: number): void };
-  rows.forEach((r, i) => dst.set(src.subarray(r * width, (r + 1) * width), i * width));
-  return out as T;
-}
+/** Rows of a [N, ...] tensor (the generator's helper, re-exported for this folder's modules). */
+export { takeRows } from '@tunekit/models';
