@@ -30,7 +30,7 @@ export async function loadGguf(path: string, lora?: string): Promise<LoadedGguf>
 }
 
 /** Greedy decoding in llama.cpp, token by token, eos included when it comes. */
-export async function llamaGreedy(g: LoadedGguf, prompt: readonly number[], maxNew: number, eos: ReadonlySet<number>): Promise<number[]> {
+export async function llamaGreedy(g: LoadedGguf, prompt: readonly number[], maxNew: number, eos: { has(id: number): boolean }): Promise<number[]> {
   const seq = g.sequence;
   await seq.clearHistory();
   const out: number[] = [];
