@@ -38,13 +38,16 @@ export async function exportGgufLora(adapterDir: string, config: ModelConfig, pa
     const m = /^(.*)\.lora_([AB])(?:\.[^.]+)?\.weight$/.exec(key);
     if (!m || !key.startsWith(PREFIX)) throw new Error(`${adapterDir}: tensor ${key} is not a LoRA A/B weight`);
     const base = `${m[1]!.slice(PREFIX.length)}.weight`;
-    const mapping = arch.tensor(base, config);
-    if (!mapping) throw new Error(`${key}: adapts ${base}, which has no llama.cpp ${arch.arch} tensor`);
+    const mappings = arch.tensors(base, config);
+    if (!mappings) throw new Error(`${key}: adapts ${base}, which has no llama.cpp ${arch.arch} tensor`);
+    const [mapping] = mappings;
+    // A fused tensor split in two, or values shifted, have no llama.cpp adapter form.
+    if (mappings.length !== 1 || mapping!.rows || mapping!.offset) throw new Error(`${key}: adapts ${base}, which llama.cpp stores split or offset; not exported as a llama.cpp adapter`);
     const isB = m[2] === 'B';
-    // A is [r, in] and B [out, r] for Linear and GPT-2's Conv1D alike; only B's rows follow the base's q/k permutation.
-    const layout = isB ? { permuteHeads: mapping.permuteHeads } : {};
+    // A is [r, in] and B [out, r] for Linear and GPT-2's Conv1D alike; only B's rows follow the base's row reordering.
+    const layout = { name: mapping!.name, ...(isB ? { permuteHeads: mapping!.permuteHeads, neoxQkvHeads: mapping!.neoxQkvHeads } : {}) };
     tensors.push({
-      name: `${mapping.name}.lora_${isB ? 'b' : 'a'}`,
+      name: `${mapping!.name}.lora_${isB ? 'b' : 'a'}`,
       dims: [...t.shape].reverse(),
       type: 'F32',
       encode: () => encodeTensor('F32', ggufLayout(t.toFloat32(), t.shape, layout).data),

@@ -7,17 +7,9 @@ import { GGUF_PRESETS, type GgufPreset } from './quant-presets.js';
 
 /**
  * What llama.cpp cannot run as TuneKit does, refused with the field's name; returns the
- * differences that only matter past some length, as warnings.
+ * differences that only matter in some cases (past some length), as warnings.
  */
-export function checkGgufSupport(config: ModelConfig): string[] {
-  if (config.rope && config.rope.partialRotaryFactor !== 1) throw new Error(`partial_rotary_factor ${config.rope.partialRotaryFactor}: not exported to GGUF`);
-  if (config.moe) throw new Error(`model_type "${config.modelType}": mixture-of-experts layers are not exported to GGUF`);
-  const warnings: string[] = [];
-  if (config.slidingWindow !== null && config.slidingWindow < config.maxPositionEmbeddings) {
-    warnings.push(`sliding_window ${config.slidingWindow}: llama.cpp's ${ggufArchOf(config).arch} attends to the whole context, so outputs differ once a context is longer than ${config.slidingWindow} tokens`);
-  }
-  return warnings;
-}
+export const checkGgufSupport = (config: ModelConfig): string[] => ggufArchOf(config).check(config);
 
 /** `general.*`, `<arch>.*` and `tokenizer.*` keys, as convert_hf_to_gguf and llama-quantize write them. */
 export async function modelMetadata(config: ModelConfig, tokenizer: HfTokenizer, tokenizerDir: string, preset: GgufPreset, name: string): Promise<Map<string, GgufValue>> {

@@ -8,6 +8,8 @@ export interface TensorRole {
   readonly dims: readonly number[];
   readonly layer?: number;
   readonly layers: number;
+  /** Experts per MoE layer (0 for a dense model): llama-quantize treats 8-expert models apart. */
+  readonly experts?: number;
   /** Whether this tensor is the output projection (`output.weight`, or `token_embd` when the head is tied to it). */
   readonly isOutput: boolean;
 }
@@ -16,7 +18,18 @@ type Rule = (t: TensorRole) => GgmlTypeName | null;
 
 /** llama-quantize's use_more_bits: the first and last eighth of the layers, and every third one between. */
 const useMoreBits = (i: number, n: number): boolean => i < Math.floor(n / 8) || i >= Math.floor((7 * n) / 8) || (i - Math.floor(n / 8)) % 3 === 2;
-const kind = (t: TensorRole): string => t.name.replace(/^blk\.\d+\./, '').replace(/\.weight$/, '');
+/**
+ * llama-quantize's tensor categories (tensor_get_category), matched on the name as it does: attn_qkv
+ * counts as attn_v, and every ffn_down (an expert stack's too) as ffn_down.
+ */
+const CATEGORIES: readonly [string, string][] = [
+  ['attn_qkv.weight', 'attn_v'],
+  ['attn_v.weight', 'attn_v'],
+  ['attn_k.weight', 'attn_k'],
+  ['attn_output.weight', 'attn_output'],
+  ['ffn_down', 'ffn_down'],
+];
+const category = (t: TensorRole): string => CATEGORIES.find(([part]) => t.name.includes(part))?.[1] ?? 'other';
 
 /** A preset's per-tensor choices, in the order llama-quantize's llama_tensor_get_type applies them. */
 interface Preset {
@@ -26,8 +39,13 @@ interface Preset {
 }
 
 const outputQ6K: Rule = (t) => (t.isOutput ? 'Q6_K' : null);
-const moreBits = (type: GgmlTypeName, ...kinds: string[]): Rule => (t) => (kinds.includes(kind(t)) && t.layer !== undefined && useMoreBits(t.layer, t.layers) ? type : null);
-const whenKind = (type: GgmlTypeName, k: string): Rule => (t) => (kind(t) === k ? type : null);
+const moreBits: Rule = (t) => (['attn_v', 'ffn_down'].includes(category(t)) && t.layer !== undefined && useMoreBits(t.layer, t.layers) ? 'Q6_K' : null);
+/** Models of 8 experts (Mixtral 8x7B): attn_k and attn_v at Q8_0, and in Q4_K_M attn_output at Q5_K. */
+const eightExperts = (attnOutput: GgmlTypeName | null): Rule => (t) => {
+  if (t.experts !== 8) return null;
+  const c = category(t);
+  return c === 'attn_k' || c === 'attn_v' ? 'Q8_0' : c === 'attn_output' ? attnOutput : null;
+};
 
 /** `--quantize` values: plain float files, and llama-quantize's mixes (the `_M` ones keep attn_v/ffn_down higher in some layers). */
 export const GGUF_PRESETS = {
@@ -35,10 +53,10 @@ export const GGUF_PRESETS = {
   F16: { fileType: FileType.MOSTLY_F16, base: 'F16', rules: [] },
   BF16: { fileType: FileType.MOSTLY_BF16, base: 'BF16', rules: [] },
   Q8_0: { fileType: FileType.MOSTLY_Q8_0, base: 'Q8_0', rules: [] },
-  Q4_0: { fileType: FileType.MOSTLY_Q4_0, base: 'Q4_0', rules: [outputQ6K] },
-  Q6_K: { fileType: FileType.MOSTLY_Q6_K, base: 'Q6_K', rules: [] },
-  Q5_K_M: { fileType: FileType.MOSTLY_Q5_K_M, base: 'Q5_K', rules: [outputQ6K, whenKind('Q6_K', 'attn_qkv'), moreBits('Q6_K', 'attn_v', 'ffn_down')] },
-  Q4_K_M: { fileType: FileType.MOSTLY_Q4_K_M, base: 'Q4_K', rules: [outputQ6K, whenKind('Q5_K', 'attn_qkv'), moreBits('Q6_K', 'attn_v', 'ffn_down')] },
+  Q4_0: { fileType: FileType.MOSTLY_Q4_0, base: 'Q4_0', rules: [outputQ6K, eightExperts(null)] },
+  Q6_K: { fileType: FileType.MOSTLY_Q6_K, base: 'Q6_K', rules: [outputQ6K, eightExperts(null)] },
+  Q5_K_M: { fileType: FileType.MOSTLY_Q5_K_M, base: 'Q5_K', rules: [outputQ6K, eightExperts(null), moreBits] },
+  Q4_K_M: { fileType: FileType.MOSTLY_Q4_K_M, base: 'Q4_K', rules: [outputQ6K, eightExperts('Q5_K'), moreBits] },
 } as const satisfies Record<string, Preset>;
 
 export type GgufPreset = keyof typeof GGUF_PRESETS;
@@ -49,15 +67,17 @@ const FALLBACK: Partial<Record<GgmlTypeName, GgmlTypeName>> = { Q4_K: 'Q5_0', Q5
 
 const fits = (type: GgmlTypeName, rowLength: number): boolean => rowLength % GGML_TYPES[type].block === 0;
 
+/** Matrices convert_hf_to_gguf always writes in F32 and llama-quantize leaves as they are. */
+const ALWAYS_F32 = ['position_embd.weight', 'ffn_gate_inp.weight'];
+
 /**
  * The type one tensor is stored in. Vectors (norms, biases) stay F32, as in every GGUF llama.cpp
- * writes; position embeddings are never quantized (llama-quantize leaves them F16).
+ * writes; so do position embeddings and MoE routers.
  */
 export function tensorType(preset: GgufPreset, t: TensorRole): GgmlTypeName {
   const p: Preset = GGUF_PRESETS[preset];
   if (t.dims.length < 2) return 'F32';
-  const quantizing = !['F32', 'F16', 'BF16'].includes(p.base);
-  if (quantizing && t.name.startsWith('position_embd')) return 'F16';
+  if (ALWAYS_F32.some((n) => t.name.endsWith(n))) return 'F32';
   let type: GgmlTypeName = p.base;
   for (const rule of p.rules) {
     const chosen = rule(t);
