@@ -1,12 +1,11 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { llamaCppAnswers, loadGguf } from '@tunekit/exporters/testing';
 import { runCli } from '../testing/cli.test-support.js';
+import { EXAMPLES, fineTunedQuickstart } from '../testing/quickstart-run.test-support.js';
 
-const EXAMPLES = fileURLToPath(new URL('../../../../examples/', import.meta.url));
 const HELD_OUT = join(EXAMPLES, 'data', 'quickstart-test.jsonl');
 const EOS = 2; // <|im_end|>, the quickstart model's eos_token_id
 
@@ -14,19 +13,19 @@ describe('the fine-tuned quickstart, exported to GGUF, in llama.cpp (node-llama-
   it('stops at the eos and keeps the accuracy TuneKit measured: F32 within 2 points (Q8_0 reported)', { timeout: 1_800_000 }, async () => {
     const out = await mkdtemp(join(tmpdir(), 'tunekit-gguf-quickstart-'));
     try {
-      // The quickstart as shipped (see examples/README.md); its output folder holds the adapter.
-      const train = await runCli(['train', join(EXAMPLES, 'quickstart.yaml'), '--set', `training.output_dir=${JSON.stringify(join(out, 'run'))}`, '--set', 'samples=null']);
+      // The quickstart as shipped (see examples/README.md), trained once per test run and shared
+      // with the ONNX quickstart spec; its output folder holds the adapter.
+      const train = await fineTunedQuickstart();
       expect(train.code, train.stderr).toBe(0);
-      const after = /^exact_match after training: ([\d.]+)% \(\d+\/200\)$/m.exec(train.stdout);
-      expect(after, train.stdout).not.toBeNull();
-      const tunekit = Number(after![1]);
+      expect(train.accuracy, train.stdout).not.toBeNull();
+      const tunekit = train.accuracy!;
       // A model that answers nothing would agree with any broken export.
       expect(tunekit).toBeGreaterThan(10);
 
       const measured: Record<string, { accuracy: number; stoppedAtEog: number }> = {};
       for (const preset of ['F32', 'Q8_0'] as const) {
         const dir = join(out, preset);
-        const run = await runCli(['export', '--format', 'gguf', '--model', join(EXAMPLES, 'quickstart-model'), '--adapter', join(out, 'run'), '--quantize', preset, '--out', dir]);
+        const run = await runCli(['export', '--format', 'gguf', '--model', join(EXAMPLES, 'quickstart-model'), '--adapter', train.dir, '--quantize', preset, '--out', dir]);
         expect(run.code, run.stderr).toBe(0);
         const file = join(dir, (await readdir(dir)).find((f) => f.endsWith('.gguf'))!);
         const g = await loadGguf(file);
