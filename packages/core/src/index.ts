@@ -19,6 +19,7 @@ export { TrainStep, type StepResult } from './train/index.js';
 
 export { type Executor, type Program, type Feeds } from './executors/executor.interface.js';
 export { ReferenceExecutor, ReferenceProgram } from './executors/reference/index.js';
+export { contiguousStrides } from './executors/reference/reference.values.js';
 export { OrtExecutor } from './executors/ort/index.js';
 // The IR → ONNX lowering, for exporting a traced model as a stand-alone ONNX file.
 export {

@@ -1,4 +1,4 @@
-import { type Node, type OpAttrs, numel } from '@tunekit/core';
+import { type Node, type OpAttrs, contiguousStrides, numel } from '@tunekit/core';
 import { ATTN_BR, attentionFwdSource } from '../kernels/attention.kernel.js';
 import { crossEntropyFwdSource, crossEntropyReduceSource } from '../kernels/cross-entropy.kernel.js';
 import { dequant4Source } from '../kernels/dequant4.kernel.js';
@@ -10,13 +10,12 @@ import { type LowerContext, blockFor, gridFor } from './generated.kernels.js';
 import { gemm } from './matmul.lowering.js';
 import type { KernelArg } from '../plan/kernel-plan.types.js';
 import { NULL_POINTER, bufferArg, f32Arg, i32Arg, i64Arg } from './plan-builder.js';
-import { stridesOf } from './value.emitter.js';
 
 const floatDtype = (n: Node): KernelDType | null => (n.dtype === 'f32' || n.dtype === 'bf16' || n.dtype === 'f16' ? n.dtype : null);
 const last = (shape: readonly number[]): number => shape[shape.length - 1];
 /** Broadcast strides of `shape` against a rank-`rank` output (0 on size-1 and missing axes). */
 function broadcastStrides(shape: readonly number[], rank: number): number[] {
-  const own = stridesOf(shape);
+  const own = contiguousStrides(shape);
   const lead = rank - shape.length;
   return Array.from({ length: rank }, (_, k) => (k < lead || shape[k - lead] === 1 ? 0 : own[k - lead]));
 }

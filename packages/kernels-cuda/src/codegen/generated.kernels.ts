@@ -1,7 +1,7 @@
-import { type DType, type Node, type OpAttrs, numel } from '@tunekit/core';
+import { type DType, type Node, type OpAttrs, contiguousStrides, numel } from '@tunekit/core';
 import { CUDA_PRELUDE, STORAGE_C_TYPE, narrowExpr, storeStmt } from './cuda-prelude.js';
 import { type PlanBuilder, bufferArg } from './plan-builder.js';
-import { ValueEmitter, stridesOf } from './value.emitter.js';
+import { ValueEmitter } from './value.emitter.js';
 
 /** What the lowerings need from the planner: where values live and which producers are inlined. */
 export interface LowerContext {
@@ -78,7 +78,7 @@ export function reduceKernel(ctx: LowerContext, node: Node<ReduceOp>, label: str
   const x = node.inputs[0];
   const { axes } = node.attrs as OpAttrs<ReduceOp>;
   const all = axes.length === 0;
-  const strides = stridesOf(x.shape);
+  const strides = contiguousStrides(x.shape);
   const kept = x.shape.map((_, k) => k).filter((k) => !all && !axes.includes(k));
   const red = x.shape.map((_, k) => k).filter((k) => all || axes.includes(k));
   const outCount = numel(node.shape);

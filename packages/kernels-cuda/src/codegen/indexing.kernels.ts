@@ -1,8 +1,8 @@
-import { type Node, type OpAttrs, numel } from '@tunekit/core';
+import { type Node, type OpAttrs, contiguousStrides, numel } from '@tunekit/core';
 import { COMPUTE_C_TYPE, loadExpr, storeStmt } from './cuda-prelude.js';
 import { type LowerContext, blockFor, gridFor, kernelSource } from './generated.kernels.js';
 import { bufferArg } from './plan-builder.js';
-import { ValueEmitter, dot, stridesOf } from './value.emitter.js';
+import { ValueEmitter, dot } from './value.emitter.js';
 
 /**
  * An element-per-thread kernel over `node`'s output whose body `write` builds from the output
@@ -44,9 +44,9 @@ export function gatherKernel(ctx: LowerContext, node: Node<'gather'>, label: str
   const { axis } = node.attrs as OpAttrs<'gather'>;
   const ir = indices.shape.length;
   elementKernel(ctx, node, label, (e, c, out) => {
-    const [ix, check] = readIndex(e, indices, dot(c.slice(axis, axis + ir), stridesOf(indices.shape)), data.shape[axis]);
+    const [ix, check] = readIndex(e, indices, dot(c.slice(axis, axis + ir), contiguousStrides(indices.shape)), data.shape[axis]);
     const dc = [...c.slice(0, axis), ix, ...c.slice(axis + ir)];
-    const v = loadExpr(data.dtype, e.param(ctx.builder.bufferOf(data), data.dtype), dot(dc, stridesOf(data.shape)));
+    const v = loadExpr(data.dtype, e.param(ctx.builder.bufferOf(data), data.dtype), dot(dc, contiguousStrides(data.shape)));
     return [...check, storeStmt(node.dtype, out, 'i', v)];
   });
 }
@@ -57,7 +57,7 @@ export function takeAlongAxisKernel(ctx: LowerContext, node: Node<'take_along_ax
   elementKernel(ctx, node, label, (e, c, out) => {
     const [ix, check] = readIndex(e, indices, 'i', data.shape[axis]);
     const dc = c.map((ck, k) => (k === axis ? ix : ck));
-    const v = loadExpr(data.dtype, e.param(ctx.builder.bufferOf(data), data.dtype), dot(dc, stridesOf(data.shape)));
+    const v = loadExpr(data.dtype, e.param(ctx.builder.bufferOf(data), data.dtype), dot(dc, contiguousStrides(data.shape)));
     return [...check, storeStmt(node.dtype, out, 'i', v)];
   });
 }
@@ -76,7 +76,7 @@ export function scatterAddKernel(ctx: LowerContext, node: Node<'scatter_add'>, l
     const ip = e.param(ctx.builder.bufferOf(indices), indices.dtype);
     const up = e.param(ctx.builder.bufferOf(updates), updates.dtype);
     const window = c.flatMap((ck, k) => (k === axis || updates.shape[k] === node.shape[k] ? [] : [`${ck} < ${updates.shape[k]}LL`]));
-    const us = stridesOf(updates.shape);
+    const us = contiguousStrides(updates.shape);
     const at = dot(c.map((ck, k) => (k === axis ? 'u' : ck)), us);
     return [
       `${t} acc = ${loadExpr(base.dtype, b, 'i')};`,
@@ -101,13 +101,13 @@ export function topkKernel(ctx: LowerContext, node: Node<'topk'>, label: string)
   const x = node.inputs[0];
   const { axis, index } = node.attrs as OpAttrs<'topk'>;
   const len = x.shape[axis];
-  const stride = stridesOf(x.shape)[axis];
+  const stride = contiguousStrides(x.shape)[axis];
   const float = x.dtype === 'f32' || x.dtype === 'bf16' || x.dtype === 'f16';
   const t = COMPUTE_C_TYPE[x.dtype];
   const before = float ? '(tk_isnan(b) && !tk_isnan(a)) || (!tk_isnan(a) && !tk_isnan(b) && b > a) || ((b == a || (tk_isnan(a) && tk_isnan(b))) && q < p)' : '(b > a) || (b == a && q < p)';
   elementKernel(ctx, node, label, (e, c, out) => {
     const xp = e.param(ctx.builder.bufferOf(x), x.dtype);
-    const row = dot(c.map((ck, k) => (k === axis ? '0' : ck)), stridesOf(x.shape));
+    const row = dot(c.map((ck, k) => (k === axis ? '0' : ck)), contiguousStrides(x.shape));
     const ld = (j: string): string => loadExpr(x.dtype, xp, `row + ${j} * ${stride}LL`);
     return [
       `const long long row = ${row};`,

@@ -1,4 +1,4 @@
-import { type DType, type Node, type OpAttrs, numel, toFloat32 } from '@tunekit/core';
+import { type DType, type Node, type OpAttrs, contiguousStrides, numel, toFloat32 } from '@tunekit/core';
 import { COMPUTE_C_TYPE, STORAGE_C_TYPE, loadExpr, narrowExpr } from './cuda-prelude.js';
 import { ELEMENTWISE_C, constantC, isElementwise } from './elementwise.ops.js';
 
@@ -8,16 +8,6 @@ function scalarOf(node: Node<'const'>): number {
   return dtype === 'i64' ? Number((data as BigInt64Array)[0]) : toFloat32(dtype, data)[0];
 }
 
-/** Row-major strides of `shape`, in elements. */
-export function stridesOf(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let k = shape.length - 1; k >= 0; k--) {
-    s[k] = acc;
-    acc *= shape[k];
-  }
-  return s;
-}
 
 /** `Σ c[k]·m[k]` as C, skipping zero terms. */
 export function dot(coords: readonly string[], mult: readonly number[], base = 0): string {
@@ -70,7 +60,7 @@ export class ValueEmitter {
 
   /** Coordinates of flat index `idx` in `shape` as C names (constant 0 for size-1 axes). */
   coords(idx: string, shape: readonly number[]): string[] {
-    const strides = stridesOf(shape);
+    const strides = contiguousStrides(shape);
     return shape.map((d, k) => {
       if (d === 1) return '0';
       const c = this.fresh('c');
@@ -85,7 +75,7 @@ export class ValueEmitter {
     if (numel(inShape) === 1) return '0';
     if (inShape.length === outShape.length && inShape.every((d, k) => d === outShape[k])) return idx;
     const lead = outShape.length - inShape.length;
-    const own = stridesOf(inShape);
+    const own = contiguousStrides(inShape);
     const c = this.coords(idx, outShape);
     return this.index(dot(c, outShape.map((_, k) => (k < lead || inShape[k - lead] === 1 ? 0 : own[k - lead]))));
   }
@@ -162,13 +152,13 @@ const INDEX_MAPPINGS: Record<MappedOp, (e: ValueEmitter, node: Node, idx: string
   expand: (e, node, idx) => e.value(node.inputs[0], e.broadcastIndex(idx, node.shape, node.inputs[0].shape)),
   permute: (e, node, idx) => {
     const { perm } = node.attrs as OpAttrs<'permute'>;
-    const inStrides = stridesOf(node.inputs[0].shape);
+    const inStrides = contiguousStrides(node.inputs[0].shape);
     return e.value(node.inputs[0], e.coordsIndex(idx, node.shape, perm.map((p) => inStrides[p])));
   },
   slice: (e, node, idx) => {
     const { axes, starts, steps } = node.attrs as OpAttrs<'slice'>;
     const inShape = node.inputs[0].shape;
-    const inStrides = stridesOf(inShape);
+    const inStrides = contiguousStrides(inShape);
     const start = inShape.map((_, k) => (axes.includes(k) ? starts[axes.indexOf(k)] : 0));
     const step = inShape.map((_, k) => (axes.includes(k) ? steps[axes.indexOf(k)] : 1));
     const base = start.reduce((acc, s, k) => acc + s * inStrides[k], 0);
@@ -176,7 +166,7 @@ const INDEX_MAPPINGS: Record<MappedOp, (e: ValueEmitter, node: Node, idx: string
   },
   split: (e, node, idx) => {
     const { axis, sizes, index } = node.attrs as OpAttrs<'split'>;
-    const inStrides = stridesOf(node.inputs[0].shape);
+    const inStrides = contiguousStrides(node.inputs[0].shape);
     const offset = sizes.slice(0, index).reduce((a, b) => a + b, 0);
     return e.value(node.inputs[0], e.coordsIndex(idx, node.shape, inStrides, offset * inStrides[axis]));
   },
@@ -191,7 +181,7 @@ const INDEX_MAPPINGS: Record<MappedOp, (e: ValueEmitter, node: Node, idx: string
     });
     const at = dot(
       c.map((ck, k) => (pads[k][0] === 0 ? ck : `(${ck} - ${pads[k][0]}LL)`)),
-      stridesOf(x.shape),
+      contiguousStrides(x.shape),
     );
     if (!inside.length) return e.maybe(x, at);
     return `((${inside.join(' && ')}) ? ${e.maybe(x, at)} : (${COMPUTE_C_TYPE[node.dtype]})${constantC(node.dtype, value)})`;
@@ -203,7 +193,7 @@ const INDEX_MAPPINGS: Record<MappedOp, (e: ValueEmitter, node: Node, idx: string
     const pieces = node.inputs.map((x) => {
       const at = dot(
         c.map((ck, k) => (k === axis && offset ? `(${ck} - ${offset}LL)` : ck)),
-        stridesOf(x.shape),
+        contiguousStrides(x.shape),
       );
       offset += x.shape[axis];
       return { end: offset, read: e.maybe(x, at) };
