@@ -81,6 +81,11 @@ export const INDEXING_LOWERINGS: LoweringTable<OpOf<'indexing'>> = {
     });
     return index === 1 ? indices : values;
   },
+  // Bounds that vary at run time come from the graph inputs' shapes (as [1]); Range takes scalars.
+  range: (b, n) => {
+    const bound = (key: 'start' | 'end') => (b.varies(n, key) ? b.op1('Squeeze', [b.sizes(n, key, [n.attrs[key]]), b.ints([0])]) : b.scalar('i64', n.attrs[key]));
+    return b.op1('Range', [bound('start'), bound('end'), b.scalar('i64', 1)]);
+  },
 };
 
 type KeptOp = Exclude<LoweredOp, OpOf<'leaf' | 'unary' | 'binary' | 'ternary' | 'reduce' | 'movement' | 'indexing'>>;
