@@ -66,5 +66,5 @@ export { describePreferenceData, preferenceDataWarnings } from './preference/pre
 export { planEpoch, batchesPerEpoch, type BatchPlanOptions } from './batching/batch-plan.js';
 export { collectRecords, type RowCounts, type Utf8Counts, utf8Warning } from './readers/collect-records.js';
 
-export { type PromptRecord, promptRecord } from './prompts/prompt-record.js';
+export { type PromptRecord, type PromptRecordOptions, promptRecord } from './prompts/prompt-record.js';
 export { type PromptDatasetOptions, loadPromptDataset } from './prompts/prompt-dataset.js';

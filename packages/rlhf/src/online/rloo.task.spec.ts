@@ -31,5 +31,7 @@ describe('RLOO in the trainer', () => {
     expect([c.num_generations, c.beta, c.normalize_advantages, c.reward_clip_range]).toEqual([2, 0.05, false, null]);
     expect(() => parseRlooConfig({ normalise_advantages: true })).toThrow('rloo config: unknown option "normalise_advantages" (did you mean "normalize_advantages"?)');
     expect(() => parseRlooConfig({ reward_clip_range: [1, 0] })).toThrow('reward_clip_range: expected a [min, max] pair of numbers');
+    expect([c.chat_template_kwargs, parseRlooConfig({ chat_template_kwargs: { enable_thinking: false } }).chat_template_kwargs]).toEqual([{}, { enable_thinking: false }]);
+    expect(() => parseRlooConfig({ chat_template_kwargs: ['enable_thinking'] })).toThrow('chat_template_kwargs: expected a mapping');
   });
 });
