@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { hitsTarget, onlineContext, tempDir, tinyPolicy } from './online.test-support.js';
 import { parseRlooConfig } from './rloo.config.js';
 import { RlooTask } from './rloo.task.js';
+import { expectTimings } from './rollout-metrics.test-support.js';
 
 const executor = new OrtExecutor();
 afterAll(() => executor.dispose());
@@ -22,6 +23,7 @@ describe('RLOO in the trainer', () => {
     expect(Math.abs(logs[1].kl as number)).toBeGreaterThan(1e-6);
     expect(logs.every((l) => l['clip_ratio/region_mean'] === 0)).toBe(true);
     expect(logs[0]['rewards/hitsTarget/mean']).toBeTypeOf('number');
+    expectTimings(logs);
   });
 
   it('takes RLOOConfig names and defaults', () => {
