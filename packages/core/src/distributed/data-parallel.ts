@@ -5,7 +5,6 @@ import type { Collectives } from './collectives.interface.js';
 import { FlatView, bytesOf, partitionContiguous } from './flat-view.js';
 import { decodeShard, encodeShard, mergeShards, restrictShard } from './optimizer-shard.codec.js';
 import type { ZeroStage } from './zero-stage.js';
-import type { MetricParts } from '../trainer/metric-parts.js';
 
 
 export interface DataParallelOptions {
@@ -13,6 +12,18 @@ export interface DataParallelOptions {
   /** Bytes per collective call (DDP's bucket_cap_mb): gradients travel in buckets of this size. */
   bucketBytes: number;
 }
+
+/**
+ * One batch's share of a metric on one rank. The batch's value is Σ sum / Σ count over the ranks,
+ * and a batch whose count is 0 has no value (it leaves the metric's means alone, where a 0 would
+ * pull them down). A plain metric is the part (value, 1), so over ranks it is their mean.
+ */
+export interface MetricPart {
+  sum: number;
+  count: number;
+}
+
+export type MetricParts = Record<string, MetricPart>;
 
 /** What one optimizer step measured: its loss, tokens, and each micro-batch's metric parts. */
 export interface StepStats {

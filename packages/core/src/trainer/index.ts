@@ -16,7 +16,7 @@ export type { Batch, TrainDataSource } from './data-source.interface.js';
 export { type Example, type InMemoryDataSourceOptions, InMemoryDataSource } from './in-memory.data-source.js';
 export { ShardedDataSource } from './sharded.data-source.js';
 export type { RatioMetric, Task, TaskMetric, TaskOutput } from './task.interface.js';
-export { MetricMeans, type MetricPart, type MetricParts, batchValues, metricOutputs } from './metric-parts.js';
+export { MetricMeans, batchValues, metricOutputs } from './metric-parts.js';
 export { type CausalLmLossOptions, type CausalLmModel, CausalLmTask, IGNORE_INDEX, lossTokens } from './causal-lm.task.js';
 export type { CausalLmSource, TaskContext, TaskData, TaskDataContext, TaskModel, TaskModelContext, TaskTokenizer } from './task-hooks.js';
 export { PRETRAIN_TASK, SFT_TASK, type TaskProvider, registerTasks } from './task-provider.js';

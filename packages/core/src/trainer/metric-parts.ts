@@ -1,18 +1,7 @@
+import type { MetricParts } from '../distributed/data-parallel.js';
 import type { HostTensor } from '../host-tensor.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { RatioMetric, TaskMetric } from './task.interface.js';
-
-/**
- * One batch's share of a metric on one rank. The batch's value is Σ sum / Σ count over the ranks,
- * and a batch whose count is 0 has no value (it leaves the metric's means alone, where a 0 would
- * pull them down). A plain metric is the part (value, 1), so over ranks it is their mean.
- */
-export interface MetricPart {
-  sum: number;
-  count: number;
-}
-
-export type MetricParts = Record<string, MetricPart>;
 
 const isRatio = (m: TaskMetric): m is RatioMetric => !('node' in m);
 
