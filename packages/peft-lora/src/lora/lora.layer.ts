@@ -168,6 +168,25 @@ export class LoraLayer extends Module {
     }
   }
 
+  /**
+   * Merges the active adapters for inference (sampling) and returns how to take them out again
+   * exactly: by putting back the original weight array, not by subtracting the delta, which would
+   * leave float rounding in the base weights. Null where nothing is merged: the layer is disabled,
+   * something is merged already, the base cannot be written (a quantized base), or its weight is
+   * 16-bit, whose rounding would swallow much of the adapter's small update.
+   */
+  mergeForInference(): (() => void) | null {
+    const base = this.base_layer;
+    if (this.disabled || this.merged.length || !this.activeAdapters.length || isCustomLoraBase(base) || base.weight.dtype !== 'f32') return null;
+    const original = base.weight.value;
+    this.merge();
+    return () => {
+      base.weight.assign(original);
+      this.merged.length = 0;
+      for (const a of this.adapters.values()) a.mergedScale = null;
+    };
+  }
+
   unmerge(): void {
     while (this.merged.length) {
       const name = this.merged.pop()!;

@@ -101,6 +101,25 @@ export class LoraModel extends TunerModel<LoraLayer> {
     for (const [, layer] of this.layers()) layer.unmerge();
   }
 
+  /**
+   * Runs `fn` (inference only: sampling rollouts, as TRL syncs merged weights into vLLM) with the
+   * active adapter folded into the base weights, so each forward is one matmul per layer instead of
+   * three; the very base weights it started from are back afterwards, whatever `fn` did. Layers
+   * that cannot merge exactly stay unmerged (see `LoraLayer.mergeForInference`).
+   */
+  async withMerged<T>(fn: () => Promise<T>): Promise<T> {
+    const restores: (() => void)[] = [];
+    try {
+      for (const [, layer] of this.layers()) {
+        const restore = layer.mergeForInference();
+        if (restore) restores.push(restore);
+      }
+      return await fn();
+    } finally {
+      for (const restore of restores) restore();
+    }
+  }
+
   /** Puts the original layers back without merging (the adapters are dropped). */
   unload(): Module {
     return restoreBaseLayers(this.model, this.layers(), WHERE);

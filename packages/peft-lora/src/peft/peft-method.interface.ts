@@ -25,6 +25,11 @@ export interface AdapterHandle {
   mergeAndUnload(): Module;
   /** Traces `fn` with the adapter switched off (the base model, e.g. DPO's reference). */
   disableAdapter<T>(fn: () => T): T;
+  /**
+   * Runs `fn`, inference only (sampling), with the adapter folded into the base weights, and puts
+   * the base weights back exactly after; absent where the method has no such merge.
+   */
+  withMergedAdapter?<T>(fn: () => Promise<T>): Promise<T>;
 }
 
 /**

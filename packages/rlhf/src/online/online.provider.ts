@@ -93,6 +93,7 @@ export function onlineTaskProvider<C extends OnlineConfig, E = null>(spec: {
           tokenizer: context.tokenizer as unknown as TextTokenizer,
           generationConfig: (context.generationConfig ?? null) as RawConfig | null,
           ...(reference ? { reference } : {}),
+          ...(context.withMergedAdapter ? { withMergedAdapter: context.withMergedAdapter } : {}),
           prompts: run.prompts,
           // Reward models score a rollout's completions as one batch per micro-batch's worth of rows.
           rewardFunctions: run.rewardSources.map((r) => bindRewardSource(r, context.executor, { batchSize: t.per_device_train_batch_size, chatTemplateKwargs: config.chat_template_kwargs })),
