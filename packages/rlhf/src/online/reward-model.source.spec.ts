@@ -11,6 +11,7 @@ import { loadRewardModel } from '../reward/reward.model.js';
 import { tempDir } from './online.test-support.js';
 import { bindRewardSource, loadRewardModelFrom, loadRewardSource, rewardRows, scoreRows } from './reward-model.source.js';
 
+const GPT2 = fileURLToPath(new URL('../../../../../shared/fixtures/tiny-random-gpt2/', import.meta.url));
 const GOLDEN = fileURLToPath(new URL('../../../../../shared/fixtures/golden-transformers/seq_cls/llama/', import.meta.url));
 const executor = new OrtExecutor();
 afterAll(() => executor.dispose());
@@ -143,6 +144,13 @@ describe('reward model rows as TRL 1.9 builds them (GRPOTrainer._calculate_rewar
     const source = { file: 'prompts.jsonl', line: 1 };
     const prompt = promptRecord({ prompt: user('Hi') }, source, tk, { chatTemplateKwargs: { enable_thinking: false } });
     expect(prompt.promptIds).toEqual([IM_START, ...piece('user\nHi'), IM_END, NEWLINE, IM_START, ...piece('assistant\n<think></think>')]);
+  });
+
+  it('refuses a row past a learned-position reward model\'s positions (GPT-2: n_positions 512) instead of truncating it', async () => {
+    const { model } = await loadRewardModel(GPT2, { dtype: 'f32', seed: 0 });
+    const row = (n: number) => Array.from({ length: n }, (_, i) => 5 + (i % 90));
+    expect(await scoreRows(model, executor, [row(512)], 1)).toHaveLength(1);
+    await expect(scoreRows(model, executor, [row(3), row(513)], 2)).rejects.toThrow("reward model: a 513-token row passes gpt2's 512 positions (learned position embeddings)");
   });
 
   it('is not truncated: TRL tokenizes the texts without truncation, past the tokenizer\'s model_max_length', async () => {

@@ -65,9 +65,16 @@ export async function loadRewardModelFrom(spec: string, baseDir: string, opts: {
 /**
  * A reward model's scores of token rows, `batchSize` rows per forward pass: each batch is
  * right-padded with the model's pad id, and the model reads each row's last non-pad token (as
- * transformers' `…ForSequenceClassification` does).
+ * transformers' `…ForSequenceClassification` does). A row longer than a learned-position model's
+ * positions is refused.
  */
 export async function scoreRows(model: SequenceClassificationModel, executor: Executor, rows: readonly (readonly number[])[], batchSize: number): Promise<number[]> {
+  const { rope, maxPositionEmbeddings, modelType } = model.config;
+  const longest = Math.max(0, ...rows.map((r) => r.length));
+  // TRL scores rows untruncated; past learned position embeddings torch fails on an index, so this refuses with the cause.
+  if (rope === null && longest > maxPositionEmbeddings) {
+    throw new RangeError(`reward model: a ${longest}-token row passes ${modelType}'s ${maxPositionEmbeddings} positions (learned position embeddings); rows are scored whole, as TRL scores them, so shorten the prompts or max_completion_length`);
+  }
   const pad = model.config.padTokenId;
   if (pad === null && rows.length > 1) throw new ModelConfigError('config.json', 'pad_token_id', 'a reward model scoring a batch needs a pad id to find each row’s last token');
   const scores: number[] = [];
