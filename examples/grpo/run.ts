@@ -1,22 +1,19 @@
 // The GRPO demonstration, offline, end to end:
 //   npx tsx examples/grpo/run.ts
-// 1. the starting model: the quickstart model after a short SFT warm-up (400 steps), merged;
+// 1. the starting model, shared with examples/alignment: the quickstart SFT at its step-2000
+//    checkpoint, merged into runs/align/start (built once, then reused);
 // 2. GRPO on examples/grpo/grpo.yaml: exact-match reward from rewards.ts, held-out accuracy before and after;
 // 3. the training reward curve's start and end, from the run's trainer_state.json (the last lines).
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { startModel } from '../alignment/src/alignment-demo.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const at = (path: string) => `${root}${path}`;
 const tunekit = (...args: string[]) => execFileSync(process.execPath, [at('apps/cli/bin/tunekit.js'), ...args], { stdio: 'inherit', cwd: root });
 
-const start = at('runs/grpo-start/model');
-if (!existsSync(`${start}/model.safetensors`)) {
-  const warmup = at('runs/grpo-start/sft-warmup');
-  tunekit('train', 'examples/quickstart.yaml', '--set', 'training.max_steps=400', '--set', 'training.save_steps=400', '--set', `training.output_dir=${warmup}`);
-  tunekit('merge', '--model', 'examples/quickstart-model', '--adapter', warmup, '--out', start);
-}
+await startModel({ runs: at('runs/align'), warmupSteps: 2000, echo: true });
 const started = performance.now();
 tunekit('train', 'examples/grpo/grpo.yaml');
 

@@ -1,6 +1,6 @@
 // The PPO demonstration, offline, end to end, beside the GRPO one (same starting model and prompts):
 //   npx tsx examples/grpo/ppo/run.ts
-// 1. the starting model, as examples/grpo/run.ts builds it (the quickstart model after 400 SFT steps, merged);
+// 1. the starting model, as examples/grpo/run.ts builds it (runs/align/start, shared with examples/alignment);
 // 2. preference pairs from the GRPO prompts (right colour chosen, another rejected), and a reward
 //    model trained on them with task: reward (ppo/reward.yaml), scored on held-out pairs;
 // 3. PPO on examples/grpo/ppo.yaml against that reward model: held-out exact match before and after;
@@ -8,18 +8,14 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { startModel } from '../../alignment/src/alignment-demo.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const at = (path: string) => `${root}${path}`;
 const tunekit = (...args: string[]) => execFileSync(process.execPath, [at('apps/cli/bin/tunekit.js'), ...args], { stdio: 'inherit', cwd: root });
 const seconds = (since: number) => `${((performance.now() - since) / 1000).toFixed(0)} s`;
 
-const start = at('runs/grpo-start/model');
-if (!existsSync(`${start}/model.safetensors`)) {
-  const warmup = at('runs/grpo-start/sft-warmup');
-  tunekit('train', 'examples/quickstart.yaml', '--set', 'training.max_steps=400', '--set', 'training.save_steps=400', '--set', `training.output_dir=${warmup}`);
-  tunekit('merge', '--model', 'examples/quickstart-model', '--adapter', warmup, '--out', start);
-}
+const start = await startModel({ runs: at('runs/align'), warmupSteps: 2000, echo: true });
 
 const data = at('runs/grpo-ppo/data');
 execFileSync(process.execPath, ['--import', 'tsx', at('examples/grpo/ppo/build-preferences.ts'), data], { stdio: 'inherit', cwd: root });

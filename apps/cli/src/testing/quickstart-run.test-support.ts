@@ -7,7 +7,7 @@ import { runCli } from './cli.test-support.js';
 export const EXAMPLES = fileURLToPath(new URL('../../../../examples/', import.meta.url));
 
 export interface QuickstartRun {
-  /** The run's output folder: the adapter (PEFT layout) and metrics.jsonl. */
+  /** The run's output folder: the adapter (PEFT layout), metrics.jsonl and `checkpoint-${QUICKSTART_PARTWAY_STEP}`. */
   readonly dir: string;
   readonly code: number | null;
   readonly stdout: string;
@@ -15,6 +15,12 @@ export interface QuickstartRun {
   /** `tunekit train`'s held-out exact match after training, in percent (null if it printed none). */
   readonly accuracy: number | null;
 }
+
+/**
+ * The run also keeps its checkpoint at this step: the alignment demo's starting point, where the
+ * model has begun to copy the story's colour (examples/alignment).
+ */
+export const QUICKSTART_PARTWAY_STEP = 2000;
 
 /**
  * One folder per test run: vitest's forks share their parent (the vitest process), whose start time
@@ -44,7 +50,7 @@ export async function fineTunedQuickstart(): Promise<QuickstartRun> {
     },
   );
   if (won) {
-    const run = await runCli(['train', join(EXAMPLES, 'quickstart.yaml'), '--set', `training.output_dir=${JSON.stringify(join(dir, 'run'))}`, '--set', 'samples=null']);
+    const run = await runCli(['train', join(EXAMPLES, 'quickstart.yaml'), '--set', `training.output_dir=${JSON.stringify(join(dir, 'run'))}`, '--set', 'samples=null', '--set', `training.save_steps=${QUICKSTART_PARTWAY_STEP}`]);
     const after = /^exact_match after training: ([\d.]+)% \(\d+\/200\)$/m.exec(run.stdout);
     const done: QuickstartRun = { dir: join(dir, 'run'), ...run, accuracy: after ? Number(after[1]) : null };
     // Renamed into place, so a waiter never reads half of it.
