@@ -63,10 +63,10 @@ try {
   // The bar under the same load, right after: bench:generate's batched case on this model. The
   // merged model decodes the base model's program, which is what bench:generate runs.
   const mergeStart = performance.now();
-  await withMergedAdapter(async () => {});
+  await withMergedAdapter(executor, async () => {});
   const mergeS = (performance.now() - mergeStart) / 1000;
   const rows = Array.from({ length: GENERATE_B8.rows }, () => prompts[0].promptIds);
-  const greedy = () => withMergedAdapter(() => generate(model, executor, rows, { maxNewTokens: GENERATE_B8.newTokens, doSample: false, eosTokenIds: [], padTokenId: 0 }));
+  const greedy = () => withMergedAdapter(executor, () => generate(model, executor, rows, { maxNewTokens: GENERATE_B8.newTokens, doSample: false, eosTokenIds: [], padTokenId: 0 }));
   await greedy();
   const reference = (await greedy()).timings;
   const barPerRow = (reference.decodeSteps / reference.decodeMs) * 1000;

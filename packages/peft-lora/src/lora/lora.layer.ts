@@ -1,4 +1,4 @@
-import { Dropout, Linear, Module, Parameter, Rng, Tensor, init } from '@tunekit/core';
+import { Dropout, type HostTensor, Linear, Module, Parameter, Rng, Tensor, init } from '@tunekit/core';
 import { Conv1D } from '@tunekit/models';
 import { ModuleDict } from '../peft/module-dict.js';
 import { type CustomBaseLayer, hostWeightOutIn, isCustomBaseLayer, setHostWeightOutIn } from '../peft/base-weight.js';
@@ -169,21 +169,39 @@ export class LoraLayer extends Module {
   }
 
   /**
-   * Merges the active adapters for inference (sampling) and returns how to take them out again
-   * exactly: by putting back the original weight array, not by subtracting the delta, which would
-   * leave float rounding in the base weights. Null where nothing is merged: the layer is disabled,
-   * something is merged already, the base cannot be written (a quantized base), or its weight is
-   * 16-bit, whose rounding would swallow much of the adapter's small update.
+   * Whether the active adapters can be folded into the base weight for inference (sampling): not
+   * where the layer is disabled or something is merged already, where the base cannot be written (a
+   * quantized base), or where its weight is 16-bit, whose rounding would swallow much of the
+   * adapter's small update.
    */
-  mergeForInference(): (() => void) | null {
+  canMergeForInference(): boolean {
     const base = this.base_layer;
-    if (this.disabled || this.merged.length || !this.activeAdapters.length || isCustomLoraBase(base) || base.weight.dtype !== 'f32') return null;
-    const original = base.weight.value;
-    this.merge();
+    return !this.disabled && !this.merged.length && this.activeAdapters.length > 0 && !isCustomLoraBase(base) && base.weight.dtype === 'f32';
+  }
+
+  /** The base weight with the active adapters folded in (each by its variant), traced, in the base's own layout. */
+  mergedWeight(): Tensor {
+    let w = this.weightOutIn();
+    for (const name of this.activeAdapters) {
+      const a = this.adapters.get(name)!;
+      w = a.variant.mergedWeight(a, w);
+    }
+    return this.fanInFanOut ? w.mT : w;
+  }
+
+  /**
+   * Takes `merged` (what `mergedWeight` computed) as the base weight, the active adapters marked
+   * merged, until the returned function puts the original weight array back: exactly, where
+   * subtracting the update again would leave float rounding in it.
+   */
+  useMergedWeight(merged: HostTensor): () => void {
+    const weight = (this.base_layer as Linear | Conv1D).weight;
+    const original = weight.value;
+    weight.assign(merged);
+    this.merged.push(...this.activeAdapters);
     return () => {
-      base.weight.assign(original);
+      weight.assign(original);
       this.merged.length = 0;
-      for (const a of this.adapters.values()) a.mergedScale = null;
     };
   }
 

@@ -45,7 +45,7 @@ describe('rollouts with the adapter merged into the base weights', () => {
     const rows = rolloutRows(slow, { maskTruncated: false, multiple: 16 });
     const opts = { temperature: SETTINGS.temperature, chunk: 4 };
     const adapter = await rowLogps(policy.model, executor, rows, opts);
-    const folded = await merged.withMergedAdapter!(() => rowLogps(policy.model, executor, rows, opts));
+    const folded = await merged.withMergedAdapter!(executor, () => rowLogps(policy.model, executor, rows, opts));
     const base = await rowLogps(policy.model, executor, rows, { ...opts, reference: merged.reference });
     const mask = rows.completionMask.toFloat32();
     const counted = (t: HostTensor<'f32'>) => t.data.map((v, i) => v * mask[i]);

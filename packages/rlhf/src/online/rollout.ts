@@ -24,7 +24,7 @@ export interface RolloutContext {
    * `withMergedAdapter`): each decode step is then the base model's, not base plus the adapter's
    * two extra matmuls per layer. Without it the adapter runs unmerged.
    */
-  readonly withMergedAdapter?: <T>(fn: () => Promise<T>) => Promise<T>;
+  readonly withMergedAdapter?: <T>(executor: Executor, fn: () => Promise<T>) => Promise<T>;
 }
 
 export interface Rollout {
@@ -64,7 +64,7 @@ export async function sampleRollout(ctx: RolloutContext, prompts: readonly (read
     });
   try {
     // The merge (host work, once per rollout) counts as generation time.
-    const out = await (ctx.withMergedAdapter ? ctx.withMergedAdapter(sample) : sample());
+    const out = await (ctx.withMergedAdapter ? ctx.withMergedAdapter(ctx.executor, sample) : sample());
     return {
       promptIds: rows,
       completionIds: out.outputIds,
