@@ -3,7 +3,7 @@
  * runs (scorePairs, summarizeScores): a reward model's scores, or a policy's own log-probs.
  */
 import { OrtExecutor, Tensor } from '@tunekit/core';
-import { loadPreferenceDataset } from '@tunekit/data';
+import { type PreferenceRows, loadPreferenceDataset } from '@tunekit/data';
 import { type CausalLM, HfTokenizer, loadModel } from '@tunekit/models';
 import { loadAdapter } from '@tunekit/peft-lora';
 import { type PairScorer, type ScoreSummary, loadRewardModel, rewardModelScorer, rowsOf, scorePairs, sequenceLogps, summarizeScores } from '@tunekit/rlhf';
@@ -26,9 +26,10 @@ export function policyLogpScorer(model: CausalLM): PairScorer {
   };
 }
 
-async function score(modelDir: string, pairs: string, scorer: PairScorer): Promise<ScoreSummary> {
+/** `rows`: a reward model scores RewardTrainer's whole rows, a policy DPO's prompt and completions. */
+async function score(modelDir: string, pairs: string, scorer: PairScorer, rows: PreferenceRows): Promise<ScoreSummary> {
   const tokenizer = await HfTokenizer.fromDir(modelDir);
-  const dataset = await loadPreferenceDataset({ path: pairs, max_length: MAX_LENGTH, shuffle: false }, tokenizer);
+  const dataset = await loadPreferenceDataset({ path: pairs, max_length: MAX_LENGTH, shuffle: false }, tokenizer, { rows });
   const executor = new OrtExecutor();
   try {
     return summarizeScores(await scorePairs(dataset.train.batcher(8), scorer, executor));
@@ -42,7 +43,7 @@ export async function policyPreference(modelDir: string, adapterDir: string | nu
   const { model } = await loadModel(modelDir);
   if (adapterDir) await loadAdapter(model, adapterDir, { trainable: false });
   model.train(false);
-  return score(modelDir, pairs, policyLogpScorer(model));
+  return score(modelDir, pairs, policyLogpScorer(model), 'prompt_completion');
 }
 
 /**
@@ -52,5 +53,5 @@ export async function policyPreference(modelDir: string, adapterDir: string | nu
 export async function untrainedRewardModel(modelDir: string, seed: number, pairs: string): Promise<ScoreSummary> {
   const { model } = await loadRewardModel(modelDir, { dtype: 'f32', seed });
   model.train(false);
-  return score(modelDir, pairs, rewardModelScorer(model));
+  return score(modelDir, pairs, rewardModelScorer(model), 'whole');
 }

@@ -54,7 +54,7 @@ describe('smoothed_sft: causal-LM loss with label smoothing', () => {
     expect(expected.tokens).toBe(8);
     expect(out.weight).toBe(8);
     expect(await value(out.loss)).toBeCloseTo(expected.loss, 5);
-    expect(await value(out.metrics!.nll)).toBeCloseTo(expected.nll, 5);
+    expect(await value(out.metrics!.nll as Tensor)).toBeCloseTo(expected.nll, 5);
     // Smoothing pulls toward the uniform target, whose -log p is larger than a trained label's.
     expect(expected.loss).not.toBeCloseTo(expected.nll, 3);
     expect(task.derivedMetrics({ loss: 1, nll: 2 })).toEqual({ perplexity: Math.exp(2) });

@@ -43,7 +43,7 @@ export {
   type PreferenceFormat,
   type PreferenceFormatName,
 } from './preference/preference-formats.js';
-export { tokenizeTurns, type PreferenceTokenizeOptions, type TokenizedTurns } from './preference/preference-tokenize.js';
+export { PREFERENCE_ROWS, layoutRows, promptIsPrefix, tokenizeTurns, type PreferenceRows, type PreferenceTokenizeOptions, type TokenizedTurns } from './preference/preference-tokenize.js';
 export {
   PREFERENCE_TRUNCATION_DEFAULTS,
   TRUNCATION_MODES,
@@ -66,5 +66,5 @@ export { describePreferenceData, preferenceDataWarnings } from './preference/pre
 export { planEpoch, batchesPerEpoch, type BatchPlanOptions } from './batching/batch-plan.js';
 export { collectRecords, type RowCounts, type Utf8Counts, utf8Warning } from './readers/collect-records.js';
 
-export { type PromptRecord, promptRecord } from './prompts/prompt-record.js';
+export { type PromptRecord, type PromptRecordOptions, promptRecord } from './prompts/prompt-record.js';
 export { type PromptDatasetOptions, loadPromptDataset } from './prompts/prompt-dataset.js';

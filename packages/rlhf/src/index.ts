@@ -51,7 +51,7 @@ export { type OnlineContext, type ReferenceScope } from './online/online-context
 export { type NamedRewardFunction, type RewardFunction, type RewardInputs, loadRewardFunction } from './online/reward-functions.js';
 export { type Rollout, type SamplingSettings, sampleRollout } from './online/rollout.js';
 export { type GenerationPlan, RolloutDataSource } from './online/rollout.data-source.js';
-export { type LoadedRewardModel, type RewardSource, bindRewardSource, loadRewardModelFrom, loadRewardSource, rewardModelFunction, rewardRows, scoreRows } from './online/reward-model.source.js';
+export { type LoadedRewardModel, type RewardModelScoring, type RewardSource, bindRewardSource, loadRewardModelFrom, loadRewardSource, rewardModelFunction, rewardRows, scoreRows } from './online/reward-model.source.js';
 export { PPO_TASK } from './online/ppo.provider.js';
 export { type PpoConfig, type PpoOptions, parsePpoConfig } from './online/ppo.config.js';
 export { type PpoModels, PpoTask, VALUE_PREFIX } from './online/ppo.task.js';

@@ -74,6 +74,8 @@ export class ScoreCommand implements Command {
     const tokenizer = await HfTokenizer.fromDir(dir);
     const scorer = values.reference === undefined ? await this.rewardModel(dir, modelId, values.adapter) : await this.implicitReward(modelId, values.adapter, values.reference, beta);
     const dataset = await loadPreferenceDataset({ path: data, max_length: maxLength, shuffle: false }, tokenizer, {
+      // A reward model scores the rows RewardTrainer trains on; the implicit reward reads DPO's completions.
+      rows: values.reference === undefined ? 'whole' : 'prompt_completion',
       resolveHubFiles: (ref) => resolveDataset(ref.repo, { revision: ref.revision, allowPatterns: [ref.pattern] }),
     });
     if (!dataset.train.paired) throw new CliError(`${data}: scoring needs paired preferences {prompt?, chosen, rejected}, not unpaired (prompt, completion, label) rows`);

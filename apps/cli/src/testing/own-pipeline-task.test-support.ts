@@ -11,6 +11,7 @@ export interface ProbeRecord {
   readonly executor: string;
   readonly outputDir: string;
   readonly hasDisableAdapter: boolean;
+  readonly hasMergedAdapter: boolean;
   readonly eosTokenId: number | null | undefined;
   readonly dataPath: unknown;
   readonly trainBatchSize: number;
@@ -49,6 +50,7 @@ const PROBE_TASK: TaskProvider<{ rows: number }> = {
       executor: context.executor.name,
       outputDir: context.outputDir,
       hasDisableAdapter: context.disableAdapter !== undefined,
+      hasMergedAdapter: context.withMergedAdapter !== undefined,
       eosTokenId: context.tokenizer.eosTokenId,
       ...(probeData as { dataPath: unknown; trainBatchSize: number }),
     };

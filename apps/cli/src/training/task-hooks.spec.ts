@@ -44,7 +44,7 @@ describe('tunekit train with a task that brings its own data, model and context 
     expect(run.stdout).toMatch(/^method: lora {2}trainable params: 1,792 /m);
     const out = ws.path('out-lora');
     const probe = JSON.parse(await readFile(probeFile(out), 'utf8')) as ProbeRecord;
-    expect(probe).toEqual({ method: 'lora', executor: 'ort', outputDir: out, hasDisableAdapter: true, eosTokenId: probe.eosTokenId, dataPath: 'lines.txt', trainBatchSize: 4 });
+    expect(probe).toEqual({ method: 'lora', executor: 'ort', outputDir: out, hasDisableAdapter: true, hasMergedAdapter: true, eosTokenId: probe.eosTokenId, dataPath: 'lines.txt', trainBatchSize: 4 });
     expect(typeof probe.eosTokenId).toBe('number');
     // disableAdapter traces the base: equal to the loss while LoRA's B is zero, then apart, while the base itself never moves.
     const logs = (await metrics(out)).filter((m) => m.base_loss !== undefined);
@@ -58,7 +58,7 @@ describe('tunekit train with a task that brings its own data, model and context 
     const run = await runCli(['train', ws.path('full.yaml')]);
     expect(run.code).toBe(0);
     const probe = JSON.parse(await readFile(probeFile(ws.path('out-full')), 'utf8')) as ProbeRecord;
-    expect(probe).toMatchObject({ method: 'full', hasDisableAdapter: false });
+    expect(probe).toMatchObject({ method: 'full', hasDisableAdapter: false, hasMergedAdapter: false });
   });
 
   it('refuses what needs the causal LM (samples, evaluation, quantization) for a task with its own model', async () => {

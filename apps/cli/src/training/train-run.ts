@@ -47,7 +47,7 @@ export async function runTraining(config: RunConfig, container: DependencyContai
   const before = probe && (await probe.measure('before training'));
 
   container.register(TRAINING_ARGUMENTS, { useValue: args });
-  const context = { tokenizer, executor, method: config.method, outputDir: args.output_dir, training: args, generationConfig, ...(method.disableAdapter ? { disableAdapter: method.disableAdapter } : {}) };
+  const context = { tokenizer, executor, method: config.method, outputDir: args.output_dir, training: args, generationConfig, ...(method.disableAdapter ? { disableAdapter: method.disableAdapter } : {}), ...(method.withMergedAdapter ? { withMergedAdapter: method.withMergedAdapter } : {}) };
   // The registry is typed for causal-LM tasks; a task with its own loader gets the model it loaded.
   const runTask = task.create(model as CausalLmModel, config.taskConfig, context);
   container.register(TASK, { useValue: runTask });

@@ -1,4 +1,4 @@
-import type { ModelCheckpointer, Module } from '@tunekit/core';
+import type { Executor, ModelCheckpointer, Module } from '@tunekit/core';
 import type { RawConfig, TextTokenizer } from '@tunekit/models';
 import type { PeftMethod } from '@tunekit/peft-lora';
 import type { RunConfig } from '../config/run-config.types.js';
@@ -13,6 +13,8 @@ export interface PreparedMethod {
   saveFinal(dir: string): Promise<void>;
   /** Traces `fn` with the adapter off (the base model); absent when the method trains the base weights themselves. */
   readonly disableAdapter?: <T>(fn: () => T) => T;
+  /** Runs `fn` (sampling) with the adapter merged into the base weights; absent where the method cannot merge. */
+  readonly withMergedAdapter?: <T>(executor: Executor, fn: () => Promise<T>) => Promise<T>;
 }
 
 export interface MethodInputs {
@@ -36,5 +38,6 @@ export function prepareMethod({ config, model, generationConfig, method, tokeniz
     checkpointer: handle.checkpointer({ baseModel }),
     saveFinal: (dir) => handle.save(dir, { baseModel, generationConfig }),
     ...(method.trainsBaseWeights ? {} : { disableAdapter: <T>(fn: () => T): T => handle.disableAdapter(fn) }),
+    ...(handle.withMergedAdapter ? { withMergedAdapter: handle.withMergedAdapter.bind(handle) } : {}),
   };
 }

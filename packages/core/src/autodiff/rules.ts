@@ -200,6 +200,7 @@ export const GRAD_RULES: { [O in Op]: GradRule<O> } = {
     const [, positions] = x[0].topk(attrs.k, attrs.axis);
     return [zeros(x[0].shape, g).scatterAdd(attrs.axis, positions, g)];
   },
+  range: () => [],
 
   matmul: (g, { x }) => matmulGrad(g, x[0], x[1]),
 

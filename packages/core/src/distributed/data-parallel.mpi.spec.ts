@@ -8,6 +8,7 @@ import { compareRuns, readRanks } from './testing/run-compare.test-support.js';
 import { reportGoldenError } from '../testing/golden-compare.test-support.js';
 
 const RANK = fileURLToPath(new URL('./testing/tiny-lm.rank.test-support.ts', import.meta.url));
+const RATIO_RANK = fileURLToPath(new URL('./testing/ratio-metric.rank.test-support.ts', import.meta.url));
 const MPIRUN = findMpirun();
 if (!MPIRUN) console.log('data parallel specs skipped: no mpirun on PATH (apt-get install openmpi-bin libopenmpi-dev)');
 
@@ -25,8 +26,8 @@ const base = (over: Partial<RunSpec>): RunSpec => ({
 });
 
 /** Runs and returns every rank's result, failing with the job's output when it did not succeed. */
-async function train(ranks: number, spec: RunSpec) {
-  const job = await launch(RANK, ranks, spec);
+async function train(ranks: number, spec: RunSpec, script = RANK) {
+  const job = await launch(script, ranks, spec);
   expect(job.code, job.output).toBe(0);
   return readRanks(spec.outputDir, ranks);
 }
@@ -75,5 +76,26 @@ describe.skipIf(!MPIRUN)('data parallel over MPI (mpirun -np 2)', () => {
     const resumed = await train(2, { ...spec, kill: undefined, resume: true });
     const err = compareRuns(resumed[0], { ...uninterrupted[0], losses: uninterrupted[0].losses.slice(2) });
     expect(err.bitwise).toBe(true);
+  });
+
+  it('a ratio metric is Σ sum / Σ count over the ranks per micro-batch, and a micro-batch without rows is left out of the log: 2 ranks log what one process logs, and what the rows give by hand', async () => {
+    const KEY = 'first_id/even';
+    const [one] = await train(1, base({ perDeviceBatch: 4, optim: 'sgd' }), RATIO_RANK);
+    const [r0, r1] = await train(2, base({ optim: 'sgd' }), RATIO_RANK);
+    const seen = [r0, r1].map((r) => r.extra!.seen as number[][]);
+    const stepLogs = (r: typeof r0) => r.logs.filter((l) => 'loss' in l);
+    // Micro-batch j is rank 0's rows and rank 1's rows of it; the metric is over their even first ids.
+    const perMicro = seen[0].map((rows, j) => [...rows, ...seen[1][j]].filter((id) => id % 2 === 0));
+    const value = (ids: number[]) => (ids.length ? ids.reduce((a, b) => a + b, 0) / ids.length : undefined);
+    const want = [0, 1, 2, 3].map((step) => {
+      const present = [perMicro[2 * step], perMicro[2 * step + 1]].map(value).filter((v): v is number => v !== undefined);
+      return present.length ? present.reduce((a, b) => a + b, 0) / present.length : undefined;
+    });
+    expect(stepLogs(r0).map((l) => l[KEY])).toEqual(want);
+    expect(stepLogs(one).map((l) => l[KEY])).toEqual(want);
+    expect(stepLogs(r1).map((l) => l[KEY])).toEqual(want);
+    // The data has a micro-batch where one rank has such rows and the other none: a mean of the ranks' own ratios would differ there.
+    const uneven = seen[0].findIndex((rows, j) => rows.some((id) => id % 2 === 0) !== seen[1][j].some((id) => id % 2 === 0));
+    expect(uneven).toBeGreaterThanOrEqual(0);
   });
 });

@@ -13,11 +13,24 @@ export interface DataParallelOptions {
   bucketBytes: number;
 }
 
-/** What one optimizer step measured across ranks: the loss and metrics averaged, tokens summed. */
+/**
+ * One batch's share of a metric on one rank. The batch's value is Σ sum / Σ count over the ranks,
+ * and a batch whose count is 0 has no value (it leaves the metric's means alone, where a 0 would
+ * pull them down). A plain metric is the part (value, 1), so over ranks it is their mean.
+ */
+export interface MetricPart {
+  sum: number;
+  count: number;
+}
+
+export type MetricParts = Record<string, MetricPart>;
+
+/** What one optimizer step measured: its loss, tokens, and each micro-batch's metric parts. */
 export interface StepStats {
   loss: number;
   tokens: number;
-  metrics: Record<string, number>;
+  /** One entry per micro-batch, each rank's with the same keys. */
+  metrics: MetricParts[];
 }
 
 const F32 = 4;
@@ -157,14 +170,18 @@ export class DataParallel {
     return Array.from({ length: this.comm.size }, (_, r) => [view.offsets[this.owners[r]], view.offsets[this.owners[r + 1]]] as const);
   }
 
-  /** Averages the loss and metrics of one step over ranks and sums its tokens. */
+  /**
+   * One step's stats over ranks: the loss averaged, tokens summed, and each micro-batch's metric
+   * parts summed (a metric's value in a micro-batch is then its sum over its count on all ranks).
+   */
   async reduceStats(stats: StepStats): Promise<StepStats> {
     if (this.single) return stats;
-    const keys = Object.keys(stats.metrics);
-    const sums = Float64Array.from([stats.loss, stats.tokens, ...keys.map((k) => stats.metrics[k])]);
+    const keys = stats.metrics.map((parts) => Object.keys(parts));
+    const sums = Float64Array.from([stats.loss, stats.tokens, ...stats.metrics.flatMap((parts, j) => keys[j].flatMap((k) => [parts[k].sum, parts[k].count]))]);
     await this.comm.allReduceSum(sums);
-    const mean = (x: number) => x / this.comm.size;
-    return { loss: mean(sums[0]), tokens: sums[1], metrics: Object.fromEntries(keys.map((k, i) => [k, mean(sums[2 + i])])) };
+    let at = 2;
+    const metrics = keys.map((names) => Object.fromEntries(names.map((k) => [k, { sum: sums[at++], count: sums[at++] }])));
+    return { loss: sums[0] / this.comm.size, tokens: sums[1], metrics };
   }
 
   /** Whether any rank raised each flag (a stop or save request seen by one rank binds all). */

@@ -5,6 +5,6 @@ export { MpiCollectives } from './mpi/mpi.collectives.js';
 export { DEFAULT_MPI_LIBRARY, loadMpi } from './mpi/mpi.library.js';
 export { openCollectives } from './open-collectives.js';
 export { COLLECTIVES } from './collectives.tokens.js';
-export { DataParallel, type DataParallelOptions, type StepStats } from './data-parallel.js';
+export { DataParallel, type DataParallelOptions, type MetricPart, type MetricParts, type StepStats } from './data-parallel.js';
 export { ZERO_STAGES, type ZeroStage } from './zero-stage.js';
 export { FlatView, partitionContiguous } from './flat-view.js';

@@ -129,6 +129,7 @@ const CASES: Record<Op, OpCase[]> = {
       inputs: [f(3, 4), f(4, 2)],
     },
   ],
+  range: one('range offsets a float input', (x) => x.mul(Tensor.range(1, 4).cast('f32')), f(2, 3)),
 
   matmul: [
     { name: 'matmul 2d', fn: (a, b) => a.matmul(b), inputs: [f(3, 4), f(4, 2)] },

@@ -25,6 +25,10 @@ import type { Parameter } from './parameter.js';
  *   `topk(x)`: the `k` largest entries along axis, in descending order (ties: lower index first, NaN
  *   counts as largest, as torch.topk); `index` 0 is the values (x's dtype), 1 their positions (i64).
  *   Like `split`, each output is its own node and executors compute both from one sort.
+ *   `range`: start, start + 1, ..., end − 1 (i64 [end − start]), no inputs. Its bounds are size
+ *   attributes like a reshape's shape, so a graph lowered with sizes that vary at run time (an
+ *   export with symbolic past and total lengths) computes them from its inputs' shapes, where a
+ *   constant would freeze the traced ones.
  * - matmul: batched with broadcasting over leading dims (numpy matmul), rank ≥ 2 both sides.
  * - normalize: `softmax`, `log_softmax` over one axis.
  * - composite (each with a decomposition in `decompositions.ts`):
@@ -57,7 +61,7 @@ export const OP_GROUPS = {
   ternary: ['where'],
   reduce: ['sum', 'mean', 'max', 'logsumexp'],
   movement: ['reshape', 'permute', 'slice', 'concat', 'expand', 'pad', 'split'],
-  indexing: ['gather', 'take_along_axis', 'scatter_add', 'topk'],
+  indexing: ['gather', 'take_along_axis', 'scatter_add', 'topk', 'range'],
   matmul: ['matmul'],
   normalize: ['softmax', 'log_softmax'],
   composite: ['rms_norm', 'layer_norm', 'rotary', 'attention', 'cross_entropy', 'matmul_4bit'],
@@ -126,6 +130,7 @@ export interface OpAttrMap {
   take_along_axis: { axis: number };
   scatter_add: { axis: number };
   topk: { axis: number; k: number; index: 0 | 1 };
+  range: { start: number; end: number };
   softmax: { axis: number };
   log_softmax: { axis: number };
   rms_norm: { eps: number };

@@ -273,6 +273,11 @@ export const SHAPE_RULES: { [O in Op]: ShapeRule<O> } = {
     shape[a.axis] = a.k;
     return { shape, dtype: a.index === 0 ? i[0].dtype : 'i64' };
   },
+  range: (i, a) => {
+    arity(i, 0);
+    if (!Number.isInteger(a.start) || !Number.isInteger(a.end) || a.end < a.start) fail(`bounds [${a.start}, ${a.end}) are not an integer range`);
+    return { shape: [a.end - a.start], dtype: 'i64' };
+  },
 
   matmul: (i) => {
     arity(i, 2);

@@ -59,6 +59,14 @@ export class Tensor {
     return Tensor.fromValues([n], Array.from({ length: n }, (_, i) => i), dtype);
   }
 
+  /**
+   * start, ..., end - 1 (i64) as the `range` op rather than a constant: where a graph is lowered
+   * with sizes that vary at run time (an export), bounds traced from those sizes follow them.
+   */
+  static range(start: number, end: number): Tensor {
+    return Tensor.op('range', [], { start, end });
+  }
+
   // ---- metadata ----
 
   get shape(): readonly number[] {

@@ -358,6 +358,14 @@ export const OP_CASES: Record<Op, OpCase[]> = {
     }),
     ...one('topk i8 positions', [i8([1, 4], [-128, 127, 5, -1])], (x) => x.topk(2)[1], () => [1, 2]),
   ],
+  range: [
+    ...one('range alone', [], () => Tensor.range(3, 7), () => [3, 4, 5, 6]),
+    // A sliding window's mask: query slots 2..4 against key slots 0..4, window 2.
+    ...one('range window mask', [], () => Tensor.range(2, 5).reshape(3, 1).sub(Tensor.range(0, 5).reshape(1, 5)).lt(2), () =>
+      Array.from({ length: 15 }, (_, i) => (2 + Math.floor(i / 5) - (i % 5) < 2 ? 1 : 0)),
+    ),
+    ...one('range offsets fed positions', [i64([4], [10, -2, 0, 5])], (p) => p.add(Tensor.range(-1, 3)), (p) => p.data.map((v, i) => v + i - 1)),
+  ],
 
   matmul: [
     ...one('matmul batch x weight', [rand([2, 3, 4]), rand([4, 5])], (a, b) => a.matmul(b), (a, b) => matmulLoops(a, b, [2, 3, 5])),

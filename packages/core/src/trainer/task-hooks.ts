@@ -33,6 +33,12 @@ export interface TaskContext {
    * base weights themselves (`full`): there is no adapter to switch off.
    */
   readonly disableAdapter?: <T>(fn: () => T) => T;
+  /**
+   * Runs `fn`, inference only, with the method's adapter folded into the base weights (computed by
+   * `executor`; one matmul per layer, so sampling decodes at the base model's speed), and the base
+   * weights put back exactly after. Absent where the method has no such merge.
+   */
+  readonly withMergedAdapter?: <T>(executor: Executor, fn: () => Promise<T>) => Promise<T>;
   /** The run's `output_dir`: what a task computes once for the run (reference log-probs) is stored there. */
   readonly outputDir: string;
   /** The trainer's arguments: online tasks size their rollouts by batch size and accumulation, and seed their sampler. */

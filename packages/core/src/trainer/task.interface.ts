@@ -5,6 +5,19 @@ import type { Tensor } from '../tensor/tensor.js';
 import type { Batch } from './data-source.interface.js';
 import type { ModelCheckpointer } from './model-checkpointer.js';
 
+/**
+ * A mean over the rows of one kind that a batch may lack (KTO's desirable rows): Σ `sum` / Σ `count`
+ * over the batch on every rank. A batch with no such row has no value, so it is left out of the
+ * logged means instead of counting as 0.
+ */
+export interface RatioMetric {
+  readonly sum: Tensor;
+  readonly count: Tensor;
+}
+
+/** A scalar metric (a mean over the batch; over ranks, their mean) or a ratio of sums. */
+export type TaskMetric = Tensor | RatioMetric;
+
 /** What a task traces for one batch. */
 export interface TaskOutput {
   /** Scalar loss to minimise (a mean over the batch's loss tokens). */
@@ -12,7 +25,7 @@ export interface TaskOutput {
   /** The batch's weight in means over an eval set: the number of tokens `loss` averages over. */
   weight: number;
   /** Extra scalar metrics (accuracy, reward margins), computed in the same program run as the loss. */
-  metrics?: Readonly<Record<string, Tensor>>;
+  metrics?: Readonly<Record<string, TaskMetric>>;
   /** Inputs beyond the batch's tensors (e.g. reference log-probs), fed by name. */
   feeds?: Feeds;
 }
@@ -40,6 +53,11 @@ export interface Task {
    * (or `feeds`), so one compiled program serves every batch of the same shape.
    */
   trace(batch: Batch): TaskOutput;
+  /**
+   * Metrics derived from one batch's metric values (over every rank; a ratio the batch has no rows
+   * for is absent), e.g. KTO's margin, which exists only where both of its parts do.
+   */
+  batchMetrics?(values: Readonly<Record<string, number>>): Record<string, number>;
   /** Metrics derived from the eval means (`loss` and each traced metric), e.g. perplexity. */
   derivedMetrics?(means: Readonly<Record<string, number>>): Record<string, number>;
   /**

@@ -10,7 +10,7 @@ import type { Executor } from '../executors/executor.interface.js';
 import type { Parameter } from '../ir/parameter.js';
 import type { Collectives } from '../distributed/collectives.interface.js';
 import { COLLECTIVES } from '../distributed/collectives.tokens.js';
-import { DataParallel } from '../distributed/data-parallel.js';
+import { DataParallel, type StepStats } from '../distributed/data-parallel.js';
 import { SingleProcessCollectives } from '../distributed/single-process.collectives.js';
 import type { LrScheduler } from '../optim/lr-schedule.js';
 import type { Optimizer } from '../optim/optimizer.interface.js';
@@ -21,6 +21,7 @@ import { TrainStep } from '../train/train-step.js';
 import type { TrainerCallback } from './callbacks/trainer-callback.interface.js';
 import type { TrainDataSource } from './data-source.interface.js';
 import { evaluateTask } from './evaluation.js';
+import { MetricMeans, batchValues, metricOutputs } from './metric-parts.js';
 import { type StopSignal, installSignalHandlers } from './signal-handler.js';
 import { type ModelCheckpointer, TrainableParametersCheckpointer } from './model-checkpointer.js';
 import { NonFiniteLossError } from './non-finite-loss.error.js';
@@ -249,18 +250,18 @@ export class Trainer {
     // An epoch's last step takes the micro-batches that are left, averaged over their own count.
     const micro = Math.min(this.args.gradient_accumulation_steps, n - position.batch);
     const started = performance.now();
-    const local = { loss: 0, tokens: 0, metrics: {} as Record<string, number> };
+    const local: StepStats = { loss: 0, tokens: 0, metrics: [] };
     const first = position.batch;
     // The first micro-batch of the step, or the first whose loss was not finite: what an error names.
     let blame: { batch: number; firstRow?: string; finite: boolean } | undefined;
     for (let j = 0; j < micro; j++) {
       const batch = await data.batch(position.epoch, position.batch);
       const out = this.task.trace(batch);
-      const names = Object.keys(out.metrics ?? {});
-      const result = await run.step.run(() => ({ loss: out.loss, extras: names.map((k) => out.metrics![k]) }), { ...batch.tensors, ...out.feeds }, 1 / micro);
+      const metrics = metricOutputs(out.metrics);
+      const result = await run.step.run(() => ({ loss: out.loss, extras: metrics.tensors }), { ...batch.tensors, ...out.feeds }, 1 / micro);
       if (!blame || (blame.finite && !Number.isFinite(result.loss))) blame = { batch: position.batch, firstRow: batch.firstRow, finite: Number.isFinite(result.loss) };
       local.loss += result.loss / micro;
-      names.forEach((k, i) => (local.metrics[k] = (local.metrics[k] ?? 0) + result.extras[i].item() / micro));
+      local.metrics.push(metrics.read(result.extras));
       local.tokens += batch.tokens;
       position.batch++;
     }
@@ -289,7 +290,11 @@ export class Trainer {
     w.steps++;
     w.tokens += tokens;
     w.ms += elapsedMs;
-    for (const [k, v] of Object.entries(metrics)) w.metrics[k] = (w.metrics[k] ?? 0) + v;
+    // Each micro-batch's values over every rank count once, as TRL appends one value per batch.
+    for (const parts of metrics) {
+      const values = batchValues(parts);
+      w.metrics.add({ ...values, ...this.task.batchMetrics?.(values) });
+    }
     await this.maybeLogEvaluateSave(run, { lr, norm, epochEnded });
     await this.agreeOnCommands(run);
     return loss;
@@ -309,7 +314,7 @@ export class Trainer {
     const a = this.args;
     if (step % plan.loggingSteps === 0) {
       const w = run.window;
-      const means = Object.fromEntries(Object.entries(w.metrics).map(([k, v]) => [k, v / w.steps]));
+      const means = w.metrics.means();
       const tokensPerSecond = w.ms > 0 ? w.tokens / (w.ms / 1000) : 0;
       this.record('log', { loss: w.loss / w.steps, grad_norm: last.norm, learning_rate: last.lr, ...means, num_input_tokens_seen: this.state.num_input_tokens_seen, tokens_per_second: tokensPerSecond });
       run.window = emptyWindow();
@@ -446,13 +451,14 @@ export class Trainer {
 interface LogWindow {
   loss: number;
   steps: number;
-  metrics: Record<string, number>;
+  /** Each metric's mean over the window's micro-batches that have a value for it. */
+  metrics: MetricMeans;
   tokens: number;
   /** Time spent in the window's optimizer steps (not in evaluation or saving): the training throughput's denominator. */
   ms: number;
 }
 
-const emptyWindow = (): LogWindow => ({ loss: 0, steps: 0, metrics: {}, tokens: 0, ms: 0 });
+const emptyWindow = (): LogWindow => ({ loss: 0, steps: 0, metrics: new MetricMeans(), tokens: 0, ms: 0 });
 
 /** The model checkpointer's files are its own; one that is missing is named with the checkpoint, like the trainer's files. */
 async function loadModelCheckpoint(checkpointer: ModelCheckpointer, dir: string): Promise<void> {

@@ -3,7 +3,10 @@ import { Qwen3TestTokenizer } from '../testing/qwen3-tokenizer.test-support.js';
 import { TempDir, jsonl } from '../testing/temp-files.test-support.js';
 import { loadPreferenceDataset } from './preference-dataset.js';
 import { describePreferenceData, preferenceDataWarnings } from './preference-summary.js';
-import type { TokenizedPair } from './preference.types.js';
+import type { TokenizedPair, TokenizedUnpaired } from './preference.types.js';
+
+// Qwen3's special tokens and newlines (tokenizer.json: added_tokens, and the vocab's "Ċ" and "ĊĊ").
+const [IM_START, IM_END, THINK, END_THINK, NL, NL2] = [151644, 151645, 151667, 151668, 198, 271];
 
 const user = (content: string) => ({ role: 'user', content });
 const assistant = (content: string) => ({ role: 'assistant', content });
@@ -50,18 +53,58 @@ describe('loadPreferenceDataset with the real Qwen3 tokenizer and chat template'
     expect(describePreferenceData(data)).toBe('2 rows read: 2 training pairs (preference)');
   });
 
-  it('applies the chat template to conversational rows: the prompt with its generation prompt, each answer through <|im_end|>', async () => {
+  it('applies the chat template to conversational rows: the prompt with its generation prompt, each answer through the "\\n" after <|im_end|>', async () => {
     const record = { prompt: [user('Colour of the sky?')], chosen: [assistant('Blue.')], rejected: [assistant('Green.')] };
     const path = await dir.write('chat.jsonl', jsonl([record]));
     const data = await loadPreferenceDataset({ path, chat_template_kwargs: { enable_thinking: false } }, tokenizer);
     const [pair] = data.train.examples as readonly TokenizedPair[];
-    const promptText = tokenizer.applyChatTemplate(record.prompt as never, { addGenerationPrompt: true, extra: { enable_thinking: false } });
-    expect(tokenizer.decode([...pair.prompt])).toBe(promptText);
-    expect(tokenizer.decode([...pair.chosen])).toBe('Blue.<|im_end|>');
-    expect(tokenizer.decode([...pair.rejected])).toBe('Green.<|im_end|>');
-    // Prompt and answer tokenized apart give the ids of the whole rendered conversation.
+    // Qwen3's ids: "user\nColour of the sky?", "assistant\n", "<think>\n\n</think>\n\n", "Blue.", "Green.".
+    const prompt = [IM_START, 872, 198, 33281, 315, 279, 12884, 30, IM_END, NL, IM_START, 77091, 198, THINK, NL2, END_THINK, NL2];
+    expect([...pair.prompt]).toEqual(prompt);
+    expect([...pair.chosen]).toEqual([10331, 13, IM_END, NL]);
+    expect([...pair.rejected]).toEqual([19576, 13, IM_END, NL]);
+    // Prompt then answer are the ids of the whole rendered conversation, as TRL tokenizes it.
     const whole = tokenizer.applyChatTemplate([...record.prompt, ...record.chosen] as never, { extra: { enable_thinking: false } });
-    expect([...pair.prompt, ...pair.chosen]).toEqual(tokenizer.encode(whole.slice(0, whole.lastIndexOf('<|im_end|>') + '<|im_end|>'.length), { addSpecialTokens: false }));
+    expect([...pair.prompt, ...pair.chosen]).toEqual(tokenizer.encode(whole, { addSpecialTokens: false }));
+    expect(data.stats.promptMismatches).toBe(0);
+  });
+
+  it('lays rows out for the trainer: DPO\'s prompt and completions, or the reward model\'s whole rows; counts and warns of prompts that are not their start', async () => {
+    // An implicit text prompt cut inside a word: "Grass is gr" + "een." / "ay.".
+    const path = await dir.write('split-word.jsonl', jsonl([{ chosen: 'Grass is green.', rejected: 'Grass is gray.' }, { prompt: 'The sky is', chosen: ' blue.', rejected: ' red.' }]));
+    const dpo = await loadPreferenceDataset({ path, shuffle: false }, tokenizer);
+    const reward = await loadPreferenceDataset({ path, shuffle: false }, tokenizer, { rows: 'whole' });
+    const ids = (x: TokenizedPair) => [[...x.prompt], [...x.chosen], [...x.rejected]];
+    const [dpoSplit, dpoSky] = (dpo.train.examples as readonly TokenizedPair[]).map(ids);
+    const [rewardSplit, rewardSky] = (reward.train.examples as readonly TokenizedPair[]).map(ids);
+    expect(dpoSplit).toEqual([[6464, 395, 374, 1081], [13, IM_END], [13, IM_END]]);
+    expect(rewardSplit).toEqual([[6464, 395, 374], [6176, 13, IM_END], [17545, 13, IM_END]]);
+    expect(dpoSky).toEqual([[785, 12884, 374], [6303, 13, IM_END], [2518, 13, IM_END]]);
+    expect(rewardSky).toEqual(dpoSky);
+    expect(dpo.stats.promptMismatches).toBe(1);
+    expect(preferenceDataWarnings(dpo)).toEqual([
+      "1 example: the prompt's tokens are not the start of prompt + completion tokenized whole (a template or tokenizer that renders them differently); the completion starts at the prompt's length, as TRL does",
+    ]);
+    expect(reward.stats.promptMismatches).toBe(0);
+    expect(preferenceDataWarnings(reward)).toEqual([]);
+    await expect(loadPreferenceDataset({ path }, tokenizer, { rows: 'split' as never })).rejects.toThrow('loadPreferenceDataset: rows must be one of prompt_completion, whole, got "split"');
+  });
+
+  it('truncates the new ids: keep_end cuts the prompt\'s start and keeps the "\\n" after <|im_end|>, keep_start cuts the completions\' ends', async () => {
+    const path = await dir.write('chat-long.jsonl', jsonl([{ prompt: [user('Colour of the sky?')], chosen: [assistant('Blue.')], rejected: [assistant('Green.')] }]));
+    const kwargs = { chat_template_kwargs: { enable_thinking: false } };
+    // 17 prompt tokens and 4 per answer: 21 fit in 21; in 15 the prompt keeps its last 11, in 19 (keep_start) the answers their first 2.
+    const end = await loadPreferenceDataset({ path, max_length: 15, ...kwargs }, tokenizer);
+    const [cutEnd] = end.train.examples as readonly TokenizedPair[];
+    expect([...cutEnd.prompt]).toEqual([12884, 30, IM_END, NL, IM_START, 77091, 198, THINK, NL2, END_THINK, NL2]);
+    expect([...cutEnd.chosen]).toEqual([10331, 13, IM_END, NL]);
+    expect(end.stats).toMatchObject({ promptsTruncated: 1, completionsTruncated: 0, dropped: 0 });
+    const start = await loadPreferenceDataset({ path, max_length: 19, ...kwargs }, tokenizer, { truncation: { truncationMode: 'keep_start' } });
+    const [cutStart] = start.train.examples as readonly TokenizedPair[];
+    expect([[...cutStart.chosen], [...cutStart.rejected]]).toEqual([[10331, 13], [19576, 13]]);
+    expect(start.stats).toMatchObject({ promptsTruncated: 0, completionsTruncated: 1, dropped: 0 });
+    const fits = await loadPreferenceDataset({ path, max_length: 21, ...kwargs }, tokenizer);
+    expect(fits.stats).toMatchObject({ promptsTruncated: 0, completionsTruncated: 0, dropped: 0 });
   });
 
   it('truncates as TRL does and reports it; drops and counts the pairs that still do not fit', async () => {
@@ -117,6 +160,19 @@ describe('loadPreferenceDataset with the real Qwen3 tokenizer and chat template'
       'C: two two<|im_end|>',
     ]);
     expect(row(tensors.kl_completion_mask.data, t, 1).reduce((a, b) => a + b, 0)).toBe(2);
+  });
+
+  it('tokenizes unpaired rows (KTO) as TRL\'s KTOTrainer: a conversation through the "\\n" after <|im_end|>, text with one eos', async () => {
+    const chat = await dir.write('kto-chat.jsonl', jsonl([{ prompt: [user('Colour of the sky?')], completion: [assistant('Blue.')], label: true }]));
+    const [conversation] = (await loadPreferenceDataset({ path: chat, chat_template_kwargs: { enable_thinking: false } }, tokenizer)).train.examples as readonly TokenizedUnpaired[];
+    expect([...conversation.prompt].slice(-4)).toEqual([THINK, NL2, END_THINK, NL2]);
+    expect([...conversation.completion]).toEqual([10331, 13, IM_END, NL]);
+    const text = await dir.write('kto-text.jsonl', jsonl([{ prompt: 'The sky is', completion: ' blue.<|im_end|>', label: false }, { prompt: 'The sky is', completion: ' red.', label: true }]));
+    const examples = (await loadPreferenceDataset({ path: text, shuffle: false }, tokenizer)).train.examples as readonly TokenizedUnpaired[];
+    expect(examples.map((x) => [[...x.prompt], [...x.completion]])).toEqual([
+      [[785, 12884, 374], [6303, 13, IM_END]],
+      [[785, 12884, 374], [2518, 13, IM_END]],
+    ]);
   });
 
   it('gives the same batch for the same (epoch, index) from a fresh loader: resume is exact, epochs differ', async () => {

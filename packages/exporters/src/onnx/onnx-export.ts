@@ -24,11 +24,8 @@ export interface OnnxExportResult {
 /** Files beside the weights that tokenize and format as the source model did (whatever of them it has). */
 const TOKENIZER_FILE = /^(tokenizer(_config)?\.json|special_tokens_map\.json|vocab\.json|merges\.txt|added_tokens\.json|.*\.jinja)$/;
 
-/** Config fields whose math the exported graph does not follow: refused by name rather than exported wrong. */
+/** What the exported graph cannot follow: refused by name rather than exported wrong. */
 function refuseUnsupported(model: CausalLM): void {
-  const c = model.config;
-  const slides = c.slidingWindow !== null && c.slidingWindow < c.maxPositionEmbeddings && c.layerTypes.includes('sliding_attention');
-  if (slides) throw new Error(`onnx export: sliding_window ${c.slidingWindow} is not supported (the exported attention sees every earlier position)`);
   if ('virtualTokenSource' in model && model.virtualTokenSource) throw new Error('onnx export: a prompt-learning adapter (virtual tokens) cannot be merged into the weights');
 }
 

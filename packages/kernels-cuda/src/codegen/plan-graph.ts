@@ -1,4 +1,4 @@
-import { Graph, type Node, type Op, type Tensor, decomposeComposites, numel } from '@tunekit/core';
+import { Graph, HostTensor, type Node, type Op, type OpAttrs, type Tensor, decomposeComposites, numel } from '@tunekit/core';
 import type { KernelPlan } from '../plan/kernel-plan.types.js';
 import { COMPOSITE_LOWERINGS, HAND_WRITTEN } from './composite.lowering.js';
 import { isElementwise } from './elementwise.ops.js';
@@ -35,6 +35,13 @@ const leaf = (role: 'input' | 'param' | 'const'): Lower => (ctx, node) => {
   }
 };
 
+/** `range` has its bounds at plan time (a plan's sizes are the traced ones): a constant buffer. */
+const range: Lower = (ctx, node) => {
+  const { start } = node.attrs as OpAttrs<'range'>;
+  const { data } = HostTensor.i64(node.shape, Array.from({ length: node.shape[0] }, (_, i) => start + i));
+  ctx.builder.bind(node, ctx.builder.newBuffer(node.dtype, node.shape, 'const', { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) }));
+};
+
 /** A materialised elementwise or movement node: one fused kernel, or an alias where no data moves. */
 const fused: Lower = (ctx, node, label) => fusedKernel(ctx, node, label);
 const alias: Lower = (ctx, node, label) => (ctx.inlined(node.inputs[0]) ? fusedKernel(ctx, node, label) : ctx.builder.aliasFor(node, ctx.builder.bufferOf(node.inputs[0])));
@@ -69,6 +76,7 @@ const LOWERINGS: Record<Op, Lower> = {
   take_along_axis: (ctx, node, label) => takeAlongAxisKernel(ctx, node as Node<'take_along_axis'>, label),
   scatter_add: (ctx, node, label) => scatterAddKernel(ctx, node as Node<'scatter_add'>, label),
   topk: (ctx, node, label) => topkKernel(ctx, node as Node<'topk'>, label),
+  range,
   matmul: (ctx, node, label) => matmulLowering(ctx, node, label, ctx.absorbed),
   softmax: composite('softmax'),
   log_softmax: composite('log_softmax'),

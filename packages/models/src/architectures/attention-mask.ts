@@ -28,19 +28,16 @@ function withVirtual(m: Tensor, n: number, asQueries: boolean): Tensor {
 /**
  * Keys within the window: the query in cache slot q sees the key in slot k when q - k < window,
  * as transformers' `sliding_window_causal_mask_function` (causality and padding are separate).
- * Without `cachePosition` the T queries fill slots S - T..S - 1 after the keys before them, and the
- * mask is a constant; a decode step against a static cache passes the slots of its queries instead
- * (keys in front are slots 0, 1, ..., and the T new keys sit in the queries' slots), so the mask is
- * computed in the graph and one program serves every step.
+ * Without `cachePosition` the T queries fill slots S - T..S - 1 after the keys before them; a
+ * decode step against a static cache passes the slots of its queries instead (keys in front are
+ * slots 0, 1, ..., and the T new keys sit in the queries' slots), so one program serves every step.
+ * The slots are `range` ops rather than constants, so a graph exported with symbolic lengths
+ * computes them from its run-time past and total lengths.
  */
 function slidingWindowMask(t: number, s: number, window: number, cachePosition?: Tensor): Tensor {
-  if (cachePosition) {
-    const keySlots = Tensor.concat([Tensor.arange(s - t), cachePosition], 0);
-    return cachePosition.reshape(t, 1).sub(keySlots.reshape(1, s)).lt(window).reshape(1, 1, t, s);
-  }
-  const data = new Uint8Array(t * s);
-  for (let i = 0; i < t; i++) for (let j = 0; j < s; j++) data[i * s + j] = s - t + i - j < window ? 1 : 0;
-  return Tensor.constant(new HostTensor('bool', [1, 1, t, s], data));
+  const querySlots = cachePosition ?? Tensor.range(s - t, s);
+  const keySlots = cachePosition ? Tensor.concat([Tensor.range(0, s - t), cachePosition], 0) : Tensor.range(0, s);
+  return querySlots.reshape(t, 1).sub(keySlots.reshape(1, s)).lt(window).reshape(1, 1, t, s);
 }
 
 /** Virtual positions in front of a forward's own: n keys, and n queries too when `asQueries`. */
@@ -57,6 +54,8 @@ export interface MaskInputs {
   readonly virtual?: VirtualSpan;
   /** [T] i64 cache slots of the queries, where they are not S - T..S - 1 (see `slidingWindowMask`). */
   readonly cachePosition?: Tensor;
+  /** The graph runs at other lengths than `t` and `s` (see `ForwardOptions.symbolicLengths`): every window is built. */
+  readonly symbolicLengths?: boolean;
 }
 
 /** The mask of each window (null = none), built once per forward and shared by every layer with that window. */
@@ -65,7 +64,7 @@ export type MaskForWindow = (slidingWindow: number | null) => Tensor | null;
 /**
  * The bool masks of one forward (true = may attend); a mask is null when causality alone decides.
  * Causality itself is applied by the attention op; these add padding, packing and sliding windows.
- * A window is only materialised when S exceeds it, since shapes are static. `t` and `s` count every
+ * A window is only materialised when S exceeds it (shapes are static), or when the lengths are symbolic. `t` and `s` count every
  * position, virtual ones included; a user mask covers the others.
  */
 export function attentionMasks(opts: MaskInputs): MaskForWindow {
@@ -74,7 +73,7 @@ export function attentionMasks(opts: MaskInputs): MaskForWindow {
   const built = new Map<number | null, Tensor | null>();
   return (window) => {
     if (!built.has(window)) {
-      const slide = window !== null && opts.s > window ? slidingWindowMask(opts.t, opts.s, window, opts.cachePosition) : null;
+      const slide = window !== null && (opts.s > window || opts.symbolicLengths) ? slidingWindowMask(opts.t, opts.s, window, opts.cachePosition) : null;
       built.set(window, user && slide ? user.and(slide) : (user ?? slide));
     }
     return built.get(window)!;

@@ -28,6 +28,12 @@ export interface ForwardOptions {
    */
   cachePosition?: Tensor;
   /**
+   * The traced graph will run at other sequence and past lengths than these (an ONNX export lowers
+   * it with symbolic ones): what the traced lengths make unnecessary, such as a sliding window no
+   * shorter than them, is built anyway, from positions the graph computes at run time.
+   */
+  symbolicLengths?: boolean;
+  /**
    * Logits of the last N positions only (transformers' `logits_to_keep`; 0 or absent = all): the
    * head, the costliest product of a prefill, then runs on N rows instead of T.
    */

@@ -102,6 +102,7 @@ export function forwardContext(inputIds: Tensor, opts: ForwardOptions, config: M
       s: pastLength + t,
       ...(n ? { virtual: { n, asQueries: embeds !== null } } : {}),
       ...(opts.cachePosition ? { cachePosition: checkCachePosition(opts.cachePosition, t, n) } : {}),
+      ...(opts.symbolicLengths ? { symbolicLengths: true } : {}),
     }),
     past: (layer) => past?.[layer],
     embed: (x) => (embeds ? Tensor.concat([embeds, x], 1) : x),

@@ -1,4 +1,4 @@
-import { Dropout, Linear, Module, Parameter, Rng, Tensor, init } from '@tunekit/core';
+import { Dropout, type HostTensor, Linear, Module, Parameter, Rng, Tensor, init } from '@tunekit/core';
 import { Conv1D } from '@tunekit/models';
 import { ModuleDict } from '../peft/module-dict.js';
 import { type CustomBaseLayer, hostWeightOutIn, isCustomBaseLayer, setHostWeightOutIn } from '../peft/base-weight.js';
@@ -166,6 +166,43 @@ export class LoraLayer extends Module {
       this.setBaseWeightOutIn(a.variant.merge(a, this.baseWeightOutIn(), this.deltaOutIn(name), this.outFeatures, this.inFeatures));
       this.merged.push(name);
     }
+  }
+
+  /**
+   * Whether the active adapters can be folded into the base weight for inference (sampling): not
+   * where the layer is disabled or something is merged already, where the base cannot be written (a
+   * quantized base), or where its weight is 16-bit, whose rounding would swallow much of the
+   * adapter's small update.
+   */
+  canMergeForInference(): boolean {
+    const base = this.base_layer;
+    return !this.disabled && !this.merged.length && this.activeAdapters.length > 0 && !isCustomLoraBase(base) && base.weight.dtype === 'f32';
+  }
+
+  /** The base weight with the active adapters folded in (each by its variant), traced, in the base's own layout. */
+  mergedWeight(): Tensor {
+    let w = this.weightOutIn();
+    for (const name of this.activeAdapters) {
+      const a = this.adapters.get(name)!;
+      w = a.variant.mergedWeight(a, w);
+    }
+    return this.fanInFanOut ? w.mT : w;
+  }
+
+  /**
+   * Takes `merged` (what `mergedWeight` computed) as the base weight, the active adapters marked
+   * merged, until the returned function puts the original weight array back: exactly, where
+   * subtracting the update again would leave float rounding in it.
+   */
+  useMergedWeight(merged: HostTensor): () => void {
+    const weight = (this.base_layer as Linear | Conv1D).weight;
+    const original = weight.value;
+    weight.assign(merged);
+    this.merged.push(...this.activeAdapters);
+    return () => {
+      weight.assign(original);
+      this.merged.length = 0;
+    };
   }
 
   unmerge(): void {

@@ -91,6 +91,48 @@ describe('LoRA forward, initialisation and variants', () => {
     }
   }
 
+  it('withMerged runs fn on the merged model (computed by ORT or the reference), then puts back the very base weight arrays (LoRA and DoRA, Linear and Conv1D)', async () => {
+    const ort = new OrtExecutor({ threads: 1 });
+    const cases = [[{}, 'llama', ort], [{ use_dora: true }, 'llama', new ReferenceExecutor()], [{}, 'gpt2', ort], [{ use_dora: true }, 'gpt2', ort]] as const;
+    for (const [variant, arch, executor] of cases) {
+      const model = tinyModel(arch);
+      const l = LoraModel.inject(model, lora({ r: 4, lora_alpha: 16, target_modules: 'all-linear', ...variant }));
+      randomize(model, (n) => n.includes('lora_B') || n.includes('lora_magnitude'), 3, 0.2);
+      const bases = model.namedParameters().filter(([n]) => n.endsWith('base_layer.weight')).map(([, p]) => p);
+      const before = bases.map((p) => ({ value: p.value, bits: Float32Array.from(p.value.toFloat32()) }));
+      const adapted = await logits(model);
+      const plain = await l.disableAdapter(() => logits(model));
+      const merged = await l.withMerged(executor, async () => {
+        expect(l.layers().every(([, layer]) => layer.merged.length === 1)).toBe(true);
+        return logits(model);
+      });
+      expect(maxAbsDiff(merged, adapted)).toBeLessThan(1e-4);
+      // The adapter is in the merged weights, not dropped.
+      expect(maxAbsDiff(merged, plain)).toBeGreaterThan(1e-2);
+      bases.forEach((p, i) => {
+        expect(p.value).toBe(before[i].value);
+        expect(p.value.toFloat32()).toEqual(before[i].bits);
+      });
+      expect(l.layers().every(([, layer]) => layer.merged.length === 0)).toBe(true);
+      expect(maxAbsDiff(await logits(model), adapted)).toBe(0);
+    }
+    await ort.dispose();
+  });
+
+  it('withMerged keeps a 16-bit base unmerged (its rounding would swallow the update) and restores the weights when fn throws', async () => {
+    const bf16 = createModel(parseModelConfig(tinyConfigJson({ arch: 'llama', hidden: 32, intermediate: 64, layers: 2, heads: 4, kvHeads: 2, vocab: 300 })), { dtype: 'bf16' }).nameParameters();
+    const l16 = LoraModel.inject(bf16, lora({ r: 4, target_modules: 'all-linear' }));
+    await l16.withMerged(new ReferenceExecutor(), async () => expect(l16.layers().every(([, layer]) => layer.merged.length === 0)).toBe(true));
+
+    const model = tinyModel('llama');
+    const l = LoraModel.inject(model, lora({ r: 4, target_modules: 'all-linear' }));
+    randomize(model, (n) => n.includes('lora_B'), 3, 0.2);
+    const bases = model.namedParameters().filter(([n]) => n.endsWith('base_layer.weight')).map(([, p]) => [p, p.value] as const);
+    await expect(l.withMerged(new ReferenceExecutor(), async () => Promise.reject(new Error('sampling failed')))).rejects.toThrow('sampling failed');
+    expect(bases.every(([p, value]) => p.value === value)).toBe(true);
+    expect(l.layers().every(([, layer]) => layer.merged.length === 0)).toBe(true);
+  });
+
   it('keeps several named adapters and switches between them', async () => {
     const model = tinyModel('llama');
     const l = LoraModel.inject(model, lora({ r: 2 }));

@@ -1,4 +1,4 @@
-import { type Module, Rng } from '@tunekit/core';
+import { type Executor, type Module, Rng } from '@tunekit/core';
 import { type LoraConfig, loraScaling } from './lora.config.js';
 import { type LoraBase, LoraLayer } from './lora.layer.js';
 import { findTargets } from './lora.targets.js';
@@ -99,6 +99,29 @@ export class LoraModel extends TunerModel<LoraLayer> {
 
   unmerge(): void {
     for (const [, layer] of this.layers()) layer.unmerge();
+  }
+
+  /**
+   * Runs `fn` (inference only: sampling rollouts, as TRL syncs merged weights into vLLM) with the
+   * active adapter folded into the base weights, so each forward is one matmul per layer instead of
+   * three; the very base weight arrays it started from are back afterwards, whatever `fn` did. The
+   * merged weights are computed by `executor` in one program (a host loop over a 135M model's
+   * weights took seconds). Layers that cannot merge exactly stay unmerged (`canMergeForInference`).
+   */
+  async withMerged<T>(executor: Executor, fn: () => Promise<T>): Promise<T> {
+    const layers = this.layers()
+      .map(([, layer]) => layer)
+      .filter((layer) => layer.canMergeForInference());
+    const restores: (() => void)[] = [];
+    try {
+      if (layers.length) {
+        const merged = await executor.compile(layers.map((layer) => layer.mergedWeight())).run({});
+        layers.forEach((layer, i) => restores.push(layer.useMergedWeight(merged[i])));
+      }
+      return await fn();
+    } finally {
+      for (const restore of restores) restore();
+    }
   }
 
   /** Puts the original layers back without merging (the adapters are dropped). */

@@ -15,6 +15,8 @@ export interface LoraVariant {
    * (scaling·B·A); returns what `unmerge` needs to invert it.
    */
   merge(adapter: LoraAdapter, weight: Float64Array, delta: Float64Array, rows: number, cols: number): Float64Array;
+  /** `merge` traced: the merged [out, in] weight from the traced one (run by an executor, for inference). */
+  mergedWeight(adapter: LoraAdapter, weight: Tensor): Tensor;
   unmerge(adapter: LoraAdapter, merged: Float64Array, delta: Float64Array, rows: number, cols: number): Float64Array;
 }
 
@@ -26,6 +28,7 @@ export const STANDARD_LORA: LoraVariant = {
   name: 'lora',
   forward: (_layer, adapter, x, out) => out.add(loraBranch(adapter, x)),
   merge: (_a, w, delta) => w.map((v, i) => v + delta[i]),
+  mergedWeight: (adapter, w) => w.add(adapter.deltaWeight()),
   unmerge: (_a, w, delta) => w.map((v, i) => v - delta[i]),
 };
 
@@ -54,6 +57,11 @@ export const DORA: LoraVariant = {
     const m = adapter.magnitudeValues();
     adapter.mergedScale = norms.map((nrm, i) => m[i] / nrm);
     return combined.map((v, i) => v * adapter.mergedScale![Math.floor(i / cols)]);
+  },
+  mergedWeight(adapter, w) {
+    const combined = w.add(adapter.deltaWeight());
+    const scale = adapter.magnitude().div(combined.square().sum(-1).sqrt());
+    return combined.mul(scale.reshape(scale.dim(0), 1));
   },
   unmerge(adapter, merged, delta, _rows, cols) {
     const scale = adapter.mergedScale;

@@ -1,4 +1,4 @@
-import type { ModelCheckpointer, Module, Parameter } from '@tunekit/core';
+import type { Executor, ModelCheckpointer, Module, Parameter } from '@tunekit/core';
 import type { TextTokenizer } from '@tunekit/models';
 
 export interface SaveOptions {
@@ -25,6 +25,12 @@ export interface AdapterHandle {
   mergeAndUnload(): Module;
   /** Traces `fn` with the adapter switched off (the base model, e.g. DPO's reference). */
   disableAdapter<T>(fn: () => T): T;
+  /**
+   * Runs `fn`, inference only (sampling), with the adapter folded into the base weights (computed
+   * by `executor`), and puts the base weights back exactly after; absent where the method has no
+   * such merge.
+   */
+  withMergedAdapter?<T>(executor: Executor, fn: () => Promise<T>): Promise<T>;
 }
 
 /**

@@ -6,6 +6,7 @@ import { GrpoTask } from './grpo.task.js';
 import { EOS, evenLength, onlineContext, tempDir, tinyPolicy, tinyPrompts } from './online.test-support.js';
 import { ROLLOUT_SAMPLER } from './online-task.base.js';
 import { sampleRollout } from './rollout.js';
+import { expectTimings } from './rollout-metrics.test-support.js';
 
 const executor = new OrtExecutor();
 afterAll(() => executor.dispose());
@@ -48,12 +49,13 @@ async function run(config: Record<string, unknown>, output_dir: string, resume: 
 const BASE = { num_generations: 4, max_completion_length: 6, temperature: 1.0, reward_funcs: ['./r.ts#hitsTarget', './r.ts#evenLength'], reward_weights: [1, 0.5] };
 
 describe('GRPO in the trainer', () => {
-  it('logs what TRL logs: rewards overall and per function, clip ratio, entropy, completion lengths, the generation time', async () => {
+  it('logs what TRL logs: rewards overall and per function, clip ratio, entropy, completion lengths, timings split into generation, scoring and update', async () => {
     const logs = await run(BASE, tempDir());
     expect(logs).toHaveLength(4);
-    for (const key of ['reward', 'reward_std', 'rewards/hitsTarget/mean', 'rewards/evenLength/std', 'frac_reward_zero_std', 'clip_ratio/region_mean', 'entropy', 'completions/mean_length', 'completions/max_length', 'completions/clipped_ratio', 'timing/generation_s']) {
+    for (const key of ['reward', 'reward_std', 'rewards/hitsTarget/mean', 'rewards/evenLength/std', 'frac_reward_zero_std', 'clip_ratio/region_mean', 'entropy', 'completions/mean_length', 'completions/max_length', 'completions/clipped_ratio', 'timing/generation_s', 'timing/scoring_s', 'timing/update_s']) {
       expect(logs[0][key], key).toBeTypeOf('number');
     }
+    expectTimings(logs);
     // One update per rollout: the ratio is exactly 1, nothing is clipped, no KL is logged with beta 0.
     expect(logs.every((l) => l['clip_ratio/region_mean'] === 0)).toBe(true);
     expect(logs[0].kl).toBeUndefined();

@@ -1,7 +1,7 @@
-import type { Executor } from '@tunekit/core';
 import type { PromptRecord } from '@tunekit/data';
-import type { CausalLM, RawConfig, TextTokenizer } from '@tunekit/models';
+import type { CausalLM } from '@tunekit/models';
 import type { NamedRewardFunction } from './reward-functions.js';
+import type { RolloutContext } from './rollout.js';
 
 /**
  * Traces `fn` against the reference model: the policy with its adapter disabled (LoRA family), or a
@@ -21,12 +21,8 @@ export const frozenReference =
   (fn) =>
     fn(copy);
 
-/** What an online method needs besides its config: the policy, how to sample and score, and the trainer's batch sizes. */
-export interface OnlineContext {
-  readonly model: CausalLM;
-  readonly executor: Executor;
-  readonly tokenizer?: TextTokenizer;
-  readonly generationConfig?: RawConfig | null;
+/** What an online method needs besides its config: the policy and how to sample from it (`RolloutContext`), how to score, and the trainer's batch sizes. */
+export interface OnlineContext extends RolloutContext {
   /** Needed when beta > 0. */
   readonly reference?: ReferenceScope;
   readonly prompts: readonly PromptRecord[];

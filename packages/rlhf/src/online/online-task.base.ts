@@ -27,6 +27,8 @@ export interface ScoredRollout {
   readonly rewards: number[];
   readonly rows: RolloutRows;
   readonly names: string[];
+  /** When sampling ended and scoring began (`performance.now()`). */
+  readonly scoringStarted: number;
 }
 
 /** The sampler's generator among the task's generators (saved in every checkpoint). */
@@ -44,6 +46,10 @@ export abstract class OnlineTask<C extends OnlineConfig> {
   readonly data: RolloutDataSource;
   readonly plan: GenerationPlan;
   private readonly generators: Map<string, Rng>;
+  /** When the last rollout was handed to the trainer: the time from then to the next one is its updates'. */
+  private lastRolloutEnd: number | null = null;
+  /** Seconds the trainer spent on the previous rollout's micro-batches (0 before the first), logged with this rollout's. */
+  protected previousUpdateS = 0;
 
   constructor(
     protected readonly ctx: OnlineContext,
@@ -51,7 +57,7 @@ export abstract class OnlineTask<C extends OnlineConfig> {
   ) {
     const { per_device_train_batch_size: batch, gradient_accumulation_steps: accumulation } = ctx.training;
     this.plan = { completionsPerBatch: batch, stepsPerGeneration: config.steps_per_generation ?? accumulation, numIterations: config.num_iterations, numGenerations: config.num_generations };
-    this.data = new RolloutDataSource(ctx.prompts, this.plan, (prompts, seed) => this.produce(prompts, seed), ctx.training.seed);
+    this.data = new RolloutDataSource(ctx.prompts, this.plan, (prompts, seed) => this.timedProduce(prompts, seed), ctx.training.seed);
     this.generators = collectModuleRngs(ctx.model);
     this.generators.set(ROLLOUT_SAMPLER, this.data.rng);
     if (config.beta > 0 && !ctx.reference) throw new Error(`${this.constructor.name}: beta > 0 needs a reference model (a LoRA-family adapter to disable, or a frozen copy of the base)`);
@@ -85,6 +91,22 @@ export abstract class OnlineTask<C extends OnlineConfig> {
     return this.data.checkpointer(inner);
   }
 
+  private async timedProduce(prompts: readonly PromptRecord[], seed: number): Promise<Batch[]> {
+    this.previousUpdateS = this.lastRolloutEnd === null ? 0 : (performance.now() - this.lastRolloutEnd) / 1000;
+    const batches = await this.produce(prompts, seed);
+    this.lastRolloutEnd = performance.now();
+    return batches;
+  }
+
+  /** The rollout's timings as TRL splits them: sampling, scoring (rewards and log-prob passes, until now), and the previous rollout's updates. */
+  protected timings(scored: Pick<ScoredRollout, 'rollout' | 'scoringStarted'>): Record<string, number> {
+    return {
+      'timing/generation_s': scored.rollout.generationMs / 1000,
+      'timing/scoring_s': (performance.now() - scored.scoringStarted) / 1000,
+      'timing/update_s': this.previousUpdateS,
+    };
+  }
+
   /**
    * Samples `num_generations` completions of each prompt with the config's settings, scores them
    * with every reward function, combines the scores by `reward_weights`, and lays the rows out.
@@ -92,10 +114,11 @@ export abstract class OnlineTask<C extends OnlineConfig> {
   protected async scoredRollout(prompts: readonly PromptRecord[], seed: number): Promise<ScoredRollout> {
     const { config, ctx } = this;
     const rollout = await sampleRollout(ctx, prompts.map((p) => p.promptIds), config.num_generations, samplingSettings(config), seed);
+    const scoringStarted = performance.now();
     const perFunction = await callRewardFunctions(ctx.rewardFunctions, rewardInputs(prompts, rollout, config.num_generations));
     const rewards = combineRewards(perFunction, config.reward_weights ?? ctx.rewardFunctions.map(() => 1));
     const rows = rolloutRows(rollout, { maskTruncated: config.mask_truncated_completions, multiple: LENGTH_MULTIPLE });
-    return { rollout, perFunction, rewards, rows, names: ctx.rewardFunctions.map((f) => f.name) };
+    return { rollout, perFunction, rewards, rows, names: ctx.rewardFunctions.map((f) => f.name), scoringStarted };
   }
 
   /** Per-token log-probs of the rollout's rows under the sampling policy, or under the reference. */

@@ -30,6 +30,11 @@ export interface OnlineConfig {
   readonly reward_weights: readonly number[] | null;
   /** The dataset column holding the prompt. */
   readonly prompt_column: string;
+  /**
+   * Further chat template variables (`enable_thinking: false`), TRL's `chat_template_kwargs`: they
+   * go into every render, the prompts the policy answers and the conversations reward models score.
+   */
+  readonly chat_template_kwargs: Readonly<Record<string, unknown>>;
 }
 
 const positive = checks.positiveInt;
@@ -53,6 +58,7 @@ export function onlineFields(defaults: { num_generations: number; beta: number }
     reward_funcs: { check: checks.nonEmptyStringList, default: [] },
     reward_weights: { check: numberList, default: null },
     prompt_column: { check: checks.nonEmptyString, default: 'prompt' },
+    chat_template_kwargs: { check: checks.mapping, default: {} },
   };
 }
 

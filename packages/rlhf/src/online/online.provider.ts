@@ -69,7 +69,7 @@ export function onlineTaskProvider<C extends OnlineConfig, E = null>(spec: {
     ...(spec.exampleConfig ? { exampleConfig: spec.exampleConfig } : {}),
     async loadData(data: Readonly<Record<string, unknown>>, config: C, ctx: TaskDataContext): Promise<TaskData> {
       const paths = data.path as string | string[];
-      const prompts = await loadPromptDataset(paths, ctx.tokenizer, { cwd: ctx.cwd, promptColumn: config.prompt_column, ...(ctx.resolveHubFiles ? { resolveHubFiles: ctx.resolveHubFiles } : {}) });
+      const prompts = await loadPromptDataset(paths, ctx.tokenizer, { cwd: ctx.cwd, promptColumn: config.prompt_column, chatTemplateKwargs: config.chat_template_kwargs, ...(ctx.resolveHubFiles ? { resolveHubFiles: ctx.resolveHubFiles } : {}) });
       if (config.reward_funcs.length === 0 && !spec.loadExtras) throw new Error(`${spec.name}: reward_funcs names no reward function (e.g. reward_funcs: [./rewards.ts#exactMatch, path/to/reward-model])`);
       const rewardSources = await Promise.all(config.reward_funcs.map((f) => loadRewardSource(f, ctx.cwd)));
       const extras = spec.loadExtras ? await spec.loadExtras(config, ctx.cwd) : { value: null as E, description: `rewards from ${rewardSources.map((f) => f.name).join(', ')}` };
@@ -93,9 +93,10 @@ export function onlineTaskProvider<C extends OnlineConfig, E = null>(spec: {
           tokenizer: context.tokenizer as unknown as TextTokenizer,
           generationConfig: (context.generationConfig ?? null) as RawConfig | null,
           ...(reference ? { reference } : {}),
+          ...(context.withMergedAdapter ? { withMergedAdapter: context.withMergedAdapter } : {}),
           prompts: run.prompts,
           // Reward models score a rollout's completions as one batch per micro-batch's worth of rows.
-          rewardFunctions: run.rewardSources.map((r) => bindRewardSource(r, context.executor, t.per_device_train_batch_size)),
+          rewardFunctions: run.rewardSources.map((r) => bindRewardSource(r, context.executor, { batchSize: t.per_device_train_batch_size, chatTemplateKwargs: config.chat_template_kwargs })),
           training: { per_device_train_batch_size: t.per_device_train_batch_size, gradient_accumulation_steps: t.gradient_accumulation_steps, seed: t.seed },
         },
         config,

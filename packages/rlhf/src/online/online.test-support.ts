@@ -52,6 +52,8 @@ export function onlineContext(policy: { model: CausalLM; adapter: AdapterHandle 
     executor,
     generationConfig: { eos_token_id: EOS, pad_token_id: 0 },
     reference: adapterReference(policy.model, (fn) => policy.adapter.disableAdapter(fn)),
+    // Rollouts sample with the adapter merged, as a run does.
+    ...(policy.adapter.withMergedAdapter ? { withMergedAdapter: policy.adapter.withMergedAdapter.bind(policy.adapter) } : {}),
     prompts: tinyPrompts(8),
     rewardFunctions: [hitsTarget],
     training: { per_device_train_batch_size: 4, gradient_accumulation_steps: 2, seed: 42 },

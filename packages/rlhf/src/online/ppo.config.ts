@@ -97,5 +97,7 @@ export function parsePpoConfig(raw: Record<string, unknown>): PpoConfig {
     reward_funcs: [],
     reward_weights: null,
     prompt_column: 'prompt',
+    // TRL's PPOConfig has none: its reward model reads the sampled ids, no text is rendered again.
+    chat_template_kwargs: {},
   };
 }

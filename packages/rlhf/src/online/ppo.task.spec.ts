@@ -154,7 +154,7 @@ describe('a PPO step on a tiny model against TRL’s algorithm in plain arithmet
     }
     const want = trlStep(rollout, now, [0, 1], { klCoef: 0.2, gamma: 1, lam: 0.95, clip: 0.2, clipValue: 0.2, vfCoef: 0.1, penalty: 1 });
     const out = task.trace(batches[0]);
-    const [loss, pg, vf, scores] = await executor.compile([out.loss, out.metrics!['loss/policy_avg'], out.metrics!['loss/value_avg'], out.metrics!['objective/scores']]).run({ ...batches[0].tensors, ...takeTracedFeeds() });
+    const [loss, pg, vf, scores] = await executor.compile([out.loss, ...(['loss/policy_avg', 'loss/value_avg', 'objective/scores'] as const).map((k) => out.metrics![k] as Tensor)]).run({ ...batches[0].tensors, ...takeTracedFeeds() });
     expect(pg.toFloat32()[0]).toBeCloseTo(want.policyLoss, 4);
     expect(vf.toFloat32()[0]).toBeCloseTo(want.valueLoss, 4);
     expect(loss.toFloat32()[0]).toBeCloseTo(want.loss, 4);

@@ -48,8 +48,6 @@ const rowSum = (xs: readonly number[]): number => xs.reduce((s, x) => s + x, 0);
 export class PpoTask extends OnlineTask<PpoConfig> implements Task {
   readonly name = 'ppo';
   protected override readonly entropyMetric = 'policy/entropy_avg';
-  /** When the last rollout was handed to the trainer: the time to the next one is its updates'. */
-  private lastRolloutEnd: number | null = null;
 
   constructor(
     ctx: OnlineContext,
@@ -95,7 +93,6 @@ export class PpoTask extends OnlineTask<PpoConfig> implements Task {
 
   protected async produce(prompts: readonly PromptRecord[], seed: number): Promise<Batch[]> {
     const { config, ctx } = this;
-    const updateMs = this.lastRolloutEnd === null ? 0 : performance.now() - this.lastRolloutEnd;
     if (prompts.some((p) => p.promptIds.length === 0)) throw new Error('ppo: a prompt has no tokens; the first response token needs a position to be predicted from');
     const rollout = await sampleRollout(ctx, prompts.map((p) => p.promptIds), 1, samplingSettings(config), seed);
     const scoringStarted = performance.now();
@@ -140,14 +137,11 @@ export class PpoTask extends OnlineTask<PpoConfig> implements Task {
     };
     const metrics = {
       ...rolloutObjectives(targets, gather(logps), responses, eos),
-      'timing/generation_s': rollout.generationMs / 1000,
-      'timing/scoring_s': (performance.now() - scoringStarted) / 1000,
-      'timing/update_s': updateMs / 1000,
+      ...this.timings({ rollout, scoringStarted }),
     };
     // Each micro-batch's share of TRL's [rows, response width] block, over which it averages approxkl and the ratio.
     const scalars = { response_cells: (n / this.plan.stepsPerGeneration) * width };
     const batches = Array.from({ length: config.num_ppo_epochs }, (_, epoch) => splitRollout({ rows, perRow, scalars, metrics }, this.plan.stepsPerGeneration, mixSeed(seed, epoch)));
-    this.lastRolloutEnd = performance.now();
     return batches.flat();
   }
 

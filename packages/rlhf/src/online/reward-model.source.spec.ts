@@ -2,7 +2,7 @@ import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HostTensor, OrtExecutor, Rng, Tensor, readSafetensors, takeTracedFeeds } from '@tunekit/core';
-import { type TokenizedPair, type Turn, loadPreferenceDataset } from '@tunekit/data';
+import { promptRecord } from '@tunekit/data';
 import { HfTokenizer, type SequenceClassificationModel, loadSequenceClassifier } from '@tunekit/models';
 import { createTinyModel } from '@tunekit/models/testing';
 import { FULL_METHOD, LORA_METHOD, parseLoraConfig } from '@tunekit/peft-lora';
@@ -11,6 +11,7 @@ import { loadRewardModel } from '../reward/reward.model.js';
 import { tempDir } from './online.test-support.js';
 import { bindRewardSource, loadRewardModelFrom, loadRewardSource, rewardRows, scoreRows } from './reward-model.source.js';
 
+const GPT2 = fileURLToPath(new URL('../../../../../shared/fixtures/tiny-random-gpt2/', import.meta.url));
 const GOLDEN = fileURLToPath(new URL('../../../../../shared/fixtures/golden-transformers/seq_cls/llama/', import.meta.url));
 const executor = new OrtExecutor();
 afterAll(() => executor.dispose());
@@ -65,19 +66,7 @@ describe('a TuneKit-saved reward model in reward_funcs', () => {
   const texts = ['Rosa has a white cap.\nColour:', 'Tom has a red', '2+2='];
   const textCompletions = [' white', ' red ball', '4'];
 
-  /**
-   * What `task: reward` trained on: each prompt with a completion as the chosen side of a pair,
-   * through the preference pipeline (format, tokenization, truncation), as prompt + chosen ids.
-   */
-  async function trainedRows(tokenizer: HfTokenizer, ps: readonly Turn[], cs: readonly Turn[]): Promise<number[][]> {
-    const file = join(tempDir(), 'pairs.jsonl');
-    const rejected = (c: Turn): Turn => (typeof c === 'string' ? ' no' : [{ role: 'assistant', content: ' no' }]);
-    writeFileSync(file, ps.map((prompt, i) => JSON.stringify({ prompt, chosen: cs[i], rejected: rejected(cs[i]) })).join('\n'));
-    const { train } = await loadPreferenceDataset({ path: file, shuffle: false }, tokenizer);
-    return (train.examples as TokenizedPair[]).map((x) => [...x.prompt, ...x.chosen]);
-  }
-
-  /** The reference: the trained model in memory, scoring the rows it was trained on one at a time. */
+  /** The reference: the trained model in memory, scoring token rows one at a time. */
   async function direct(rows: readonly number[][]): Promise<number[]> {
     const out: number[] = [];
     for (const ids of rows) {
@@ -88,16 +77,16 @@ describe('a TuneKit-saved reward model in reward_funcs', () => {
     return out;
   }
 
-  it('base + SEQ_CLS adapter and the full save score conversations and texts, batched, as the model in memory scores the rows it was trained on', async () => {
+  it('base + SEQ_CLS adapter and the full save score conversations and texts, batched, as the model in memory scores the same rows', async () => {
     const tokenizer = await HfTokenizer.fromDir(base);
     const cases = [
-      { prompts, completions, want: await direct(await trainedRows(tokenizer, prompts, completions)) },
-      { prompts: texts, completions: textCompletions, want: await direct(await trainedRows(tokenizer, texts, textCompletions)) },
+      { prompts, completions, want: await direct(rewardRows(tokenizer, { prompts, completions })) },
+      { prompts: texts, completions: textCompletions, want: await direct(rewardRows(tokenizer, { prompts: texts, completions: textCompletions })) },
     ];
     for (const dir of [adapterDir, fullDir]) {
       const source = await loadRewardSource(dir, '/');
       expect(source.name).toBe(dir.split('/').pop());
-      const fn = bindRewardSource(source, executor, 2);
+      const fn = bindRewardSource(source, executor, { batchSize: 2 });
       for (const { prompts: ps, completions: cs, want } of cases) {
         const got = await fn.fn({ prompts: ps, completions: cs, completionIds: cs.map(() => []) });
         got.forEach((s, i) => expect(s, `${dir} row ${i}`).toBeCloseTo(want[i], 4));
@@ -107,30 +96,68 @@ describe('a TuneKit-saved reward model in reward_funcs', () => {
     expect(new Set(cases[0].want.map((x) => x.toFixed(4))).size).toBe(3);
   });
 
-  it('scores the ids the preference pipeline trained on, not a re-rendered text (ChatML’s "\\n" after <|im_end|>; BOS and eos of text)', async () => {
-    const tokenizer = await HfTokenizer.fromDir(base);
-    const chat = rewardRows(tokenizer, { prompts, completions });
-    expect(chat).toEqual(await trainedRows(tokenizer, prompts, completions));
-    // TRL's GRPO text would end in the template's newline, a token the reward model never read last.
-    const rendered = tokenizer.encode(tokenizer.applyChatTemplate([...prompts[0], ...completions[0]]), { addSpecialTokens: false });
-    expect(rendered.slice(0, -1)).toEqual(chat[0]);
-    expect(chat[0].at(-1)).toBe(tokenizer.eosTokenId);
-    // A conversation's text completion is the assistant's turn.
-    expect(rewardRows(tokenizer, { prompts: [prompts[0]], completions: ['blue'] })).toEqual([chat[0]]);
-    // Text, with a tokenizer that adds a BOS (as Llama's does): BOS, prompt, completion, eos.
-    const bosDir = tempDir();
-    copyFileSync(join(base, 'tokenizer_config.json'), join(bosDir, 'tokenizer_config.json'));
-    const json = JSON.parse(readFileSync(join(base, 'tokenizer.json'), 'utf8')) as Record<string, unknown>;
-    const bos = { id: '<|endoftext|>', ids: [0], tokens: ['<|endoftext|>'] };
-    const single = [{ SpecialToken: { id: bos.id, type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }];
-    writeFileSync(join(bosDir, 'tokenizer.json'), JSON.stringify({ ...json, post_processor: { type: 'TemplateProcessing', single, pair: [...single, { Sequence: { id: 'B', type_id: 1 } }], special_tokens: { [bos.id]: bos } } }));
-    const withBos = await HfTokenizer.fromDir(bosDir);
-    const text = rewardRows(withBos, { prompts: texts, completions: textCompletions });
-    expect(text).toEqual(await trainedRows(withBos, texts, textCompletions));
-    expect(text.map((r) => [r[0], r.at(-1)])).toEqual(texts.map(() => [0, withBos.eosTokenId]));
-  });
-
   it('refuses a causal LM, whose head would be random', async () => {
     await expect(loadRewardModelFrom(base, '/')).rejects.toThrow(/is a causal LM, whose new reward head would score at random/);
+  });
+});
+
+describe('reward model rows as TRL 1.9 builds them (GRPOTrainer._calculate_rewards), with the ChatML tokenizer of golden-peft/base', () => {
+  const CHATML = fileURLToPath(new URL('../../../../../shared/fixtures/golden-peft/base/', import.meta.url));
+  // The tokenizer's special tokens and newline (tokenizer.json: added_tokens, vocab "Ċ").
+  const [IM_START, IM_END, NEWLINE] = [1, 2, 13];
+  const user = (content: string) => [{ role: 'user' as const, content }];
+  const assistant = (content: string) => [{ role: 'assistant' as const, content }];
+
+  it('a conversation is the whole prompt + completion through the chat template, ending in the "\\n" after <|im_end|>', async () => {
+    const tk = await HfTokenizer.fromDir(CHATML);
+    const piece = (text: string) => tk.encode(text, { addSpecialTokens: false });
+    const turn = (role: string, content: string) => [IM_START, ...piece(`${role}\n${content}`), IM_END, NEWLINE];
+    const rows = rewardRows(tk, { prompts: [user('What colour is the sky?'), user('Hi')], completions: [assistant('blue'), 'hello'] });
+    expect(rows).toEqual([
+      [...turn('user', 'What colour is the sky?'), ...turn('assistant', 'blue')],
+      // A text completion of a conversation is the assistant's turn.
+      [...turn('user', 'Hi'), ...turn('assistant', 'hello')],
+    ]);
+  });
+
+  it('text is prompt + completion encoded as one string, with no special tokens added and no eos', async () => {
+    const tk = await HfTokenizer.fromDir(CHATML);
+    const rows = rewardRows(tk, { prompts: ['Rosa has a white', '2+2='], completions: [' cap.', '4'] });
+    expect(rows).toEqual([tk.encode('Rosa has a white cap.', { addSpecialTokens: false }), tk.encode('2+2=4', { addSpecialTokens: false })]);
+    expect(rows.flat()).not.toContain(IM_END);
+    expect(() => rewardRows(tk, { prompts: ['a', user('b')], completions: ['c', assistant('d')] })).toThrow(/prompt 1 is a conversation but the first prompt is text/);
+  });
+
+  it('chat_template_kwargs reach the reward model\'s template (and the prompts the policy reads)', async () => {
+    // The fixture's ChatML template with a Qwen3-style switch: an empty think block in assistant turns unless enable_thinking.
+    const dir = tempDir();
+    for (const f of ['tokenizer.json', 'tokenizer_config.json']) copyFileSync(join(CHATML, f), join(dir, f));
+    const config = JSON.parse(readFileSync(join(CHATML, 'tokenizer_config.json'), 'utf8')) as Record<string, unknown>;
+    const template = "{% for m in messages %}{{ '<|im_start|>' + m['role'] + '\\n' }}{% if m['role'] == 'assistant' and enable_thinking is defined and not enable_thinking %}{{ '<think></think>' }}{% endif %}{{ m['content'] + '<|im_end|>' + '\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% if enable_thinking is defined and not enable_thinking %}{{ '<think></think>' }}{% endif %}{% endif %}";
+    writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify({ ...config, chat_template: template }));
+    const tk = await HfTokenizer.fromDir(dir);
+    const piece = (text: string) => tk.encode(text, { addSpecialTokens: false });
+    const inputs = { prompts: [user('Hi')], completions: [assistant('hello')] };
+    const plain = [IM_START, ...piece('user\nHi'), IM_END, NEWLINE, IM_START, ...piece('assistant\nhello'), IM_END, NEWLINE];
+    expect(rewardRows(tk, inputs)).toEqual([plain]);
+    expect(rewardRows(tk, inputs, { enable_thinking: false })).toEqual([[IM_START, ...piece('user\nHi'), IM_END, NEWLINE, IM_START, ...piece('assistant\n<think></think>hello'), IM_END, NEWLINE]]);
+    const source = { file: 'prompts.jsonl', line: 1 };
+    const prompt = promptRecord({ prompt: user('Hi') }, source, tk, { chatTemplateKwargs: { enable_thinking: false } });
+    expect(prompt.promptIds).toEqual([IM_START, ...piece('user\nHi'), IM_END, NEWLINE, IM_START, ...piece('assistant\n<think></think>')]);
+  });
+
+  it('refuses a row past a learned-position reward model\'s positions (GPT-2: n_positions 512) instead of truncating it', async () => {
+    const { model } = await loadRewardModel(GPT2, { dtype: 'f32', seed: 0 });
+    const row = (n: number) => Array.from({ length: n }, (_, i) => 5 + (i % 90));
+    expect(await scoreRows(model, executor, [row(512)], 1)).toHaveLength(1);
+    await expect(scoreRows(model, executor, [row(3), row(513)], 2)).rejects.toThrow("reward model: a 513-token row passes gpt2's 512 positions (learned position embeddings)");
+  });
+
+  it('is not truncated: TRL tokenizes the texts without truncation, past the tokenizer\'s model_max_length', async () => {
+    const tk = await HfTokenizer.fromDir(CHATML);
+    const long = Array.from({ length: 200 }, (_, i) => `w${i}`).join(' ');
+    const [row] = rewardRows(tk, { prompts: [user(long)], completions: [assistant(long)] });
+    expect(row.length).toBeGreaterThan(2 * 256);
+    expect(row.slice(-2)).toEqual([IM_END, NEWLINE]);
   });
 });

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import { type Executor, type FloatDType, HostTensor, Tensor, type TaskTokenizer, readJsonObject, takeTracedFeeds } from '@tunekit/core';
-import { type ChatMessage, type Turn, tokenizeTurns } from '@tunekit/data';
+import type { ChatMessage } from '@tunekit/data';
 import { HfTokenizer, ModelConfigError, type SequenceClassificationModel, modelHead, resolveModel } from '@tunekit/models';
 import { ADAPTER_CONFIG, IA3_METHOD, LORA_METHOD, type PeftMethod } from '@tunekit/peft-lora';
 import { loadRewardModel } from '../reward/reward.model.js';
@@ -65,9 +65,16 @@ export async function loadRewardModelFrom(spec: string, baseDir: string, opts: {
 /**
  * A reward model's scores of token rows, `batchSize` rows per forward pass: each batch is
  * right-padded with the model's pad id, and the model reads each row's last non-pad token (as
- * transformers' `…ForSequenceClassification` does).
+ * transformers' `…ForSequenceClassification` does). A row longer than a learned-position model's
+ * positions is refused.
  */
 export async function scoreRows(model: SequenceClassificationModel, executor: Executor, rows: readonly (readonly number[])[], batchSize: number): Promise<number[]> {
+  const { rope, maxPositionEmbeddings, modelType } = model.config;
+  const longest = Math.max(0, ...rows.map((r) => r.length));
+  // TRL scores rows untruncated; past learned position embeddings torch fails on an index, so this refuses with the cause.
+  if (rope === null && longest > maxPositionEmbeddings) {
+    throw new RangeError(`reward model: a ${longest}-token row passes ${modelType}'s ${maxPositionEmbeddings} positions (learned position embeddings); rows are scored whole, as TRL scores them, so shorten the prompts or max_completion_length`);
+  }
   const pad = model.config.padTokenId;
   if (pad === null && rows.length > 1) throw new ModelConfigError('config.json', 'pad_token_id', 'a reward model scoring a batch needs a pad id to find each row’s last token');
   const scores: number[] = [];
@@ -89,33 +96,49 @@ export async function scoreRows(model: SequenceClassificationModel, executor: Ex
   return scores;
 }
 
+/** How a reward model in `reward_funcs` scores: rows per forward pass, and the template variables of its renders. */
+export interface RewardModelScoring {
+  readonly batchSize: number;
+  /** TRL's `chat_template_kwargs`, passed to the reward model's chat template. */
+  readonly chatTemplateKwargs?: Readonly<Record<string, unknown>>;
+}
+
+const asTurns = (x: string | readonly ChatMessage[], role: ChatMessage['role']): readonly ChatMessage[] => (typeof x === 'string' ? [{ role, content: x }] : x);
+
 /**
- * The token rows a reward model scores: each prompt and completion tokenized exactly as the
- * preference pipeline tokenized the pairs it was trained on (`tokenizeTurns`, the chosen side:
- * prompt ids then completion ids). TRL's GRPOTrainer re-renders the whole text instead, which for a
- * chat template gives rows ending in what the template prints after the end-of-turn token (ChatML's
- * "\n") and, for text, rows without the BOS and eos that training had: a reward model reads its
- * score at the last token, so every row would be scored at a token it never learned to score.
+ * The token rows a reward model scores, built as TRL 1.9's GRPOTrainer and RLOOTrainer build them
+ * (`_calculate_rewards`): when the first prompt is a conversation, the reward model's chat template
+ * renders the whole conversation, prompt then completion, without a generation prompt and with
+ * `chat_template_kwargs` (so ChatML rows end in the "\n" after the last `<|im_end|>`); otherwise the
+ * text is prompt + completion. The text is encoded without adding special tokens and is not
+ * truncated (TRL passes no `truncation` to the tokenizer).
  */
-export function rewardRows(tokenizer: TaskTokenizer, inputs: Pick<RewardInputs, 'prompts' | 'completions'>): number[][] {
+export function rewardRows(tokenizer: TaskTokenizer, inputs: Pick<RewardInputs, 'prompts' | 'completions'>, chatTemplateKwargs: Readonly<Record<string, unknown>> = {}): number[][] {
+  const conversational = inputs.prompts.length > 0 && typeof inputs.prompts[0] !== 'string';
   return inputs.prompts.map((prompt, i) => {
     const completion = inputs.completions[i];
-    const turns = (x: string | readonly ChatMessage[], role: ChatMessage['role']): readonly ChatMessage[] => (typeof x === 'string' ? [{ role, content: x }] : x);
     // A text completion of a conversation (a custom rollout) is the assistant's turn, as TRL's shape has it.
-    const [p, c]: [Turn, Turn] = typeof prompt === 'string' && typeof completion === 'string' ? [prompt, completion] : [turns(prompt, 'user'), turns(completion, 'assistant')];
-    const { prompt: promptIds, completions } = tokenizeTurns(p, [c], tokenizer);
-    return [...promptIds, ...completions[0]];
+    const text = conversational
+      ? tokenizer.applyChatTemplate([...asTurns(prompt, 'user'), ...asTurns(completion, 'assistant')], { extra: chatTemplateKwargs })
+      : `${textOf(prompt, 'prompt', i)}${textOf(completion, 'completion', i)}`;
+    return tokenizer.encode(text, { addSpecialTokens: false });
   });
+}
+
+/** A row's text where the batch is text (TRL concatenates strings there; a conversation cannot be). */
+function textOf(x: string | readonly ChatMessage[], what: string, i: number): string {
+  if (typeof x !== 'string') throw new Error(`reward model: ${what} ${i} is a conversation but the first prompt is text; TRL renders a batch as one kind`);
+  return x;
 }
 
 /**
  * A reward model as one of `reward_funcs` (TRL's model entry): each prompt and completion as the
- * token row the reward model was trained on (`rewardRows`), scored `batchSize` rows at a time on `executor`.
+ * token row TRL scores (`rewardRows`), scored `batchSize` rows at a time on `executor`.
  */
-export function rewardModelFunction(loaded: LoadedRewardModel, executor: Executor, batchSize: number): NamedRewardFunction {
+export function rewardModelFunction(loaded: LoadedRewardModel, executor: Executor, scoring: RewardModelScoring): NamedRewardFunction {
   return {
     name: loaded.name,
-    fn: (inputs) => scoreRows(loaded.model, executor, rewardRows(loaded.tokenizer, inputs), batchSize),
+    fn: (inputs) => scoreRows(loaded.model, executor, rewardRows(loaded.tokenizer, inputs, scoring.chatTemplateKwargs), scoring.batchSize),
   };
 }
 
@@ -129,5 +152,5 @@ export type RewardSource = NamedRewardFunction | LoadedRewardModel;
 export const loadRewardSource = (spec: string, baseDir: string): Promise<RewardSource> => (spec.includes('#') ? loadRewardFunction(spec, baseDir) : loadRewardModelFrom(spec, baseDir));
 
 /** A reward source as the function the task calls: reward models score on the run's executor. */
-export const bindRewardSource = (source: RewardSource, executor: Executor, batchSize: number): NamedRewardFunction =>
-  'fn' in source ? source : rewardModelFunction(source, executor, batchSize);
+export const bindRewardSource = (source: RewardSource, executor: Executor, scoring: RewardModelScoring): NamedRewardFunction =>
+  'fn' in source ? source : rewardModelFunction(source, executor, scoring);

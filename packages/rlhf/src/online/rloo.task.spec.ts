@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { hitsTarget, onlineContext, tempDir, tinyPolicy } from './online.test-support.js';
 import { parseRlooConfig } from './rloo.config.js';
 import { RlooTask } from './rloo.task.js';
+import { expectTimings } from './rollout-metrics.test-support.js';
 
 const executor = new OrtExecutor();
 afterAll(() => executor.dispose());
@@ -22,6 +23,7 @@ describe('RLOO in the trainer', () => {
     expect(Math.abs(logs[1].kl as number)).toBeGreaterThan(1e-6);
     expect(logs.every((l) => l['clip_ratio/region_mean'] === 0)).toBe(true);
     expect(logs[0]['rewards/hitsTarget/mean']).toBeTypeOf('number');
+    expectTimings(logs);
   });
 
   it('takes RLOOConfig names and defaults', () => {
@@ -29,5 +31,7 @@ describe('RLOO in the trainer', () => {
     expect([c.num_generations, c.beta, c.normalize_advantages, c.reward_clip_range]).toEqual([2, 0.05, false, null]);
     expect(() => parseRlooConfig({ normalise_advantages: true })).toThrow('rloo config: unknown option "normalise_advantages" (did you mean "normalize_advantages"?)');
     expect(() => parseRlooConfig({ reward_clip_range: [1, 0] })).toThrow('reward_clip_range: expected a [min, max] pair of numbers');
+    expect([c.chat_template_kwargs, parseRlooConfig({ chat_template_kwargs: { enable_thinking: false } }).chat_template_kwargs]).toEqual([{}, { enable_thinking: false }]);
+    expect(() => parseRlooConfig({ chat_template_kwargs: ['enable_thinking'] })).toThrow('chat_template_kwargs: expected a mapping');
   });
 });

@@ -25,7 +25,8 @@ export class RlooTask extends OnlineTask<RlooConfig> implements Task {
   protected async produce(prompts: readonly PromptRecord[], seed: number): Promise<Batch[]> {
     const { config, ctx } = this;
     const G = config.num_generations;
-    const { rollout, perFunction, rewards: scored, rows, names } = await this.scoredRollout(prompts, seed);
+    const sampled = await this.scoredRollout(prompts, seed);
+    const { rollout, perFunction, rewards: scored, rows, names } = sampled;
     const clip = config.reward_clip_range;
     let rewards = clip ? scored.map((r) => Math.min(clip[1], Math.max(clip[0], r))) : scored;
     // RLOO always scores the completions under the sampling policy: the ratio is per sequence.
@@ -40,7 +41,7 @@ export class RlooTask extends OnlineTask<RlooConfig> implements Task {
       metrics.kl = kl.reduce((s, x) => s + x, 0) / Math.max(1, rows.lossTokens);
     }
     const advantages = leaveOneOutAdvantages(rewards, G, config.normalize_advantages);
-    Object.assign(metrics, rolloutMetrics(rollout, perFunction, names, scored, groupAdvantages(rewards, G, 'group').fracZeroStd));
+    Object.assign(metrics, rolloutMetrics(rollout, perFunction, names, scored, groupAdvantages(rewards, G, 'group').fracZeroStd), this.timings(sampled));
     const perRow = { advantages: HostTensor.f32([advantages.length], advantages), old_sequence_logps: HostTensor.f32([oldSums.length], oldSums) };
     return splitRollout({ rows, perRow, scalars: {}, metrics }, this.plan.stepsPerGeneration, seed);
   }

@@ -4,7 +4,8 @@ import type { Rollout } from './rollout.js';
 /**
  * What TRL logs about each rollout, by its names: the combined reward's mean and deviation, each
  * function's, the share of completions whose group had no spread, and completion lengths (all,
- * and of those that ended with EOS) with the share cut off at max_completion_length.
+ * and of those that ended with EOS) with the share cut off at max_completion_length. The task adds
+ * the timings (`OnlineTask.timings`).
  */
 export function rolloutMetrics(rollout: Rollout, perFunction: readonly (readonly Reward[])[], names: readonly string[], rewards: readonly number[], fracZeroStd: number): Record<string, number> {
   const out: Record<string, number> = {};
@@ -20,7 +21,6 @@ export function rolloutMetrics(rollout: Rollout, perFunction: readonly (readonly
   const terminated = lengths.filter((_, i) => !rollout.truncated[i]);
   Object.assign(out, lengthStats('', lengths), lengthStats('terminated_', terminated));
   out['completions/clipped_ratio'] = rollout.truncated.filter(Boolean).length / Math.max(1, lengths.length);
-  out['timing/generation_s'] = rollout.generationMs / 1000;
   return out;
 }
 

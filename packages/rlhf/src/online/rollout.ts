@@ -19,6 +19,12 @@ export interface RolloutContext {
   readonly tokenizer?: TextTokenizer;
   /** generation_config.json of the model: its EOS and pad ids (sampling settings come from `SamplingSettings`). */
   readonly generationConfig?: RawConfig | null;
+  /**
+   * Runs the sampling with the adapter merged into the base weights (the method's
+   * `withMergedAdapter`): each decode step is then the base model's, not base plus the adapter's
+   * two extra matmuls per layer. Without it the adapter runs unmerged.
+   */
+  readonly withMergedAdapter?: <T>(executor: Executor, fn: () => Promise<T>) => Promise<T>;
 }
 
 export interface Rollout {
@@ -40,7 +46,8 @@ export interface Rollout {
 /**
  * Samples `numGenerations` completions of every prompt in one batch through the KV-cache
  * generator, with the sampler seeded by `seed`: the same call outside training (`generate` with
- * these settings and that seed on the repeated prompts) gives the same tokens. The model is traced
+ * these settings and that seed on the repeated prompts) gives the same tokens (with the adapter
+ * merged, the same up to float rounding of the merged weights). The model is traced
  * in eval mode (no dropout), as TRL samples under `unwrap_model_for_generation`.
  */
 export async function sampleRollout(ctx: RolloutContext, prompts: readonly (readonly number[])[], numGenerations: number, settings: SamplingSettings, seed: number): Promise<Rollout> {
@@ -48,13 +55,16 @@ export async function sampleRollout(ctx: RolloutContext, prompts: readonly (read
   const wasTraining = ctx.model.training;
   ctx.model.train(false);
   const started = performance.now();
-  try {
-    const out = await generate(ctx.model, ctx.executor, rows, {
+  const sample = () =>
+    generate(ctx.model, ctx.executor, rows, {
       ...(ctx.tokenizer ? { tokenizer: ctx.tokenizer } : {}),
       generationConfig: ctx.generationConfig ?? null,
       ...generationOptions(settings),
       seed,
     });
+  try {
+    // The merge (host work, once per rollout) counts as generation time.
+    const out = await (ctx.withMergedAdapter ? ctx.withMergedAdapter(ctx.executor, sample) : sample());
     return {
       promptIds: rows,
       completionIds: out.outputIds,

@@ -21,7 +21,7 @@ export const REWARD_TASK: TaskProvider<RewardConfig, SequenceClassificationModel
   parseConfig: (raw) => parseRewardConfig(raw),
 
   async loadData(data, _config, ctx) {
-    const dataset = await loadPreferenceDataset(data as unknown as DatasetConfigInput, ctx.tokenizer, { cwd: ctx.cwd, resolveHubFiles: ctx.resolveHubFiles });
+    const dataset = await loadPreferenceDataset(data as unknown as DatasetConfigInput, ctx.tokenizer, { cwd: ctx.cwd, resolveHubFiles: ctx.resolveHubFiles, rows: 'whole' });
     if (!dataset.train.paired) throw new Error('reward: a reward model learns from paired preferences {prompt?, chosen, rejected}; the data are unpaired (prompt, completion, label)');
     const validation = dataset.validation && ctx.evaluates ? dataset.validation.batcher(ctx.evalBatchSize) : null;
     return { train: dataset.train.batcher(ctx.trainBatchSize), validation, description: describePreferenceData(dataset), warnings: preferenceDataWarnings(dataset) };

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type HostTensor, OrtExecutor, readSafetensors, takeTracedFeeds } from '@tunekit/core';
+import { type HostTensor, OrtExecutor, type Tensor, readSafetensors, takeTracedFeeds } from '@tunekit/core';
 import { relativeError, reportGoldenError } from '@tunekit/core/testing';
 import { type CausalLM, type ModelConfig, createModel, parseModelConfig } from '@tunekit/models';
 import { tinyConfigJson } from '@tunekit/models/testing';
@@ -26,7 +26,7 @@ describe('reward task on transformers’ LlamaForSequenceClassification', () => 
     // transformers' right-padded batch: row 0 as the chosen answer, row 1 as the rejected one.
     const batch = { tensors: { input_ids: forward.get('input_ids_right')!, attention_mask: forward.get('attention_mask_right')! }, tokens: 0 };
     const out = task.trace(batch);
-    const m = out.metrics!;
+    const m = out.metrics! as Record<string, Tensor>;
     const [loss, chosen, rejected, accuracy] = await executor.compile([out.loss, m['rewards/chosen'], m['rewards/rejected'], m.accuracy]).run({ ...batch.tensors, ...takeTracedFeeds() });
     const want = forward.get('scores_right')!.toFloat32();
     const got = Float32Array.from([chosen.item(), rejected.item()]);

@@ -26,6 +26,8 @@ export interface OfflineRunOptions {
   resume?: string;
   stopAt?: number;
   maxSteps?: number;
+  /** Training arguments over the spec defaults (`gradient_accumulation_steps`, `logging_steps`, ...). */
+  args?: Readonly<Record<string, unknown>>;
 }
 
 /** A run composed as the CLI composes it (model, method, task, trainer); records step losses and logged metrics. */
@@ -45,7 +47,7 @@ export async function offlineRun(o: OfflineRunOptions) {
   });
   bus.on('log').subscribe((e) => logs.push(e.metrics));
   const rows = o.batches[0].tensors.input_ids.shape[0];
-  const args = parseTrainingArguments({ output_dir: outputDir, per_device_train_batch_size: rows, learning_rate: 5e-3, max_steps: o.maxSteps ?? 6, logging_steps: 1, save_steps: 3, seed: 5, ...(o.resume ? { resume_from_checkpoint: o.resume } : {}) });
+  const args = parseTrainingArguments({ output_dir: outputDir, per_device_train_batch_size: rows, learning_rate: 5e-3, max_steps: o.maxSteps ?? 6, logging_steps: 1, save_steps: 3, seed: 5, ...o.args, ...(o.resume ? { resume_from_checkpoint: o.resume } : {}) });
   const trainer = Trainer.create({ args, task, executor: o.executor, bus, checkpointer: handle.checkpointer() });
   const source = fixedSource(o.batches, rows);
   await trainer.train(store ? store.wrap(source) : source);

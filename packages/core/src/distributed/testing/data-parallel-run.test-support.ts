@@ -34,6 +34,10 @@ export interface RankResult {
   tokens: number;
   weights: Record<string, number[]>;
   optimizerBytes: number;
+  /** Every `log` event's metrics. */
+  logs: Record<string, number>[];
+  /** What the rank's own script adds (`runRank`'s `extra`). */
+  extra?: Record<string, unknown>;
 }
 
 export const EXAMPLES = 16;
@@ -42,7 +46,7 @@ export const EXAMPLES = 16;
  * The body of a rank: trains `task` on the tiny next-token examples with the spec's arguments and
  * writes what the specs compare. A single process (no launcher variables) is the reference.
  */
-export async function runRank(spec: RunSpec, task: Task): Promise<void> {
+export async function runRank(spec: RunSpec, task: Task, extra?: () => Record<string, unknown>): Promise<void> {
   const comm = openCollectives();
   const executor = new OrtExecutor({ threads: 1 });
   const args = parseTrainingArguments({
@@ -62,7 +66,8 @@ export async function runRank(spec: RunSpec, task: Task): Promise<void> {
     ddp_bucket_cap_mb: 1 / 64,
   });
   const trainer = Trainer.create({ args, task, executor, collectives: comm });
-  const result: RankResult = { rank: comm.rank, size: comm.size, losses: [], gradNorms: [], tokens: 0, weights: {}, optimizerBytes: 0 };
+  const result: RankResult = { rank: comm.rank, size: comm.size, losses: [], gradNorms: [], tokens: 0, weights: {}, optimizerBytes: 0, logs: [] };
+  trainer.bus.on('log').subscribe((e) => result.logs.push(e.metrics));
   trainer.bus.on('step').subscribe((e) => {
     result.losses.push(e.loss);
     result.gradNorms.push(e.gradNorm);
@@ -72,6 +77,7 @@ export async function runRank(spec: RunSpec, task: Task): Promise<void> {
   const data = new InMemoryDataSource(examples(EXAMPLES), { batchSize: spec.perDeviceBatch, seed: 5 });
   result.optimizerBytes = (await trainer.train(data)).optimizerStateBytes;
   for (const [name, p] of task.namedParameters()) if (p.requiresGrad) result.weights[name] = [...p.value.toFloat32()];
+  if (extra) result.extra = extra();
   writeFileSync(join(spec.outputDir, `result-rank${comm.rank}.json`), JSON.stringify(result));
   executor.dispose();
   await comm.close();

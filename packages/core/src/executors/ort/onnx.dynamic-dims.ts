@@ -16,7 +16,7 @@ export interface ShapeTrace {
 }
 
 /** The attributes that may hold varying sizes: the lowering builds them in the graph from its inputs' shapes. */
-const SIZE_ATTRS: Partial<Record<Op, readonly string[]>> = { reshape: ['shape'], expand: ['shape'], slice: ['starts', 'ends'] };
+const SIZE_ATTRS: Partial<Record<Op, readonly string[]>> = { reshape: ['shape'], expand: ['shape'], slice: ['starts', 'ends'], range: ['start', 'end'] };
 
 /** Every subset of `names` with 1 to `max` members. */
 function subsets(names: readonly string[], max: number): string[][] {
@@ -86,7 +86,8 @@ export class DynamicDims {
       this.shapes.set(node, node.shape.map((_, a) => fitDim(twins.map((n) => n.shape[a]), traces, () => `${where()}, axis ${a}`)));
       const keys = SIZE_ATTRS[node.op] ?? [];
       if (keys.length) {
-        const attrOf = (n: Node, k: string) => (n.attrs as Record<string, number[]>)[k];
+        // A scalar size (range's bounds) is a list of one.
+        const attrOf = (n: Node, k: string) => [(n.attrs as Record<string, number | number[]>)[k]].flat();
         this.attrs.set(node, Object.fromEntries(keys.map((k) => [k, attrOf(node, k).map((_, j) => fitDim(twins.map((n) => attrOf(n, k)[j]), traces, () => `${where()}, ${k}[${j}]`))])));
       }
     });

@@ -125,3 +125,29 @@ describe('OrtExecutor', () => {
     expect(values(mask)).toEqual([1, 0, 1, 1, 0]);
   });
 });
+
+describe('x·Wᵀ for a decode step of a few rows', () => {
+  it('is lowered as (W·xᵀ)ᵀ for 2 to 32 rows of one position, and gives the plain product', async () => {
+    const [n, k] = [24, 40];
+    const w = new Parameter(rand([n, k]));
+    const lowered = (shape: number[]) => lowerGraph(new Graph([F.linear(Tensor.input('x', shape), Tensor.param(w)).node])).bytes;
+    // The weight's transpose, then W back, xᵀ and the result's transpose: W is the MatMul's left operand.
+    expect(countOps(lowered([8, 1, k]), 'Transpose')).toBe(4);
+    // One row (MLAS's GEMV), many rows, or several positions per row keep x·Wᵀ.
+    for (const shape of [[1, 1, k], [33, 1, k], [2, 4, k]]) expect(countOps(lowered(shape), 'Transpose'), `${shape}`).toBe(1);
+    for (const rows of [2, 8, 32]) {
+      const x = rand([rows, 1, k]);
+      const [y] = await ort.compile([F.linear(Tensor.input('x', [rows, 1, k]), Tensor.param(w))]).run({ x });
+      const xs = x.toFloat32();
+      const ws = w.value.toFloat32();
+      const want = Array.from({ length: rows * n }, (_, i) => {
+        const [r, o] = [Math.floor(i / n), i % n];
+        let s = 0;
+        for (let j = 0; j < k; j++) s += xs[r * k + j] * ws[o * k + j];
+        return s;
+      });
+      expect(y.shape).toEqual([rows, 1, n]);
+      values(y).forEach((v, i) => expect(v).toBeCloseTo(want[i], 4));
+    }
+  });
+});

@@ -21,7 +21,7 @@ const descending = (row: ArrayLike<number>) => (p: number, q: number): number =>
   return a !== b ? b - a : p - q;
 };
 
-export const INDEXING_KERNELS: { [O in 'gather' | 'take_along_axis' | 'scatter_add' | 'topk']: Kernel<O> } = {
+export const INDEXING_KERNELS: { [O in 'gather' | 'take_along_axis' | 'scatter_add' | 'topk' | 'range']: Kernel<O> } = {
   // out[o, t, j] = data[o, idx[t], j] with o over data[:axis], t over indices, j over data[axis+1:].
   gather: ([data, idx], node, precision) => {
     const axis = node.attrs.axis;
@@ -94,6 +94,12 @@ export const INDEXING_KERNELS: { [O in 'gather' | 'take_along_axis' | 'scatter_a
         for (let t = 0; t < k; t++) out.data[(o * k + t) * inner + j] = index === 0 ? row[order[t]] : order[t];
       }
     }
+    return out;
+  },
+
+  range: (_, node, precision) => {
+    const out = allocValue(node.dtype, node.shape, precision);
+    out.data.forEach((_, i) => (out.data[i] = node.attrs.start + i));
     return out;
   },
 };

@@ -1,4 +1,4 @@
-import type { Batch, Tensor, TaskOutput } from '@tunekit/core';
+import type { Batch, RatioMetric, Tensor, TaskOutput } from '@tunekit/core';
 import type { CausalLM } from '@tunekit/models';
 import type { KtoConfig } from '../config/kto.config.js';
 import { ktoLoss } from '../losses/kto.loss.js';
@@ -9,12 +9,14 @@ import { forwardLogps, rowInputs, vectorInput } from './row-inputs.js';
 /** The KL half of an unpaired batch: prompt i with another row's completion (the rlhf contract's `kl_*` tensors). */
 export const KL_PREFIX = 'kl_';
 
-/** Σ x·w / max(Σ w, 1): a mean over the rows `w` selects (0 when it selects none). */
-const meanWhere = (x: Tensor, w: Tensor): Tensor => x.mul(w).sum().div(w.sum().maximum(1));
+/** A mean over the rows `w` selects, as a ratio: a batch without such rows reports nothing rather than 0. */
+const meanWhere = (x: Tensor, w: Tensor): RatioMetric => ({ sum: x.mul(w).sum(), count: w.sum() });
 
 /**
  * KTO (TRL's KTOTrainer): unpaired completions labelled desirable (1) or undesirable (0), the
  * policy's and the reference's log-probs of each, and the KL estimate from the mismatched rows.
+ * Its chosen and rejected metrics (`rewards/chosen`, ...) are ratios over the rows of that kind: as in TRL 1.9, a
+ * batch without desirable (undesirable) rows adds no value to them rather than a 0.
  */
 export class KtoTask extends OfflineTask {
   readonly name = 'kto';
@@ -43,20 +45,25 @@ export class KtoTask extends OfflineTask {
       { lossType: c.loss_type, beta: c.beta, desirableWeight: c.desirable_weight, undesirableWeight: c.undesirable_weight },
     );
     const undesirable = label.neg().add(1);
-    const [chosenReward, rejectedReward] = [meanWhere(out.rewards, label), meanWhere(out.rewards, undesirable)];
-    // Per-position mean logits over the completion tokens of the desirable (undesirable) rows.
-    const positionLogit = logits.mean(-1).detach().mul(s.mask);
-    const rowsLogit = (w: Tensor) => positionLogit.sum(1).mul(w).sum().div(s.mask.sum(1).mul(w).sum().maximum(1));
+    // Per-position mean logits, summed over the completion tokens of the desirable (undesirable) rows, over their count.
+    const positionLogit = logits.mean(-1).detach().mul(s.mask).sum(1);
+    const tokens = s.mask.sum(1);
+    const rowsLogit = (w: Tensor): RatioMetric => ({ sum: positionLogit.mul(w).sum(), count: tokens.mul(w).sum() });
     const metrics = {
       kl: out.kl,
-      'rewards/chosen': chosenReward,
-      'rewards/rejected': rejectedReward,
-      'rewards/margins': chosenReward.sub(rejectedReward),
+      'rewards/chosen': meanWhere(out.rewards, label),
+      'rewards/rejected': meanWhere(out.rewards, undesirable),
       'logps/chosen': meanWhere(s.logps.detach(), label),
       'logps/rejected': meanWhere(s.logps.detach(), undesirable),
       'logits/chosen': rowsLogit(label),
       'logits/rejected': rowsLogit(undesirable),
     };
     return { loss: out.loss, weight: rows.ids.dim(0), metrics };
+  }
+
+  /** TRL's `rewards/margins`: only in a batch (over every rank) that has both desirable and undesirable rows. */
+  batchMetrics(values: Readonly<Record<string, number>>): Record<string, number> {
+    const [chosen, rejected] = [values['rewards/chosen'], values['rewards/rejected']];
+    return chosen === undefined || rejected === undefined ? {} : { 'rewards/margins': chosen - rejected };
   }
 }
