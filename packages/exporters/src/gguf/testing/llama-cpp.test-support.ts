@@ -1,6 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { HostTensor, OrtExecutor, Tensor } from '@tunekit/core';
 import type { CausalLM, HfTokenizer } from '@tunekit/models';
+import { ggufArchOf, modelTensors } from '../model/gguf-tensors.js';
+import type { GgufPreset } from '../model/quant-presets.js';
+import { decodeTensor, encodeTensor } from '../quant/ggml-types.js';
 import { type Llama, type LlamaContext, type LlamaContextSequence, type LlamaModel, type Token, getLlama, LlamaLogLevel } from 'node-llama-cpp';
 
 /** node-llama-cpp brands token ids; ours are plain numbers. */
@@ -57,14 +60,36 @@ export async function llamaNextProbs(g: LoadedGguf, ids: readonly number[]): Pro
 /** One executor for every TuneKit run of a spec file: it caches compiled programs. */
 export const executor = new OrtExecutor();
 
-/** TuneKit's logits for one sequence ([T][V]), in f32 on ONNX Runtime. */
-export async function tunekitLogits(model: CausalLM, ids: readonly number[]): Promise<Float32Array[]> {
-  const feed = HostTensor.i64([1, ids.length], [...ids]);
+/**
+ * TuneKit's logits for each sequence ([T][V] each), in f32 on ONNX Runtime, all in one forward:
+ * right-padded, since causal attention leaves every real position exactly as it is alone.
+ */
+export async function tunekitLogits(model: CausalLM, seqs: readonly (readonly number[])[]): Promise<Float32Array[][]> {
+  const width = Math.max(...seqs.map((s) => s.length));
+  const feed = HostTensor.i64([seqs.length, width], seqs.flatMap((s) => [...s, ...new Array<number>(width - s.length).fill(0)]));
   const { logits } = model.call(Tensor.input('input_ids', feed.shape, 'i64'), {});
   const [out] = await executor.compile([logits]).run({ input_ids: feed });
   const v = out!.shape[2]!;
   const all = out!.toFloat32();
-  return ids.map((_, t) => all.subarray(t * v, (t + 1) * v));
+  return seqs.map((s, b) => s.map((_, t) => all.subarray((b * width + t) * v, (b * width + t + 1) * v)));
+}
+
+/**
+ * The model as a GGUF preset stores it, read back by our own dequantizer: every tensor through the
+ * type the preset gives it and back. TuneKit's forward on it shows the weights' quantization alone,
+ * without llama.cpp's runtime (which also quantizes activations for quantized matmuls).
+ */
+export function roundTripWeights(model: CausalLM, preset: GgufPreset): void {
+  const types = new Map(modelTensors(model, preset).map((t) => [t.name, t.type]));
+  for (const [name, p] of model.namedParameters()) {
+    const [m, ...more] = ggufArchOf(model.config).tensors(name, model.config) ?? [];
+    // Blocks run along GGUF rows: a row permutation keeps them, anything else would quantize other blocks.
+    if (!m || more.length || m.transpose || m.rows || m.neoxQkvHeads || m.offset) throw new Error(`${name}: round trip needs a GGUF tensor that is the parameter's rows as they are`);
+    const type = types.get(m.name)!;
+    if (type === 'F32') continue;
+    const x = p.value.toFloat32();
+    p.assign(HostTensor.f32(p.shape, decodeTensor(type, encodeTensor(type, x), x.length)));
+  }
 }
 
 export const argmax = (x: ArrayLike<number>): number => {
@@ -82,18 +107,19 @@ export function logSoftmaxAt(x: Float32Array, i: number): number {
 }
 
 /**
- * Held-out quickstart stories (the user turns of the test conversations), tokenized: text of the kind
- * the base model was pretrained on, so its perplexity there means something (it never saw a chat turn).
+ * Every held-out quickstart story (the user turns of the 200 test conversations), tokenized: text of
+ * the kind the base model was pretrained on, so its perplexity there means something (it never saw
+ * a chat turn). All of them, in file order, none picked.
  */
-export async function heldOutSequences(tokenizer: HfTokenizer, minPositions: number): Promise<number[][]> {
+export async function heldOutSequences(tokenizer: HfTokenizer): Promise<number[][]> {
   const lines = (await readFile(HELD_OUT, 'utf8')).trim().split('\n');
-  const seqs: number[][] = [];
-  let positions = 0;
-  for (const line of lines) {
-    if (positions >= minPositions) break;
-    const ids = tokenizer.encode((JSON.parse(line) as { messages: { role: string; content: string }[] }).messages[0]!.content);
-    seqs.push(ids);
-    positions += ids.length - 1;
-  }
-  return seqs;
+  return lines.map((line) => tokenizer.encode((JSON.parse(line) as { messages: { role: string; content: string }[] }).messages[0]!.content));
+}
+
+/** The most likely token of a next-token distribution (the first of the highest, by token id order on a tie). */
+export function mostLikely(probs: ReadonlyMap<number, number>): number {
+  let best = -1;
+  let bestP = -1;
+  for (const [id, p] of probs) if (p > bestP || (p === bestP && id < best)) (best = id), (bestP = p);
+  return best;
 }
