@@ -102,26 +102,36 @@ describe('GGUF in llama.cpp (node-llama-cpp 3.21.1)', () => {
     }
   }, 600_000);
 
-  it('Q8_0 and Q4_K_M load and predict: top-1 agreement with TuneKit f32 and perplexity on all the held-out stories', async () => {
+  it('Q8_0 and Q4_K_M load and predict: top-1 agreement with TuneKit f32 and perplexity on the held-out stories', async () => {
     const seqs = await heldOutSequences(tokenizer);
     const ref = await tunekitLogits(model, seqs);
-    let refNll = 0;
-    let positions = 0;
-    for (const [k, s] of seqs.entries()) for (let t = 0; t + 1 < s.length; t++, positions++) refNll -= logSoftmaxAt(ref[k]![t]!, s[t + 1]!);
-    const agreement = (top1: (k: number, t: number) => number): number => {
-      let agree = 0;
-      for (const [k, s] of seqs.entries()) for (let t = 0; t + 1 < s.length; t++) if (top1(k, t) === argmax(ref[k]![t]!)) agree++;
-      return agree / positions;
+    // Q8_0, the figure the issue sets a target for, is measured on every held-out story. llama.cpp's
+    // per-position probabilities are the slow part (minutes per preset), so F32 (checked exactly by
+    // the greedy specs above) and Q4_K_M (a perplexity bound far from its figure) read the first 50.
+    const STORIES = { F32: 50, Q8_0: seqs.length, Q4_K_M: 50 } as const;
+    const positionsOf = (n: number) => seqs.slice(0, n).reduce((sum, s) => sum + s.length - 1, 0);
+    const refNllOf = (n: number) => {
+      let nll = 0;
+      for (const [k, s] of seqs.slice(0, n).entries()) for (let t = 0; t + 1 < s.length; t++) nll -= logSoftmaxAt(ref[k]![t]!, s[t + 1]!);
+      return nll;
     };
-    const report: Record<string, { agreement: number; pplRatio: number }> = {};
+    const agreement = (n: number, top1: (k: number, t: number) => number): number => {
+      let agree = 0;
+      for (const [k, s] of seqs.slice(0, n).entries()) for (let t = 0; t + 1 < s.length; t++) if (top1(k, t) === argmax(ref[k]![t]!)) agree++;
+      return agree / positionsOf(n);
+    };
+    const positions = positionsOf(seqs.length);
+    const refNll = refNllOf(seqs.length);
+    const report: Record<string, { stories: number; agreement: number; pplRatio: number }> = {};
     for (const preset of ['F32', 'Q8_0', 'Q4_K_M'] as const) {
+      const n = STORIES[preset];
       const g = await loadGguf(file(preset));
       try {
         const probs: Map<number, number>[][] = [];
-        for (const s of seqs) probs.push(await llamaNextProbs(g, s));
+        for (const s of seqs.slice(0, n)) probs.push(await llamaNextProbs(g, s));
         let nll = 0;
-        for (const [k, s] of seqs.entries()) for (let t = 0; t + 1 < s.length; t++) nll -= Math.log(probs[k]![t]!.get(s[t + 1]!) ?? 0);
-        report[preset] = { agreement: agreement((k, t) => mostLikely(probs[k]![t]!)), pplRatio: Math.exp((nll - refNll) / positions) };
+        for (const [k, s] of seqs.slice(0, n).entries()) for (let t = 0; t + 1 < s.length; t++) nll -= Math.log(probs[k]![t]!.get(s[t + 1]!) ?? 0);
+        report[preset] = { stories: n, agreement: agreement(n, (k, t) => mostLikely(probs[k]![t]!)), pplRatio: Math.exp((nll - refNllOf(n)) / positionsOf(n)) };
       } finally {
         await g.dispose();
       }
@@ -131,11 +141,11 @@ describe('GGUF in llama.cpp (node-llama-cpp 3.21.1)', () => {
     const q8 = (await loadMergedModel(QUICKSTART_BASE, null, [])).model;
     roundTripWeights(q8, 'Q8_0');
     const q8Logits = await tunekitLogits(q8, seqs);
-    const weightsOnly = agreement((k, t) => argmax(q8Logits[k]![t]!));
+    const weightsOnly = agreement(seqs.length, (k, t) => argmax(q8Logits[k]![t]!));
     console.log(`all ${seqs.length} held-out quickstart stories, ${positions} positions, TuneKit f32 perplexity ${Math.exp(refNll / positions).toFixed(4)}:`, JSON.stringify(report), `TuneKit on Q8_0 weights: ${weightsOnly}`);
     expect(positions).toBeGreaterThanOrEqual(256);
-    // Measured 2026-12-05: 4,718 of 4,719. The one other is an f32 near-tie (top-2 gap 0.0025), with the
-    // KV cache in F16 (llama.cpp's default) or F32 alike.
+    // Measured 2026-12-05 on all 200 stories: 4,718 of 4,719. The one other is an f32 near-tie (top-2
+    // gap 0.0025), with the KV cache in F16 (llama.cpp's default) or F32 alike.
     expect(report.F32!.agreement).toBeGreaterThanOrEqual(0.999);
     expect(Math.abs(report.F32!.pplRatio - 1)).toBeLessThan(1e-3);
     // The issue's target is 99%, missed: measured 98.79% (4,662 of 4,719; ratio 1.0004), the same with
