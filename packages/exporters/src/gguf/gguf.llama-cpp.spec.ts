@@ -10,20 +10,8 @@ import { exportGguf } from './export-gguf.js';
 import { exportGgufLora } from './lora/export-gguf-lora.js';
 import { loadMergedModel } from './model/load-merged-model.js';
 import type { GgufPreset } from './model/quant-presets.js';
-import {
-  QUICKSTART_BASE,
-  QUICKSTART_LORA,
-  argmax,
-  executor,
-  heldOutSequences,
-  llamaGreedy,
-  llamaNextProbs,
-  loadGguf,
-  logSoftmaxAt,
-  mostLikely,
-  roundTripWeights,
-  tunekitLogits,
-} from './testing/llama-cpp.test-support.js';
+import { QUICKSTART_BASE, QUICKSTART_LORA, executor, heldOutSequences, llamaGreedy, loadGguf, roundTripWeights, tunekitLogits } from './testing/llama-cpp.test-support.js';
+import { type Agreement, agreementWith, llamaCppScores, perplexity, scoresOfLogits } from './testing/next-token-agreement.test-support.js';
 
 // What users run: node-llama-cpp's prebuilt llama.cpp loads what TuneKit wrote, on the quickstart base.
 
@@ -104,34 +92,14 @@ describe('GGUF in llama.cpp (node-llama-cpp 3.21.1)', () => {
 
   it('Q8_0 and Q4_K_M load and predict: top-1 agreement with TuneKit f32 and perplexity on the held-out stories', async () => {
     const seqs = await heldOutSequences(tokenizer);
-    const ref = await tunekitLogits(model, seqs);
-    // Q8_0, the figure the issue sets a target for, is measured on every held-out story. llama.cpp's
-    // per-position probabilities are the slow part (minutes per preset), so F32 (checked exactly by
-    // the greedy specs above) and Q4_K_M (a perplexity bound far from its figure) read the first 50.
-    const STORIES = { F32: 50, Q8_0: seqs.length, Q4_K_M: 50 } as const;
-    const positionsOf = (n: number) => seqs.slice(0, n).reduce((sum, s) => sum + s.length - 1, 0);
-    const refNllOf = (n: number) => {
-      let nll = 0;
-      for (const [k, s] of seqs.slice(0, n).entries()) for (let t = 0; t + 1 < s.length; t++) nll -= logSoftmaxAt(ref[k]![t]!, s[t + 1]!);
-      return nll;
-    };
-    const agreement = (n: number, top1: (k: number, t: number) => number): number => {
-      let agree = 0;
-      for (const [k, s] of seqs.slice(0, n).entries()) for (let t = 0; t + 1 < s.length; t++) if (top1(k, t) === argmax(ref[k]![t]!)) agree++;
-      return agree / positionsOf(n);
-    };
-    const positions = positionsOf(seqs.length);
-    const refNll = refNllOf(seqs.length);
-    const report: Record<string, { stories: number; agreement: number; pplRatio: number }> = {};
+    const ref = scoresOfLogits(seqs, await tunekitLogits(model, seqs));
+    // Every held-out story, for every preset: with one llama.cpp thread (see loadGguf) a preset's
+    // per-position probabilities take seconds.
+    const report: Partial<Record<GgufPreset, Agreement>> = {};
     for (const preset of ['F32', 'Q8_0', 'Q4_K_M'] as const) {
-      const n = STORIES[preset];
       const g = await loadGguf(file(preset));
       try {
-        const probs: Map<number, number>[][] = [];
-        for (const s of seqs.slice(0, n)) probs.push(await llamaNextProbs(g, s));
-        let nll = 0;
-        for (const [k, s] of seqs.slice(0, n).entries()) for (let t = 0; t + 1 < s.length; t++) nll -= Math.log(probs[k]![t]!.get(s[t + 1]!) ?? 0);
-        report[preset] = { stories: n, agreement: agreement(n, (k, t) => mostLikely(probs[k]![t]!)), pplRatio: Math.exp((nll - refNllOf(n)) / positionsOf(n)) };
+        report[preset] = agreementWith(ref, await llamaCppScores(g, seqs));
       } finally {
         await g.dispose();
       }
@@ -140,19 +108,19 @@ describe('GGUF in llama.cpp (node-llama-cpp 3.21.1)', () => {
     // the disagreement, apart from llama.cpp's runtime (its Q8_0 matmul quantizes activations too).
     const q8 = (await loadMergedModel(QUICKSTART_BASE, null, [])).model;
     roundTripWeights(q8, 'Q8_0');
-    const q8Logits = await tunekitLogits(q8, seqs);
-    const weightsOnly = agreement(seqs.length, (k, t) => argmax(q8Logits[k]![t]!));
-    console.log(`all ${seqs.length} held-out quickstart stories, ${positions} positions, TuneKit f32 perplexity ${Math.exp(refNll / positions).toFixed(4)}:`, JSON.stringify(report), `TuneKit on Q8_0 weights: ${weightsOnly}`);
-    expect(positions).toBeGreaterThanOrEqual(256);
+    const weightsOnly = agreementWith(ref, scoresOfLogits(seqs, await tunekitLogits(q8, seqs)));
+    console.log(`the quickstart base on all ${seqs.length} held-out stories, TuneKit f32 perplexity ${perplexity(ref).toFixed(4)}:`, JSON.stringify(report), `TuneKit on Q8_0 weights: ${JSON.stringify(weightsOnly)}`);
+    for (const r of [...Object.values(report), weightsOnly]) expect(r.positions).toBeGreaterThanOrEqual(256);
     // Measured 2026-12-05 on all 200 stories: 4,718 of 4,719. The one other is an f32 near-tie (top-2
     // gap 0.0025), with the KV cache in F16 (llama.cpp's default) or F32 alike.
     expect(report.F32!.agreement).toBeGreaterThanOrEqual(0.999);
     expect(Math.abs(report.F32!.pplRatio - 1)).toBeLessThan(1e-3);
-    // The issue's target is 99%, missed: measured 98.79% (4,662 of 4,719; ratio 1.0004), the same with
-    // an F32 KV cache. Our Q8_0 weights alone, in TuneKit, keep 99.03% (4,673): the rest is llama.cpp
-    // quantizing activations to Q8_0 in its matmul. Both check 98.5% (README, Deploy, says why).
+    // On this untrained base the issue's 99% is missed: measured 98.79% (4,662 of 4,719; ratio
+    // 1.0004), the same with an F32 KV cache. Our Q8_0 weights alone, in TuneKit, keep 99.03% (4,673):
+    // the rest is llama.cpp quantizing activations to Q8_0 in its matmul. Both check 98.5% here; the
+    // fine-tuned quickstart, the model users export, is held to 99% (export.gguf-quickstart.spec.ts).
     expect(report.Q8_0!.agreement).toBeGreaterThanOrEqual(0.985);
-    expect(weightsOnly).toBeGreaterThanOrEqual(0.985);
+    expect(weightsOnly.agreement).toBeGreaterThanOrEqual(0.985);
     expect(report.Q8_0!.pplRatio).toBeLessThanOrEqual(1.01);
     expect(report.Q4_K_M!.pplRatio).toBeLessThanOrEqual(1.1);
   }, 1_800_000);
