@@ -43,6 +43,7 @@ export {
   type PreferenceFormat,
   type PreferenceFormatName,
 } from './preference/preference-formats.js';
+export { TEXT_ROWS, encodeConversation, encodeTextRow, type TextRowRule } from './preference/sequence-render.js';
 export { PREFERENCE_ROWS, layoutRows, promptIsPrefix, tokenizeTurns, type PreferenceRows, type PreferenceTokenizeOptions, type TokenizedTurns } from './preference/preference-tokenize.js';
 export {
   PREFERENCE_TRUNCATION_DEFAULTS,

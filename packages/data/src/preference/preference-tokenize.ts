@@ -1,5 +1,6 @@
 import type { ChatMessage, ChatTemplateOptions, ChatTokenizer } from '../tokenize/chat-tokenizer.js';
 import type { Turn } from './preference.types.js';
+import { TEXT_ROWS, encodeConversation, encodeTextRow } from './sequence-render.js';
 
 export interface PreferenceTokenizeOptions {
   /** Passed to every chat template render (`extra: { enable_thinking: false }`). */
@@ -54,25 +55,25 @@ function fromWhole(prompt: readonly number[], sequences: readonly (readonly numb
 }
 
 /**
- * Text (TRL's `add_eos` then `_tokenize`): each completion gets the eos token's text unless it ends
- * with it, and the prompt and prompt + completion are each encoded with the tokenizer's special
- * tokens (BOS), as one string, so a word the prompt splits is tokenized as the model reads it whole.
+ * Text (TRL's `add_eos` then `_tokenize`): the prompt, and each prompt + completion as one string
+ * with the eos token appended, each encoded with the tokenizer's special tokens (BOS): the
+ * `training` rule of `TEXT_ROWS`.
  */
 function tokenizeText(prompt: string, completions: readonly string[], tokenizer: ChatTokenizer): TokenizedTurns {
-  const eos = tokenizer.eosTokenId == null ? '' : tokenizer.decode([tokenizer.eosTokenId]);
-  const encode = (text: string) => tokenizer.encode(text, { addSpecialTokens: true });
-  return fromWhole(encode(prompt), completions.map((c) => encode(prompt + (c.endsWith(eos) ? c : c + eos))));
+  const rule = TEXT_ROWS.training;
+  return fromWhole(tokenizer.encode(prompt, { addSpecialTokens: rule.addSpecialTokens }), completions.map((c) => encodeTextRow(prompt, c, tokenizer, rule)));
 }
 
 /**
- * Messages (TRL's `_tokenize` through `apply_chat_template`, which adds no special tokens): the
- * prompt rendered with the generation prompt, and prompt + completion rendered whole, with all the
- * template prints after the last turn (ChatML's "\n" after `<|im_end|>`).
+ * Messages (TRL's `_tokenize` through `apply_chat_template`): the prompt rendered with the
+ * generation prompt, and prompt + completion rendered whole (`encodeConversation`, the render
+ * GRPO/RLOO score reward-model rows with).
  */
 function tokenizeChat(prompt: readonly ChatMessage[], completions: readonly (readonly ChatMessage[])[], tokenizer: ChatTokenizer, options: PreferenceTokenizeOptions): TokenizedTurns {
-  const encode = (messages: readonly ChatMessage[], addGenerationPrompt: boolean) =>
-    tokenizer.encode(tokenizer.applyChatTemplate(messages, { ...options.template, addGenerationPrompt }), { addSpecialTokens: false });
-  return fromWhole(encode(prompt, true), completions.map((completion) => encode([...prompt, ...completion], false)));
+  return fromWhole(
+    encodeConversation(prompt, tokenizer, { ...options.template, addGenerationPrompt: true }),
+    completions.map((completion) => encodeConversation([...prompt, ...completion], tokenizer, { ...options.template, addGenerationPrompt: false })),
+  );
 }
 
 /** Tokenizes a prompt and its completions, all text or all messages (the formats check that). */

@@ -1,5 +1,6 @@
 import { DataRowError, type RecordSource, describeValue } from '../errors.js';
 import type { DataRecord } from '../readers/reader.types.js';
+import { encodeConversation } from '../preference/sequence-render.js';
 import type { ChatMessage, ChatTokenizer } from '../tokenize/chat-tokenizer.js';
 
 /** One prompt of a prompt-only dataset (TRL's `prompt` column), with the record's other columns. */
@@ -49,8 +50,7 @@ export function promptRecord(record: DataRecord, source: RecordSource, tokenizer
     promptIds = tokenizer.encode(value);
   } else if (Array.isArray(value) && value.length > 0) {
     prompt = messages(value, source, column);
-    // The template's own special tokens are in its text; adding the tokenizer's again would double a BOS.
-    promptIds = tokenizer.encode(tokenizer.applyChatTemplate(prompt, { addGenerationPrompt: true, extra: options.chatTemplateKwargs ?? {} }), { addSpecialTokens: false });
+    promptIds = encodeConversation(prompt, tokenizer, { addGenerationPrompt: true, extra: options.chatTemplateKwargs ?? {} });
   } else {
     const keys = Object.keys(record);
     throw new DataRowError(source, column, `expected a prompt (a string or a list of messages), got ${describeValue(value)}${value === undefined ? `; the record has ${keys.join(', ') || 'no columns'}` : ''}`);

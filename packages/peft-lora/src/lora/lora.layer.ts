@@ -191,17 +191,18 @@ export class LoraLayer extends Module {
 
   /**
    * Takes `merged` (what `mergedWeight` computed) as the base weight, the active adapters marked
-   * merged, until the returned function puts the original weight array back: exactly, where
-   * subtracting the update again would leave float rounding in it.
+   * merged, until the returned function puts back the original weight array and the list of merged
+   * adapters it held: exactly, where subtracting the update again would leave float rounding in it.
    */
   useMergedWeight(merged: HostTensor): () => void {
     const weight = (this.base_layer as Linear | Conv1D).weight;
     const original = weight.value;
+    const mergedBefore = [...this.merged];
     weight.assign(merged);
-    this.merged.push(...this.activeAdapters);
+    this.merged.push(...this.activeAdapters.filter((name) => !mergedBefore.includes(name)));
     return () => {
       weight.assign(original);
-      this.merged.length = 0;
+      this.merged.splice(0, this.merged.length, ...mergedBefore);
     };
   }
 

@@ -26,18 +26,19 @@ export abstract class TunerModel<L extends TunerLayer> {
     return [...this.model.namedModules()].filter((e): e is [string, L] => this.isLayer(e[1]));
   }
 
-  /** Runs `fn` (a trace) with every adapter switched off: the base model, e.g. DPO's reference. */
+  /**
+   * Runs `fn` (a trace) with every adapter switched off, its layers and its modules_to_save copies:
+   * the base model, e.g. DPO's reference. Each switch gets back the state it had (a nested call
+   * leaves the outer one's switched off).
+   */
   disableAdapter<T>(fn: () => T): T {
-    const layers = this.layers().map(([, l]) => l);
-    const saved = layers.map((l) => l.disabled);
-    const wrappers = modulesToSaveIn(this.model).map(([, m]) => m);
-    layers.forEach((l) => (l.disabled = true));
-    wrappers.forEach((w) => (w.disabled = true));
+    const switches: { disabled: boolean }[] = [...this.layers().map(([, l]) => l), ...modulesToSaveIn(this.model).map(([, m]) => m)];
+    const saved = switches.map((s) => s.disabled);
+    switches.forEach((s) => (s.disabled = true));
     try {
       return fn();
     } finally {
-      layers.forEach((l, i) => (l.disabled = saved[i]));
-      wrappers.forEach((w) => (w.disabled = false));
+      switches.forEach((s, i) => (s.disabled = saved[i]));
     }
   }
 

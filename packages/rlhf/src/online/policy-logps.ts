@@ -1,6 +1,7 @@
 import { type Executor, HostTensor, Tensor, takeTracedFeeds } from '@tunekit/core';
 import { type CausalLM, takeRows } from '@tunekit/models';
 import { sequenceLogps } from '../common/sequence-logps.js';
+import { tokenEntropy } from '../common/token-entropy.js';
 import type { ReferenceScope } from './online-context.js';
 import type { RolloutRows } from './rollout-rows.js';
 
@@ -34,9 +35,7 @@ export interface RolloutInputs {
 export function tracePolicy(model: CausalLM, rows: RolloutInputs, temperature: number): PolicyForward {
   const logits = model.call(rows.inputIds, { attentionMask: rows.attentionMask }).logits.div(temperature);
   const { perToken, mask } = sequenceLogps(logits, rows.inputIds, rows.completionMask);
-  // H = logsumexp(z) − Σ softmax(z)·z.
-  const entropy = logits.logsumexp(-1).sub(logits.softmax(-1).mul(logits).sum(-1));
-  return { perToken, mask, entropy };
+  return { perToken, mask, entropy: tokenEntropy(logits) };
 }
 
 const inputOf = (name: string, t: HostTensor) => Tensor.input(name, t.shape, t.dtype);

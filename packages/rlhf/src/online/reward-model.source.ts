@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import { type Executor, type FloatDType, HostTensor, Tensor, type TaskTokenizer, readJsonObject, takeTracedFeeds } from '@tunekit/core';
-import type { ChatMessage } from '@tunekit/data';
+import { type ChatMessage, TEXT_ROWS, encodeConversation, encodeTextRow } from '@tunekit/data';
 import { HfTokenizer, ModelConfigError, type SequenceClassificationModel, modelHead, resolveModel } from '@tunekit/models';
 import { ADAPTER_CONFIG, IA3_METHOD, LORA_METHOD, type PeftMethod } from '@tunekit/peft-lora';
 import { loadRewardModel } from '../reward/reward.model.js';
@@ -107,21 +107,20 @@ const asTurns = (x: string | readonly ChatMessage[], role: ChatMessage['role']):
 
 /**
  * The token rows a reward model scores, built as TRL 1.9's GRPOTrainer and RLOOTrainer build them
- * (`_calculate_rewards`): when the first prompt is a conversation, the reward model's chat template
- * renders the whole conversation, prompt then completion, without a generation prompt and with
- * `chat_template_kwargs` (so ChatML rows end in the "\n" after the last `<|im_end|>`); otherwise the
- * text is prompt + completion. The text is encoded without adding special tokens and is not
- * truncated (TRL passes no `truncation` to the tokenizer).
+ * (`_calculate_rewards`): when the first prompt is a conversation, the whole conversation, prompt
+ * then completion, rendered as `task: reward` trains on it (`encodeConversation`, with
+ * `chat_template_kwargs`); otherwise prompt + completion under the `scoring` rule of `TEXT_ROWS`
+ * (no eos appended and no special tokens, where reward training adds both). Rows are not truncated
+ * (TRL passes no `truncation` to the tokenizer).
  */
 export function rewardRows(tokenizer: TaskTokenizer, inputs: Pick<RewardInputs, 'prompts' | 'completions'>, chatTemplateKwargs: Readonly<Record<string, unknown>> = {}): number[][] {
   const conversational = inputs.prompts.length > 0 && typeof inputs.prompts[0] !== 'string';
   return inputs.prompts.map((prompt, i) => {
     const completion = inputs.completions[i];
     // A text completion of a conversation (a custom rollout) is the assistant's turn, as TRL's shape has it.
-    const text = conversational
-      ? tokenizer.applyChatTemplate([...asTurns(prompt, 'user'), ...asTurns(completion, 'assistant')], { extra: chatTemplateKwargs })
-      : `${textOf(prompt, 'prompt', i)}${textOf(completion, 'completion', i)}`;
-    return tokenizer.encode(text, { addSpecialTokens: false });
+    return conversational
+      ? encodeConversation([...asTurns(prompt, 'user'), ...asTurns(completion, 'assistant')], tokenizer, { extra: chatTemplateKwargs })
+      : encodeTextRow(textOf(prompt, 'prompt', i), textOf(completion, 'completion', i), tokenizer, TEXT_ROWS.scoring);
   });
 }
 

@@ -1,5 +1,6 @@
 import type { Batch, RatioMetric, Tensor, TaskOutput } from '@tunekit/core';
 import type { CausalLM } from '@tunekit/models';
+import { tokenEntropy } from '../../common/token-entropy.js';
 import type { KtoConfig } from '../config/kto.config.js';
 import { ktoLoss } from '../losses/kto.loss.js';
 import type { ReferencePolicy } from '../reference/reference-policy.js';
@@ -16,7 +17,8 @@ const meanWhere = (x: Tensor, w: Tensor): RatioMetric => ({ sum: x.mul(w).sum(),
  * KTO (TRL's KTOTrainer): unpaired completions labelled desirable (1) or undesirable (0), the
  * policy's and the reference's log-probs of each, and the KL estimate from the mismatched rows.
  * Its chosen and rejected metrics (`rewards/chosen`, ...) are ratios over the rows of that kind: as in TRL 1.9, a
- * batch without desirable (undesirable) rows adds no value to them rather than a 0.
+ * batch without desirable (undesirable) rows adds no value to them rather than a 0. `entropy` is a ratio
+ * over the completion tokens of all rows, as TRL 1.9 gathers its sum and token count across ranks.
  */
 export class KtoTask extends OfflineTask {
   readonly name = 'kto';
@@ -51,6 +53,8 @@ export class KtoTask extends OfflineTask {
     const rowsLogit = (w: Tensor): RatioMetric => ({ sum: positionLogit.mul(w).sum(), count: tokens.mul(w).sum() });
     const metrics = {
       kl: out.kl,
+      // TRL 1.9's `entropy`: the policy's next-token entropy, summed over every row's completion positions, over their count.
+      entropy: { sum: tokenEntropy(logits.detach()).mul(s.mask).sum(), count: s.mask.sum() },
       'rewards/chosen': meanWhere(out.rewards, label),
       'rewards/rejected': meanWhere(out.rewards, undesirable),
       'logps/chosen': meanWhere(s.logps.detach(), label),

@@ -31,10 +31,19 @@ async function rowLogp(model: CausalLM, prompt: number[], completion: number[]):
   return completion.reduce((sum, tok, j) => sum + v[(prompt.length + j - 1) * vocab + tok], 0);
 }
 
-/** log softmax(x)[k] in float64. */
-function logSoftmaxAt(x: Float32Array, k: number): number {
+/** log Σ exp(x) in float64. */
+function logSumExp(x: Float32Array): number {
   const max = x.reduce((a, b) => Math.max(a, b), -Infinity);
-  return x[k] - max - Math.log(x.reduce((a, v) => a + Math.exp(v - max), 0));
+  return max + Math.log(x.reduce((a, v) => a + Math.exp(v - max), 0));
+}
+
+/** log softmax(x)[k] in float64. */
+const logSoftmaxAt = (x: Float32Array, k: number): number => x[k] - logSumExp(x);
+
+/** The entropy −Σ p·log p of softmax(x), in float64. */
+function entropyOf(x: Float32Array): number {
+  const lse = logSumExp(x);
+  return x.reduce((h, v) => h + Math.exp(v - lse) * (lse - v), 0);
 }
 
 describe('tasks cpo and orpo (no reference)', () => {
@@ -120,7 +129,10 @@ describe('task kto', () => {
         },
       });
 
-    /** Each row scored alone: β·(log π − log π_ref), log π, and the summed per-position mean logit over its completion positions with their count. */
+    /**
+     * Each row scored alone: β·(log π − log π_ref), log π, and over its completion positions the
+     * summed per-position mean logit and the summed entropy of π, with their count.
+     */
     async function rowStats(e: TokenExample) {
       const { model, disable } = adapted!;
       const ids = [...e.prompt, ...e.completion];
@@ -130,8 +142,10 @@ describe('task kto', () => {
       const [p, r] = [policy.toFloat32(), ref.toFloat32()];
       const positions = e.completion.map((_, j) => e.prompt.length + j - 1);
       const logp = (v: Float32Array) => positions.reduce((sum, at, j) => sum + logSoftmaxAt(v.subarray(at * vocab, (at + 1) * vocab), e.completion[j]), 0);
-      const logitSum = positions.reduce((sum, at) => sum + p.subarray(at * vocab, (at + 1) * vocab).reduce((a, b) => a + b, 0) / vocab, 0);
-      return { reward: BETA * (logp(p) - logp(r)), logp: logp(p), logitSum, tokens: positions.length, label: e.label };
+      const at = (v: Float32Array, t: number) => v.subarray(t * vocab, (t + 1) * vocab);
+      const logitSum = positions.reduce((sum, t) => sum + at(p, t).reduce((a, b) => a + b, 0) / vocab, 0);
+      const entropySum = positions.reduce((sum, t) => sum + entropyOf(at(p, t)), 0);
+      return { reward: BETA * (logp(p) - logp(r)), logp: logp(p), logitSum, entropySum, tokens: positions.length, label: e.label };
     }
 
     /** TRL 1.9's per-batch values: each kind's Σ / count where the batch has that kind, the margin where it has both. */
@@ -188,6 +202,24 @@ describe('task kto', () => {
       expectClose(picked(accumulated[0]), want, 'accumulated');
       expectClose(picked(windowed[0]), want, 'window');
       expect(picked(accumulated[0])['rewards/margins']).toBeCloseTo((await trlBatchValues(kinds[1]))['rewards/margins'], 4);
+    });
+
+    it('entropy (TRL 1.9): Σ of π\'s next-token entropy over every row\'s completion positions / their count, per batch, then the mean of the batches', async () => {
+      /** A batch's entropy by hand: all rows, whatever their label. */
+      const batchEntropy = async (batch: readonly TokenExample[]) => {
+        const rows = await Promise.all(batch.map(rowStats));
+        return rows.reduce((a, r) => a + r.entropySum, 0) / rows.reduce((a, r) => a + r.tokens, 0);
+      };
+      const stepLogs = (await run({ logging_steps: 1 }, 3)).logs.filter((l) => 'loss' in l);
+      const want = await Promise.all(kinds.map(batchEntropy));
+      const vocab = adapted!.model.config.vocab;
+      for (const h of want) expect(h).toBeGreaterThan(0.1);
+      for (const h of want) expect(h).toBeLessThan(Math.log(vocab));
+      // Every batch logs it, the ones with a single kind of row too.
+      expect(stepLogs).toHaveLength(3);
+      stepLogs.forEach((log, b) => expectClose({ entropy: log.entropy }, { entropy: want[b] }, `batch ${b}`));
+      const accumulated = (await run({ gradient_accumulation_steps: 3, logging_steps: 1 }, 1)).logs.filter((l) => 'loss' in l);
+      expectClose({ entropy: accumulated[0].entropy }, { entropy: (want[0] + want[1] + want[2]) / 3 }, 'accumulated');
     });
 
     it('evaluation weighs each batch by its rows, over the batches that have the kind', async () => {
