@@ -2,10 +2,11 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { container } from 'tsyringe';
 import { loadMergedModel } from '@tunekit/exporters';
 import { type Agreement, agreementWith, heldOutSequences, llamaCppAnswers, llamaCppScores, loadGguf, perplexity, scoresOfLogits, tunekitLogits } from '@tunekit/exporters/testing';
 import { PEFT_METHOD } from '@tunekit/peft-lora';
+// After @tunekit/* (core loads reflect-metadata, which tsyringe needs first).
+import { container } from 'tsyringe';
 import { registerBuiltins } from '../builtins.js';
 import { runCli } from '../testing/cli.test-support.js';
 import { EXAMPLES, fineTunedQuickstart } from '../testing/quickstart-run.test-support.js';
@@ -61,12 +62,13 @@ describe('the fine-tuned quickstart, exported to GGUF, in llama.cpp (node-llama-
       }
       console.log(`quickstart held-out exact match: TuneKit ${tunekit}%, llama.cpp F32 ${measured.F32!.accuracy}%, Q8_0 ${measured.Q8_0!.accuracy}% (answers ending at the eos: ${measured.F32!.stoppedAtEog}, ${measured.Q8_0!.stoppedAtEog} of 200)`);
       // (b) The issue's bar: llama.cpp answers as TuneKit does, within 2 points (measured 2026-12-05 on
-      // one quickstart run: TuneKit 56.0%, llama.cpp F32 56.0%; Q8_0 is reported, not asserted).
+      // one quickstart run: TuneKit 56.0%, llama.cpp F32 56.0%; Q8_0's exact match is reported, its
+      // predictions are held to (c)).
       expect(Math.abs(measured.F32!.accuracy - tunekit)).toBeLessThanOrEqual(2);
       console.log(`quickstart held-out stories, llama.cpp Q8_0 vs TuneKit f32 (perplexity ${perplexity(ref).toFixed(4)}): top-1 agreement ${(100 * q8!.agreement).toFixed(2)}% of ${q8!.positions} positions in ${q8!.sequences} stories, perplexity ratio ${q8!.pplRatio.toFixed(5)}`);
-      // (c) The issue's Q8_0 targets, on the model users export (measured 2026-12-05 by script on one
-      // quickstart run: 99.30%, 4,686 of 4,719, ratio 1.0022; the untrained base gets 98.79%, see
-      // gguf.llama-cpp.spec.ts).
+      // (c) The issue's Q8_0 targets, on the model users export (measured 2026-12-05 by this spec, and
+      // a script before it, on the seeded quickstart run: 99.30%, 4,686 of 4,719, ratio 1.0022; the
+      // untrained base gets 98.79%, see gguf.llama-cpp.spec.ts).
       expect(q8!.sequences).toBe(200);
       expect(q8!.positions).toBeGreaterThanOrEqual(256);
       expect(q8!.agreement).toBeGreaterThanOrEqual(0.99);
