@@ -39,19 +39,19 @@ export interface Agreement {
   readonly pplRatio: number;
 }
 
-/** `other` against the reference `ref` on their first `n` sequences (all by default). */
-export function agreementWith(ref: NextTokenScores, other: NextTokenScores, n = ref.top1.length): Agreement {
+/** `other` against the reference `ref`, over every position of the same sequences. */
+export function agreementWith(ref: NextTokenScores, other: NextTokenScores): Agreement {
   let positions = 0;
   let agree = 0;
   let nllDiff = 0;
-  for (let k = 0; k < n; k++) {
+  for (let k = 0; k < ref.top1.length; k++) {
     for (const [t, top] of ref.top1[k]!.entries()) {
       positions++;
       if (other.top1[k]![t] === top) agree++;
       nllDiff += ref.logProb[k]![t]! - other.logProb[k]![t]!;
     }
   }
-  return { sequences: n, positions, agreement: agree / positions, pplRatio: Math.exp(nllDiff / positions) };
+  return { sequences: ref.top1.length, positions, agreement: agree / positions, pplRatio: Math.exp(nllDiff / positions) };
 }
 
 /** Perplexity of the scored model on the sequences' own next tokens. */
