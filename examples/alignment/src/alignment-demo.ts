@@ -1,7 +1,8 @@
 /**
  * The alignment demonstration, step by step: a starting model (the quickstart model partway through
- * its SFT, merged), a reward model, and DPO (sigmoid, ipo, and RPO's sigmoid + sft) and ORPO runs from
- * that start, each measured on the held-out pairs and questions before and after.
+ * its SFT, merged); an SFT stage from it and a reward model on the SFT model; DPO (sigmoid, ipo, and
+ * RPO's sigmoid + sft) and ORPO runs from the start, each measured on the held-out pairs and
+ * questions before and after.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,7 +11,7 @@ import { policyPreference, untrainedRewardModel } from './pair-accuracy.js';
 import { accuracyLine, tunekit } from './tunekit-cli.js';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
-export const CONFIGS = { dpo: here('../dpo.yaml'), orpo: here('../orpo.yaml'), reward: here('../reward.yaml'), quickstart: here('../../quickstart.yaml') };
+export const CONFIGS = { dpo: here('../dpo.yaml'), orpo: here('../orpo.yaml'), reward: here('../reward.yaml'), sft: here('../sft.yaml'), quickstart: here('../../quickstart.yaml') };
 export const HELD_OUT = { pairs: here('../data/pairs-test.jsonl'), questions: here('../../data/quickstart-test.jsonl') };
 
 /** The seed every config uses (the reward head's initial draw depends on it). */
@@ -28,7 +29,7 @@ export const POLICY_RUNS = [
 ] as const;
 
 export interface DemoOptions {
-  /** Folder of the runs: `start` (the warmed-up model), `reward`, `dpo`, `ipo`, `orpo`. */
+  /** Folder of the runs: `start` (the warmed-up model), `sft` (merged) and its adapter, `reward`, `dpo`, `ipo`, `rpo`, `orpo`. */
   readonly runs: string;
   /**
    * The start is the quickstart's SFT (its 2,400-step schedule as shipped) at this step's checkpoint,
@@ -43,7 +44,7 @@ export interface DemoOptions {
   readonly questions?: number;
   /** The runs to do, by name (all of POLICY_RUNS when absent). */
   readonly policies?: readonly (typeof POLICY_RUNS)[number]['name'][];
-  /** Skip the reward model. */
+  /** Skip the SFT stage and the reward model. */
   readonly skipReward?: boolean;
   readonly echo?: boolean;
 }
@@ -65,6 +66,8 @@ export interface PolicyResult {
 }
 
 export interface DemoResult {
+  /** The SFT stage the reward model starts from: held-out exact match before and after. */
+  readonly sft: (BeforeAfter & { readonly seconds: number }) | null;
   readonly reward: (BeforeAfter & { readonly seconds: number }) | null;
   readonly policies: readonly PolicyResult[];
 }
@@ -93,19 +96,37 @@ function runSets(o: DemoOptions, start: string, dir: string): string[] {
   const out = join(o.runs, dir);
   const steps = o.steps === undefined ? [] : [`training.max_steps=${o.steps}`, `training.save_steps=${o.steps}`];
   const limit = o.questions === undefined ? [] : [`evaluation.limit=${o.questions}`];
-  return [`model=${start}`, `training.output_dir=${out}`, ...steps, ...limit];
+  // The demo owns its run folders: running it again retrains every stage over the last one.
+  return [`model=${start}`, `training.output_dir=${out}`, 'training.overwrite_output_dir=true', ...steps, ...limit];
 }
 
 const scoreJson = async (args: string[]): Promise<number> => (JSON.parse((await tunekit(['score', ...args, '--data', HELD_OUT.pairs, '--json'], false)).trim()) as { accuracy: number }).accuracy;
 
-async function rewardModel(o: DemoOptions, start: string): Promise<DemoResult['reward']> {
-  const before = (await untrainedRewardModel(start, SEED, HELD_OUT.pairs)).accuracy;
+/** The SFT stage (sft.yaml) from the start, merged into `runs/sft`: the model the reward model starts from. */
+async function sftModel(o: DemoOptions, start: string): Promise<{ model: string; result: NonNullable<DemoResult['sft']> }> {
   const t = performance.now();
-  const sets = runSets(o, start, 'reward').filter((s) => !s.startsWith('evaluation.'));
+  const adapter = join(o.runs, 'sft-adapter');
+  const stdout = await tunekit(['train', CONFIGS.sft, ...setArgs(runSets(o, start, 'sft-adapter'))], o.echo, '[sft] ');
+  const model = join(o.runs, 'sft');
+  await tunekit(['merge', '--model', start, '--adapter', adapter, '--out', model], false);
+  return { model, result: { ...accuracyLine(stdout), seconds: seconds(t) } };
+}
+
+/** The reward model on the SFT model's backbone, held-out pairs ranked before (a new head) and after. */
+async function rewardModel(o: DemoOptions, base: string): Promise<NonNullable<DemoResult['reward']>> {
+  const before = (await untrainedRewardModel(base, SEED, HELD_OUT.pairs)).accuracy;
+  const t = performance.now();
+  const sets = runSets(o, base, 'reward').filter((s) => !s.startsWith('evaluation.'));
   await tunekit(['train', CONFIGS.reward, ...setArgs(sets)], o.echo, '[reward] ');
   const took = seconds(t);
-  const after = await scoreJson(['--model', start, '--adapter', join(o.runs, 'reward')]);
+  const after = await scoreJson(['--model', base, '--adapter', join(o.runs, 'reward')]);
   return { before, after, seconds: took };
+}
+
+/** SFT, then the reward model on it: the classic plan's first two stages. */
+async function sftThenReward(o: DemoOptions, start: string): Promise<Pick<DemoResult, 'sft' | 'reward'>> {
+  const sft = await sftModel(o, start);
+  return { sft: sft.result, reward: await rewardModel(o, sft.model) };
 }
 
 async function policyRun(o: DemoOptions, start: string, run: (typeof POLICY_RUNS)[number], preferenceBefore: number): Promise<PolicyResult> {
@@ -119,22 +140,24 @@ async function policyRun(o: DemoOptions, start: string, run: (typeof POLICY_RUNS
 }
 
 /**
- * The warm-up, then the reward model and the preference runs side by side: each is one process
+ * The warm-up, then the SFT stage and reward model beside the preference runs: each is one process
  * using a core or two, and on a busy machine runs side by side get their share of it sooner.
  */
 export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const start = await startModel(o);
   const preferenceBefore = (await policyPreference(start, null, HELD_OUT.pairs)).accuracy;
   const runs = POLICY_RUNS.filter((r) => !o.policies || o.policies.includes(r.name));
-  const [reward, ...policies] = await Promise.all([o.skipReward ? null : rewardModel(o, start), ...runs.map((run) => policyRun(o, start, run, preferenceBefore))]);
-  return { reward, policies: policies as PolicyResult[] };
+  const [stages, policies] = await Promise.all([o.skipReward ? { sft: null, reward: null } : sftThenReward(o, start), Promise.all(runs.map((run) => policyRun(o, start, run, preferenceBefore)))]);
+  return { ...stages, policies };
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 /** The demo's last lines: one per model, before -> after, like the quickstart's `accuracy:` line. */
 export function resultLines(r: DemoResult): string[] {
-  const lines = r.reward ? [`reward model: held-out pairs ranked right ${pct(r.reward.before)} -> ${pct(r.reward.after)} (${r.reward.seconds.toFixed(0)} s)`] : [];
+  const lines: string[] = [];
+  if (r.sft) lines.push(`sft (the reward model's base): exact match ${pct(r.sft.before)} -> ${pct(r.sft.after)} (${r.sft.seconds.toFixed(0)} s)`);
+  if (r.reward) lines.push(`reward model: held-out pairs ranked right ${pct(r.reward.before)} -> ${pct(r.reward.after)} (${r.reward.seconds.toFixed(0)} s)`);
   for (const p of r.policies) {
     const implicit = p.implicitReward === null ? '' : `, implicit reward ${pct(p.implicitReward)}`;
     lines.push(`${p.name}: preference ${pct(p.preference.before)} -> ${pct(p.preference.after)}${implicit}; exact match ${pct(p.exactMatch.before)} -> ${pct(p.exactMatch.after)} (${p.seconds.toFixed(0)} s)`);
