@@ -28,18 +28,44 @@ export function attentionScores(q: Tensor, k: Tensor, attrs: OpAttrs<'attention'
   return attrs.softcap === null ? scores : scores.div(attrs.softcap).tanh().mul(attrs.softcap);
 }
 
-/** softmax(q·kᵀ·scale) under the causal and user masks, reshaped for grouped-query heads. */
-export function attentionProbs(q: Tensor, k: Tensor, mask: Tensor | undefined, attrs: OpAttrs<'attention'>): Tensor {
-  const [, , t] = q.shape;
-  const s = k.dim(2);
-  const scores = attentionScores(q, k, attrs);
+/** softmax over the last axis of scores [B, Hq, T, S] under the causal and user masks. */
+function maskedSoftmax(scores: Tensor, mask: Tensor | undefined, attrs: OpAttrs<'attention'>): Tensor {
+  const [, , t, s] = scores.shape;
   let allowed: Tensor | null = attrs.causal ? causalMask(t, s) : null;
   if (mask) allowed = allowed ? allowed.and(mask) : mask;
   if (!allowed) return scores.softmax(-1);
   // A row with no visible key (a left pad's query, or more queries than keys) has every score at
   // the same masked value, so it attends uniformly to all S keys: what transformers' eager
   // attention gives, whose float mask adds the dtype's minimum and so swamps every score.
-  return Tensor.where(allowed, scores, maskedScore(q.dtype)).softmax(-1);
+  return Tensor.where(allowed, scores, maskedScore(scores.dtype)).softmax(-1);
+}
+
+/** softmax(q·kᵀ·scale) under the causal and user masks, reshaped for grouped-query heads. */
+export function attentionProbs(q: Tensor, k: Tensor, mask: Tensor | undefined, attrs: OpAttrs<'attention'>): Tensor {
+  return maskedSoftmax(attentionScores(q, k, attrs), mask, attrs);
+}
+
+/**
+ * attention(q, concat(keys, 2), concat(values, 2), mask) without concatenating the keys or values:
+ * each part is scored apart, the softmax runs over all scores together, and each part's values
+ * are weighted by its share of the probabilities. A decode step over a cache of S slots then reads
+ * the cache once instead of first copying it into a fresh [cache ‖ new] tensor. The scores come
+ * as keys · queryᵀ ([S, D] · [D, g·T] per key/value head, g query heads on it), so the large
+ * operand is read in place once; q · keysᵀ would transpose every part's keys into a packed copy
+ * first, once per query head. At T = 1 the values' product is one row per query head, which ORT
+ * runs as a matrix-vector product over the values in place.
+ */
+export function attentionOverParts(q: Tensor, keys: readonly Tensor[], values: readonly Tensor[], mask: Tensor | undefined, attrs: OpAttrs<'attention'>): Tensor {
+  const [b, hq, t, d] = q.shape;
+  const hkv = keys[0].dim(1);
+  const g = hq / hkv;
+  const sizes = keys.map((k) => k.dim(2));
+  const queries = q.reshape(b, hkv, g * t, d).mT;
+  const capped = (x: Tensor) => (attrs.softcap === null ? x : x.div(attrs.softcap).tanh().mul(attrs.softcap));
+  const scores = Tensor.concat(keys.map((k) => capped(k.matmul(queries).mul(attrs.scale).mT)), -1);
+  const probs = maskedSoftmax(scores.reshape(b, hq, t, -1), mask, attrs).reshape(b, hkv, g, t, -1);
+  const weighted = probs.split(sizes, -1).map((p, i) => p.matmul(values[i].unsqueeze(2)));
+  return weighted.reduce((sum, x) => sum.add(x)).reshape(b, hq, t, d);
 }
 
 /**

@@ -28,4 +28,27 @@ describe('sampler', () => {
     expect(draw(11)).toEqual(draw(11));
     expect(draw(11)).not.toEqual(draw(12));
   });
+
+  it('draws exactly the token of the cumulative sum of exp(logit - max) computed term by term, across vocabulary sizes', () => {
+    // The definition, with each weight recomputed where the cumulative pass needs it.
+    const byDefinition = (logits: Float32Array, u: number) => {
+      const max = Math.max(...logits);
+      const total = logits.reduce((s, l) => s + Math.exp(l - max), 0);
+      let acc = 0;
+      let last = 0;
+      for (let i = 0; i < logits.length; i++) {
+        if (logits[i] === -Infinity) continue;
+        acc += Math.exp(logits[i] - max);
+        if (acc > u * total) return i;
+        last = i;
+      }
+      return last;
+    };
+    const shapes = new Rng(5);
+    for (const vocab of [7, 300, 40, 1000]) {
+      const logits = Float32Array.from({ length: vocab }, () => (shapes.uniform() < 0.2 ? -Infinity : 8 * shapes.uniform() - 4));
+      const [ours, theirs] = [new Rng(vocab), new Rng(vocab)];
+      for (let k = 0; k < 200; k++) expect(sampleSoftmax(logits, ours)).toBe(byDefinition(logits, theirs.uniform()));
+    }
+  });
 });

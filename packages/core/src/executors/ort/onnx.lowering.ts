@@ -4,6 +4,7 @@ import type { Node } from '../../ir/node.js';
 import type { CompositeOp, OpOf } from '../../ir/ops.js';
 import { OnnxBuilder, type StoredWeight } from './onnx.builder.js';
 import { DynamicDims } from './onnx.dynamic-dims.js';
+import { rewriteFedCache } from './onnx.fed-cache.js';
 import type { ExternalWriter } from './onnx.proto.js';
 import { BOUNDARY, COMPUTE_ELEM } from './onnx.dtypes.js';
 import { BINARY_LOWERINGS, TERNARY_LOWERINGS, UNARY_LOWERINGS } from './onnx.lowering.elementwise.js';
@@ -81,9 +82,11 @@ export function lowerGraph(graph: Graph): LoweredModel {
 export function lowerToOnnx(graph: Graph, opts: LowerOptions = {}): LoweredGraph {
   const whole = opts.whole ?? {};
   const keep = (op: CompositeOp, node: Node) => op in whole || keptWhole(op, node);
-  const outputs = decomposeComposites(graph.outputs, keep);
+  // An attention lowered whole (an export's) keeps the graph as traced: its `present` outputs are the concatenations.
+  const prepare = (outputs: readonly Node[]) => decomposeComposites('attention' in whole ? outputs : rewriteFedCache(outputs), keep);
+  const outputs = prepare(graph.outputs);
   const nodes = new Graph(outputs).nodes;
-  const dynamic = opts.dynamic && new DynamicDims([{ nodes, sizes: opts.dynamic.sizes }, ...opts.dynamic.others.map((t) => ({ nodes: new Graph(decomposeComposites(t.graph.outputs, keep)).nodes, sizes: t.sizes }))]);
+  const dynamic = opts.dynamic && new DynamicDims([{ nodes, sizes: opts.dynamic.sizes }, ...opts.dynamic.others.map((t) => ({ nodes: new Graph(prepare(t.graph.outputs)).nodes, sizes: t.sizes }))]);
   const b = new OnnxBuilder({ dynamic });
   const inputNames = new Set(graph.inputs.map((n) => n.attrs.name));
   for (const input of graph.inputs) b.feed(input, input.attrs.name);
