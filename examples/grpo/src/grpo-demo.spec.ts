@@ -38,7 +38,7 @@ describe('the GRPO demo, shortened', () => {
     ]);
     expect(code, stdout).toBe(0);
     const lines = stdout.trim().split('\n');
-    expect(lines.find((l) => l.startsWith('data: '))).toBe('data: 1000 prompts, 8 completions each per rollout, rewards from exactMatch');
+    expect(lines.find((l) => l.startsWith('data: '))).toBe('data: 1958 prompts, 8 completions each per rollout, rewards from exactMatch');
     const state = JSON.parse(readFileSync(join(dir, 'run', 'checkpoint-2', 'trainer_state.json'), 'utf8')) as { log_history: Record<string, number>[] };
     const step2 = state.log_history.find((e) => e.step === 2 && e.loss !== undefined)!;
     for (const metric of ['reward', 'rewards/exactMatch/mean', 'entropy', 'completions/mean_length', 'timing/generation_s']) expect(step2[metric], metric).toBeTypeOf('number');

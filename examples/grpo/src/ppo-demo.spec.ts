@@ -52,7 +52,7 @@ describe('the PPO demo, shortened', () => {
     ]);
     expect(code, stdout).toBe(0);
     const lines = stdout.trim().split('\n');
-    expect(lines.find((l) => l.startsWith('data: '))).toBe('data: 1000 prompts, 1 completions each per rollout, scored by reward model rm; value model initialised from it, trained in full');
+    expect(lines.find((l) => l.startsWith('data: '))).toBe('data: 1958 prompts, 1 completions each per rollout, scored by reward model rm; value model initialised from it, trained in full');
     const state = JSON.parse(readFileSync(join(dir, 'run', 'checkpoint-2', 'trainer_state.json'), 'utf8')) as { log_history: Record<string, number>[] };
     const [step1, step2] = [1, 2].map((s) => state.log_history.find((e) => e.step === s && e.loss !== undefined)!);
     for (const metric of ['objective/scores', 'objective/kl', 'objective/rlhf_reward', 'loss/policy_avg', 'loss/value_avg', 'policy/clipfrac_avg', 'val/ratio', 'timing/generation_s']) expect(step2[metric], metric).toBeTypeOf('number');
