@@ -5,6 +5,7 @@
  * questions before and after.
  */
 import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { policyPreference, untrainedRewardModel } from './pair-accuracy.js';
@@ -108,6 +109,8 @@ async function sftModel(o: DemoOptions, start: string): Promise<{ model: string;
   const adapter = join(o.runs, 'sft-adapter');
   const stdout = await tunekit(['train', CONFIGS.sft, ...setArgs(runSets(o, start, 'sft-adapter'))], o.echo, '[sft] ');
   const model = join(o.runs, 'sft');
+  // The demo owns its run folders (see runSets): a rerun merges over the last one, which `merge` would refuse.
+  await rm(model, { recursive: true, force: true });
   await tunekit(['merge', '--model', start, '--adapter', adapter, '--out', model], false);
   return { model, result: { ...accuracyLine(stdout), seconds: seconds(t) } };
 }
