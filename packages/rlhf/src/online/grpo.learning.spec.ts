@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseGrpoConfig } from './grpo.config.js';
 import { GrpoTask } from './grpo.task.js';
 import { onlineContext, tempDir, tinyPolicy, tinyPrompts } from './online.test-support.js';
-import { ROLLOUT_FEEDS, tracePolicy } from './policy-logps.js';
+import { SHARED_PROMPT_LAYOUT } from './shared-prompt.layout.js';
 import type { NamedRewardFunction } from './reward-functions.js';
 
 const executor = new OrtExecutor();
@@ -35,7 +35,8 @@ describe('GRPO learns', () => {
 
     const ours = await gradients(task.trace(batch).loss);
     const input = (name: string) => Tensor.input(name, t[name].shape, t[name].dtype);
-    const fwd = tracePolicy(policy.model, { inputIds: input(ROLLOUT_FEEDS.inputIds), attentionMask: input(ROLLOUT_FEEDS.attentionMask), completionMask: input(ROLLOUT_FEEDS.completionMask) }, config.temperature);
+    // The policy forward of the task's layout (shared-prompt.layout.spec checks it against whole rows).
+    const fwd = SHARED_PROMPT_LAYOUT.trace(policy.model, t, config.temperature).policy;
     const surrogate = fwd.perToken.mul(input('advantages').unsqueeze(-1)).mul(fwd.mask).sum().neg().div(input('token_normalizer'));
     const reinforce = await gradients(surrogate);
 

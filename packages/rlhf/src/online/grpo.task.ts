@@ -20,15 +20,15 @@ export class GrpoTask extends OnlineTask<GrpoConfig> implements Task {
   protected async produce(prompts: readonly PromptRecord[], seed: number): Promise<Batch[]> {
     const { config, ctx } = this;
     const scored = await this.scoredRollout(prompts, seed);
-    const { rollout, perFunction, rewards, rows, names } = scored;
+    const { rollout, perFunction, rewards, rows, laidOut, names } = scored;
     const { advantages, fracZeroStd } = groupAdvantages(rewards, config.num_generations, config.scale_rewards);
     const perRow: Record<string, HostTensor> = { advantages: HostTensor.f32([advantages.length], advantages) };
-    if (this.needsOldLogps) perRow.old_logps = await this.logpsOf(rows);
-    if (config.beta > 0) perRow.ref_logps = await this.logpsOf(rows, ctx.reference);
+    if (this.needsOldLogps) perRow.old_logps = await this.logpsOf(laidOut);
+    if (config.beta > 0) perRow.ref_logps = await this.logpsOf(laidOut, ctx.reference);
     const metrics = { ...rolloutMetrics(rollout, perFunction, names, rewards, fracZeroStd), ...this.timings(scored) };
     // DAPO divides by the rollout's loss tokens; the trainer averages its micro-batches, so each gets that count ÷ their number.
     const scalars = { token_normalizer: rows.lossTokens / ctx.training.gradient_accumulation_steps };
-    return splitRollout({ rows, perRow, scalars, metrics }, this.plan.stepsPerGeneration, seed);
+    return splitRollout({ rows: laidOut, perRow, scalars, metrics }, this.plan.stepsPerGeneration, seed);
   }
 
   protected loss(batch: Batch, policy: PolicyForward): { loss: Tensor; metrics: Record<string, Tensor> } {

@@ -1,12 +1,12 @@
 import { type Batch, HostTensor, Rng, mixSeed } from '@tunekit/core';
 import { takeRows } from '@tunekit/models';
-import type { RolloutRows } from './rollout-rows.js';
+import type { LaidOutRollout } from './rollout-layout.js';
 
 /** Feed names of a rollout's host metrics start with this; the task passes them through as metrics. */
 export const METRIC_FEED = 'metric:';
 
 export interface RolloutTensors {
-  readonly rows: RolloutRows;
+  readonly rows: LaidOutRollout;
   /** Per-row extras, [N, ...] (advantages, old and reference log-probs). */
   readonly perRow: Readonly<Record<string, HostTensor>>;
   /** Scalars every micro-batch gets (the DAPO token normaliser). */
@@ -19,7 +19,7 @@ export interface RolloutTensors {
  * into `steps` micro-batches of equal size, each carrying the rollout's metrics as scalar feeds.
  */
 export function splitRollout(r: RolloutTensors, steps: number, seed: number): Batch[] {
-  const n = r.rows.inputIds.shape[0];
+  const n = r.rows.size;
   const size = n / steps;
   const order = new Rng(mixSeed(seed, 0x5eed)).shuffle(Array.from({ length: n }, (_, i) => i));
   const scalar = (v: number) => HostTensor.f32([], [v]);
@@ -29,16 +29,11 @@ export function splitRollout(r: RolloutTensors, steps: number, seed: number): Ba
   };
   return Array.from({ length: steps }, (_, s) => {
     const rows = order.slice(s * size, (s + 1) * size);
-    const attention = takeRows(r.rows.attentionMask, rows);
     const tensors: Record<string, HostTensor> = {
-      input_ids: takeRows(r.rows.inputIds, rows),
-      attention_mask: attention,
-      completion_mask: takeRows(r.rows.completionMask, rows),
+      ...r.rows.feeds(rows),
       ...Object.fromEntries(Object.entries(r.perRow).map(([k, t]) => [k, takeRows(t, rows)])),
       ...shared,
     };
-    let tokens = 0;
-    for (const v of attention.data) tokens += v;
-    return { tensors, tokens };
+    return { tensors, tokens: rows.reduce((sum, row) => sum + r.rows.rowTokens[row], 0) };
   });
 }

@@ -1,10 +1,10 @@
-import { type Batch, type HostTensor, type ModelCheckpointer, type Parameter, type Rng, Tensor, type TaskOutput, collectModuleRngs } from '@tunekit/core';
+import { type Batch, type HostTensor, type ModelCheckpointer, type Parameter, type Rng, type Tensor, type TaskOutput, collectModuleRngs } from '@tunekit/core';
 import type { CausalLM } from '@tunekit/models';
 import { maskedMean } from './masked.js';
 import { METRIC_FEED } from './online-batches.js';
 import type { OnlineConfig } from './online.config.js';
 import type { OnlineContext } from './online-context.js';
-import { type PolicyForward, ROLLOUT_FEEDS, type RolloutInputs, tracePolicy } from './policy-logps.js';
+import type { PolicyForward, RolloutInputs } from './policy-logps.js';
 import { type GenerationPlan, RolloutDataSource } from './rollout.data-source.js';
 import { type Rollout, sampleRollout } from './rollout.js';
 import { samplingSettings } from './online.config.js';
@@ -14,10 +14,13 @@ import type { ReferenceScope } from './online-context.js';
 import { rowLogps } from './policy-logps.js';
 import { callRewardFunctions } from './reward-functions.js';
 import { rewardInputs } from './rollout-inputs.js';
-import { type RolloutRows, rolloutRows } from './rollout-rows.js';
+import { LENGTH_MULTIPLE, type RolloutRows, rolloutRows } from './rollout-rows.js';
+import type { LaidOutRollout, RolloutLayout } from './rollout-layout.js';
+import { SHARED_PROMPT_LAYOUT } from './shared-prompt.layout.js';
+import { inputOf } from './traced-input.js';
 
-/** Rollout rows are padded to a multiple of this, so nearby lengths share one compiled update. */
-export const LENGTH_MULTIPLE = 16;
+export { LENGTH_MULTIPLE } from './rollout-rows.js';
+export { inputOf } from './traced-input.js';
 
 /** A rollout with its rewards: per function, combined, and the rows the update reads. */
 export interface ScoredRollout {
@@ -26,6 +29,8 @@ export interface ScoredRollout {
   /** Weighted sums; NaN where no function judged the completion. */
   readonly rewards: number[];
   readonly rows: RolloutRows;
+  /** The rows as the task's layout feeds them to the update and the log-prob passes. */
+  readonly laidOut: LaidOutRollout;
   readonly names: string[];
   /** When sampling ended and scoring began (`performance.now()`). */
   readonly scoringStarted: number;
@@ -33,8 +38,6 @@ export interface ScoredRollout {
 
 /** The sampler's generator among the task's generators (saved in every checkpoint). */
 export const ROLLOUT_SAMPLER = 'rollout_sampler';
-
-export const inputOf = (name: string, t: HostTensor): Tensor => Tensor.input(name, t.shape, t.dtype);
 
 /**
  * What GRPO and RLOO share: a data source whose batches are rollouts of this task's policy, the
@@ -64,6 +67,14 @@ export abstract class OnlineTask<C extends OnlineConfig> {
     if (config.reward_funcs.length !== ctx.rewardFunctions.length) {
       throw new Error(`${this.constructor.name}: ${config.reward_funcs.length} reward_funcs configured, ${ctx.rewardFunctions.length} loaded`);
     }
+  }
+
+  /**
+   * How the update reads a rollout: each distinct prompt once, its completions attending to it
+   * (a task whose second model reads whole rows, PPO's, lays them out in full).
+   */
+  protected get layout(): RolloutLayout {
+    return SHARED_PROMPT_LAYOUT;
   }
 
   get model(): CausalLM {
@@ -118,12 +129,17 @@ export abstract class OnlineTask<C extends OnlineConfig> {
     const perFunction = await callRewardFunctions(ctx.rewardFunctions, rewardInputs(prompts, rollout, config.num_generations));
     const rewards = combineRewards(perFunction, config.reward_weights ?? ctx.rewardFunctions.map(() => 1));
     const rows = rolloutRows(rollout, { maskTruncated: config.mask_truncated_completions, multiple: LENGTH_MULTIPLE });
-    return { rollout, perFunction, rewards, rows, names: ctx.rewardFunctions.map((f) => f.name), scoringStarted };
+    const laidOut = this.layOut(rollout, rows);
+    return { rollout, perFunction, rewards, rows, laidOut, names: ctx.rewardFunctions.map((f) => f.name), scoringStarted };
+  }
+
+  protected layOut(rollout: Rollout, rows: RolloutRows): LaidOutRollout {
+    return this.layout.layOut(rollout, rows, { maxCompletionLength: samplingSettings(this.config).maxCompletionLength });
   }
 
   /** Per-token log-probs of the rollout's rows under the sampling policy, or under the reference. */
-  protected logpsOf(rows: RolloutRows, reference?: ReferenceScope): Promise<HostTensor<'f32'>> {
-    const opts = { temperature: this.config.temperature, chunk: this.plan.completionsPerBatch };
+  protected logpsOf(rows: LaidOutRollout, reference?: ReferenceScope): Promise<HostTensor<'f32'>> {
+    const opts = { layout: this.layout, temperature: this.config.temperature, chunk: this.plan.completionsPerBatch };
     return rowLogps(this.ctx.model, this.ctx.executor, rows, reference ? { ...opts, reference } : opts);
   }
 
@@ -134,16 +150,15 @@ export abstract class OnlineTask<C extends OnlineConfig> {
 
   protected abstract produce(prompts: readonly PromptRecord[], seed: number): Promise<Batch[]>;
 
-  /** `inputs`: the micro-batch's traced rows, for a task that runs a second model over them (PPO's value model). */
-  protected abstract loss(batch: Batch, policy: PolicyForward, inputs: RolloutInputs): { loss: Tensor; metrics: Record<string, Tensor> };
+  /** `inputs`: the micro-batch's traced rows where the layout has them, for a task that runs a second model over them (PPO's value model). */
+  protected abstract loss(batch: Batch, policy: PolicyForward, inputs: RolloutInputs | null): { loss: Tensor; metrics: Record<string, Tensor> };
 
   /** The name the policy's mean entropy is logged under (PPO's is `policy/entropy_avg`). */
   protected readonly entropyMetric: string = 'entropy';
 
   trace(batch: Batch): TaskOutput {
     const t = batch.tensors;
-    const inputs = { inputIds: inputOf(ROLLOUT_FEEDS.inputIds, t.input_ids), attentionMask: inputOf(ROLLOUT_FEEDS.attentionMask, t.attention_mask), completionMask: inputOf(ROLLOUT_FEEDS.completionMask, t.completion_mask) };
-    const policy = tracePolicy(this.ctx.model, inputs, this.config.temperature);
+    const { policy, inputs } = this.layout.trace(this.ctx.model, t, this.config.temperature);
     const { loss, metrics } = this.loss(batch, policy, inputs);
     // The rollout's host metrics ride along as scalar feeds, so the trainer logs them with the loss's.
     const host = Object.keys(t)

@@ -15,15 +15,20 @@ export const EOS = 2;
 
 /** A tiny random Llama with LoRA (r 4) on every linear layer; weights large enough that sampling is not uniform. */
 export function tinyPolicy(seed = 3): { model: CausalLM; adapter: AdapterHandle } {
+  const model = tinyModel(seed);
+  const adapter = LORA_METHOD.apply(model, parseLoraConfig({ r: 4, lora_alpha: 8, lora_dropout: 0, target_modules: 'all-linear' }), { seed });
+  return { model, adapter };
+}
+
+/** The tiny random Llama alone, for another method to adapt. */
+export function tinyModel(seed = 3): CausalLM {
   const config = parseModelConfig({
     ...tinyConfigJson({ arch: 'llama', hidden: 32, intermediate: 64, layers: 2, heads: 4, kvHeads: 2, vocab: VOCAB }),
     initializer_range: 0.3,
     eos_token_id: EOS,
     pad_token_id: 0,
   });
-  const model = createModel(config, { seed }).nameParameters();
-  const adapter = LORA_METHOD.apply(model, parseLoraConfig({ r: 4, lora_alpha: 8, lora_dropout: 0, target_modules: 'all-linear' }), { seed });
-  return { model, adapter };
+  return createModel(config, { seed }).nameParameters();
 }
 
 /** Prompts of 2 to 5 ids, each with an `target` column: the id its completion should repeat. */

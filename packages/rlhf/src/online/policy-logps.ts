@@ -1,9 +1,9 @@
-import { type Executor, HostTensor, Tensor, takeTracedFeeds } from '@tunekit/core';
-import { type CausalLM, takeRows } from '@tunekit/models';
+import { type Executor, HostTensor, type Tensor, takeTracedFeeds } from '@tunekit/core';
+import type { CausalLM } from '@tunekit/models';
 import { sequenceLogps } from '../common/sequence-logps.js';
 import { tokenEntropy } from '../common/token-entropy.js';
 import type { ReferenceScope } from './online-context.js';
-import type { RolloutRows } from './rollout-rows.js';
+import type { LaidOutRollout, RolloutLayout } from './rollout-layout.js';
 
 /** Feed names of a rollout micro-batch, shared by the update's trace and the log-prob passes. */
 export const ROLLOUT_FEEDS = {
@@ -38,43 +38,35 @@ export function tracePolicy(model: CausalLM, rows: RolloutInputs, temperature: n
   return { perToken, mask, entropy: tokenEntropy(logits) };
 }
 
-const inputOf = (name: string, t: HostTensor) => Tensor.input(name, t.shape, t.dtype);
-
 /**
  * Per-token log-probs of every row under the policy as it is now, or under the reference when
  * `reference` is given, without gradients, `chunk` rows per run so the program matches the
- * update's batch shape.
+ * update's batch shape. The tensor is laid out as `layout`'s per-token tensors are.
  */
 export async function rowLogps(
   model: CausalLM,
   executor: Executor,
-  rows: RolloutRows,
-  opts: { temperature: number; chunk: number; reference?: ReferenceScope },
+  rollout: LaidOutRollout,
+  opts: { layout: RolloutLayout; temperature: number; chunk: number; reference?: ReferenceScope },
 ): Promise<HostTensor<'f32'>> {
-  const n = rows.inputIds.shape[0];
-  const out = HostTensor.zeros('f32', rows.inputIds.shape);
+  const n = rollout.size;
+  const chunks: Float32Array[] = [];
+  let width = 0;
   const wasTraining = model.training;
   model.train(false);
   try {
     for (let start = 0; start < n; start += opts.chunk) {
-      const picked = Array.from({ length: Math.min(opts.chunk, n - start) }, (_, i) => start + i);
-      const feeds = {
-        [ROLLOUT_FEEDS.inputIds]: takeRows(rows.inputIds, picked),
-        [ROLLOUT_FEEDS.attentionMask]: takeRows(rows.attentionMask, picked),
-        [ROLLOUT_FEEDS.completionMask]: takeRows(rows.completionMask, picked),
-      };
-      const trace = (m: CausalLM) =>
-        tracePolicy(
-          m,
-          { inputIds: inputOf(ROLLOUT_FEEDS.inputIds, feeds.input_ids), attentionMask: inputOf(ROLLOUT_FEEDS.attentionMask, feeds.attention_mask), completionMask: inputOf(ROLLOUT_FEEDS.completionMask, feeds.completion_mask) },
-          opts.temperature,
-        ).perToken;
+      const feeds = rollout.feeds(Array.from({ length: Math.min(opts.chunk, n - start) }, (_, i) => start + i));
+      const trace = (m: CausalLM) => opts.layout.trace(m, feeds, opts.temperature).policy.perToken;
       const perToken = opts.reference ? opts.reference(trace) : trace(model);
+      width = perToken.dim(1);
       const [values] = await executor.compile([perToken]).run({ ...feeds, ...takeTracedFeeds() });
-      out.data.set(values.toFloat32(), start * rows.inputIds.shape[1]);
+      chunks.push(values.toFloat32());
     }
   } finally {
     model.train(wasTraining);
   }
+  const out = HostTensor.zeros('f32', [n, width]);
+  chunks.reduce((at, c) => (out.data.set(c, at), at + c.length), 0);
   return out;
 }

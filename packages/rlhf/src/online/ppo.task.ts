@@ -15,6 +15,8 @@ import { scoreRows } from './reward-model.source.js';
 import { sampleRollout } from './rollout.js';
 import { rolloutRows } from './rollout-rows.js';
 import { rowValues } from './value-model.js';
+import { FULL_ROWS_LAYOUT } from './full-rows.layout.js';
+import type { RolloutLayout } from './rollout-layout.js';
 
 /** PPO's two models besides the policy. */
 export interface PpoModels {
@@ -97,6 +99,7 @@ export class PpoTask extends OnlineTask<PpoConfig> implements Task {
     const rollout = await sampleRollout(ctx, prompts.map((p) => p.promptIds), 1, samplingSettings(config), seed);
     const scoringStarted = performance.now();
     const rows = rolloutRows(rollout, { maskTruncated: false, multiple: LENGTH_MULTIPLE });
+    const laidOut = this.layOut(rollout, rows);
     const [n, length] = rows.inputIds.shape;
     const pad = rollout.padTokenId;
     const eos = ctx.tokenizer?.eosTokenId ?? rollout.eosTokenIds[0];
@@ -113,8 +116,8 @@ export class PpoTask extends OnlineTask<PpoConfig> implements Task {
       return out;
     };
 
-    const logps = await this.logpsOf(rows);
-    const refLogps = ctx.reference ? await this.logpsOf(rows, ctx.reference) : logps;
+    const logps = await this.logpsOf(laidOut);
+    const refLogps = ctx.reference ? await this.logpsOf(laidOut, ctx.reference) : logps;
     const values = await rowValues(this.models.value, ctx.executor, rows, config.local_rollout_forward_batch_size);
     // The reward model reads prompt + response cut after the stop token, up to its last counting token.
     const stop = { stopTokenId, padTokenId: pad };
@@ -141,11 +144,18 @@ export class PpoTask extends OnlineTask<PpoConfig> implements Task {
     };
     // Each micro-batch's share of TRL's [rows, response width] block, over which it averages approxkl and the ratio.
     const scalars = { response_cells: (n / this.plan.stepsPerGeneration) * width };
-    const batches = Array.from({ length: config.num_ppo_epochs }, (_, epoch) => splitRollout({ rows, perRow, scalars, metrics }, this.plan.stepsPerGeneration, mixSeed(seed, epoch)));
+    const batches = Array.from({ length: config.num_ppo_epochs }, (_, epoch) => splitRollout({ rows: laidOut, perRow, scalars, metrics }, this.plan.stepsPerGeneration, mixSeed(seed, epoch)));
     return batches.flat();
   }
 
-  protected loss(batch: Batch, policy: PolicyForward, inputs: RolloutInputs): { loss: Tensor; metrics: Record<string, Tensor> } {
+  /** The value model reads whole prompt + response rows. */
+  protected override get layout(): RolloutLayout {
+    return FULL_ROWS_LAYOUT;
+  }
+
+  protected loss(batch: Batch, policy: PolicyForward, rows: RolloutInputs | null): { loss: Tensor; metrics: Record<string, Tensor> } {
+    if (!rows) throw new Error('ppo: the value model needs whole rows (the full-rows layout)');
+    const inputs = rows;
     const t = batch.tensors;
     const c = this.config;
     const [n, length] = inputs.inputIds.shape;

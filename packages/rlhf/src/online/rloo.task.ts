@@ -26,15 +26,15 @@ export class RlooTask extends OnlineTask<RlooConfig> implements Task {
     const { config, ctx } = this;
     const G = config.num_generations;
     const sampled = await this.scoredRollout(prompts, seed);
-    const { rollout, perFunction, rewards: scored, rows, names } = sampled;
+    const { rollout, perFunction, rewards: scored, rows, laidOut, names } = sampled;
     const clip = config.reward_clip_range;
     let rewards = clip ? scored.map((r) => Math.min(clip[1], Math.max(clip[0], r))) : scored;
     // RLOO always scores the completions under the sampling policy: the ratio is per sequence.
-    const old = await this.logpsOf(rows);
+    const old = await this.logpsOf(laidOut);
     const oldSums = rowSums(old);
     const metrics: Record<string, number> = {};
     if (config.beta > 0) {
-      const ref = rowSums(await this.logpsOf(rows, ctx.reference));
+      const ref = rowSums(await this.logpsOf(laidOut, ctx.reference));
       // k1 per token, summed over the completion: Σ log π_old − Σ log π_ref.
       const kl = oldSums.map((s, i) => s - ref[i]);
       rewards = rewards.map((r, i) => r - config.beta * kl[i]);
@@ -43,7 +43,7 @@ export class RlooTask extends OnlineTask<RlooConfig> implements Task {
     const advantages = leaveOneOutAdvantages(rewards, G, config.normalize_advantages);
     Object.assign(metrics, rolloutMetrics(rollout, perFunction, names, scored, groupAdvantages(rewards, G, 'group').fracZeroStd), this.timings(sampled));
     const perRow = { advantages: HostTensor.f32([advantages.length], advantages), old_sequence_logps: HostTensor.f32([oldSums.length], oldSums) };
-    return splitRollout({ rows, perRow, scalars: {}, metrics }, this.plan.stepsPerGeneration, seed);
+    return splitRollout({ rows: laidOut, perRow, scalars: {}, metrics }, this.plan.stepsPerGeneration, seed);
   }
 
   protected loss(batch: Batch, policy: PolicyForward): { loss: Tensor; metrics: Record<string, Tensor> } {

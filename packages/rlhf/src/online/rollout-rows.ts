@@ -13,7 +13,10 @@ export interface RolloutRows {
   readonly lossTokens: number;
 }
 
-const roundUp = (n: number, multiple: number) => Math.ceil(n / multiple) * multiple;
+/** Rollout rows are padded to a multiple of this, so nearby lengths share one compiled update. */
+export const LENGTH_MULTIPLE = 16;
+
+export const roundUp = (n: number, multiple: number): number => Math.ceil(n / multiple) * multiple;
 
 /**
  * Lays out each (prompt, completion) pair from position 0, padding on the right: positions and

@@ -4,6 +4,7 @@ import { onlineContext, tinyPolicy, tinyPrompts } from './online.test-support.js
 import { rowLogps } from './policy-logps.js';
 import { sampleRollout } from './rollout.js';
 import { rolloutRows } from './rollout-rows.js';
+import { FULL_ROWS_LAYOUT } from './full-rows.layout.js';
 
 const executor = new OrtExecutor();
 afterAll(() => executor.dispose());
@@ -43,10 +44,11 @@ describe('rollouts with the adapter merged into the base weights', () => {
 
     // The log-probs of the sampled rows under the merged weights against the unmerged adapter's.
     const rows = rolloutRows(slow, { maskTruncated: false, multiple: 16 });
-    const opts = { temperature: SETTINGS.temperature, chunk: 4 };
-    const adapter = await rowLogps(policy.model, executor, rows, opts);
-    const folded = await merged.withMergedAdapter!(executor, () => rowLogps(policy.model, executor, rows, opts));
-    const base = await rowLogps(policy.model, executor, rows, { ...opts, reference: merged.reference });
+    const laidOut = FULL_ROWS_LAYOUT.layOut(slow, rows, SETTINGS);
+    const opts = { layout: FULL_ROWS_LAYOUT, temperature: SETTINGS.temperature, chunk: 4 };
+    const adapter = await rowLogps(policy.model, executor, laidOut, opts);
+    const folded = await merged.withMergedAdapter!(executor, () => rowLogps(policy.model, executor, laidOut, opts));
+    const base = await rowLogps(policy.model, executor, laidOut, { ...opts, reference: merged.reference });
     const mask = rows.completionMask.toFloat32();
     const counted = (t: HostTensor<'f32'>) => t.data.map((v, i) => v * mask[i]);
     expect(maxAbsDiff(counted(folded), counted(adapter))).toBeLessThan(1e-4);
