@@ -30,6 +30,20 @@ export interface TaskOptions {
   extras: boolean;
 }
 
+/**
+ * The quickstart's data (examples/data/quickstart-*.jsonl, written by scripts/quickstart/build-data.ts):
+ * its seed, how many training and test examples, and the generator's options. The GRPO demo's prompts
+ * (examples/grpo/build-prompts.ts) are drawn from the same seed past the training stories, so both
+ * scripts read this one definition. The task is in its simplest form: one person, one thing. A second
+ * thing of another colour (`distractor: true`) did not reach 70% within the quickstart's training budget.
+ */
+export const QUICKSTART_DATA: Readonly<{ seed: number; train: number; test: number; options: TaskOptions }> = {
+  seed: 2024,
+  train: 3_000,
+  test: 200,
+  options: { distractor: false, extras: true },
+};
+
 /** Colours held out per thing: these (colour, thing) pairs are kept for the test set. */
 const HELD_OUT_PER_THING = 2;
 
@@ -89,3 +103,10 @@ export function qaSplits(seed: number, train: number, test: number, options: Tas
 
 /** The user turn: the story, then the question on its own line. */
 export const userPrompt = (e: QaExample): string => `${e.story}\n${e.question}`;
+
+/**
+ * A quickstart data file: one OpenAI chat `messages` line per example, the user turn, then the
+ * answer as the assistant turn (with its leading space, so it is the story's token).
+ */
+export const messagesJsonl = (examples: readonly QaExample[]): string =>
+  `${examples.map((e) => JSON.stringify({ messages: [{ role: 'user', content: userPrompt(e) }, { role: 'assistant', content: e.answer }] })).join('\n')}\n`;
