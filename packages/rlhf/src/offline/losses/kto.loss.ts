@@ -32,7 +32,15 @@ export interface KtoOutput {
 /**
  * KTO (and unpaired APO-zero): a desirable row's loss is 1 − σ(β(r − z)), an undesirable row's
  * 1 − σ(β(z − r)), r its log-ratio and z the batch's KL estimate mean(log π − log π_ref) over the
- * mismatched rows, clamped at 0 and without gradient, as TRL computes it; the mean over all rows.
+ * mismatched rows, clamped at 0 and without gradient, as TRL computes it in one process; the mean
+ * over all rows.
+ *
+ * Under data parallel training z is this rank's own estimate, clamped. TRL 1.9
+ * (KTOTrainer._compute_loss) gathers every rank's mean first and clamps the mean of those, so its z
+ * is the same on every rank. Here the step (forward, loss, backward) is one program per rank with no
+ * collective inside it, and z must be known before the loss is: matching TRL needs the KL rows
+ * scored in a pass of their own before the step, which the Task interface (a synchronous `trace`)
+ * does not offer yet.
  */
 export function ktoLoss(u: UnpairedLogps, o: KtoObjective): KtoOutput {
   const logratio = u.logps.sub(u.refLogps);
