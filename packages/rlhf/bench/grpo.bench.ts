@@ -1,7 +1,9 @@
 /**
  * `npm run bench:grpo`: GRPO steps on a SmolLM2-135M-shaped random checkpoint (all 30 layers, f32)
- * with LoRA r16 on every linear layer: one prompt of 128 tokens, 8 completions of 128 tokens each
- * (no EOS, so every completion runs to the limit), one optimizer step per rollout. Rollouts sample
+ * with LoRA r16 on every linear layer: prompts of 128 tokens, 8 completions of 128 tokens each
+ * (no EOS, so every completion runs to the limit), one optimizer step of 8 completions per prompt.
+ * Two cases: one prompt per rollout (8 rows decode together), and two (TRL's steps_per_generation
+ * 2: 16 rows decode together, then two optimizer steps). Rollouts sample
  * with the adapter merged into the base weights, as a run does. Reports rollout tokens/s (all 8 rows
  * together and per row; merge, prefill and sampling included), update tokens/s and peak RSS, and the
  * issue's bar measured in the same process under the same load: bench:generate's batched decode per
@@ -36,78 +38,98 @@ try {
   const withMergedAdapter = adapter.withMergedAdapter!.bind(adapter);
   const executor = new OrtExecutor();
   let s = 12345;
-  const prompts = [0, 1].map((k) => ({
+  const prompts = [0, 1, 2, 3].map((k) => ({
     prompt: `p${k}`,
     promptIds: Array.from({ length: PROMPT }, () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0), s % config.vocab)),
     columns: {},
     source: { file: 'bench', line: k + 1 },
   }));
-  const grpo = parseGrpoConfig({ reward_funcs: ['bench#length'], num_generations: GENERATIONS, max_completion_length: COMPLETION });
   // No EOS: every completion is COMPLETION tokens long.
   const generationConfig = { eos_token_id: [], pad_token_id: 0 };
-  const task = new GrpoTask(
-    {
-      model,
-      executor,
-      generationConfig,
-      withMergedAdapter,
-      prompts,
-      rewardFunctions: [{ name: 'length', fn: ({ completionIds }) => completionIds.map((c, i) => (c.length + i) % 3) }],
-      training: { per_device_train_batch_size: GENERATIONS, gradient_accumulation_steps: 1, seed: 0 },
-    },
-    grpo,
-  );
-  const args = parseTrainingArguments({ output_dir: join(dir, 'run'), per_device_train_batch_size: GENERATIONS, max_steps: 2, logging_steps: 1, save_strategy: 'no', learning_rate: 1e-5 });
-  const trainer = Trainer.create({ args, task, executor, checkpointer: task.wrapCheckpointer(adapter.checkpointer()) });
-  const steps: { ms: number; tokens: number }[] = [];
-  trainer.bus.on('step').subscribe((e) => steps.push({ ms: e.elapsedMs, tokens: e.tokens }));
+
+  /** Two rollouts of `promptsPerRollout` prompts; the second is measured (the first compiles every program). */
+  async function grpoSteps(promptsPerRollout: number) {
+    const grpo = parseGrpoConfig({ reward_funcs: ['bench#length'], num_generations: GENERATIONS, max_completion_length: COMPLETION, steps_per_generation: promptsPerRollout });
+    const task = new GrpoTask(
+      {
+        model,
+        executor,
+        generationConfig,
+        withMergedAdapter,
+        prompts,
+        rewardFunctions: [{ name: 'length', fn: ({ completionIds }) => completionIds.map((c, i) => (c.length + i) % 3) }],
+        training: { per_device_train_batch_size: GENERATIONS, gradient_accumulation_steps: 1, seed: 0 },
+      },
+      grpo,
+    );
+    const args = parseTrainingArguments({ output_dir: join(dir, `run-${promptsPerRollout}`), per_device_train_batch_size: GENERATIONS, max_steps: 2 * promptsPerRollout, logging_steps: 1, save_strategy: 'no', learning_rate: 1e-5 });
+    const trainer = Trainer.create({ args, task, executor, checkpointer: task.wrapCheckpointer(adapter.checkpointer()) });
+    const steps: { ms: number; tokens: number }[] = [];
+    trainer.bus.on('step').subscribe((e) => steps.push({ ms: e.elapsedMs, tokens: e.tokens }));
+    await trainer.train(task.data);
+    const logged = trainer.trainerState.log_history.filter((e) => e.loss !== undefined && e.train_runtime === undefined);
+    // The measured rollout's first step samples and scores it, then updates; the rest only update.
+    const first = promptsPerRollout;
+    const [generationS, scoringS] = [logged[first]['timing/generation_s'] as number, logged[first]['timing/scoring_s'] as number];
+    const measured = steps.slice(first);
+    const updateS = measured.reduce((t, e) => t + e.ms, 0) / 1000 - generationS - scoringS;
+    const rows = GENERATIONS * promptsPerRollout;
+    return { rows, rolloutPerRow: COMPLETION / generationS, generationS, scoringS, updateS, updateTokens: measured.reduce((t, e) => t + e.tokens, 0) };
+  }
+
   const loadBefore = loadavg()[0];
-  await trainer.train(task.data);
-  const logged = trainer.trainerState.log_history.filter((e) => e.loss !== undefined && e.train_runtime === undefined);
-  const [generationS, scoringS] = [logged[1]['timing/generation_s'] as number, logged[1]['timing/scoring_s'] as number];
-  const updateS = steps[1].ms / 1000 - generationS - scoringS;
-  const rolloutTokensPerS = (GENERATIONS * COMPLETION) / generationS;
+  const cases = [await grpoSteps(1), await grpoSteps(2)];
   // The bar under the same load, right after: bench:generate's batched case on this model. The
   // merged model decodes the base model's program, which is what bench:generate runs.
   const mergeStart = performance.now();
   await withMergedAdapter(executor, async () => {});
   const mergeS = (performance.now() - mergeStart) / 1000;
-  const rows = Array.from({ length: GENERATE_B8.rows }, () => prompts[0].promptIds);
-  const greedy = () => withMergedAdapter(executor, () => generate(model, executor, rows, { maxNewTokens: GENERATE_B8.newTokens, doSample: false, eosTokenIds: [], padTokenId: 0 }));
+  const barRows = Array.from({ length: GENERATE_B8.rows }, () => prompts[0].promptIds);
+  const greedy = () => withMergedAdapter(executor, () => generate(model, executor, barRows, { maxNewTokens: GENERATE_B8.newTokens, doSample: false, eosTokenIds: [], padTokenId: 0 }));
   await greedy();
   const reference = (await greedy()).timings;
   const barPerRow = (reference.decodeSteps / reference.decodeMs) * 1000;
-  // The generator alone at the rollout's shape: sampleRollout's generate call without the trainer,
-  // the task or the scoring around it, on rows of the same prompt.
-  const rolloutRows = Array.from({ length: GENERATIONS }, () => prompts[0].promptIds);
+  // The generator alone at the one-prompt rollout's shape: sampleRollout's generate call without
+  // the trainer, the task or the scoring around it, on rows of the same prompt.
+  const aloneRows = Array.from({ length: GENERATIONS }, () => prompts[0].promptIds);
   model.train(false);
+  const grpo = parseGrpoConfig({ reward_funcs: ['bench#length'], num_generations: GENERATIONS, max_completion_length: COMPLETION });
   const aloneStart = performance.now();
-  const alone = await withMergedAdapter(executor, () => generate(model, executor, rolloutRows, { generationConfig, ...generationOptions(samplingSettings(grpo)), seed: 0 }));
+  const alone = await withMergedAdapter(executor, () => generate(model, executor, aloneRows, { generationConfig, ...generationOptions(samplingSettings(grpo)), seed: 0 }));
   const aloneS = (performance.now() - aloneStart) / 1000;
   const alonePerRow = COMPLETION / aloneS;
-  console.log(
-    JSON.stringify({
-      bench: 'grpo',
-      case: `smollm2-135m lora r16, ${GENERATIONS} generations × ${COMPLETION} tokens, prompt ${PROMPT}`,
-      rollout_tokens_per_s: round(rolloutTokensPerS),
-      rollout_tokens_per_s_per_row: round(rolloutTokensPerS / GENERATIONS),
-      target: `rollout_tokens_per_s_per_row ≥ bench:generate's batched decode per row (smollm2-135m-b8: ${GENERATE_B8.rows} rows, ${GENERATE_B8.newTokens} new tokens), measured here after the steps`,
-      generate_b8_decode_tokens_per_s_per_row: round(barPerRow),
-      rollout_vs_target: round(rolloutTokensPerS / GENERATIONS / barPerRow),
-      generator_alone: `generate() on the plain model with the adapter merged, ${GENERATIONS} rows of the prompt, ${COMPLETION} sampled new tokens, timed like the rollout (merge + prefill + decode + restore)`,
-      generator_alone_tokens_per_s_per_row: round(alonePerRow),
-      generator_alone_decode_tokens_per_s_per_row: round((alone.timings.decodeSteps / alone.timings.decodeMs) * 1000),
-      generator_alone_prefill_s: round(alone.timings.prefillMs / 1000),
-      rollout_vs_generator_alone: round(rolloutTokensPerS / GENERATIONS / alonePerRow),
-      merge_and_restore_s: round(mergeS),
-      update_tokens_per_s: round(steps[1].tokens / updateS),
-      generation_s: round(generationS),
-      scoring_s: round(scoringS),
-      update_s: round(updateS),
-      peak_rss_mib: round(process.resourceUsage().maxRSS / 1024, 1),
-      load_avg_1m: { before: round(loadBefore), after: round(loadavg()[0]) },
-    }),
-  );
+  const peak = round(process.resourceUsage().maxRSS / 1024, 1);
+  const load = { before: round(loadBefore), after: round(loadavg()[0]) };
+  for (const c of cases) {
+    const prompts = c.rows / GENERATIONS;
+    console.log(
+      JSON.stringify({
+        bench: 'grpo',
+        case: `smollm2-135m lora r16, ${prompts} prompt${prompts > 1 ? 's' : ''} × ${GENERATIONS} generations × ${COMPLETION} tokens per rollout (${c.rows} rows decode together), prompt ${PROMPT}`,
+        rollout_tokens_per_s: round(c.rolloutPerRow * c.rows),
+        rollout_tokens_per_s_per_row: round(c.rolloutPerRow),
+        target: `rollout_tokens_per_s_per_row ≥ bench:generate's batched decode per row (smollm2-135m-b8: ${GENERATE_B8.rows} rows, ${GENERATE_B8.newTokens} new tokens), measured here after the steps`,
+        generate_b8_decode_tokens_per_s_per_row: round(barPerRow),
+        rollout_vs_target: round(c.rolloutPerRow / barPerRow),
+        ...(c.rows === GENERATIONS
+          ? {
+              generator_alone: `generate() on the plain model with the adapter merged, ${GENERATIONS} rows of the prompt, ${COMPLETION} sampled new tokens, timed like the rollout (merge + prefill + decode + restore)`,
+              generator_alone_tokens_per_s_per_row: round(alonePerRow),
+              generator_alone_decode_tokens_per_s_per_row: round((alone.timings.decodeSteps / alone.timings.decodeMs) * 1000),
+              generator_alone_prefill_s: round(alone.timings.prefillMs / 1000),
+              rollout_vs_generator_alone: round(c.rolloutPerRow / alonePerRow),
+            }
+          : {}),
+        merge_and_restore_s: round(mergeS),
+        update_tokens_per_s: round(c.updateTokens / c.updateS),
+        generation_s: round(c.generationS),
+        scoring_s: round(c.scoringS),
+        update_s: round(c.updateS),
+        peak_rss_mib: peak,
+        load_avg_1m: load,
+      }),
+    );
+  }
   await executor.dispose();
 } finally {
   await rm(dir, { recursive: true, force: true });

@@ -110,6 +110,12 @@ describe('the shared-prompt rollout layout', () => {
     expect(shared.feeds.prompt_ids.shape[0]).toBe(5);
   });
 
+  it('refuses a prompt with no tokens, naming its row', () => {
+    const sampled = rollout();
+    const empty = { ...sampled, promptIds: sampled.promptIds.map((p, i) => (i === 6 ? [] : p)) };
+    expect(() => SHARED_PROMPT_LAYOUT.layOut(empty, rolloutRows(sampled, { maskTruncated: true, multiple: 16 }), SETTINGS)).toThrow(/rollout row 6: its prompt has no tokens/);
+  });
+
   const VIRTUAL: [string, (model: CausalLM) => void][] = [
     ['prefix tuning', (model) => PREFIX_TUNING_METHOD.apply(model, PREFIX_TUNING_METHOD.parseConfig({ num_virtual_tokens: 3 }), { seed: 5 })],
     ['prompt tuning', (model) => PROMPT_TUNING_METHOD.apply(model, PROMPT_TUNING_METHOD.parseConfig({ num_virtual_tokens: 3 }), { seed: 5 })],

@@ -37,7 +37,9 @@ export const SHARED_PROMPT_LAYOUT: RolloutLayout = {
   layOut: (rollout, rows, { maxCompletionLength }) => {
     const distinct: (readonly number[])[] = [];
     const seen = new Map<string, number>();
-    const promptOf = rollout.promptIds.map((ids) => {
+    const promptOf = rollout.promptIds.map((ids, row) => {
+      // The first completion token is scored from the prompt's last position.
+      if (ids.length === 0) throw new Error(`rollout row ${row}: its prompt has no tokens, so nothing predicts the completion's first token`);
       const key = ids.join(',');
       if (!seen.has(key)) seen.set(key, distinct.push(ids) - 1);
       return seen.get(key)!;
