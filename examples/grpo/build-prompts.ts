@@ -8,12 +8,10 @@
 // times in its SFT, and answers them from memory more often than it copies.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { qaSplits, userPrompt } from '../../scripts/quickstart/task.js';
+import { QUICKSTART_DATA, qaSplits, userPrompt } from '../../scripts/quickstart/task.js';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
-/** The quickstart's data: seed, stories and options as scripts/quickstart/build-data.ts writes them. */
-const QUICKSTART = { seed: 2024, train: 3_000, options: { distractor: false, extras: true } };
 /** Stories drawn past the quickstart's own; a story whose text is a training story's is left out. */
 const DRAWN = 2_000;
 
@@ -23,8 +21,8 @@ const seen = new Set(
     .filter(Boolean)
     .map((line) => (JSON.parse(line) as { messages: { content: string }[] }).messages[0].content),
 );
-const { train } = qaSplits(QUICKSTART.seed, QUICKSTART.train + DRAWN, 0, QUICKSTART.options);
-const fresh = train.slice(QUICKSTART.train).filter((e) => !seen.has(userPrompt(e)));
+const { train } = qaSplits(QUICKSTART_DATA.seed, QUICKSTART_DATA.train + DRAWN, 0, QUICKSTART_DATA.options);
+const fresh = train.slice(QUICKSTART_DATA.train).filter((e) => !seen.has(userPrompt(e)));
 const lines = fresh.map((e) => JSON.stringify({ prompt: [{ role: 'user', content: userPrompt(e) }], answer: e.answer.trim() }));
 writeFileSync(here('data/prompts-train.jsonl'), `${lines.join('\n')}\n`);
 console.log(`wrote ${lines.length} prompts to data/prompts-train.jsonl`);

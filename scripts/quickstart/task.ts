@@ -16,6 +16,7 @@ import { COLORS, NAMES, SIZES, THINGS } from './lexicon.js';
 import { Draw } from './rng.js';
 
 type Thing = (typeof THINGS)[number];
+type Color = (typeof COLORS)[number];
 
 export interface QaExample {
   story: string;
@@ -30,10 +31,50 @@ export interface TaskOptions {
   extras: boolean;
 }
 
+/**
+ * The quickstart's data (examples/data/quickstart-*.jsonl, written by scripts/quickstart/build-data.ts):
+ * its seed, how many training and test examples, and the generator's options. The GRPO demo's prompts
+ * (examples/grpo/build-prompts.ts) are drawn from the same seed past the training stories, so both
+ * scripts read this one definition. The task is in its simplest form: one person, one thing. A second
+ * thing of another colour (`distractor: true`) did not reach 70% within the quickstart's training budget.
+ */
+export const QUICKSTART_DATA: Readonly<{ seed: number; train: number; test: number; options: TaskOptions }> = {
+  seed: 2024,
+  train: 3_000,
+  test: 200,
+  options: { distractor: false, extras: true },
+};
+
+/**
+ * The question and the answer as the task writes them, and their readers: whatever reads the data
+ * back (the alignment demo's preference pairs) parses with these, so a change of wording here
+ * cannot leave a parser elsewhere behind.
+ */
+export const questionText = (thing: string): string => `What colour is the ${thing}?`;
+/** The colour word with the leading space it has in the story, so it is the story's token. */
+export const answerText = (color: string): string => ` ${color}`;
+
+const COLOR_ANSWERED: ReadonlyMap<string, Color> = new Map(COLORS.map((color) => [answerText(color), color]));
+
+/** The thing a user turn (`userPrompt`: the story, then the question) asks about. */
+export function askedThing(user: string): Thing {
+  const thing = THINGS.find((t) => user.endsWith(questionText(t)));
+  if (thing === undefined) throw new Error(`no "${questionText('…')}" question at the end of ${JSON.stringify(user)}`);
+  return thing;
+}
+
+/** The colour an assistant turn (`answerText`) answers. */
+export function answeredColor(answer: string): Color {
+  const color = COLOR_ANSWERED.get(answer);
+  if (color === undefined) throw new Error(`${JSON.stringify(answer)} is not a colour answer ("${answerText('…')}")`);
+  return color;
+}
+
 /** Colours held out per thing: these (colour, thing) pairs are kept for the test set. */
 const HELD_OUT_PER_THING = 2;
 
-const pairKey = (color: string, thing: string): string => `${color} ${thing}`;
+/** A (colour, thing) pair as one key, `colour thing`. */
+export const pairKey = (color: string, thing: string): string => `${color} ${thing}`;
 
 /** A seeded choice of held-out (colour, thing) pairs: for every thing, HELD_OUT_PER_THING colours. */
 function heldOutPairs(d: Draw): Set<string> {
@@ -71,7 +112,7 @@ export function qaExample(d: Draw, heldOut: Set<string>, test: boolean, options:
     const other: Owner = { ...target, name: d.pick(NAMES.filter((n) => n !== name)) };
     sentences.push(d.chance(0.5) ? d.pick(RECALLS)(d, d.pick(owned)) : d.pick(FILLERS)(d, target, other));
   }
-  return { story: joinSentences(sentences), question: `What colour is the ${target.thing}?`, answer: ` ${target.color}` };
+  return { story: joinSentences(sentences), question: questionText(target.thing), answer: answerText(target.color) };
 }
 
 /**
@@ -89,3 +130,10 @@ export function qaSplits(seed: number, train: number, test: number, options: Tas
 
 /** The user turn: the story, then the question on its own line. */
 export const userPrompt = (e: QaExample): string => `${e.story}\n${e.question}`;
+
+/**
+ * A quickstart data file: one OpenAI chat `messages` line per example, the user turn, then the
+ * answer as the assistant turn (with its leading space, so it is the story's token).
+ */
+export const messagesJsonl = (examples: readonly QaExample[]): string =>
+  `${examples.map((e) => JSON.stringify({ messages: [{ role: 'user', content: userPrompt(e) }, { role: 'assistant', content: e.answer }] })).join('\n')}\n`;

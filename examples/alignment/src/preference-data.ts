@@ -12,6 +12,7 @@
  */
 import { COLORS } from '../../../scripts/quickstart/lexicon.js';
 import { Draw } from '../../../scripts/quickstart/rng.js';
+import { answerText, answeredColor, askedThing, pairKey } from '../../../scripts/quickstart/task.js';
 
 export interface PreferenceItem {
   /** The user turn: the story and the question. */
@@ -27,18 +28,9 @@ interface Conversation {
 
 const conversations = (text: string): Conversation[] => text.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Conversation);
 
-/** The thing a quickstart question asks about ("What colour is the kite?" → "kite"). */
-function askedThing(user: string): string {
-  const m = /What colour is the (\w+)\?$/.exec(user);
-  if (!m) throw new Error(`no "What colour is the …?" question in ${JSON.stringify(user)}`);
-  return m[1]!;
-}
-
-const pairKey = (colour: string, thing: string) => `${colour.trim()} ${thing}`;
-
 /** Every (colour, thing) pair a quickstart `messages` file answers with, as `colour thing` keys. */
 export function answeredPairs(text: string): Set<string> {
-  return new Set(conversations(text).map(({ messages: [user, assistant] }) => pairKey(assistant!.content, askedThing(user!.content))));
+  return new Set(conversations(text).map(({ messages: [user, assistant] }) => pairKey(answeredColor(assistant!.content), askedThing(user!.content))));
 }
 
 /**
@@ -52,7 +44,7 @@ export function toItem(conversation: Conversation, d: Draw, allowed?: ReadonlySe
   if (absent.length === COLORS.length) throw new Error(`no colour in ${JSON.stringify(user!.content)}`);
   const candidates = allowed ? absent.filter((c) => allowed.has(pairKey(c, thing))) : absent;
   if (candidates.length === 0) throw new Error(`no colour to reject for ${JSON.stringify(user!.content)}`);
-  return { prompt: user!.content, chosen: assistant!.content, rejected: ` ${d.pick(candidates)}` };
+  return { prompt: user!.content, chosen: assistant!.content, rejected: answerText(d.pick(candidates)) };
 }
 
 /**

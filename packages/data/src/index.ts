@@ -18,6 +18,7 @@ export { IGNORE_INDEX, trainedTokenCount, type TokenizedExample } from './tokeni
 export { assistantSpans, type CharSpan, type RenderChat } from './tokenize/assistant-spans.js';
 export { tokenizeSpans, type SpanTokens } from './tokenize/span-tokens.js';
 export { tokenizeChat, type ChatTokenizeOptions } from './tokenize/chat-masking.js';
+export { encodeConversation } from './tokenize/encode-conversation.js';
 export { tokenizeCompletion, tokenizeText } from './tokenize/completion.js';
 export { tokenizeExample } from './tokenize/tokenize-example.js';
 
@@ -43,7 +44,7 @@ export {
   type PreferenceFormat,
   type PreferenceFormatName,
 } from './preference/preference-formats.js';
-export { TEXT_ROWS, encodeConversation, encodeTextRow, type TextRowRule } from './preference/sequence-render.js';
+export { TEXT_ROWS, encodeTextRow, type TextRowRule } from './preference/sequence-render.js';
 export { PREFERENCE_ROWS, layoutRows, promptIsPrefix, tokenizeTurns, type PreferenceRows, type PreferenceTokenizeOptions, type TokenizedTurns } from './preference/preference-tokenize.js';
 export {
   PREFERENCE_TRUNCATION_DEFAULTS,

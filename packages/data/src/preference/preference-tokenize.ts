@@ -1,6 +1,7 @@
 import type { ChatMessage, ChatTemplateOptions, ChatTokenizer } from '../tokenize/chat-tokenizer.js';
+import { encodeConversation } from '../tokenize/encode-conversation.js';
 import type { Turn } from './preference.types.js';
-import { TEXT_ROWS, encodeConversation, encodeTextRow } from './sequence-render.js';
+import { TEXT_ROWS, encodeTextRow } from './sequence-render.js';
 
 export interface PreferenceTokenizeOptions {
   /** Passed to every chat template render (`extra: { enable_thinking: false }`). */

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Qwen3TestTokenizer } from '../testing/qwen3-tokenizer.test-support.js';
-import { TEXT_ROWS, encodeConversation, encodeTextRow } from './sequence-render.js';
+import { encodeConversation } from '../tokenize/encode-conversation.js';
+import { TEXT_ROWS, encodeTextRow } from './sequence-render.js';
 
 // Qwen3's ids (tokenizer.json: added_tokens, the vocab's "Ċ"), put together by hand below; `<|endoftext|>` is the BOS of the `bos` variant.
 const [BOS, IM_START, IM_END, THINK, END_THINK, NL, NL2] = [151643, 151644, 151645, 151667, 151668, 198, 271];

@@ -1,7 +1,7 @@
 import { DataRowError, type RecordSource, describeValue } from '../errors.js';
 import type { DataRecord } from '../readers/reader.types.js';
-import { encodeConversation } from '../preference/sequence-render.js';
 import type { ChatMessage, ChatTokenizer } from '../tokenize/chat-tokenizer.js';
+import { encodeConversation } from '../tokenize/encode-conversation.js';
 
 /** One prompt of a prompt-only dataset (TRL's `prompt` column), with the record's other columns. */
 export interface PromptRecord {

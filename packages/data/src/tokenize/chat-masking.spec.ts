@@ -4,6 +4,7 @@ import { Qwen3TestTokenizer } from '../testing/qwen3-tokenizer.test-support.js';
 import { assistantSpans, type RenderChat } from './assistant-spans.js';
 import { tokenizeChat } from './chat-masking.js';
 import type { ChatMessage } from './chat-tokenizer.js';
+import { encodeConversation } from './encode-conversation.js';
 import { IGNORE_INDEX, type TokenizedExample } from './tokenized-example.js';
 
 /** Decoded text of each run of trained tokens. */
@@ -76,6 +77,23 @@ describe('tokenizeChat with the real Qwen3 template', () => {
   it('passes template variables: enable_thinking=false puts the empty think block in the prompt, not the answer', () => {
     const example = tokenizeChat(conversation.slice(0, 3), tokenizer, { template: { extra: { enable_thinking: false } } });
     expect(trainedTexts(example, tokenizer)).toEqual(['Hello! How can I help?<|im_end|>']);
+  });
+});
+
+describe('tokenizeChat and encodeConversation: one render of a conversation', () => {
+  it('gives encodeConversation\'s ids with and without trainOnInputs, for a tokenizer that adds a BOS and with tools in the template', async () => {
+    const withTools = { tools: [{ type: 'function', function: { name: 'colour_of', description: 'The colour of a thing.', parameters: { type: 'object', properties: { thing: { type: 'string' } } } } }] };
+    for (const tokenizer of [await Qwen3TestTokenizer.load(), await Qwen3TestTokenizer.load({ bos: true })]) {
+      // The premise: the tools change the render, so a path that dropped the template options would differ.
+      expect(encodeConversation(conversation, tokenizer, withTools)).not.toEqual(encodeConversation(conversation, tokenizer));
+      for (const template of [undefined, withTools]) {
+        const ids = encodeConversation(conversation, tokenizer, template);
+        const all = tokenizeChat(conversation, tokenizer, { template, trainOnInputs: true });
+        expect([...all.inputIds]).toEqual(ids);
+        expect([...all.labels]).toEqual(ids);
+        expect([...tokenizeChat(conversation, tokenizer, { template }).inputIds]).toEqual(ids);
+      }
+    }
   });
 });
 

@@ -1,5 +1,6 @@
 import { assistantSpans } from './assistant-spans.js';
 import type { ChatMessage, ChatTemplateOptions, ChatTokenizer } from './chat-tokenizer.js';
+import { encodeConversation } from './encode-conversation.js';
 import { tokenizeSpans } from './span-tokens.js';
 import { IGNORE_INDEX, type TokenizedExample } from './tokenized-example.js';
 
@@ -18,11 +19,11 @@ export interface ChatTokenizeOptions {
 export function tokenizeChat(messages: readonly ChatMessage[], tokenizer: ChatTokenizer, options: ChatTokenizeOptions = {}): TokenizedExample {
   const render = (msgs: readonly ChatMessage[], addGenerationPrompt: boolean): string =>
     tokenizer.applyChatTemplate(msgs, { ...options.template, addGenerationPrompt });
-  const full = render(messages, false);
   if (options.trainOnInputs) {
-    const inputIds = Int32Array.from(tokenizer.encode(full, { addSpecialTokens: false }));
+    const inputIds = Int32Array.from(encodeConversation(messages, tokenizer, { ...options.template, addGenerationPrompt: false }));
     return { inputIds, labels: inputIds.slice() };
   }
+  const full = render(messages, false);
   const stopText = tokenizer.eosTokenId == null ? undefined : tokenizer.decode([tokenizer.eosTokenId]);
   const { ids, inSpan } = tokenizeSpans(full, assistantSpans(messages, full, render, stopText), tokenizer);
   const inputIds = Int32Array.from(ids);
