@@ -1,3 +1,4 @@
+import { SingleProcessCollectives } from '../distributed/single-process.collectives.js';
 import type { Executor } from '../executors/executor.interface.js';
 import { takeTracedFeeds } from '../ir/trace-context.js';
 import type { TrainDataSource } from './data-source.interface.js';
@@ -17,12 +18,15 @@ export async function evaluateTask(executor: Executor, task: Task, data: TrainDa
   let totalWeight = 0;
   // Leaves the task in eval mode: the trainer switches back before its next step.
   task.setTraining(false);
+  // Every rank evaluates every batch, so a value combined over ranks is this rank's own.
+  const context = { executor, comm: new SingleProcessCollectives() };
   for (let index = 0; index < n; index++) {
     const batch = await data.batch(0, index);
+    const prepared = await task.prepare?.(batch, context);
     const out = task.trace(batch);
     const metrics = metricOutputs(out.metrics);
     const program = executor.compile([out.loss, ...metrics.tensors]);
-    const [loss, ...values] = await program.run({ ...batch.tensors, ...out.feeds, ...takeTracedFeeds() });
+    const [loss, ...values] = await program.run({ ...batch.tensors, ...prepared, ...out.feeds, ...takeTracedFeeds() });
     const batchMetrics = batchValues(metrics.read(values));
     means.add({ loss: loss.item(), ...batchMetrics, ...task.batchMetrics?.(batchMetrics) }, out.weight);
     totalWeight += out.weight;

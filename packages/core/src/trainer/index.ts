@@ -15,7 +15,7 @@ export { HF_ONLY_ARGUMENTS, HF_ONLY_ARGUMENT_NAMES, type ScreenedArguments, scre
 export type { Batch, TrainDataSource } from './data-source.interface.js';
 export { type Example, type InMemoryDataSourceOptions, InMemoryDataSource } from './in-memory.data-source.js';
 export { ShardedDataSource } from './sharded.data-source.js';
-export type { RatioMetric, Task, TaskMetric, TaskOutput } from './task.interface.js';
+export type { RatioMetric, Task, TaskMetric, TaskOutput, TaskPassContext } from './task.interface.js';
 export { MetricMeans, batchValues, metricOutputs } from './metric-parts.js';
 export { type CausalLmLossOptions, type CausalLmModel, CausalLmTask, IGNORE_INDEX, lossTokens } from './causal-lm.task.js';
 export type { CausalLmSource, TaskContext, TaskData, TaskDataContext, TaskModel, TaskModelContext, TaskTokenizer } from './task-hooks.js';

@@ -1,4 +1,5 @@
-import type { Feeds } from '../executors/executor.interface.js';
+import type { Collectives } from '../distributed/collectives.interface.js';
+import type { Executor, Feeds } from '../executors/executor.interface.js';
 import type { Parameter } from '../ir/parameter.js';
 import type { Rng } from '../random/rng.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -30,6 +31,13 @@ export interface TaskOutput {
   feeds?: Feeds;
 }
 
+/** What a task's `prepare` runs its own pass on, and the ranks it may combine values over. */
+export interface TaskPassContext {
+  readonly executor: Executor;
+  /** The job's collectives in training; a world of one in evaluation, where every rank reads the whole eval set. */
+  readonly comm: Collectives;
+}
+
 /**
  * How a batch becomes a loss (pretraining, SFT, reward modelling, DPO, PPO, ...). The trainer owns
  * the loop (accumulation, clipping, schedules, evaluation, checkpoints); a task only traces.
@@ -53,6 +61,13 @@ export interface Task {
    * (or `feeds`), so one compiled program serves every batch of the same shape.
    */
   trace(batch: Batch): TaskOutput;
+  /**
+   * Feeds the trace needs that must be known before its loss is: a value from a pass of its own,
+   * or one combined over ranks (KTO's KL estimate, which TRL averages over ranks before the loss
+   * uses it). Called on every rank, in the same order, right before each `trace` of a batch, in
+   * training and in evaluation; its feeds are merged into the program's.
+   */
+  prepare?(batch: Batch, context: TaskPassContext): Promise<Feeds>;
   /**
    * Metrics derived from one batch's metric values (over every rank; a ratio the batch has no rows
    * for is absent), e.g. KTO's margin, which exists only where both of its parts do.

@@ -256,9 +256,10 @@ export class Trainer {
     let blame: { batch: number; firstRow?: string; finite: boolean } | undefined;
     for (let j = 0; j < micro; j++) {
       const batch = await data.batch(position.epoch, position.batch);
+      const prepared = await this.task.prepare?.(batch, { executor: this.executor, comm: this.comm });
       const out = this.task.trace(batch);
       const metrics = metricOutputs(out.metrics);
-      const result = await run.step.run(() => ({ loss: out.loss, extras: metrics.tensors }), { ...batch.tensors, ...out.feeds }, 1 / micro);
+      const result = await run.step.run(() => ({ loss: out.loss, extras: metrics.tensors }), { ...batch.tensors, ...prepared, ...out.feeds }, 1 / micro);
       if (!blame || (blame.finite && !Number.isFinite(result.loss))) blame = { batch: position.batch, firstRow: batch.firstRow, finite: Number.isFinite(result.loss) };
       local.loss += result.loss / micro;
       local.metrics.push(metrics.read(result.extras));

@@ -9,6 +9,8 @@ export interface UnpairedLogps {
   /** Log-probs of prompt i with another row's completion (the KL estimate), policy and reference. */
   readonly klLogps?: Tensor;
   readonly refKlLogps?: Tensor;
+  /** The KL estimate itself (`klEstimate`, averaged over ranks), where it was scored before the step. */
+  readonly klEstimate?: Tensor;
 }
 
 export interface KtoObjective {
@@ -29,10 +31,14 @@ export interface KtoOutput {
   readonly rewards: Tensor;
 }
 
+/** TRL's KL estimate before its clamp: mean(log π − log π_ref) over the mismatched rows, without gradient. */
+export const klEstimate = (klLogps: Tensor, refKlLogps: Tensor): Tensor => klLogps.sub(refKlLogps).mean().detach();
+
 /**
  * KTO (and unpaired APO-zero): a desirable row's loss is 1 − σ(β(r − z)), an undesirable row's
- * 1 − σ(β(z − r)), r its log-ratio and z the batch's KL estimate mean(log π − log π_ref) over the
- * mismatched rows, clamped at 0 and without gradient, as TRL computes it; the mean over all rows.
+ * 1 − σ(β(z − r)), r its log-ratio and z the KL estimate clamped at 0, without gradient, as TRL
+ * computes it; the mean over all rows. z is `klEstimate` of the mismatched rows, or the estimate
+ * given (TRL 1.9 averages the ranks' estimates before it clamps: see `KtoTask.prepare`).
  */
 export function ktoLoss(u: UnpairedLogps, o: KtoObjective): KtoOutput {
   const logratio = u.logps.sub(u.refLogps);
@@ -42,8 +48,9 @@ export function ktoLoss(u: UnpairedLogps, o: KtoObjective): KtoOutput {
   let rejectedLoss: Tensor;
   let kl: Tensor;
   if (o.lossType === 'kto') {
-    if (!u.klLogps || !u.refKlLogps) throw new Error('kto: the KL estimate needs the mismatched rows\' log-probs (klLogps, refKlLogps)');
-    kl = u.klLogps.sub(u.refKlLogps).mean().detach().maximum(0);
+    const estimate = u.klEstimate ?? (u.klLogps && u.refKlLogps ? klEstimate(u.klLogps, u.refKlLogps) : null);
+    if (!estimate) throw new Error('kto: the KL estimate needs the mismatched rows\' log-probs (klLogps, refKlLogps) or the estimate (klEstimate)');
+    kl = estimate.detach().maximum(0);
     chosenLoss = logratio.sub(kl).mul(o.beta).sigmoid().neg().add(1);
     rejectedLoss = kl.sub(logratio).mul(o.beta).sigmoid().neg().add(1);
   } else {

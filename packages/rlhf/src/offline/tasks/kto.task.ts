@@ -1,14 +1,17 @@
-import type { Batch, RatioMetric, Tensor, TaskOutput } from '@tunekit/core';
+import { type Batch, type Feeds, HostTensor, type RatioMetric, Tensor, type TaskOutput, type TaskPassContext, takeTracedFeeds } from '@tunekit/core';
 import type { CausalLM } from '@tunekit/models';
 import { tokenEntropy } from '../../common/token-entropy.js';
 import type { KtoConfig } from '../config/kto.config.js';
-import { ktoLoss } from '../losses/kto.loss.js';
+import { klEstimate, ktoLoss } from '../losses/kto.loss.js';
 import type { ReferencePolicy } from '../reference/reference-policy.js';
 import { OfflineTask } from './offline.task.js';
 import { forwardLogps, rowInputs, vectorInput } from './row-inputs.js';
 
 /** The KL half of an unpaired batch: prompt i with another row's completion (the rlhf contract's `kl_*` tensors). */
 export const KL_PREFIX = 'kl_';
+
+/** The fed scalar of a `kto` batch: its KL estimate averaged over ranks, before the loss clamps it. */
+const KL_ESTIMATE = 'kto_kl_estimate';
 
 /** A mean over the rows `w` selects, as a ratio: a batch without such rows reports nothing rather than 0. */
 const meanWhere = (x: Tensor, w: Tensor): RatioMetric => ({ sum: x.mul(w).sum(), count: w.sum() });
@@ -31,18 +34,33 @@ export class KtoTask extends OfflineTask {
     super(model, config.disable_dropout);
   }
 
+  /**
+   * The `kto` loss's KL estimate, scored in a forward pass of its own (TRL scores the mismatched rows
+   * without gradient) and averaged over ranks before the loss clamps it, as TRL 1.9's
+   * KTOTrainer._compute_loss does (`gather_for_metrics(kl).mean().clamp(min=0)`): every rank's loss
+   * uses the same z, and N ranks train as one process with their rows in one batch.
+   */
+  async prepare(batch: Batch, { executor, comm }: TaskPassContext): Promise<Feeds> {
+    if (this.config.loss_type !== 'kto') return {};
+    const kl = rowInputs(batch, KL_PREFIX, this.name);
+    const estimate = klEstimate(forwardLogps(this.model, kl).s.logps, this.reference.logps(kl, batch));
+    const [value] = await executor.compile([estimate]).run({ ...batch.tensors, ...takeTracedFeeds() });
+    const sum = Float64Array.of(value.item());
+    await comm.allReduceSum(sum);
+    return { [KL_ESTIMATE]: HostTensor.f32([], [sum[0] / comm.size]) };
+  }
+
   trace(batch: Batch): TaskOutput {
     const rows = rowInputs(batch, '', this.name);
     const label = vectorInput(batch, 'label', this.name);
     const { logits, s } = forwardLogps(this.model, rows);
-    const kl = this.config.loss_type === 'kto' ? rowInputs(batch, KL_PREFIX, this.name) : null;
     const c = this.config;
     const out = ktoLoss(
       {
         logps: s.logps,
         refLogps: this.reference.logps(rows, batch),
         label,
-        ...(kl ? { klLogps: forwardLogps(this.model, kl).s.logps, refKlLogps: this.reference.logps(kl, batch) } : {}),
+        ...(c.loss_type === 'kto' ? { klEstimate: Tensor.input(KL_ESTIMATE, []) } : {}),
       },
       { lossType: c.loss_type, beta: c.beta, desirableWeight: c.desirable_weight, undesirableWeight: c.undesirable_weight },
     );
