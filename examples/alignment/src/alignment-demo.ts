@@ -132,6 +132,16 @@ async function sftThenReward(o: DemoOptions, start: string): Promise<Pick<DemoRe
   return { sft: sft.result, reward: await rewardModel(o, sft.model) };
 }
 
+/**
+ * The reward model's folder (`runs/reward`, a SEQ_CLS adapter on `runs/sft`), built with the start
+ * and the SFT stage when it is absent: PPO's demonstration (examples/grpo/ppo) scores with it.
+ */
+export async function builtRewardModel(o: Pick<DemoOptions, 'runs' | 'warmupSteps' | 'echo'>): Promise<string> {
+  const dir = join(o.runs, 'reward');
+  if (!existsSync(join(dir, 'adapter_model.safetensors'))) await sftThenReward(o, await startModel(o));
+  return dir;
+}
+
 async function policyRun(o: DemoOptions, start: string, run: (typeof POLICY_RUNS)[number], preferenceBefore: number): Promise<PolicyResult> {
   const t = performance.now();
   const out = join(o.runs, run.dir);

@@ -1,35 +1,30 @@
 // The PPO demonstration, offline, end to end, beside the GRPO one (same starting model and prompts):
 //   npx tsx examples/grpo/ppo/run.ts
 // 1. the starting model, as examples/grpo/run.ts builds it (runs/align/start, shared with examples/alignment);
-// 2. preference pairs from the GRPO prompts (right colour chosen, another rejected), and a reward
-//    model trained on them with task: reward (ppo/reward.yaml), scored on held-out pairs;
+// 2. the alignment demonstration's reward model (examples/alignment/reward.yaml on its SFT stage,
+//    runs/align/reward), built by that demo's code when absent, and its held-out pairs ranked right;
 // 3. PPO on examples/grpo/ppo.yaml against that reward model: held-out exact match before and after;
 // 4. the reward model's mean score of the rollouts, start and end of training (the last lines).
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { startModel } from '../../alignment/src/alignment-demo.js';
+import { HELD_OUT, builtRewardModel, startModel } from '../../alignment/src/alignment-demo.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const at = (path: string) => `${root}${path}`;
 const tunekit = (...args: string[]) => execFileSync(process.execPath, [at('apps/cli/bin/tunekit.js'), ...args], { stdio: 'inherit', cwd: root });
 const seconds = (since: number) => `${((performance.now() - since) / 1000).toFixed(0)} s`;
 
-const start = await startModel({ runs: at('runs/align'), warmupSteps: 2000, echo: true });
-
-const data = at('runs/grpo-ppo/data');
-execFileSync(process.execPath, ['--import', 'tsx', at('examples/grpo/ppo/build-preferences.ts'), data], { stdio: 'inherit', cwd: root });
-const rewardModel = at('runs/grpo-ppo/reward-model');
-const rewardStarted = performance.now();
-if (!existsSync(`${rewardModel}/adapter_model.safetensors`)) tunekit('train', 'examples/grpo/ppo/reward.yaml');
-console.log(`reward model took ${seconds(rewardStarted)}`);
-tunekit('score', '--model', start, '--adapter', rewardModel, '--data', `${data}/preferences-test.jsonl`);
+const runs = at('runs/align');
+await startModel({ runs, warmupSteps: 2000, echo: true });
+const rewardModel = await builtRewardModel({ runs, warmupSteps: 2000, echo: true });
+tunekit('score', '--model', `${runs}/sft`, '--adapter', rewardModel, '--data', HELD_OUT.pairs);
 
 const started = performance.now();
 tunekit('train', 'examples/grpo/ppo.yaml');
 
 // The last checkpoint's log history holds every logged step's mean reward-model score of the rollouts.
-const runDir = at('runs/grpo-ppo/ppo');
+const runDir = at('runs/ppo');
 const last = readdirSync(runDir)
   .filter((d) => /^checkpoint-\d+$/.test(d))
   .sort((a, b) => Number(a.slice(11)) - Number(b.slice(11)))

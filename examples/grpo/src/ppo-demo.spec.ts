@@ -20,16 +20,13 @@ const tunekit = (args: string[]) => node([here('../../../apps/cli/bin/tunekit.js
 const set = (kv: string) => ['--set', kv];
 
 describe('the PPO demo, shortened', () => {
-  it('trains a reward model with ppo/reward.yaml, then runs ppo.yaml through tunekit train against it: TRL metrics, value model checkpointed, held-out accuracy last', async () => {
+  it('trains a reward model with the alignment demo\'s reward.yaml, then runs ppo.yaml through tunekit train against it: TRL metrics, value model checkpointed, held-out accuracy last', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tunekit-ppo-demo-'));
-    const built = await node(['--import', 'tsx', here('../ppo/build-preferences.ts'), join(dir, 'data')]);
-    expect(built.code, built.stdout).toBe(0);
-    // The quickstart's base model instead of the warmed-up one, two steps of each run, 16 held-out stories.
+    // The quickstart's base model instead of the SFT one and the warmed-up start, two steps of each run, 16 held-out stories.
     const reward = await tunekit([
       'train',
-      here('../ppo/reward.yaml'),
-      ...set('model=../../quickstart-model'),
-      ...set(`data.path=${join(dir, 'data', 'preferences-train.jsonl')}`),
+      here('../../alignment/reward.yaml'),
+      ...set('model=../quickstart-model'),
       ...set('training.max_steps=2'),
       ...set('training.save_steps=2'),
       ...set(`training.output_dir=${dir}/rm`),

@@ -32,7 +32,18 @@ export interface PpoOptions {
   readonly missing_eos_penalty: number | null;
   /** Rows per forward pass of the reward and value models while scoring a rollout. */
   readonly local_rollout_forward_batch_size: number;
+  /**
+   * Where the reward model reads a conversational response that ended. `stop_token` (TRL's
+   * PPOTrainer): at the stop token. `turn_end`: after what the reward model's chat template prints
+   * after the end-of-turn token (ChatML's "\n"), the last token of the rows `task: reward` trains
+   * on. Not a TRL option: its default loses the alignment demo's reward model 21 points of held-out
+   * pair accuracy (96.5% read where it was trained, 75.5% at `<|im_end|>`).
+   */
+  readonly score_at: ScoreAt;
 }
+
+export const SCORE_AT = ['stop_token', 'turn_end'] as const;
+export type ScoreAt = (typeof SCORE_AT)[number];
 
 /** The `ppo:` section, with the shared online fields the rollout machinery reads derived from it. */
 export type PpoConfig = PpoOptions & OnlineConfig;
@@ -55,6 +66,7 @@ const FIELDS: FieldTable<PpoOptions> = {
   temperature: { check: checks.range({ above: 0 }), default: 0.7 },
   missing_eos_penalty: { check: checks.number, default: null },
   local_rollout_forward_batch_size: { check: checks.positiveInt, default: 64 },
+  score_at: { check: checks.oneOf(SCORE_AT), default: 'stop_token' },
 };
 
 /** PPOConfig and OnPolicyConfig options that TuneKit does not have, accepted only at TRL's default. */
@@ -79,6 +91,10 @@ export function parsePpoConfig(raw: Record<string, unknown>): PpoConfig {
   }
   if (options.stop_token !== null && options.stop_token_id !== null) {
     const problem = { path: ['stop_token_id'], detail: 'set beside stop_token; give one of the two' };
+    throw new ConfigFieldError('ppo config', [problem], optionLine('ppo config', problem));
+  }
+  if (options.score_at === 'turn_end' && options.stop_token !== 'eos') {
+    const problem = { path: ['score_at'], detail: 'turn_end reads past the end-of-turn token, so it needs stop_token: eos' };
     throw new ConfigFieldError('ppo config', [problem], optionLine('ppo config', problem));
   }
   return {

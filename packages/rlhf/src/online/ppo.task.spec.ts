@@ -1,7 +1,7 @@
 import { type Batch, HostTensor, OrtExecutor, Rng, Tensor, Trainer, parseTrainingArguments, takeTracedFeeds } from '@tunekit/core';
 import type { CausalLM, SequenceClassificationModel } from '@tunekit/models';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EOS, onlineContext, tempDir, tinyPolicy } from './online.test-support.js';
+import { EOS, onlineContext, tempDir, tinyPolicy, tinyPrompts } from './online.test-support.js';
 import { parsePpoConfig } from './ppo.config.js';
 import { PpoTask, VALUE_PREFIX } from './ppo.task.js';
 import { tinyPpoModels } from './ppo.test-support.js';
@@ -162,6 +162,41 @@ describe('a PPO step on a tiny model against TRL’s algorithm in plain arithmet
     // Not a degenerate case: the ratios moved and both losses are away from zero.
     expect(Math.abs(want.policyLoss)).toBeGreaterThan(1e-3);
     expect(want.valueLoss).toBeGreaterThan(1e-3);
+  });
+});
+
+describe('where the reward model reads a response', () => {
+  /** The reward model's score of one row of ids. */
+  const scoreOf = async (reward: SequenceClassificationModel, ids: readonly number[]) => (await host(reward.call(Tensor.input('ids', [1, ids.length], 'i64')), { ids: HostTensor.i64([1, ids.length], ids) }))[0];
+  const TURN_END = [13, 7];
+  // An id this tiny policy samples often, as its end of turn: some responses end, some run to response_length.
+  const STOP = 44;
+
+  it('score_at turn_end: a conversational turn that ended is read after what the template prints past its end-of-turn token; one cut short is read where it stops', async () => {
+    const models = { ...tinyPpoModels(), turnEnd: TURN_END };
+    const prompts = tinyPrompts(4).map((p) => ({ ...p, prompt: [{ role: 'user' as const, content: p.prompt as string }] }));
+    const ctx = onlineContext(tinyPolicy(), executor, { prompts, generationConfig: { eos_token_id: STOP, pad_token_id: 0 }, rewardFunctions: [], training: { per_device_train_batch_size: 2, gradient_accumulation_steps: 2, seed: 42 } });
+    const task = new PpoTask(ctx, parsePpoConfig({ ...BASE, missing_eos_penalty: null, num_ppo_epochs: 1, score_at: 'turn_end' }), models);
+    const batches = [await task.data.batch(0, 0), await task.data.batch(0, 1)];
+    const rows = rowsOf(batches);
+    const ended = rows.map((r) => r.response.includes(STOP));
+    // Both kinds of row are in the rollout.
+    expect(ended).toContain(true);
+    expect(ended).toContain(false);
+    const cut = (response: number[]) => (response.includes(STOP) ? response.slice(0, response.indexOf(STOP) + 1) : response);
+    const want = await Promise.all(rows.map((r, i) => scoreOf(models.reward, [...r.prompt, ...cut(r.response), ...(ended[i] ? TURN_END : [])])));
+    const atStop = await Promise.all(rows.map((r) => scoreOf(models.reward, [...r.prompt, ...cut(r.response)])));
+    const out = task.trace(batches[0]);
+    const [scores] = await executor.compile([out.metrics!['objective/scores'] as Tensor]).run({ ...batches[0].tensors, ...takeTracedFeeds() });
+    const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+    expect(scores.toFloat32()[0]).toBeCloseTo(mean(want), 4);
+    // TRL's reading at the stop token gives another score here.
+    expect(Math.abs(mean(want) - mean(atStop))).toBeGreaterThan(1e-3);
+  });
+
+  it('needs stop_token eos and the template\'s ids', () => {
+    expect(() => parsePpoConfig({ reward_model_path: 'rm', score_at: 'turn_end' })).toThrow('score_at: turn_end reads past the end-of-turn token, so it needs stop_token: eos');
+    expect(() => new PpoTask(onlineContext(tinyPolicy(), executor, { rewardFunctions: [] }), parsePpoConfig({ ...BASE, score_at: 'turn_end' }), tinyPpoModels())).toThrow('ppo: score_at turn_end needs');
   });
 });
 

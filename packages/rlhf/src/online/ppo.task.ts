@@ -24,6 +24,8 @@ export interface PpoModels {
   readonly reward: SequenceClassificationModel;
   /** Per-token values; trained in full beside the policy (whatever the policy's method), as TRL trains it. */
   readonly value: SequenceClassificationModel;
+  /** With `score_at: turn_end`: the ids the reward model's chat template prints after an assistant turn's end (`turnEndIds`). */
+  readonly turnEnd?: readonly number[];
 }
 
 /** The value model's parameters are listed (and optimised, and checkpointed) under this prefix. */
@@ -61,6 +63,7 @@ export class PpoTask extends OnlineTask<PpoConfig> implements Task {
     for (const [role, m] of [['reward', models.reward], ['value', models.value]] as const) {
       if (m.config.vocab !== vocab) throw new Error(`ppo: the ${role} model reads the policy's token ids (TRL's PPOTrainer shares one tokenizer), but its vocabulary has ${m.config.vocab} tokens and the policy's ${vocab}`);
     }
+    if (config.score_at === 'turn_end' && !models.turnEnd) throw new Error('ppo: score_at turn_end needs the ids the reward model\'s chat template prints after a turn (turnEndIds)');
     models.reward.freeze();
     models.value.unfreeze();
   }
@@ -119,11 +122,15 @@ export class PpoTask extends OnlineTask<PpoConfig> implements Task {
     const logps = await this.logpsOf(laidOut);
     const refLogps = ctx.reference ? await this.logpsOf(laidOut, ctx.reference) : logps;
     const values = await rowValues(this.models.value, ctx.executor, rows, config.local_rollout_forward_batch_size);
-    // The reward model reads prompt + response cut after the stop token, up to its last counting token.
+    // The reward model reads prompt + response cut after the stop token, up to its last counting token;
+    // with score_at turn_end, a conversational turn that ended goes on with what its template prints next.
     const stop = { stopTokenId, padTokenId: pad };
+    const turnEnd = config.score_at === 'turn_end' ? (this.models.turnEnd ?? []) : [];
     const scored = responses.map((r, b) => {
       const cut = truncate(r, stop);
-      return [...rollout.promptIds[b], ...cut.slice(0, sequenceLength(cut, stop) + 1)];
+      const kept = cut.slice(0, sequenceLength(cut, stop) + 1);
+      const ended = kept[kept.length - 1] === stopTokenId && typeof prompts[b].prompt !== 'string';
+      return [...rollout.promptIds[b], ...kept, ...(ended ? turnEnd : [])];
     });
     const scores = await scoreRows(this.models.reward, ctx.executor, scored, config.local_rollout_forward_batch_size);
     const targets = ppoTargets(
