@@ -160,9 +160,8 @@ export class PpoTask extends OnlineTask<PpoConfig> implements Task {
     return FULL_ROWS_LAYOUT;
   }
 
-  protected loss(batch: Batch, policy: PolicyForward, rows: RolloutInputs | null): { loss: Tensor; metrics: Record<string, Tensor> } {
-    if (!rows) throw new Error('ppo: the value model needs whole rows (the full-rows layout)');
-    const inputs = rows;
+  protected loss(batch: Batch, policy: PolicyForward, inputs: RolloutInputs | null): { loss: Tensor; metrics: Record<string, Tensor> } {
+    if (!inputs) throw new Error('ppo: the value model needs whole rows (the full-rows layout)');
     const t = batch.tensors;
     const c = this.config;
     const [n, length] = inputs.inputIds.shape;
