@@ -23,7 +23,18 @@ import { createTinyModel } from '@tunekit/models/testing';
 import { LORA_METHOD, parseLoraConfig } from '@tunekit/peft-lora';
 import { GrpoTask, parseGrpoConfig } from '../src/index.js';
 import { samplingSettings } from '../src/online/online.config.js';
-import { generationOptions } from '../src/online/rollout.js';
+import { generationOptions, type Rollout } from '../src/online/rollout.js';
+import type { PromptRecord } from '@tunekit/data';
+
+/** GRPO as the trainer runs it, keeping each rollout's generator timings (prefill, decode) to split the rollout's time. */
+class TimedGrpoTask extends GrpoTask {
+  readonly generatorTimings: Rollout['generatorTimings'][] = [];
+  protected override async scoredRollout(prompts: readonly PromptRecord[], seed: number) {
+    const scored = await super.scoredRollout(prompts, seed);
+    this.generatorTimings.push(scored.rollout.generatorTimings);
+    return scored;
+  }
+}
 
 const [PROMPT, COMPLETION, GENERATIONS] = [128, 128, 8];
 /** bench:generate's batched case: the bar's reference. */
@@ -50,7 +61,7 @@ try {
   /** Two rollouts of `promptsPerRollout` prompts; the second is measured (the first compiles every program). */
   async function grpoSteps(promptsPerRollout: number) {
     const grpo = parseGrpoConfig({ reward_funcs: ['bench#length'], num_generations: GENERATIONS, max_completion_length: COMPLETION, steps_per_generation: promptsPerRollout });
-    const task = new GrpoTask(
+    const task = new TimedGrpoTask(
       {
         model,
         executor,
@@ -74,7 +85,8 @@ try {
     const measured = steps.slice(first);
     const updateS = measured.reduce((t, e) => t + e.ms, 0) / 1000 - generationS - scoringS;
     const rows = GENERATIONS * promptsPerRollout;
-    return { rows, rolloutPerRow: COMPLETION / generationS, generationS, scoringS, updateS, updateTokens: measured.reduce((t, e) => t + e.tokens, 0) };
+    const inside = task.generatorTimings[1];
+    return { rows, rolloutPerRow: COMPLETION / generationS, generationS, scoringS, updateS, updateTokens: measured.reduce((t, e) => t + e.tokens, 0), inside };
   }
 
   const loadBefore = loadavg()[0];
@@ -111,6 +123,9 @@ try {
         target: `rollout_tokens_per_s_per_row ≥ bench:generate's batched decode per row (smollm2-135m-b8: ${GENERATE_B8.rows} rows, ${GENERATE_B8.newTokens} new tokens), measured here after the steps`,
         generate_b8_decode_tokens_per_s_per_row: round(barPerRow),
         rollout_vs_target: round(c.rolloutPerRow / barPerRow),
+        rollout_decode_tokens_per_s_per_row: round((c.inside.decodeSteps / c.inside.decodeMs) * 1000),
+        rollout_prefill_s: round(c.inside.prefillMs / 1000),
+        rollout_outside_generate_s: round(c.generationS - (c.inside.prefillMs + c.inside.decodeMs) / 1000),
         ...(c.rows === GENERATIONS
           ? {
               generator_alone: `generate() on the plain model with the adapter merged, ${GENERATIONS} rows of the prompt, ${COMPLETION} sampled new tokens, timed like the rollout (merge + prefill + decode + restore)`,

@@ -1,5 +1,5 @@
 import type { Executor } from '@tunekit/core';
-import { type CausalLM, type FinishReason, type RawConfig, type TextTokenizer, generate } from '@tunekit/models';
+import { type CausalLM, type FinishReason, type GenerateResult, type RawConfig, type TextTokenizer, generate } from '@tunekit/models';
 
 /** How completions are sampled: TRL's GRPOConfig names, read by the online tasks' configs. */
 export interface SamplingSettings {
@@ -41,6 +41,8 @@ export interface Rollout {
   readonly padTokenId: number;
   readonly eosTokenIds: readonly number[];
   readonly generationMs: number;
+  /** The generator's own split of that time (prefill, decode steps); the rest is the merge and restore. */
+  readonly generatorTimings: GenerateResult['timings'];
 }
 
 /**
@@ -74,6 +76,7 @@ export async function sampleRollout(ctx: RolloutContext, prompts: readonly (read
       padTokenId: out.config.padTokenId,
       eosTokenIds: out.config.eosTokenIds,
       generationMs: performance.now() - started,
+      generatorTimings: out.timings,
     };
   } finally {
     ctx.model.train(wasTraining);

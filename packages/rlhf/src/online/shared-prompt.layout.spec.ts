@@ -40,7 +40,7 @@ function rollout(): Rollout {
     return Array.from({ length }, (_, k) => (k === length - 1 && !truncated[i] ? EOS : 3 + Math.floor(rng.uniform() * (VOCAB - 3))));
   });
   const finishReasons = truncated.map((t): FinishReason => (t ? 'length' : 'eos'));
-  return { promptIds, completionIds, completions: completionIds.map(String), truncated, finishReasons, padTokenId: 0, eosTokenIds: [EOS], generationMs: 0 };
+  return { promptIds, completionIds, completions: completionIds.map(String), truncated, finishReasons, padTokenId: 0, eosTokenIds: [EOS], generationMs: 0, generatorTimings: { prefillMs: 0, decodeMs: 0, decodeSteps: 0 } };
 }
 
 interface Scored {
