@@ -6,9 +6,9 @@ import { type GenerationConfig, type GenerationOptions, resolveGenerationConfig 
 import { GenerationRow } from './generation-row.js';
 import { StaticKvCache } from './kv-cache.js';
 import { leftPad, roundUp } from './left-padding.js';
-import { type LogitsProcessor, logitsPipeline } from './logits-processors.js';
+import { type LogitsProcessor, logitsPipeline, tracedSampling } from './logits-processors.js';
 import { type GenerateInput, checkContext, promptIds } from './prompt-input.js';
-import { type TokenChooser, tokenChooser } from './sampler.js';
+import { type TokenChooser, sampleProbabilities, tokenChooser } from './sampler.js';
 import { distinctPrompts, takeRows } from './shared-prompts.js';
 import { ATTENTION_MASK, CACHE_POSITION, INPUT_IDS, POSITION_IDS, decodeProgram, pastName, tracePrefill } from './step-programs.js';
 import { type FinishReason, stoppingCriteria } from './stopping.js';
@@ -22,7 +22,7 @@ export interface GenerateOptions extends GenerationOptions {
   skipSpecialTokens?: boolean;
   /** The padded prompt length is a multiple of this (default 16), so nearby lengths share a prefill program. */
   promptMultiple?: number;
-  /** Cache slots are a multiple of this (default 64), so nearby lengths share a decode program. */
+  /** Cache slots are a multiple of this (default 64), so nearby lengths share a decode program; a full cache grows by whole multiples. */
   cacheMultiple?: number;
   /** Called with every token as it is chosen (the same events `generateStream` yields). */
   onToken?: (event: TokenEvent) => void;
@@ -60,10 +60,10 @@ interface Picker {
   readonly rng: Rng;
 }
 
-/** Chooses a token for every unfinished row from logits [B, V]. */
-function* pickTokens(p: Picker, logits: HostTensor, step: number): Generator<TokenEvent> {
-  const vocab = logits.shape[1];
-  const data = logits.toFloat32();
+/** Chooses a token for every unfinished row from scores [B, V]: logits, or probabilities for a picker without processors. */
+function* pickTokens(p: Picker, scores: HostTensor, step: number): Generator<TokenEvent> {
+  const vocab = scores.shape[1];
+  const data = scores.toFloat32();
   for (const [b, row] of p.rows.entries()) {
     if (row.finished) continue;
     const scores = data.subarray(b * vocab, (b + 1) * vocab);
@@ -102,19 +102,27 @@ export async function* generateStream(
   const prefill = tracePrefill(model, distinct.length, padded.length);
   // A prompt-learning method's virtual tokens take the cache's first slots, before the padding.
   const virtual = prefill.slots - padded.length;
-  const capacity = roundUp(prefill.slots + config.maxNewTokens - 1, options.cacheMultiple ?? 64);
+  const multiple = options.cacheMultiple ?? 64;
+  // Every slot the generation can fill, but the cache starts with room for the first steps and
+  // grows (at least doubling what follows the prompt), since attention reads every slot it has.
+  const capacity = roundUp(prefill.slots + config.maxNewTokens - 1, multiple);
+  const grownCapacity = (full: number) => Math.min(capacity, roundUp(Math.max(full + 1, 2 * full - prefill.slots), multiple));
   checkContext(model.config, longest, config.maxNewTokens, virtual);
 
   const stop = stoppingCriteria(config);
   const rows = prompts.map((p) => new GenerationRow(p, stop, tokenizer, options.skipSpecialTokens ?? true));
   const picker: Picker = { rows, processors: logitsPipeline(config), choose: tokenChooser(config), rng: new Rng(config.seed) };
+  // Decode steps draw from probabilities the program computes where no processor needs the host.
+  const probabilities = tracedSampling(config);
+  const stepPicker: Picker = probabilities ? { ...picker, processors: [], choose: sampleProbabilities } : picker;
 
   const { inputIds, positionIds, attentionMask } = prefillRows;
   const prefillProgram = executor.compile(prefill.outputs);
   const prefilled = await prefillProgram.run({ [INPUT_IDS]: inputIds, [POSITION_IDS]: positionIds, [ATTENTION_MASK]: attentionMask });
   const [prefillLogits, ...prefillKv] = shared ? prefilled.map((t) => takeRows(t, rowOf)) : prefilled;
   const layers = prefillKv.length / 2;
-  const cache = new StaticKvCache({ layers, batch, heads: prefill.kvHeads, capacity, headDim: prefill.headDim }, padded.pads, virtual);
+  const first = Math.min(capacity, roundUp(prefill.slots + 1, multiple));
+  let cache = new StaticKvCache({ layers, batch, heads: prefill.kvHeads, capacity: first, headDim: prefill.headDim }, padded.pads, virtual);
   cache.append(prefillKv);
   const prefillMs = performance.now() - start;
   yield* pickTokens(picker, prefillLogits, 0);
@@ -124,23 +132,32 @@ export async function* generateStream(
   const positions = HostTensor.i64([batch, 1], new Array<number>(batch).fill(0));
   // The slot the new token takes: sliding windows count back from it, not from the cache's end.
   const slot = HostTensor.i64([1], [0]);
-  const feeds: Record<string, HostTensor> = { [INPUT_IDS]: ids, [POSITION_IDS]: positions, [ATTENTION_MASK]: cache.mask, [CACHE_POSITION]: slot };
-  cache.keys.forEach((k, i) => (feeds[pastName(i, 'k')] = k));
-  cache.values.forEach((v, i) => (feeds[pastName(i, 'v')] = v));
+  const cacheFeeds = (c: StaticKvCache) => {
+    const fed: Record<string, HostTensor> = { [INPUT_IDS]: ids, [POSITION_IDS]: positions, [ATTENTION_MASK]: c.mask, [CACHE_POSITION]: slot };
+    c.keys.forEach((k, i) => (fed[pastName(i, 'k')] = k));
+    c.values.forEach((v, i) => (fed[pastName(i, 'v')] = v));
+    return fed;
+  };
+  let feeds = cacheFeeds(cache);
   let decode: Program | null = null;
   let steps = 0;
   const decodeStart = performance.now();
   while (!rows.every((r) => r.finished)) {
-    decode ??= decodeProgram(model, executor, cache.shape);
+    if (cache.length === cache.shape.capacity) {
+      cache = cache.grown(grownCapacity(cache.length));
+      feeds = cacheFeeds(cache);
+      decode = null;
+    }
+    decode ??= decodeProgram(model, executor, cache.shape, probabilities ?? undefined);
     rows.forEach((row, b) => {
       // A finished row still occupies its batch slot; it reads a pad whose output is ignored.
       ids.data[b] = BigInt(row.finished ? config.padTokenId : row.generated[row.generated.length - 1]);
       positions.data[b] = BigInt(cache.nextPosition(b));
     });
     slot.data[0] = BigInt(cache.length);
-    const [logits, ...kv] = await decode.run(feeds);
+    const [scores, ...kv] = await decode.run(feeds);
     cache.append(kv);
-    yield* pickTokens(picker, logits, ++steps);
+    yield* pickTokens(stepPicker, scores, ++steps);
   }
 
   return {

@@ -14,8 +14,8 @@ export interface KvCacheShape {
  * Keys and values of every layer in host buffers [B, Hkv, capacity, D] allocated once, plus the
  * key mask [B, capacity + 1] that says which slots hold real positions (the extra last column is
  * the token being decoded). Shapes never change while it fills, so one compiled decode program
- * serves every step; the buffers are fed to it as zero-copy inputs and only the new slot is
- * written back, so no step copies the cache.
+ * serves every step until it is full; the buffers are fed to it as zero-copy inputs and only the
+ * new slot is written back, so no step copies the cache (`grown` copies it once per growth).
  */
 export class StaticKvCache {
   readonly keys: HostTensor<'f32'>[];
@@ -67,6 +67,26 @@ export class StaticKvCache {
       this.mask.data.fill(1, row + Math.max(this.filled, padEnd), row + this.filled + t);
     }
     this.filled += t;
+  }
+
+  /**
+   * A cache with more slots holding what this one holds, for the decode steps past its end. A
+   * decode step's attention reads every slot, filled or not, so a generation starts with room for
+   * its first steps and grows, rather than reading every slot `max_new_tokens` needs from the first.
+   */
+  grown(capacity: number): StaticKvCache {
+    const { batch, heads, headDim, capacity: before } = this.shape;
+    if (capacity < before) throw new Error(`kv cache: cannot shrink from ${before} to ${capacity} slots`);
+    const next = new StaticKvCache({ ...this.shape, capacity }, this.pads, this.virtual);
+    const run = this.filled * headDim;
+    const copy = (src: Float32Array, dst: Float32Array) => {
+      for (let bh = 0; bh < batch * heads; bh++) dst.set(src.subarray(bh * before * headDim, bh * before * headDim + run), bh * capacity * headDim);
+    };
+    this.keys.forEach((k, i) => copy(k.data, next.keys[i].data));
+    this.values.forEach((v, i) => copy(v.data, next.values[i].data));
+    for (let b = 0; b < batch; b++) next.mask.data.set(this.mask.data.subarray(b * (before + 1), b * (before + 1) + this.filled), b * (capacity + 1));
+    next.filled = this.filled;
+    return next;
   }
 
   private copyIn(dst: Float32Array, src: Float32Array, t: number): void {

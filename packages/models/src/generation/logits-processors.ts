@@ -1,3 +1,4 @@
+import type { Tensor } from '@tunekit/core';
 import type { GenerationConfig } from './generation-config.js';
 
 /** What a processor may know about the row whose logits it rewrites. */
@@ -91,12 +92,14 @@ interface ProcessorRule {
   readonly samplingOnly: boolean;
   readonly active: (c: GenerationConfig) => boolean;
   readonly make: (c: GenerationConfig) => LogitsProcessor;
+  /** The same rewrite of traced logits [B, V], where it needs nothing but the logits (not the row's history or a ranking). */
+  readonly traced?: (c: GenerationConfig, logits: Tensor) => Tensor;
 }
 
 /** In transformers' order: the repetition penalty, then the warpers temperature → top-k → top-p. */
 const PIPELINE: readonly ProcessorRule[] = [
   { samplingOnly: false, active: (c) => c.repetitionPenalty !== 1, make: (c) => repetitionPenalty(c.repetitionPenalty) },
-  { samplingOnly: true, active: (c) => c.temperature !== 1, make: (c) => temperature(c.temperature) },
+  { samplingOnly: true, active: (c) => c.temperature !== 1, make: (c) => temperature(c.temperature), traced: (c, logits) => logits.div(c.temperature) },
   { samplingOnly: true, active: (c) => c.topK > 0, make: (c) => topK(c.topK) },
   { samplingOnly: true, active: (c) => c.topP < 1, make: (c) => topP(c.topP) },
 ];
@@ -104,4 +107,18 @@ const PIPELINE: readonly ProcessorRule[] = [
 /** The processors a configuration turns on, in the order to apply them. */
 export function logitsPipeline(config: GenerationConfig): LogitsProcessor[] {
   return PIPELINE.filter((r) => (config.doSample || !r.samplingOnly) && r.active(config)).map((r) => r.make(config));
+}
+
+/**
+ * For sampling whose every active processor can be traced (temperature alone, TRL's default for
+ * online RL): the probabilities softmax(processed logits) [B, V] as traced tensors, for the decode
+ * program to compute itself, so the host draws from them with no exp per token (at a 49k
+ * vocabulary and 8 rows, those exps were a tenth of a decode step). Null where the host must
+ * process logits (greedy, a repetition penalty, top-k or top-p).
+ */
+export function tracedSampling(config: GenerationConfig): ((logits: Tensor) => Tensor) | null {
+  if (!config.doSample) return null;
+  const active = PIPELINE.filter((r) => r.active(config));
+  if (!active.every((r) => r.traced)) return null;
+  return (logits) => active.reduce((l, r) => r.traced!(config, l), logits).softmax(-1);
 }

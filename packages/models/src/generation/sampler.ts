@@ -45,6 +45,28 @@ export function sampleSoftmax(logits: Float32Array, rng: Rng): number {
   return lo;
 }
 
+/**
+ * One draw from probabilities (a row the decode program already put through softmax): the first
+ * token whose running sum exceeds u · total, summed in f64 over the row as given, so the draw is
+ * the one `sampleSoftmax` makes from the same distribution up to the rounding of f32 exps. The
+ * total is summed, not taken as 1, so the rounding of the program's softmax biases no token.
+ */
+export function sampleProbabilities(probs: Float32Array, rng: Rng): number {
+  let total = 0;
+  for (let i = 0; i < probs.length; i++) total += probs[i];
+  const target = rng.uniform() * total;
+  let sum = 0;
+  let last = 0;
+  for (let i = 0; i < probs.length; i++) {
+    if (!(probs[i] > 0)) continue;
+    sum += probs[i];
+    if (sum > target) return i;
+    last = i;
+  }
+  // Rounding left the running sum a hair below `target`: the draw belongs to the last live token.
+  return last;
+}
+
 export function tokenChooser(config: GenerationConfig): TokenChooser {
   return config.doSample ? sampleSoftmax : argmax;
 }

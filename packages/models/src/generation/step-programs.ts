@@ -46,11 +46,11 @@ export function tracePrefill(model: CausalLM, batch: number, length: number): Pr
 
 /**
  * One token per row attending to the whole static cache plus itself (mask [B, capacity + 1]) →
- * logits [B, V], then each layer's keys and values of that token only, [B, Hkv, 1, D].
+ * logits [B, V] (or what `head` makes of them: sampling probabilities), then each layer's keys and values of that token only, [B, Hkv, 1, D].
  * With one query, causality hides nothing; the mask alone hides empty slots and left padding, and
  * the token's cache slot (`cache_position`, [1]) places sliding windows (unused without them).
  */
-export function decodeProgram(model: CausalLM, executor: Executor, cache: KvCacheShape): Program {
+export function decodeProgram(model: CausalLM, executor: Executor, cache: KvCacheShape, head: (logits: Tensor) => Tensor = (l) => l): Program {
   const { batch, layers, heads, capacity, headDim } = cache;
   const slot = (layer: number, which: 'k' | 'v') => Tensor.input(pastName(layer, which), [batch, heads, capacity, headDim]);
   const past = Array.from({ length: layers }, (_, i) => ({ k: slot(i, 'k'), v: slot(i, 'v') }));
@@ -64,5 +64,5 @@ export function decodeProgram(model: CausalLM, executor: Executor, cache: KvCach
   // present is [cache ‖ new]; only the new slot leaves the program, so the host copies one
   // position per head instead of the whole cache.
   const newSlots = present.flatMap((e) => [e.k.slice(2, capacity), e.v.slice(2, capacity)]);
-  return executor.compile([lastPositionLogits(logits), ...newSlots]);
+  return executor.compile([head(lastPositionLogits(logits)), ...newSlots]);
 }
