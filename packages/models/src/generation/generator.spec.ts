@@ -105,6 +105,34 @@ describe('generation programs and sampling', () => {
     for (const r of [0, 2, 3]) expect(greedy.outputIds[r]).toEqual(alone.outputIds[0]);
   });
 
+  it('a cache that grows mid-generation (24 → 32 → 48 slots) picks the tokens of one that never grows, compiling a decode program per size', async () => {
+    const { model } = get('llama');
+    const executor = new OrtExecutor();
+    const prompts = [[5, 77, 140, 9], [3, 4, 5, 6, 7, 8, 9]];
+    // Prompts pad to 16 slots and 30 new tokens need 45: in multiples of 8 the cache starts at 24.
+    const options = { maxNewTokens: 30, eosTokenIds: [], promptMultiple: 16 };
+    const grown = await generate(model, executor, prompts, { ...options, cacheMultiple: 8 });
+    expect(executor.sessionsCreated).toBe(4);
+    const whole = await generate(model, executor, prompts, { ...options, cacheMultiple: 64 });
+    expect(grown.outputIds).toEqual(whole.outputIds);
+    expect(grown.outputIds[0]).toEqual(await greedyByRecomputing(model, prompts[0], 30));
+    const sampling = { ...options, doSample: true, temperature: 1.5, topK: 0, seed: 7 };
+    expect((await generate(model, executor, prompts, { ...sampling, cacheMultiple: 8 })).outputIds).toEqual(
+      (await generate(model, executor, prompts, { ...sampling, cacheMultiple: 64 })).outputIds,
+    );
+    await executor.dispose();
+  });
+
+  it('sampling at a temperature alone draws from probabilities the decode program computes: the tokens the host pipeline draws', async () => {
+    const { model, config } = get('llama');
+    const rows = [[10, 20, 30], [10, 20, 30], [7, 8]];
+    const sample = (topK: number) => generate(model, executor, rows, { maxNewTokens: 16, eosTokenIds: [], doSample: true, temperature: 0.8, topK, seed: 5 });
+    // top-k over the whole vocabulary removes nothing but keeps the host's processors (and exps) on.
+    const [traced, host] = [await sample(0), await sample(config.vocab)];
+    expect(traced.outputIds).toEqual(host.outputIds);
+    expect(new Set(traced.outputIds.map((ids) => ids.join())).size).toBe(3);
+  });
+
   it('sampling with a seed replays exactly, a different seed differs, and top-k = 1 is greedy', async () => {
     const { model } = get('llama');
     const sample = (seed: number, extra: object = {}) =>

@@ -58,6 +58,28 @@ describe('StaticKvCache', () => {
     expect([...cache.mask.data]).toEqual([1, 1, 1, 1, 1, 0, 1, 1, 1, 0, 1, 1, 0, 1]);
   });
 
+  it('grows into more slots keeping every filled slot, the mask and the positions, and refuses to shrink', () => {
+    const cache = new StaticKvCache(shape, [0, 2], 1);
+    const tagged = (t: number, offset: number) => Array.from({ length: 4 }, (_, i) => block(2, 2, t, 3, (b, h, s, d) => 100 * i + 10 * (s + offset) + b + h / 10 + d / 100));
+    cache.append(tagged(5, 0));
+    cache.append(tagged(1, 5));
+    const grown = cache.grown(9);
+    expect(grown.shape.capacity).toBe(9);
+    expect(grown.length).toBe(6);
+    const at = (t: HostTensor, cap: number, b: number, h: number, s: number, d: number) => t.data[((b * 2 + h) * cap + s) * 3 + d];
+    for (const [b, h, s, d] of [[0, 0, 0, 0], [1, 1, 5, 2], [1, 0, 3, 1], [0, 1, 4, 0]]) {
+      expect(at(grown.values[1], 9, b, h, s, d)).toBe(at(cache.values[1], 6, b, h, s, d));
+      expect(at(grown.keys[0], 9, b, h, s, d)).toBe(at(cache.keys[0], 6, b, h, s, d));
+    }
+    expect(at(grown.keys[1], 9, 1, 1, 6, 0)).toBe(0);
+    // Row 1: virtual slot 0 visible, its 2 pads hidden, then 3 real slots; every row sees the incoming token.
+    expect([...grown.mask.data]).toEqual([1, 1, 1, 1, 1, 1, 0, 0, 0, 1, 1, 0, 0, 1, 1, 1, 0, 0, 0, 1]);
+    expect([grown.nextPosition(0), grown.nextPosition(1)]).toEqual([cache.nextPosition(0), cache.nextPosition(1)]);
+    grown.append(tagged(1, 6));
+    expect(grown.mask.data[1 * 10 + 6]).toBe(1);
+    expect(() => cache.grown(5)).toThrow(/cannot shrink from 6 to 5 slots/);
+  });
+
   it('refuses to overflow its slots', () => {
     const cache = new StaticKvCache(shape, [0, 0]);
     expect(() => cache.append(Array.from({ length: 4 }, () => block(2, 2, 7, 3, () => 0)))).toThrow(/0 \+ 7 positions exceed its 6 slots/);

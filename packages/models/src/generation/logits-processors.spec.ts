@@ -1,6 +1,7 @@
+import { HostTensor, ReferenceExecutor, Tensor } from '@tunekit/core';
 import { describe, expect, it } from 'vitest';
 import { resolveGenerationConfig } from './generation-config.js';
-import { kthLargest, logitsPipeline, repetitionPenalty, temperature, topK, topP } from './logits-processors.js';
+import { kthLargest, logitsPipeline, repetitionPenalty, temperature, topK, topP, tracedSampling } from './logits-processors.js';
 import { parseModelConfig } from '../config/model-config.js';
 
 const row = (...v: number[]) => Float32Array.from(v);
@@ -60,5 +61,26 @@ describe('logits processors (transformers semantics, hand-computed)', () => {
     const m = row(4, 3, 1);
     for (const p of sampling) p(m, { seen: new Set([0]) });
     expect([...m]).toEqual([-Infinity, 6, -Infinity]);
+  });
+
+  it('traces sampling into the decode program only where every active processor is temperature: the probabilities of the host pipeline', async () => {
+    const config = (o: object) => resolveGenerationConfig({ seed: 0, ...o }, { generationConfig: null, modelConfig }, 1);
+    for (const host of [{ doSample: false }, { doSample: true, topK: 5 }, { doSample: true, topK: 0, topP: 0.9 }, { doSample: true, topK: 0, repetitionPenalty: 1.2 }]) {
+      expect(tracedSampling(config(host))).toBeNull();
+    }
+    const logits = [row(2, -1, 0, 0.5), row(-3, 4, 4, 1)];
+    const executor = new ReferenceExecutor();
+    for (const t of [1, 0.7]) {
+      const traced = tracedSampling(config({ doSample: true, topK: 0, temperature: t }))!;
+      const input = Tensor.input('logits', [2, 4]);
+      const [probs] = await executor.compile([traced(input)]).run({ logits: HostTensor.f32([2, 4], logits.flatMap((l) => [...l])) });
+      logits.forEach((l, b) => {
+        const processed = l.slice();
+        for (const p of logitsPipeline(config({ doSample: true, topK: 0, temperature: t }))) p(processed, none);
+        const weights = [...processed].map((x) => Math.exp(x - Math.max(...processed)));
+        const total = weights.reduce((a, w) => a + w, 0);
+        weights.forEach((w, i) => expect(probs.toFloat32()[b * 4 + i]).toBeCloseTo(w / total, 6));
+      });
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { Rng } from '@tunekit/core';
 import { describe, expect, it } from 'vitest';
-import { argmax, sampleSoftmax } from './sampler.js';
+import { argmax, sampleProbabilities, sampleSoftmax } from './sampler.js';
 
 describe('sampler', () => {
   it('argmax returns the first of equal maxima, as torch.argmax', () => {
@@ -50,5 +50,36 @@ describe('sampler', () => {
       const [ours, theirs] = [new Rng(vocab), new Rng(vocab)];
       for (let k = 0; k < 200; k++) expect(sampleSoftmax(logits, ours)).toBe(byDefinition(logits, theirs.uniform()));
     }
+  });
+
+  it('draws from probabilities the token sampleSoftmax draws from the matching logits, with the same uniforms', () => {
+    const shapes = new Rng(9);
+    for (const vocab of [5, 300, 4000]) {
+      const logits = Float32Array.from({ length: vocab }, () => (shapes.uniform() < 0.2 ? -Infinity : 6 * shapes.uniform() - 3));
+      const max = Math.max(...logits);
+      const weights = [...logits].map((l) => Math.exp(l - max));
+      const total = weights.reduce((a, w) => a + w, 0);
+      const probs = Float32Array.from(weights, (w) => w / total);
+      const [fromLogits, fromProbs] = [new Rng(vocab), new Rng(vocab)];
+      let same = 0;
+      for (let k = 0; k < 300; k++) {
+        const [a, b] = [sampleSoftmax(logits, fromLogits), sampleProbabilities(probs, fromProbs)];
+        expect(logits[b]).toBeGreaterThan(-Infinity);
+        // f32 probabilities round the running sums: a draw may land one live token over, never further.
+        if (a === b) same++;
+        else expect(logits.slice(Math.min(a, b) + 1, Math.max(a, b)).every((l) => l === -Infinity)).toBe(true);
+      }
+      expect(same).toBeGreaterThanOrEqual(298);
+    }
+  });
+
+  it('draws from probabilities in proportion, never a zero-probability token', () => {
+    const probs = Float32Array.of(0.1, 0, 0.6, 0.3);
+    const rng = new Rng(3);
+    const counts = [0, 0, 0, 0];
+    const n = 20000;
+    for (let i = 0; i < n; i++) counts[sampleProbabilities(probs, rng)]++;
+    expect(counts[1]).toBe(0);
+    [0.1, 0, 0.6, 0.3].forEach((p, i) => expect(Math.abs(counts[i] / n - p)).toBeLessThan(0.015));
   });
 });
