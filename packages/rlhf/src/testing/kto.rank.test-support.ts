@@ -1,12 +1,9 @@
 // A rank of the KTO data parallel spec: LoRA on the tiny Llama, task kto with the adapter-disabled
 // reference, 6 unpaired micro-batches of 4 rows. `joined` (one process) trains on micro-batches
-// 2k and 2k + 1, the two ranks' k-th, as one batch of 8 rows. It writes what core's `runRank`
-// writes (`result-rank<r>.json`), for `readRanks` and `compareRuns`; it cannot call `runRank`,
-// since `@tunekit/core/testing` loads vitest, which a process outside vitest cannot import.
-import { writeFileSync } from 'node:fs';
-import { join as joinPath } from 'node:path';
-import { type Batch, HostTensor, OrtExecutor, Rng, Trainer, openCollectives, parseTrainingArguments } from '@tunekit/core';
-import type { RankResult, RunSpec } from '@tunekit/core/testing';
+// 2k and 2k + 1, the two ranks' k-th, as one batch of 8 rows. Core's `runRank` trains it and
+// writes `result-rank<r>.json`, for `readRanks` and `compareRuns`.
+import { type Batch, HostTensor, Rng } from '@tunekit/core';
+import { type RunSpec, runRank } from '@tunekit/core/testing/ranks';
 import { type CausalLM, loadModel } from '@tunekit/models';
 import { LORA_METHOD } from '@tunekit/peft-lora';
 import { parseKtoConfig } from '../offline/config/kto.config.js';
@@ -50,19 +47,4 @@ const task = new KtoTask(model, parseKtoConfig({ beta: 0.5 }), adapterReference(
 const micro = Array.from({ length: 6 }, (_, k) => unpairedBatch(examples(4, 700 + k)));
 const batches = spec.joined ? [0, 2, 4].map((k) => join(micro[k], micro[k + 1])) : micro;
 
-const comm = openCollectives();
-const executor = new OrtExecutor({ threads: 1 });
-const args = parseTrainingArguments({ output_dir: spec.outputDir, per_device_train_batch_size: spec.perDeviceBatch, max_steps: spec.maxSteps, optim: spec.optim, learning_rate: 1e-2, logging_steps: 1, save_strategy: 'no' });
-const trainer = Trainer.create({ args, task, executor, collectives: comm });
-const result: RankResult = { rank: comm.rank, size: comm.size, losses: [], gradNorms: [], tokens: 0, weights: {}, optimizerBytes: 0, logs: [] };
-trainer.bus.on('log').subscribe((e) => result.logs.push(e.metrics));
-trainer.bus.on('step').subscribe((e) => {
-  result.losses.push(e.loss);
-  result.gradNorms.push(e.gradNorm);
-  result.tokens += e.tokens;
-});
-await trainer.train(fixedSource(batches, spec.perDeviceBatch));
-for (const [name, p] of task.namedParameters()) if (p.requiresGrad) result.weights[name] = [...p.value.toFloat32()];
-writeFileSync(joinPath(spec.outputDir, `result-rank${comm.rank}.json`), JSON.stringify(result));
-executor.dispose();
-await comm.close();
+await runRank(spec, task, { data: fixedSource(batches, spec.perDeviceBatch) });

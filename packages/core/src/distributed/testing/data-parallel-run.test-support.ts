@@ -4,6 +4,7 @@ import { cpus, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { OrtExecutor } from '../../executors/ort/index.js';
 import { InMemoryDataSource } from '../../trainer/in-memory.data-source.js';
+import type { TrainDataSource } from '../../trainer/data-source.interface.js';
 import type { Task } from '../../trainer/task.interface.js';
 import { Trainer } from '../../trainer/trainer.js';
 import { examples } from '../../trainer/trainer.test-support.js';
@@ -42,11 +43,19 @@ export interface RankResult {
 
 export const EXAMPLES = 16;
 
+/** What a rank script may change in `runRank`. */
+export interface RankOptions {
+  /** The rank's training data (default: the tiny next-token examples). */
+  readonly data?: TrainDataSource;
+  /** What the rank's own script adds to its result. */
+  readonly extra?: () => Record<string, unknown>;
+}
+
 /**
- * The body of a rank: trains `task` on the tiny next-token examples with the spec's arguments and
- * writes what the specs compare. A single process (no launcher variables) is the reference.
+ * The body of a rank: trains `task` with the spec's arguments and writes what the specs compare.
+ * A single process (no launcher variables) is the reference.
  */
-export async function runRank(spec: RunSpec, task: Task, extra?: () => Record<string, unknown>): Promise<void> {
+export async function runRank(spec: RunSpec, task: Task, { data, extra }: RankOptions = {}): Promise<void> {
   const comm = openCollectives();
   const executor = new OrtExecutor({ threads: 1 });
   const args = parseTrainingArguments({
@@ -74,8 +83,8 @@ export async function runRank(spec: RunSpec, task: Task, extra?: () => Record<st
     result.tokens += e.tokens;
     if (spec.kill && comm.rank === spec.kill.rank && e.step === spec.kill.afterStep) process.kill(process.pid, 'SIGKILL');
   });
-  const data = new InMemoryDataSource(examples(EXAMPLES), { batchSize: spec.perDeviceBatch, seed: 5 });
-  result.optimizerBytes = (await trainer.train(data)).optimizerStateBytes;
+  const source = data ?? new InMemoryDataSource(examples(EXAMPLES), { batchSize: spec.perDeviceBatch, seed: 5 });
+  result.optimizerBytes = (await trainer.train(source)).optimizerStateBytes;
   for (const [name, p] of task.namedParameters()) if (p.requiresGrad) result.weights[name] = [...p.value.toFloat32()];
   if (extra) result.extra = extra();
   writeFileSync(join(spec.outputDir, `result-rank${comm.rank}.json`), JSON.stringify(result));

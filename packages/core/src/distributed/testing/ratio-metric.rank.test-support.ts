@@ -25,4 +25,4 @@ class EvenFirstIdTask extends CausalLmTask {
 }
 
 const task = new EvenFirstIdTask(tinyLm(0));
-await runRank(JSON.parse(process.argv[2]) as RunSpec, task, () => ({ seen: task.seen }));
+await runRank(JSON.parse(process.argv[2]) as RunSpec, task, { extra: () => ({ seen: task.seen }) });
