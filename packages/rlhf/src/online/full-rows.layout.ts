@@ -9,7 +9,6 @@ import { inputOf } from './traced-input.js';
  * row over all of it. PPO's value model reads these sequences too.
  */
 export const FULL_ROWS_LAYOUT: RolloutLayout = {
-  name: 'full rows',
   layOut: (rollout, rows) => ({
     size: rows.inputIds.shape[0],
     rowTokens: rowTokens(rollout),

@@ -27,7 +27,6 @@ export interface LayoutForward {
  * them never look inside.
  */
 export interface RolloutLayout {
-  readonly name: string;
   layOut(rollout: Rollout, rows: RolloutRows, opts: { maxCompletionLength: number }): LaidOutRollout;
   /** The policy forward over `feeds` (as `LaidOutRollout.feeds` made them), traced as inputs of the same names. */
   trace(model: CausalLM, feeds: Readonly<Record<string, HostTensor>>, temperature: number): LayoutForward;

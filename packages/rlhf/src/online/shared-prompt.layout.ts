@@ -33,7 +33,6 @@ const F_ = SHARED_PROMPT_FEEDS;
  * numbered from 0, a prompt-learning method's virtual tokens first).
  */
 export const SHARED_PROMPT_LAYOUT: RolloutLayout = {
-  name: 'shared prompt',
   layOut: (rollout, rows, { maxCompletionLength }) => {
     const distinct: (readonly number[])[] = [];
     const seen = new Map<string, number>();
