@@ -61,9 +61,9 @@ interface Picker {
 }
 
 /** Chooses a token for every unfinished row from scores [B, V]: logits, or probabilities for a picker without processors. */
-function* pickTokens(p: Picker, scores: HostTensor, step: number): Generator<TokenEvent> {
-  const vocab = scores.shape[1];
-  const data = scores.toFloat32();
+function* pickTokens(p: Picker, output: HostTensor, step: number): Generator<TokenEvent> {
+  const vocab = output.shape[1];
+  const data = output.toFloat32();
   for (const [b, row] of p.rows.entries()) {
     if (row.finished) continue;
     const scores = data.subarray(b * vocab, (b + 1) * vocab);
@@ -155,9 +155,9 @@ export async function* generateStream(
       positions.data[b] = BigInt(cache.nextPosition(b));
     });
     slot.data[0] = BigInt(cache.length);
-    const [scores, ...kv] = await decode.run(feeds);
+    const [output, ...kv] = await decode.run(feeds);
     cache.append(kv);
-    yield* pickTokens(stepPicker, scores, ++steps);
+    yield* pickTokens(stepPicker, output, ++steps);
   }
 
   return {

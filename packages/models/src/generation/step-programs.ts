@@ -46,7 +46,8 @@ export function tracePrefill(model: CausalLM, batch: number, length: number): Pr
 
 /**
  * One token per row attending to the whole static cache plus itself (mask [B, capacity + 1]) →
- * logits [B, V] (or what `head` makes of them: sampling probabilities), then each layer's keys and values of that token only, [B, Hkv, 1, D].
+ * logits [B, V] (or what `head` makes of them: sampling probabilities), then each layer's keys
+ * and values of that token only, [B, Hkv, 1, D].
  * With one query, causality hides nothing; the mask alone hides empty slots and left padding, and
  * the token's cache slot (`cache_position`, [1]) places sliding windows (unused without them).
  */
