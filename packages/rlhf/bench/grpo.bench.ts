@@ -11,8 +11,12 @@
  * generator alone at the rollout's exact shape (the same 8 rows, 128 sampled new tokens, the same
  * sampling options and generation config, the adapter merged as the rollout merges it, timed as the
  * rollout is: merge, prefill, decode and restore), so rollout / generator says what the training
- * machinery around the generator costs. The first step compiles every program; the second is
- * measured; the generator-alone run reuses the rollout's compiled programs.
+ * machinery around the generator costs. Each case runs ROLLOUTS rollouts and reports the mean of
+ * those after the first WARMUP: the first compiles every program, and the second still runs each
+ * ORT session for the second time, which on this machine cost 2-4× the merge and 2× the prefill of
+ * the rollouts after it (0.86-1.03 s against 0.23-0.26 s; 0.51 s against 0.24 s), a start-up cost a
+ * run of hundreds of rollouts pays once. The bar is the median of three timed runs after one that
+ * compiles, as bench:generate takes it; the generator-alone run reuses the rollout's programs.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -37,9 +41,13 @@ class TimedGrpoTask extends GrpoTask {
 }
 
 const [PROMPT, COMPLETION, GENERATIONS] = [128, 128, 8];
+/** Rollouts per case, and how many of them are warm-up (not reported). */
+const [ROLLOUTS, WARMUP] = [4, 2];
 /** bench:generate's batched case: the bar's reference. */
 const GENERATE_B8 = { rows: 8, newTokens: 64 };
 const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
+const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const dir = await mkdtemp(join(tmpdir(), 'tunekit-bench-grpo-'));
 try {
@@ -58,7 +66,7 @@ try {
   // No EOS: every completion is COMPLETION tokens long.
   const generationConfig = { eos_token_id: [], pad_token_id: 0 };
 
-  /** Two rollouts of `promptsPerRollout` prompts; the second is measured (the first compiles every program). */
+  /** ROLLOUTS rollouts of `promptsPerRollout` prompts each, with their updates; the mean of those after WARMUP. */
   async function grpoSteps(promptsPerRollout: number) {
     const grpo = parseGrpoConfig({ reward_funcs: ['bench#length'], num_generations: GENERATIONS, max_completion_length: COMPLETION, steps_per_generation: promptsPerRollout });
     const task = new TimedGrpoTask(
@@ -73,20 +81,25 @@ try {
       },
       grpo,
     );
-    const args = parseTrainingArguments({ output_dir: join(dir, `run-${promptsPerRollout}`), per_device_train_batch_size: GENERATIONS, max_steps: 2 * promptsPerRollout, logging_steps: 1, save_strategy: 'no', learning_rate: 1e-5 });
+    const args = parseTrainingArguments({ output_dir: join(dir, `run-${promptsPerRollout}`), per_device_train_batch_size: GENERATIONS, max_steps: ROLLOUTS * promptsPerRollout, logging_steps: 1, save_strategy: 'no', learning_rate: 1e-5 });
     const trainer = Trainer.create({ args, task, executor, checkpointer: task.wrapCheckpointer(adapter.checkpointer()) });
     const steps: { ms: number; tokens: number }[] = [];
     trainer.bus.on('step').subscribe((e) => steps.push({ ms: e.elapsedMs, tokens: e.tokens }));
     await trainer.train(task.data);
     const logged = trainer.trainerState.log_history.filter((e) => e.loss !== undefined && e.train_runtime === undefined);
-    // The measured rollout's first step samples and scores it, then updates; the rest only update.
-    const first = promptsPerRollout;
-    const [generationS, scoringS] = [logged[first]['timing/generation_s'] as number, logged[first]['timing/scoring_s'] as number];
-    const measured = steps.slice(first);
-    const updateS = measured.reduce((t, e) => t + e.ms, 0) / 1000 - generationS - scoringS;
-    const rows = GENERATIONS * promptsPerRollout;
-    const inside = task.generatorTimings[1];
-    return { rows, rolloutPerRow: COMPLETION / generationS, generationS, scoringS, updateS, updateTokens: measured.reduce((t, e) => t + e.tokens, 0), inside };
+    // A rollout's first step samples and scores it, then updates; the rest of its steps only update.
+    const measured = Array.from({ length: ROLLOUTS - WARMUP }, (_, i) => {
+      const first = (WARMUP + i) * promptsPerRollout;
+      const [generationS, scoringS] = [logged[first]['timing/generation_s'] as number, logged[first]['timing/scoring_s'] as number];
+      const own = steps.slice(first, first + promptsPerRollout);
+      const updateS = own.reduce((t, e) => t + e.ms, 0) / 1000 - generationS - scoringS;
+      const inside = task.generatorTimings[WARMUP + i];
+      return { generationS, scoringS, updateS, updateTokens: own.reduce((t, e) => t + e.tokens, 0), inside };
+    });
+    const generationS = mean(measured.map((m) => m.generationS));
+    const inside = { prefillMs: mean(measured.map((m) => m.inside.prefillMs)), decodeMs: mean(measured.map((m) => m.inside.decodeMs)), decodeSteps: measured[0].inside.decodeSteps };
+    const sum = (key: 'updateS' | 'updateTokens') => measured.reduce((t, m) => t + m[key], 0);
+    return { rows: GENERATIONS * promptsPerRollout, rolloutPerRow: COMPLETION / generationS, generationS, scoringS: mean(measured.map((m) => m.scoringS)), updateS: sum('updateS') / measured.length, updateTokensPerS: sum('updateTokens') / sum('updateS'), inside };
   }
 
   const loadBefore = loadavg()[0];
@@ -99,8 +112,12 @@ try {
   const barRows = Array.from({ length: GENERATE_B8.rows }, () => prompts[0].promptIds);
   const greedy = () => withMergedAdapter(executor, () => generate(model, executor, barRows, { maxNewTokens: GENERATE_B8.newTokens, doSample: false, eosTokenIds: [], padTokenId: 0 }));
   await greedy();
-  const reference = (await greedy()).timings;
-  const barPerRow = (reference.decodeSteps / reference.decodeMs) * 1000;
+  const barRuns: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const { decodeSteps, decodeMs } = (await greedy()).timings;
+    barRuns.push((decodeSteps / decodeMs) * 1000);
+  }
+  const barPerRow = median(barRuns);
   // The generator alone at the one-prompt rollout's shape: sampleRollout's generate call without
   // the trainer, the task or the scoring around it, on rows of the same prompt.
   const aloneRows = Array.from({ length: GENERATIONS }, () => prompts[0].promptIds);
@@ -124,6 +141,7 @@ try {
         generate_b8_decode_tokens_per_s_per_row: round(barPerRow),
         rollout_vs_target: round(c.rolloutPerRow / barPerRow),
         rollout_decode_tokens_per_s_per_row: round((c.inside.decodeSteps / c.inside.decodeMs) * 1000),
+        rollout_decode_vs_target: round((c.inside.decodeSteps / c.inside.decodeMs) * 1000 / barPerRow),
         rollout_prefill_s: round(c.inside.prefillMs / 1000),
         rollout_outside_generate_s: round(c.generationS - (c.inside.prefillMs + c.inside.decodeMs) / 1000),
         ...(c.rows === GENERATIONS
@@ -136,7 +154,8 @@ try {
             }
           : {}),
         merge_and_restore_s: round(mergeS),
-        update_tokens_per_s: round(c.updateTokens / c.updateS),
+        update_tokens_per_s: round(c.updateTokensPerS),
+        measured: `mean of rollouts ${WARMUP + 1}-${ROLLOUTS} (the first ${WARMUP} are warm-up)`,
         generation_s: round(c.generationS),
         scoring_s: round(c.scoringS),
         update_s: round(c.updateS),
