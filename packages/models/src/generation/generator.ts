@@ -94,7 +94,7 @@ export async function* generateStream(
   if (config.stopStrings.length && !tokenizer) throw new Error('generate: stop strings need a tokenizer (options.tokenizer)');
   const padded = leftPad(prompts, config.padTokenId, options.promptMultiple ?? 16);
   const batch = prompts.length;
-  // Repeated prompts (n samples of one prompt) are prefilled once; their rows are copied after.
+  // Repeated prompts (n samples of one prompt) are prefilled once; the cache copies each to its rows.
   const { distinct, rowOf } = distinctPrompts(prompts);
   const shared = distinct.length < batch;
   const prefillRows = shared ? leftPad(distinct, config.padTokenId, options.promptMultiple ?? 16) : padded;
@@ -119,13 +119,14 @@ export async function* generateStream(
   const { inputIds, positionIds, attentionMask } = prefillRows;
   const prefillProgram = executor.compile(prefill.outputs);
   const prefilled = await prefillProgram.run({ [INPUT_IDS]: inputIds, [POSITION_IDS]: positionIds, [ATTENTION_MASK]: attentionMask });
-  const [prefillLogits, ...prefillKv] = shared ? prefilled.map((t) => takeRows(t, rowOf)) : prefilled;
+  const [prefillLogits, ...prefillKv] = prefilled;
   const layers = prefillKv.length / 2;
   const first = Math.min(capacity, roundUp(prefill.slots + 1, multiple));
   let cache = new StaticKvCache({ layers, batch, heads: prefill.kvHeads, capacity: first, headDim: prefill.headDim }, padded.pads, virtual);
-  cache.append(prefillKv);
+  // Each repeat's keys and values go from the prefill's row straight into its cache row.
+  cache.append(prefillKv, shared ? rowOf : undefined);
   const prefillMs = performance.now() - start;
-  yield* pickTokens(picker, prefillLogits, 0);
+  yield* pickTokens(picker, shared ? takeRows(prefillLogits, rowOf) : prefillLogits, 0);
 
   // Fed by reference: refilled in place each step, as are the cache buffers and mask.
   const ids = HostTensor.i64([batch, 1], new Array<number>(batch).fill(0));

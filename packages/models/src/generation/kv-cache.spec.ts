@@ -80,6 +80,30 @@ describe('StaticKvCache', () => {
     expect(() => cache.grown(5)).toThrow(/cannot shrink from 6 to 5 slots/);
   });
 
+  it('takes each row from the prefill row it names (a prompt prefilled once for its repeats), as if the rows had been copied first', () => {
+    const rows = [1, 0, 1];
+    const shape3 = { ...shape, batch: 3 };
+    const tagged = (n: number) => Array.from({ length: 4 }, (_, i) => block(n, 2, 2, 3, (b, h, s, d) => 1000 * i + 100 * b + 10 * s + h + d / 10));
+    const distinct = tagged(2);
+    const repeated = distinct.map((t) => {
+      const out = HostTensor.zeros('f32', [3, 2, 2, 3]);
+      rows.forEach((r, b) => out.data.set(t.data.subarray(r * 12, (r + 1) * 12), b * 12));
+      return out;
+    });
+    const [mapped, copied] = [new StaticKvCache(shape3, [0, 1, 0]), new StaticKvCache(shape3, [0, 1, 0])];
+    mapped.append(distinct, rows);
+    copied.append(repeated);
+    for (let layer = 0; layer < 2; layer++) {
+      expect([...mapped.keys[layer].data]).toEqual([...copied.keys[layer].data]);
+      expect([...mapped.values[layer].data]).toEqual([...copied.values[layer].data]);
+    }
+    expect([...mapped.mask.data]).toEqual([...copied.mask.data]);
+    // Layer 1 keys (kv[2]), cache row 2 = prefill row 1, head 1, slot 1, d 0.
+    expect(mapped.keys[1].data[(2 * 2 + 1) * 6 * 3 + 3]).toBe(2000 + 100 + 10 + 1);
+    expect(() => new StaticKvCache(shape3, [0, 0, 0]).append(distinct, [0, 2, 1])).toThrow(/3 rows cannot be taken from rows \[0, 2, 1\] of 2/);
+    expect(() => new StaticKvCache(shape3, [0, 0, 0]).append(distinct, [0, 1])).toThrow(/3 rows cannot be taken/);
+  });
+
   it('refuses to overflow its slots', () => {
     const cache = new StaticKvCache(shape, [0, 0]);
     expect(() => cache.append(Array.from({ length: 4 }, () => block(2, 2, 7, 3, () => 0)))).toThrow(/0 \+ 7 positions exceed its 6 slots/);

@@ -49,16 +49,21 @@ export class StaticKvCache {
   }
 
   /**
-   * Appends T positions: `kv` holds each layer's keys then values, [B, Hkv, T, D] each (a
-   * prefill's T = prompt length, a decode step's T = 1), as the programs output them.
+   * Appends T positions: `kv` holds each layer's keys then values, [N, Hkv, T, D] each (a
+   * prefill's T = prompt length, a decode step's T = 1), as the programs output them. Row b of the
+   * cache takes row `rowOf[b]` of `kv` (a prefill run once per different prompt), row b without it.
    */
-  append(kv: readonly HostTensor[]): void {
+  append(kv: readonly HostTensor[], rowOf?: readonly number[]): void {
     const { layers, batch, capacity } = this.shape;
-    const t = kv[0].shape[2];
+    const [sources, , t] = kv[0].shape;
     if (this.filled + t > capacity) throw new Error(`kv cache: ${this.filled} + ${t} positions exceed its ${capacity} slots`);
+    const from = rowOf ?? Array.from({ length: batch }, (_, b) => b);
+    if (from.length !== batch || from.some((r) => !(r >= 0 && r < sources))) {
+      throw new Error(`kv cache: ${batch} rows cannot be taken from rows [${from.join(', ')}] of ${sources}`);
+    }
     for (let layer = 0; layer < layers; layer++) {
-      this.copyIn(this.keys[layer].data, kv[2 * layer].toFloat32(), t);
-      this.copyIn(this.values[layer].data, kv[2 * layer + 1].toFloat32(), t);
+      this.copyIn(this.keys[layer].data, kv[2 * layer].toFloat32(), t, from);
+      this.copyIn(this.values[layer].data, kv[2 * layer + 1].toFloat32(), t, from);
     }
     for (let b = 0; b < batch; b++) {
       const row = b * (capacity + 1);
@@ -89,9 +94,14 @@ export class StaticKvCache {
     return next;
   }
 
-  private copyIn(dst: Float32Array, src: Float32Array, t: number): void {
+  private copyIn(dst: Float32Array, src: Float32Array, t: number, from: readonly number[]): void {
     const { batch, heads, capacity, headDim } = this.shape;
     const run = t * headDim;
-    for (let bh = 0; bh < batch * heads; bh++) dst.set(src.subarray(bh * run, (bh + 1) * run), (bh * capacity + this.filled) * headDim);
+    for (let b = 0; b < batch; b++) {
+      for (let h = 0; h < heads; h++) {
+        const source = from[b] * heads + h;
+        dst.set(src.subarray(source * run, (source + 1) * run), ((b * heads + h) * capacity + this.filled) * headDim);
+      }
+    }
   }
 }
