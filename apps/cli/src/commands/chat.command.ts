@@ -11,7 +11,7 @@ import { EXECUTOR_CHOICE } from '../tokens.js';
 import { GENERATION_FLAGS, type NumericFlag, generationOptions } from './generation-flags.js';
 import type { Command } from './command.interface.js';
 
-const USAGE = 'tunekit chat --model M [--adapter DIR] [--system TEXT] [--max-new-tokens N] [--temperature T] [--top-k K] [--top-p P] [--seed S]';
+const USAGE = 'tunekit chat --model M [--adapter DIR] [--system TEXT] [--max-new-tokens N] [--temperature T] [--top-k K] [--top-p P] [--min-p P] [--seed S]';
 const DEFAULT_MAX_NEW_TOKENS = 256;
 
 /** What a line typed at the prompt does when it starts with `/`. */

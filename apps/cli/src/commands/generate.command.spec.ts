@@ -83,14 +83,17 @@ describe('tunekit generate', () => {
 
   it('streams the same text without --json; temperature 0 is greedy; a seed makes sampling repeatable', async () => {
     const base = ['--model', dir, '--prompt', 'in a hat', '--max-new-tokens', '8'];
-    const [greedy, zero, streamed, a, b] = await Promise.all([
+    const [greedy, zero, streamed, a, b, onlyBest] = await Promise.all([
       tunekit(...base, '--json'),
       tunekit(...base, '--temperature', '0', '--json'),
       tunekit(...base),
       tunekit(...base, '--temperature', '1.5', '--top-k', '0', '--seed', '7', '--json'),
       tunekit(...base, '--temperature', '1.5', '--top-k', '0', '--seed', '7', '--json'),
+      // Min-p 1 leaves only the most likely token in the draw: sampling then picks greedy's tokens.
+      tunekit(...base, '--temperature', '1.5', '--top-k', '0', '--min-p', '1', '--seed', '7', '--json'),
     ]);
     const greedyOut = onlyJsonObject(greedy.stdout);
+    expect(onlyJsonObject(onlyBest.stdout).output_ids).toEqual(greedyOut.output_ids);
     expect(onlyJsonObject(zero.stdout).output_ids).toEqual(greedyOut.output_ids);
     expect(streamed.stdout).toBe(`${greedyOut.text}\n`);
     expect(onlyJsonObject(a.stdout).output_ids).toEqual(onlyJsonObject(b.stdout).output_ids);
@@ -111,6 +114,7 @@ describe('tunekit generate', () => {
     [['--model', gpt2Fixture], /exactly one of --prompt and --input-ids/],
     [['--model', gpt2Fixture, '--input-ids', '1', '--max-new-tokens', 'abc'], /--max-new-tokens expects an integer ≥ 1, got "abc"/],
     [['--model', gpt2Fixture, '--input-ids', '1', '--top-p', '1.5'], /--top-p expects a number in \(0, 1\], got "1.5"/],
+    [['--model', gpt2Fixture, '--input-ids', '1', '--min-p', '2'], /--min-p expects a number in \[0, 1\], got "2"/],
     [['--model', gpt2Fixture, '--input-ids', '1,x'], /--input-ids expects comma-separated token ids/],
     [['--model', gpt2Fixture, '--input-ids', '1', '--chat'], /--chat applies the chat template to --prompt/],
     [['--model', gpt2Fixture, '--input-ids', '5000'], /token id 5000, outside the model's vocabulary of 1000/],

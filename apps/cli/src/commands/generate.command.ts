@@ -22,7 +22,7 @@ export class GenerateCommand implements Command {
   readonly summary = 'Generate text from a model (greedy or sampled, streamed)';
   readonly usage = [
     'tunekit generate --model PATH_OR_ID [--adapter DIR] (--prompt TEXT | --input-ids 1,2,3) [--chat]',
-    '                 [--max-new-tokens N] [--temperature T] [--top-k K] [--top-p P] [--seed S] [--json]',
+    '                 [--max-new-tokens N] [--temperature T] [--top-k K] [--top-p P] [--min-p P] [--seed S] [--json]',
     '                 [--quantize nf4|fp4|int8 [--double-quant]]',
     '',
     '  --adapter      a saved adapter (PEFT layout, e.g. a `tunekit train` output_dir) applied on top',

@@ -1,7 +1,7 @@
 import type { GenerateOptions } from '@tunekit/models';
 
-export type GenerationFlags = Pick<GenerateOptions, 'maxNewTokens' | 'temperature' | 'topK' | 'topP' | 'seed' | 'doSample'>;
-export type NumericFlag = 'max-new-tokens' | 'temperature' | 'top-k' | 'top-p' | 'seed';
+export type GenerationFlags = Pick<GenerateOptions, 'maxNewTokens' | 'temperature' | 'topK' | 'topP' | 'minP' | 'seed' | 'doSample'>;
+export type NumericFlag = 'max-new-tokens' | 'temperature' | 'top-k' | 'top-p' | 'min-p' | 'seed';
 
 interface NumericRule {
   readonly option: Exclude<keyof GenerationFlags, 'doSample'>;
@@ -17,10 +17,11 @@ const NUMERIC_FLAGS: Readonly<Record<NumericFlag, NumericRule>> = {
   temperature: { option: 'temperature', valid: (n) => n >= 0, expected: 'a number ≥ 0' },
   'top-k': { option: 'topK', valid: integer(0), expected: 'an integer ≥ 0' },
   'top-p': { option: 'topP', valid: (n) => n > 0 && n <= 1, expected: 'a number in (0, 1]' },
+  'min-p': { option: 'minP', valid: (n) => n >= 0 && n <= 1, expected: 'a number in [0, 1]' },
   seed: { option: 'seed', valid: integer(0), expected: 'an integer ≥ 0' },
 };
 
-const SAMPLING_FLAGS: readonly NumericFlag[] = ['temperature', 'top-k', 'top-p'];
+const SAMPLING_FLAGS: readonly NumericFlag[] = ['temperature', 'top-k', 'top-p', 'min-p'];
 
 function parseNumber(flag: NumericFlag, text: string): number {
   const rule = NUMERIC_FLAGS[flag];

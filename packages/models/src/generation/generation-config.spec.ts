@@ -10,13 +10,15 @@ const resolve = (options: object, generationConfig: object | null = null, extra:
 describe('resolveGenerationConfig', () => {
   it("fills transformers' defaults: greedy, 20 new tokens, top-k 50, nothing else on", () => {
     const c = resolve({ seed: 1 });
-    expect(c).toMatchObject({ doSample: false, maxNewTokens: 20, temperature: 1, topK: 50, topP: 1, repetitionPenalty: 1, stopStrings: [] });
+    expect(c).toMatchObject({ doSample: false, maxNewTokens: 20, temperature: 1, topK: 50, topP: 1, repetitionPenalty: 1, minP: 0, stopStrings: [] });
   });
 
   it('reads generation_config.json, and explicit options win over it', () => {
-    const file = { do_sample: true, temperature: 0.6, top_p: 0.9, top_k: 20, repetition_penalty: 1.1, max_new_tokens: 7, eos_token_id: [5, 6], pad_token_id: 3 };
-    expect(resolve({}, file)).toMatchObject({ doSample: true, temperature: 0.6, topP: 0.9, topK: 20, repetitionPenalty: 1.1, maxNewTokens: 7, eosTokenIds: [5, 6], padTokenId: 3 });
-    expect(resolve({ doSample: false, topK: 0, maxNewTokens: 2, eosTokenIds: [9] }, file)).toMatchObject({ doSample: false, topK: 0, maxNewTokens: 2, eosTokenIds: [9] });
+    const file = { do_sample: true, temperature: 0.6, top_p: 0.9, top_k: 20, repetition_penalty: 1.1, min_p: 0.05, max_new_tokens: 7, eos_token_id: [5, 6], pad_token_id: 3 };
+    expect(resolve({}, file)).toMatchObject({ doSample: true, temperature: 0.6, topP: 0.9, topK: 20, repetitionPenalty: 1.1, minP: 0.05, maxNewTokens: 7, eosTokenIds: [5, 6], padTokenId: 3 });
+    expect(resolve({ doSample: false, topK: 0, minP: 0, maxNewTokens: 2, eosTokenIds: [9] }, file)).toMatchObject({ doSample: false, topK: 0, minP: 0, maxNewTokens: 2, eosTokenIds: [9] });
+    // transformers writes min_p: null for "off".
+    expect(resolve({}, { min_p: null }).minP).toBe(0);
   });
 
   it('treats temperature 0 as greedy whatever do_sample says', () => {
@@ -44,6 +46,7 @@ describe('resolveGenerationConfig', () => {
     [{ maxNewTokens: 0 }, null, /options: maxNewTokens expected an integer > 0/],
     [{ padTokenId: 100 }, null, /padTokenId expected a token id below the vocab size 100/],
     [{ stopStrings: [''] }, null, /stopStrings expected non-empty strings/],
+    [{}, { min_p: 1.5 }, /generation_config.json: min_p expected a number in \[0, 1\]/],
   ])('rejects %j / %j naming the field', (options, file, message) => {
     expect(() => resolve(options, file)).toThrow(GenerationConfigError);
     expect(() => resolve(options, file)).toThrow(message);

@@ -16,6 +16,8 @@ export interface GenerationOptions {
   topP?: number;
   /** > 1 discourages tokens already in the row (prompt included); 1 disables. */
   repetitionPenalty?: number;
+  /** Min-p sampling: drop tokens less likely than this times the most likely one; 0 disables (transformers' None). */
+  minP?: number;
   /** Ids that end a row (it keeps the id, as transformers does). */
   eosTokenIds?: readonly number[];
   /** Id fed to the left of short prompts and after a row has finished; never attended to. */
@@ -57,6 +59,7 @@ const SCALAR_RULES: Readonly<Record<Scalar, ScalarRule>> = {
   topK: { hfKey: 'top_k', fallback: 50, valid: isCount, expected: 'an integer ≥ 0' },
   topP: { hfKey: 'top_p', fallback: 1, valid: (v) => isNumber(v) && v > 0 && v <= 1, expected: 'a number in (0, 1]' },
   repetitionPenalty: { hfKey: 'repetition_penalty', fallback: 1, valid: (v) => isNumber(v) && v > 0, expected: 'a number > 0' },
+  minP: { hfKey: 'min_p', fallback: 0, valid: (v) => isNumber(v) && v >= 0 && v <= 1, expected: 'a number in [0, 1]' },
 };
 
 /** transformers' `max_length` default (20) read as a count of new tokens, since prompts vary in length. */
@@ -123,6 +126,7 @@ export function resolveGenerationConfig(options: GenerationOptions, defaults: Ge
     topK: scalar('topK'),
     topP: scalar('topP'),
     repetitionPenalty: scalar('repetitionPenalty'),
+    minP: scalar('minP'),
     eosTokenIds,
     padTokenId: checked(padTokenId, (v) => isCount(v) && v < defaults.modelConfig.vocab, 'options', 'padTokenId', `a token id below the vocab size ${defaults.modelConfig.vocab}`),
     stopStrings: checked(

@@ -1,7 +1,7 @@
 import { HostTensor, ReferenceExecutor, Tensor } from '@tunekit/core';
 import { describe, expect, it } from 'vitest';
 import { resolveGenerationConfig } from './generation-config.js';
-import { kthLargest, logitsPipeline, repetitionPenalty, temperature, topK, topP, tracedSampling } from './logits-processors.js';
+import { kthLargest, logitsPipeline, minP, repetitionPenalty, temperature, topK, topP, tracedSampling } from './logits-processors.js';
 import { parseModelConfig } from '../config/model-config.js';
 
 const row = (...v: number[]) => Float32Array.from(v);
@@ -43,6 +43,22 @@ describe('logits processors (transformers semantics, hand-computed)', () => {
     expect(kept(1)).toEqual([0, 1, 2, 3]);
   });
 
+  it('min-p keeps the tokens at least p times as likely as the best one, after temperature', () => {
+    const probs = [0.05, 0.5, 0.15, 0.3];
+    const kept = (processors: ((l: Float32Array) => void)[]) => {
+      const l = Float32Array.from(probs, Math.log);
+      for (const p of processors) p(l);
+      return [...l].map((x, i) => (x > -Infinity ? i : -1)).filter((i) => i >= 0);
+    };
+    const at = (p: number) => (l: Float32Array) => minP(p)(l, none);
+    expect(kept([at(0.2)])).toEqual([1, 2, 3]);
+    expect(kept([at(0.35)])).toEqual([1, 3]);
+    expect(kept([at(1)])).toEqual([1]);
+    // Temperature 0.5 squares the ratios to the best token (0.01, 1, 0.09, 0.36): min-p 0.2 then keeps two.
+    const config = resolveGenerationConfig({ seed: 0, doSample: true, topK: 0, temperature: 0.5, minP: 0.2 }, { generationConfig: null, modelConfig }, 1);
+    expect(kept(logitsPipeline(config).map((p) => (l: Float32Array) => p(l, none)))).toEqual([1, 3]);
+  });
+
   it('quickselect finds the k-th largest like a full sort', () => {
     let s = 7;
     const values = Float32Array.from({ length: 1001 }, () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0), (s % 97) - 40));
@@ -70,13 +86,15 @@ describe('logits processors (transformers semantics, hand-computed)', () => {
     }
     const logits = [row(2, -1, 0, 0.5), row(-3, 4, 4, 1)];
     const executor = new ReferenceExecutor();
-    for (const t of [1, 0.7]) {
-      const traced = tracedSampling(config({ doSample: true, topK: 0, temperature: t }))!;
+    // Min-p is traced too: at 0.3 after T = 0.7 it removes tokens in both rows (their probability is then exactly 0).
+    for (const [t, p] of [[1, 0], [0.7, 0], [0.7, 0.3]]) {
+      const sampling = { doSample: true, topK: 0, temperature: t, minP: p };
+      const traced = tracedSampling(config(sampling))!;
       const input = Tensor.input('logits', [2, 4]);
       const [probs] = await executor.compile([traced(input)]).run({ logits: HostTensor.f32([2, 4], logits.flatMap((l) => [...l])) });
       logits.forEach((l, b) => {
         const processed = l.slice();
-        for (const p of logitsPipeline(config({ doSample: true, topK: 0, temperature: t }))) p(processed, none);
+        for (const proc of logitsPipeline(config(sampling))) proc(processed, none);
         const weights = [...processed].map((x) => Math.exp(x - Math.max(...processed)));
         const total = weights.reduce((a, w) => a + w, 0);
         weights.forEach((w, i) => expect(probs.toFloat32()[b * 4 + i]).toBeCloseTo(w / total, 6));

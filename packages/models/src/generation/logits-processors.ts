@@ -1,4 +1,4 @@
-import type { Tensor } from '@tunekit/core';
+import { Tensor } from '@tunekit/core';
 import type { GenerationConfig } from './generation-config.js';
 
 /** What a processor may know about the row whose logits it rewrites. */
@@ -87,6 +87,19 @@ export function topP(p: number): LogitsProcessor {
   };
 }
 
+/**
+ * transformers' MinPLogitsWarper: a token stays while its probability is at least p times the
+ * most likely token's, i.e. while its logit is at least the largest plus ln p; the most likely
+ * token always stays.
+ */
+export function minP(p: number): LogitsProcessor {
+  return (logits) => {
+    let max = -Infinity;
+    for (let i = 0; i < logits.length; i++) if (logits[i] > max) max = logits[i];
+    for (let i = 0; i < logits.length; i++) if (Math.exp(logits[i] - max) < p) logits[i] = -Infinity;
+  };
+}
+
 interface ProcessorRule {
   /** Warpers shape a distribution to sample from; greedy decoding skips them, as transformers does. */
   readonly samplingOnly: boolean;
@@ -96,12 +109,21 @@ interface ProcessorRule {
   readonly traced?: (c: GenerationConfig, logits: Tensor) => Tensor;
 }
 
-/** In transformers' order: the repetition penalty, then the warpers temperature → top-k → top-p. */
+/** In transformers' order: the repetition penalty, then the warpers temperature → top-k → top-p → min-p. */
 const PIPELINE: readonly ProcessorRule[] = [
   { samplingOnly: false, active: (c) => c.repetitionPenalty !== 1, make: (c) => repetitionPenalty(c.repetitionPenalty) },
   { samplingOnly: true, active: (c) => c.temperature !== 1, make: (c) => temperature(c.temperature), traced: (c, logits) => logits.div(c.temperature) },
   { samplingOnly: true, active: (c) => c.topK > 0, make: (c) => topK(c.topK) },
   { samplingOnly: true, active: (c) => c.topP < 1, make: (c) => topP(c.topP) },
+  {
+    samplingOnly: true,
+    active: (c) => c.minP > 0,
+    make: (c) => minP(c.minP),
+    traced: (c, logits) => {
+      const shifted = logits.sub(logits.max(-1, true));
+      return Tensor.where(shifted.exp().lt(c.minP), Number.NEGATIVE_INFINITY, logits);
+    },
+  },
 ];
 
 /** The processors a configuration turns on, in the order to apply them. */
@@ -110,11 +132,11 @@ export function logitsPipeline(config: GenerationConfig): LogitsProcessor[] {
 }
 
 /**
- * For sampling whose every active processor can be traced (temperature alone, TRL's default for
- * online RL): the probabilities softmax(processed logits) [B, V] as traced tensors, for the decode
+ * For sampling whose every active processor can be traced (temperature and min-p; temperature
+ * alone is TRL's default for online RL): the probabilities softmax(processed logits) [B, V] as traced tensors, for the decode
  * program to compute itself, so the host draws from them with no exp per token (at a 49k
  * vocabulary and 8 rows, those exps were a tenth of a decode step). Null where the host must
- * process logits (greedy, a repetition penalty, top-k or top-p).
+ * process logits (greedy, a repetition penalty, top-k or top-p); min-p is traced.
  */
 export function tracedSampling(config: GenerationConfig): ((logits: Tensor) => Tensor) | null {
   if (!config.doSample) return null;
