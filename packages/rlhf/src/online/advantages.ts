@@ -77,6 +77,39 @@ export function groupAdvantages(rewards: readonly number[], numGenerations: numb
   return { advantages, fracZeroStd: zero / Math.max(1, rewards.length) };
 }
 
+/** How several reward functions become one advantage (TRL's `multi_objective_aggregation`). */
+export const MULTI_OBJECTIVE_AGGREGATIONS = ['sum_then_normalize', 'normalize_then_sum'] as const;
+export type MultiObjectiveAggregation = (typeof MULTI_OBJECTIVE_AGGREGATIONS)[number];
+
+/**
+ * `normalize_then_sum` (GDPO): each function's rewards are centred and scaled within their group
+ * first, so no function outweighs the others by its range; their weighted sum is then centred and
+ * scaled over the whole batch (`scale_rewards` plays no part). A function's NaN (unjudged, or
+ * normalised in a group where it judged fewer than two) adds nothing to the sum; a completion no
+ * function judged gets 0. `fracZeroStd` is 1 when the batch deviation is zero.
+ */
+export function normalizeThenSumAdvantages(perFunction: readonly (readonly Reward[])[], weights: readonly number[], numGenerations: number): GroupAdvantages {
+  if (perFunction.length !== weights.length) throw new Error(`rewards: ${perFunction.length} reward functions but ${weights.length} weights`);
+  const raw = perFunction.map((rewards) => rewards.map((r) => (r === null ? NaN : r)));
+  const normalised = raw.map((rewards) =>
+    groups(rewards, numGenerations).flatMap((g) => {
+      const [mean, std] = [nanMean(g), nanStd(g)];
+      return g.map((r) => (r - mean) / (std + STD_EPS));
+    }),
+  );
+  const n = raw[0]?.length ?? 0;
+  const summed = Array.from({ length: n }, (_, i) => {
+    if (raw.every((rewards) => Number.isNaN(rewards[i]))) return NaN;
+    return normalised.reduce((sum, values, f) => sum + (Number.isNaN(values[i]) ? 0 : weights[f] * values[i]), 0);
+  });
+  const [mean, std] = [nanMean(summed), n > 1 ? nanStd(summed) : 0];
+  const advantages = summed.map((r) => {
+    const a = (r - mean) / (std + STD_EPS);
+    return Number.isNaN(a) ? 0 : a;
+  });
+  return { advantages, fracZeroStd: Math.abs(std) <= 1e-8 ? 1 : 0 };
+}
+
 /**
  * RLOO: reward minus the mean of the other scorable completions of its prompt; optionally
  * normalised over the batch (`normalize_advantages`). Unscorable ones, and a group's only

@@ -1,6 +1,6 @@
 import type { Check, FieldTable } from '@tunekit/core';
 import { checks } from '@tunekit/core';
-import { SCALE_REWARDS, type ScaleRewards } from './advantages.js';
+import { MULTI_OBJECTIVE_AGGREGATIONS, type MultiObjectiveAggregation, SCALE_REWARDS, type ScaleRewards } from './advantages.js';
 import { GRPO_LOSS_TYPES, type GrpoLossType, IMPORTANCE_SAMPLING_LEVELS, type ImportanceSamplingLevel } from './grpo.loss.js';
 import { type OnlineConfig, onlineFields, parseOnlineSection, onlyTrlDefault } from './online.config.js';
 
@@ -10,6 +10,14 @@ export interface GrpoConfig extends OnlineConfig {
   readonly importance_sampling_level: ImportanceSamplingLevel;
   /** true and false are TRL's older spellings of group and none. */
   readonly scale_rewards: ScaleRewards;
+  /** Two-sided clipping: the unclipped ratio's cap (INTELLECT-2; TRL recommends > 1 + epsilon); null is off. */
+  readonly delta: number | null;
+  /** Weigh the KL term by the importance ratio (DeepSeek-V3.2). */
+  readonly use_bias_correction_kl: boolean;
+  /** Drop negative-advantage completions whose mean log π_old − log π exceeds this (DeepSeek-V3.2); null is off. */
+  readonly off_policy_mask_threshold: number | null;
+  /** Sum the weighted rewards, then normalise (TRL's default), or normalise each function in its group first (GDPO). */
+  readonly multi_objective_aggregation: MultiObjectiveAggregation;
 }
 
 const FIELDS: FieldTable<GrpoConfig> = {
@@ -17,19 +25,18 @@ const FIELDS: FieldTable<GrpoConfig> = {
   loss_type: { check: checks.oneOf(GRPO_LOSS_TYPES), default: 'dapo' },
   importance_sampling_level: { check: checks.oneOf(IMPORTANCE_SAMPLING_LEVELS), default: 'token' },
   scale_rewards: { check: checks.oneOf([...SCALE_REWARDS, true, false]), default: 'group' },
+  delta: { check: checks.range({ above: 0 }), default: null },
+  use_bias_correction_kl: { check: checks.bool, default: false },
+  off_policy_mask_threshold: { check: checks.range({ min: 0 }), default: null },
+  multi_objective_aggregation: { check: checks.oneOf(MULTI_OBJECTIVE_AGGREGATIONS), default: 'sum_then_normalize' },
 };
 
 /** GRPOConfig options that change the math and that TuneKit does not implement. */
 const REFUSED: Readonly<Record<string, Check>> = {
-  delta: onlyTrlDefault(null, 'two-sided clipping (delta)'),
   top_entropy_quantile: onlyTrlDefault(1.0, 'high-entropy token selection'),
   entropy_coef: onlyTrlDefault(0.0, 'entropy bonus'),
   use_adaptive_entropy: onlyTrlDefault(false, 'adaptive entropy control'),
-  use_bias_correction_kl: onlyTrlDefault(false, 'importance-weighted KL'),
-  off_policy_mask_threshold: onlyTrlDefault(null, 'off-policy sequence masking'),
   sync_ref_model: onlyTrlDefault(false, 'reference model syncing'),
-  multi_objective_aggregation: onlyTrlDefault('sum_then_normalize', 'normalize_then_sum aggregation'),
-  min_p: onlyTrlDefault(null, 'min-p sampling'),
   use_vllm: onlyTrlDefault(false, 'vLLM generation'),
 };
 

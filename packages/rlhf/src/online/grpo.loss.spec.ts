@@ -77,6 +77,50 @@ describe('grpoLoss (TRL 1.9 loss types)', () => {
     expect(() => grpoLoss({ ...base, tokenNormalizer: 5 }, options('dapo', 'token', 0.1))).toThrow(/reference log-probs/);
   });
 
+  describe('TRL options beyond the loss type (values from the same numpy transcription of _compute_loss)', () => {
+    // Row 1 (A = −1.1) gets a second-token ratio exp(0.4) = 1.4918, above 1 + ε_high: the case delta caps.
+    const OLD2 = [[-1.0, -1.0, -2.1], [-0.6, -1.9, -0.95]];
+    const run = (old: number[][], o: Partial<GrpoLossOptions> & Pick<GrpoLossOptions, 'lossType' | 'importanceSamplingLevel' | 'beta'>) =>
+      grpoLoss({ logps: constant(LOGPS), oldLogps: constant(old), refLogps: constant(REF), advantages: constant(ADVANTAGES), mask: constant(MASK), tokenNormalizer: NUM_ITEMS }, { ...options(o.lossType, o.importanceSamplingLevel, o.beta), ...o });
+
+    it('delta caps the unclipped ratio (two-sided clipping), per token and per sequence', () => {
+      const at = (o: Parameters<typeof run>[1]) => evaluate(run(OLD2, o).loss)[0];
+      expect(at({ lossType: 'dapo', importanceSamplingLevel: 'token', beta: 0, delta: 1.35 })).toBeCloseTo(0.3294223767896326, 6);
+      expect(at({ lossType: 'dapo', importanceSamplingLevel: 'token', beta: 0, delta: null })).toBeCloseTo(0.3517091149904036, 6);
+      expect(at({ lossType: 'grpo', importanceSamplingLevel: 'sequence', beta: 0, delta: 1.05 })).toBeCloseTo(0.26306153104667507, 6);
+      expect(at({ lossType: 'grpo', importanceSamplingLevel: 'sequence', beta: 0 })).toBeCloseTo(0.26255309249626546, 6);
+    });
+
+    it('use_bias_correction_kl weighs the k3 term by the ratio, in the loss and the logged kl', () => {
+      const out = run(OLD, { lossType: 'dapo', importanceSamplingLevel: 'token', beta: 0.04, biasCorrectionKl: true });
+      const [loss, kl] = evaluate(out.loss, out.metrics.kl);
+      expect(loss).toBeCloseTo(0.24326415557852835, 6);
+      expect(kl).toBeCloseTo(0.009462257611352118, 7);
+    });
+
+    it('off_policy_mask_threshold drops a negative-advantage completion whose mean log π_old − log π exceeds it', () => {
+      // Row 1's mean drift is 0.05: dropped at 0.04, kept at 0.06; row 0 (A > 0) is always kept.
+      const at = (threshold: number, o: Pick<GrpoLossOptions, 'lossType' | 'importanceSamplingLevel' | 'beta'>) => evaluate(run(OLD, { ...o, offPolicyMaskThreshold: threshold }).loss)[0];
+      expect(at(0.04, { lossType: 'dapo', importanceSamplingLevel: 'token', beta: 0.04 })).toBeCloseTo(-0.2396201664640911, 6);
+      expect(at(0.06, { lossType: 'dapo', importanceSamplingLevel: 'token', beta: 0.04 })).toBeCloseTo(EXPECTED.token.dapo[0], 6);
+      expect(at(0.04, { lossType: 'bnpo', importanceSamplingLevel: 'sequence', beta: 0 })).toBeCloseTo(-0.33640675084032773, 6);
+    });
+
+    for (const [name, o] of [
+      ['delta', { lossType: 'dapo', importanceSamplingLevel: 'token', beta: 0.04, delta: 1.35 }],
+      ['bias-corrected kl', { lossType: 'grpo', importanceSamplingLevel: 'sequence', beta: 0.04, biasCorrectionKl: true }],
+      ['off-policy mask', { lossType: 'bnpo', importanceSamplingLevel: 'token', beta: 0.04, offPolicyMaskThreshold: 0.04 }],
+    ] as const) {
+      it(`${name}: gradient with respect to the log-probs matches finite differences, on ORT too`, async () => {
+        const report = await checkOp(`grpo_${name.replace(/[^a-z]+/g, '_')}`, (logps) => grpoLoss({ logps, oldLogps: constant(OLD2), refLogps: constant(REF), advantages: constant(ADVANTAGES), mask: constant(MASK), tokenNormalizer: NUM_ITEMS }, { ...options(o.lossType, o.importanceSamplingLevel, o.beta), ...o }).loss, [{ shape: [2, 3], values: LOGPS.flat() }], {
+          executor: new OrtExecutor(),
+          step: 1e-5,
+        });
+        expect(report.checkedGradients).toBe(6);
+      });
+    }
+  });
+
   for (const [lossType, level] of [['dapo', 'token'], ['grpo', 'sequence'], ['dr_grpo', 'token'], ['bnpo', 'sequence']] as const) {
     it(`${lossType} (${level}): gradient with respect to the log-probs matches finite differences, on ORT too`, async () => {
       const report = await checkOp(`grpo_${lossType}_${level}`, (logps) => lossOf(logps, options(lossType, level, 0.04)).loss, [{ shape: [2, 3], values: LOGPS.flat() }], {

@@ -20,6 +20,19 @@ export interface GrpoLossOptions {
   readonly importanceSamplingLevel: ImportanceSamplingLevel;
   /** `dr_grpo` divides by rows × this constant instead of by a token count. */
   readonly maxCompletionLength: number;
+  /**
+   * Two-sided clipping (INTELLECT-2, TRL's `delta`): the unclipped ratio is capped at this too, so
+   * a negative advantage cannot push a token whose ratio has run far above 1 + ε; null: off.
+   */
+  readonly delta?: number | null;
+  /** The KL term times the importance ratio (DeepSeek-V3.2, TRL's `use_bias_correction_kl`). */
+  readonly biasCorrectionKl?: boolean;
+  /**
+   * Off-policy sequence masking (DeepSeek-V3.2, TRL's `off_policy_mask_threshold`): a completion with
+   * a negative advantage whose mean log π_old − log π over its tokens exceeds this adds no policy
+   * loss; null: off.
+   */
+  readonly offPolicyMaskThreshold?: number | null;
 }
 
 export interface GrpoLossInputs {
@@ -73,7 +86,8 @@ const REDUCTIONS: Readonly<Record<GrpoLossType, (r: Reduction) => Tensor>> = {
 /**
  * The clipped surrogate of GRPO and its variants, as TRL 1.9's GRPOTrainer computes it, over
  * per-token log-probs: ratio ρ = exp(log π − log π_old) per token (or per sequence), token loss
- * −min(ρ·A, clip(ρ, 1 − ε, 1 + ε_high)·A) plus β·k3(π, π_ref), reduced by `loss_type`.
+ * −min(min(ρ, δ)·A, clip(ρ, 1 − ε, 1 + ε_high)·A) (no δ unless set), times the off-policy mask
+ * where set, plus β·k3(π, π_ref) (times ρ with the bias correction), reduced by `loss_type`.
  */
 export function grpoLoss(inputs: GrpoLossInputs, options: GrpoLossOptions): GrpoLossOutput {
   const { logps, mask } = inputs;
@@ -84,20 +98,30 @@ export function grpoLoss(inputs: GrpoLossInputs, options: GrpoLossOptions): Grpo
   const logWeights = options.importanceSamplingLevel === 'token' ? logRatio : maskedRowMean(logRatio, mask).unsqueeze(-1);
   const ratio = logWeights.exp();
   const clipped = clamp(ratio, 1 - options.epsilon, 1 + options.epsilonHigh);
-  let perTokenLoss = ratio.mul(advantages).minimum(clipped.mul(advantages)).neg();
+  const delta = options.delta ?? null;
+  const unclipped = delta === null ? ratio : ratio.minimum(delta);
+  let perTokenLoss = unclipped.mul(advantages).minimum(clipped.mul(advantages)).neg();
+  const threshold = options.offPolicyMaskThreshold ?? null;
+  if (threshold !== null) {
+    // π_old sampled the completion; nothing here carries a gradient: the mask only drops terms.
+    const drift = maskedRowMean(old.sub(logps.detach()), mask).unsqueeze(-1);
+    perTokenLoss = perTokenLoss.mul(advantages.ge(0).or(drift.le(threshold)).float());
+  }
 
   const metrics: Record<string, Tensor> = {};
   if (options.beta !== 0) {
     if (!inputs.refLogps) throw new Error('grpo loss: beta > 0 needs the reference log-probs');
-    const kl = KL_ESTIMATORS.k3(logps, inputs.refLogps);
+    const k3 = KL_ESTIMATORS.k3(logps, inputs.refLogps);
+    const kl = options.biasCorrectionKl ? k3.mul(ratio) : k3;
     perTokenLoss = perTokenLoss.add(kl.mul(options.beta));
     metrics.kl = maskedMean(kl, mask).detach();
   }
   const loss = REDUCTIONS[options.lossType]({ perTokenLoss, mask, inputs, options });
 
-  // Clip fractions as TRL logs them: over tokens, or over completions for sequence-level ratios.
-  const low = ratio.lt(1 - options.epsilon).and(advantages.lt(0)).float();
-  const high = ratio.gt(1 + options.epsilonHigh).and(advantages.gt(0)).float();
+  // Clip fractions as TRL logs them (of the ratio after any delta cap): over tokens, or over
+  // completions for sequence-level ratios.
+  const low = unclipped.lt(1 - options.epsilon).and(advantages.lt(0)).float();
+  const high = unclipped.gt(1 + options.epsilonHigh).and(advantages.gt(0)).float();
   // A token is clipped low only where A < 0 and high only where A > 0: never both.
   const region = low.add(high);
   const mean = (x: Tensor) => (options.importanceSamplingLevel === 'sequence' ? x.mean() : maskedMean(x, mask)).detach();

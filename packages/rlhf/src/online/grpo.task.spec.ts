@@ -11,7 +11,7 @@ import { expectTimings } from './rollout-metrics.test-support.js';
 const executor = new OrtExecutor();
 afterAll(() => executor.dispose());
 
-const SETTINGS = { temperature: 0.9, topP: 0.95, topK: 20, repetitionPenalty: 1, maxCompletionLength: 6 };
+const SETTINGS = { temperature: 0.9, topP: 0.95, topK: 20, repetitionPenalty: 1, minP: 0, maxCompletionLength: 6 };
 
 describe('rollouts', () => {
   const prompts = tinyPrompts(3).map((p) => p.promptIds);
@@ -27,11 +27,15 @@ describe('rollouts', () => {
     expect(new Set(rollout.completionIds.slice(0, 3).map((c) => c.join())).size).toBeGreaterThan(1);
   });
 
-  it('at temperature 0 a rollout is greedy decoding', async () => {
+  it('at temperature 0 a rollout is greedy decoding, and so it is at min_p 1 (only the most likely token stays in the draw)', async () => {
     const policy = tinyPolicy();
     const rollout = await sampleRollout(onlineContext(policy, executor), prompts, 2, { ...SETTINGS, temperature: 0 }, 5);
     const greedy = await generate(policy.model, executor, prompts.flatMap((p) => [p, p]), { maxNewTokens: 6, eosTokenIds: [EOS], padTokenId: 0 });
     expect(rollout.completionIds).toEqual(greedy.outputIds);
+    const onlyBest = await sampleRollout(onlineContext(policy, executor), prompts, 2, { ...SETTINGS, minP: 1 }, 5);
+    expect(onlyBest.completionIds).toEqual(greedy.outputIds);
+    const sampled = await sampleRollout(onlineContext(policy, executor), prompts, 2, SETTINGS, 5);
+    expect(sampled.completionIds).not.toEqual(greedy.outputIds);
   });
 });
 
@@ -78,6 +82,24 @@ describe('GRPO in the trainer', () => {
     }
   });
 
+  it("reaches the update with TRL's further options: delta, use_bias_correction_kl and off_policy_mask_threshold from the reused rollout on, normalize_then_sum through the advantages", async () => {
+    const config = { ...BASE, num_iterations: 2, beta: 0.04, loss_type: 'grpo' };
+    const base = await run(config, tempDir());
+    const loss = (logs: typeof base) => logs.map((l) => l.loss as number);
+    // Step 1 samples and updates with ratio 1 (nothing to cap, mask or reweigh); step 2 reuses those completions.
+    for (const over of [{ delta: 1.000001 }, { use_bias_correction_kl: true }, { off_policy_mask_threshold: 0 }]) {
+      const [first, second] = loss(await run({ ...config, ...over }, tempDir()));
+      expect(first, JSON.stringify(over)).toBeCloseTo(loss(base)[0], 9);
+      expect(Math.abs(second - loss(base)[1]), JSON.stringify(over)).toBeGreaterThan(1e-7);
+    }
+    // Other advantages from the first rollout on: at ratio 1 both losses are −mean A = 0 at step 1, but the
+    // first update differs, and so does everything after it.
+    const gdpo = await run({ ...config, multi_objective_aggregation: 'normalize_then_sum' }, tempDir());
+    expect(Math.abs(gdpo[1].loss! - base[1].loss!)).toBeGreaterThan(1e-6);
+    // The logged reward stays the weighted sum of the functions' rewards, as TRL logs it either way.
+    expect(gdpo[0].reward).toBeCloseTo(base[0].reward as number, 9);
+  });
+
   it('lists the sampler among the generators a checkpoint saves, and refuses beta > 0 without a reference', () => {
     const policy = tinyPolicy();
     const task = new GrpoTask(onlineContext(policy, executor), parseGrpoConfig({ reward_funcs: ['./r.ts#hitsTarget'] }));
@@ -94,6 +116,12 @@ describe('grpo config', () => {
     expect(() => parseGrpoConfig({ num_generation: 4 })).toThrow('grpo config: unknown option "num_generation" (did you mean "num_generations"?)');
     expect(() => parseGrpoConfig({ loss_type: 'cispo' })).toThrow('grpo config: loss_type: expected one of dapo|grpo|dr_grpo|bnpo, got "cispo"');
     expect(() => parseGrpoConfig({ entropy_coef: 0.01 })).toThrow("entropy_coef: expected 0 (TRL's default): TuneKit has no entropy bonus, got 0.01");
+    expect([c.delta, c.use_bias_correction_kl, c.off_policy_mask_threshold, c.multi_objective_aggregation, c.min_p]).toEqual([null, false, null, 'sum_then_normalize', null]);
+    const set = parseGrpoConfig({ delta: 1.5, use_bias_correction_kl: true, off_policy_mask_threshold: 0.5, multi_objective_aggregation: 'normalize_then_sum', min_p: 0.1 });
+    expect([set.delta, set.use_bias_correction_kl, set.off_policy_mask_threshold, set.multi_objective_aggregation, set.min_p]).toEqual([1.5, true, 0.5, 'normalize_then_sum', 0.1]);
+    expect(() => parseGrpoConfig({ delta: 0 })).toThrow(/delta: expected a number > 0, got 0/);
+    expect(() => parseGrpoConfig({ min_p: 2 })).toThrow('min_p: expected a number >= 0 and <= 1, got 2');
+    expect(() => parseGrpoConfig({ multi_objective_aggregation: 'mean' })).toThrow('multi_objective_aggregation: expected one of sum_then_normalize|normalize_then_sum, got "mean"');
     expect(() => parseGrpoConfig({ reward_funcs: ['./a.ts#x'], reward_weights: [1, 2] })).toThrow('reward_weights: has 2 weights for 1 reward_funcs');
   });
 });

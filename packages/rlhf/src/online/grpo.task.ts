@@ -2,11 +2,23 @@ import { type Batch, HostTensor, type Task, type Tensor } from '@tunekit/core';
 import type { PromptRecord } from '@tunekit/data';
 import type { GrpoConfig } from './grpo.config.js';
 import { grpoLoss } from './grpo.loss.js';
-import { groupAdvantages } from './advantages.js';
+import { type GroupAdvantages, type MultiObjectiveAggregation, type Reward, groupAdvantages, normalizeThenSumAdvantages } from './advantages.js';
 import type { PolicyForward } from './policy-logps.js';
 import { splitRollout } from './online-batches.js';
 import { OnlineTask, inputOf } from './online-task.base.js';
 import { rolloutMetrics } from './rollout-metrics.js';
+
+interface Scored {
+  readonly perFunction: readonly (readonly Reward[])[];
+  /** Σ weight · reward per completion (NaN where no function judged it). */
+  readonly rewards: readonly number[];
+}
+
+/** Rewards to advantages by `multi_objective_aggregation`. */
+const AGGREGATIONS: Readonly<Record<MultiObjectiveAggregation, (s: Scored, c: GrpoConfig, weights: readonly number[]) => GroupAdvantages>> = {
+  sum_then_normalize: (s, c) => groupAdvantages(s.rewards, c.num_generations, c.scale_rewards),
+  normalize_then_sum: (s, c, weights) => normalizeThenSumAdvantages(s.perFunction, weights, c.num_generations),
+};
 
 /**
  * GRPO as TRL 1.9's GRPOTrainer runs it: each rollout samples `num_generations` completions per
@@ -21,7 +33,8 @@ export class GrpoTask extends OnlineTask<GrpoConfig> implements Task {
     const { config, ctx } = this;
     const scored = await this.scoredRollout(prompts, seed);
     const { rollout, perFunction, rewards, rows, laidOut, names } = scored;
-    const { advantages, fracZeroStd } = groupAdvantages(rewards, config.num_generations, config.scale_rewards);
+    const weights = config.reward_weights ?? perFunction.map(() => 1);
+    const { advantages, fracZeroStd } = AGGREGATIONS[config.multi_objective_aggregation]({ perFunction, rewards }, config, weights);
     const perRow: Record<string, HostTensor> = { advantages: HostTensor.f32([advantages.length], advantages) };
     if (this.needsOldLogps) perRow.old_logps = await this.logpsOf(laidOut);
     if (config.beta > 0) perRow.ref_logps = await this.logpsOf(laidOut, ctx.reference);
@@ -43,7 +56,17 @@ export class GrpoTask extends OnlineTask<GrpoConfig> implements Task {
         ...(t.ref_logps ? { refLogps: inputOf('ref_logps', t.ref_logps) } : {}),
         tokenNormalizer: inputOf('token_normalizer', t.token_normalizer),
       },
-      { lossType: c.loss_type, beta: c.beta, epsilon: c.epsilon, epsilonHigh: c.epsilon_high ?? c.epsilon, importanceSamplingLevel: c.importance_sampling_level, maxCompletionLength: c.max_completion_length },
+      {
+        lossType: c.loss_type,
+        beta: c.beta,
+        epsilon: c.epsilon,
+        epsilonHigh: c.epsilon_high ?? c.epsilon,
+        importanceSamplingLevel: c.importance_sampling_level,
+        maxCompletionLength: c.max_completion_length,
+        delta: c.delta,
+        biasCorrectionKl: c.use_bias_correction_kl,
+        offPolicyMaskThreshold: c.off_policy_mask_threshold,
+      },
     );
   }
 }

@@ -9,6 +9,8 @@ export interface OnlineConfig {
   readonly top_p: number;
   readonly top_k: number;
   readonly repetition_penalty: number;
+  /** Min-p sampling; null (TRL's default) is off. */
+  readonly min_p: number | null;
   /** Micro-batches each rollout is split into; null = gradient_accumulation_steps. */
   readonly steps_per_generation: number | null;
   /** Updates per rollout (μ in the GRPO paper): importance sampling over reused completions. */
@@ -49,6 +51,7 @@ export function onlineFields(defaults: { num_generations: number; beta: number }
     top_p: { check: checks.range({ above: 0, max: 1 }), default: 1.0 },
     top_k: { check: checks.range({ integer: true, min: 0 }), default: 0 },
     repetition_penalty: { check: checks.range({ above: 0 }), default: 1.0 },
+    min_p: { check: checks.range({ min: 0, max: 1 }), default: null },
     steps_per_generation: { check: positive, default: null },
     num_iterations: { check: positive, default: 1 },
     beta: { check: checks.range({ min: 0 }), default: defaults.beta },
@@ -90,5 +93,6 @@ export const samplingSettings = (c: OnlineConfig): SamplingSettings => ({
   topP: c.top_p,
   topK: c.top_k,
   repetitionPenalty: c.repetition_penalty,
+  minP: c.min_p ?? 0,
   maxCompletionLength: c.max_completion_length,
 });

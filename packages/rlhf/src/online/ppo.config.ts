@@ -104,6 +104,7 @@ export function parsePpoConfig(raw: Record<string, unknown>): PpoConfig {
     top_p: 1.0,
     top_k: 0,
     repetition_penalty: 1.0,
+    min_p: null,
     steps_per_generation: null,
     num_iterations: options.num_ppo_epochs,
     beta: options.kl_coef,

@@ -19,7 +19,6 @@ const FIELDS: FieldTable<RlooConfig> = {
 
 const REFUSED: Readonly<Record<string, Check>> = {
   sync_ref_model: onlyTrlDefault(false, 'reference model syncing'),
-  min_p: onlyTrlDefault(null, 'min-p sampling'),
   use_vllm: onlyTrlDefault(false, 'vLLM generation'),
 };
 

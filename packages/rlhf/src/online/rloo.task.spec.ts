@@ -2,6 +2,7 @@ import { OrtExecutor, Trainer, parseTrainingArguments } from '@tunekit/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { hitsTarget, onlineContext, tempDir, tinyPolicy } from './online.test-support.js';
 import { parseRlooConfig } from './rloo.config.js';
+import { samplingSettings } from './online.config.js';
 import { RlooTask } from './rloo.task.js';
 import { expectTimings } from './rollout-metrics.test-support.js';
 
@@ -28,7 +29,10 @@ describe('RLOO in the trainer', () => {
 
   it('takes RLOOConfig names and defaults', () => {
     const c = parseRlooConfig({});
-    expect([c.num_generations, c.beta, c.normalize_advantages, c.reward_clip_range]).toEqual([2, 0.05, false, null]);
+    expect([c.num_generations, c.beta, c.normalize_advantages, c.reward_clip_range, c.min_p]).toEqual([2, 0.05, false, null, null]);
+    // min_p reaches the sampler (checked on GRPO's rollouts, which share it).
+    expect(samplingSettings(parseRlooConfig({ min_p: 0.05 })).minP).toBe(0.05);
+    expect(samplingSettings(c).minP).toBe(0);
     expect(() => parseRlooConfig({ normalise_advantages: true })).toThrow('rloo config: unknown option "normalise_advantages" (did you mean "normalize_advantages"?)');
     expect(() => parseRlooConfig({ reward_clip_range: [1, 0] })).toThrow('reward_clip_range: expected a [min, max] pair of numbers');
     expect([c.chat_template_kwargs, parseRlooConfig({ chat_template_kwargs: { enable_thinking: false } }).chat_template_kwargs]).toEqual([{}, { enable_thinking: false }]);

@@ -9,7 +9,7 @@ import { FULL_ROWS_LAYOUT } from './full-rows.layout.js';
 const executor = new OrtExecutor();
 afterAll(() => executor.dispose());
 
-const SETTINGS = { temperature: 0.9, topP: 1, topK: 0, repetitionPenalty: 1, maxCompletionLength: 8 };
+const SETTINGS = { temperature: 0.9, topP: 1, topK: 0, repetitionPenalty: 1, minP: 0, maxCompletionLength: 8 };
 
 /** The tiny policy with a trained-looking adapter: LoRA B is 0 at init, which would make merging a no-op. */
 function movedPolicy() {

@@ -9,6 +9,8 @@ export interface SamplingSettings {
   /** 0 disables (TRL's default, unlike transformers' 50). */
   readonly topK: number;
   readonly repetitionPenalty: number;
+  /** 0 disables min-p sampling. */
+  readonly minP: number;
   /** New tokens per completion at most. */
   readonly maxCompletionLength: number;
 }
@@ -85,5 +87,5 @@ export async function sampleRollout(ctx: RolloutContext, prompts: readonly (read
 
 /** The generator's options for `settings`: always sampling, as TRL's trainers do. */
 export function generationOptions(s: SamplingSettings) {
-  return { doSample: true, temperature: s.temperature, topP: s.topP, topK: s.topK, repetitionPenalty: s.repetitionPenalty, maxNewTokens: s.maxCompletionLength };
+  return { doSample: true, temperature: s.temperature, topP: s.topP, topK: s.topK, repetitionPenalty: s.repetitionPenalty, minP: s.minP, maxNewTokens: s.maxCompletionLength };
 }

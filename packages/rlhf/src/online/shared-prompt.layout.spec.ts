@@ -12,7 +12,7 @@ import { SHARED_PROMPT_LAYOUT } from './shared-prompt.layout.js';
 const executor = new OrtExecutor();
 afterAll(() => executor.dispose());
 
-const SETTINGS = { temperature: 0.8, topP: 1, topK: 0, repetitionPenalty: 1, maxCompletionLength: 5 };
+const SETTINGS = { temperature: 0.8, topP: 1, topK: 0, repetitionPenalty: 1, minP: 0, maxCompletionLength: 5 };
 const GENERATIONS = 4;
 
 /** Nudges every trainable parameter off its initial value, so LoRA's zero B does not hide the adapter. */
