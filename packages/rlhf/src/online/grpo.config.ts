@@ -18,6 +18,8 @@ export interface GrpoConfig extends OnlineConfig {
   readonly off_policy_mask_threshold: number | null;
   /** Sum the weighted rewards, then normalise (TRL's default), or normalise each function in its group first (GDPO). */
   readonly multi_objective_aggregation: MultiObjectiveAggregation;
+  /** Weight of the entropy bonus (minus it times the mean token entropy joins the loss); 0 is off. */
+  readonly entropy_coef: number;
 }
 
 const FIELDS: FieldTable<GrpoConfig> = {
@@ -29,13 +31,17 @@ const FIELDS: FieldTable<GrpoConfig> = {
   use_bias_correction_kl: { check: checks.bool, default: false },
   off_policy_mask_threshold: { check: checks.range({ min: 0 }), default: null },
   multi_objective_aggregation: { check: checks.oneOf(MULTI_OBJECTIVE_AGGREGATIONS), default: 'sum_then_normalize' },
+  entropy_coef: { check: checks.range({ min: 0 }), default: 0.0 },
 };
 
 /** GRPOConfig options that change the math and that TuneKit does not implement. */
 const REFUSED: Readonly<Record<string, Check>> = {
   top_entropy_quantile: onlyTrlDefault(1.0, 'high-entropy token selection'),
-  entropy_coef: onlyTrlDefault(0.0, 'entropy bonus'),
   use_adaptive_entropy: onlyTrlDefault(false, 'adaptive entropy control'),
+  entropy_coef_min: onlyTrlDefault(0.0, 'adaptive entropy control'),
+  entropy_coef_max: onlyTrlDefault(1.0, 'adaptive entropy control'),
+  entropy_coef_delta: onlyTrlDefault(0.005, 'adaptive entropy control'),
+  entropy_target: onlyTrlDefault(0.2, 'adaptive entropy control'),
   sync_ref_model: onlyTrlDefault(false, 'reference model syncing'),
   use_vllm: onlyTrlDefault(false, 'vLLM generation'),
 };

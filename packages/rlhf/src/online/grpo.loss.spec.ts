@@ -106,6 +106,33 @@ describe('grpoLoss (TRL 1.9 loss types)', () => {
       expect(at(0.04, { lossType: 'bnpo', importanceSamplingLevel: 'sequence', beta: 0 })).toBeCloseTo(-0.33640675084032773, 6);
     });
 
+    it('entropy_coef subtracts the mean token entropy times it, as every loss type carries it to the step, and logs the loss before it', () => {
+      const ENTROPY = [[2.1, 0.4, 3.0], [1.3, 0.9, 2.6]];
+      // TRL: Σ(H·mask) / num_items_in_batch for dapo, the token mean for the others (before their ÷ accumulation steps).
+      const expected: Record<GrpoLossType, number> = { dapo: 0.23280001067731082, grpo: 0.12933876283898432, bnpo: 0.32592001494823514, dr_grpo: 0.19822500934264697 };
+      for (const lossType of GRPO_LOSS_TYPES) {
+        const out = grpoLoss(
+          { logps: constant(LOGPS), oldLogps: constant(OLD), refLogps: constant(REF), advantages: constant(ADVANTAGES), mask: constant(MASK), tokenNormalizer: NUM_ITEMS, entropy: constant(ENTROPY) },
+          { ...options(lossType, 'token', 0.04), entropyCoef: 0.01 },
+        );
+        const [loss, policyLoss, coef] = evaluate(out.loss, out.metrics.policy_loss, out.metrics.entropy_coef);
+        expect(loss, lossType).toBeCloseTo(expected[lossType], 6);
+        expect(policyLoss, lossType).toBeCloseTo(EXPECTED.token[lossType][0], 6);
+        expect(coef).toBeCloseTo(0.01, 9);
+      }
+      expect(() => lossOf(constant(LOGPS), { ...options('bnpo', 'token', 0), entropyCoef: 0.01 })).toThrow(/entropyCoef needs the token entropies/);
+    });
+
+    it('entropy_coef: gradient with respect to the entropies matches finite differences, on ORT too', async () => {
+      const report = await checkOp(
+        'grpo_entropy_bonus',
+        (entropy) => grpoLoss({ logps: constant(LOGPS), oldLogps: constant(OLD), advantages: constant(ADVANTAGES), mask: constant(MASK), tokenNormalizer: NUM_ITEMS, entropy }, { ...options('dapo', 'token', 0), entropyCoef: 0.05 }).loss,
+        [{ shape: [2, 3], values: [2.1, 0.4, 3.0, 1.3, 0.9, 2.6] }],
+        { executor: new OrtExecutor(), step: 1e-5 },
+      );
+      expect(report.checkedGradients).toBe(6);
+    });
+
     for (const [name, o] of [
       ['delta', { lossType: 'dapo', importanceSamplingLevel: 'token', beta: 0.04, delta: 1.35 }],
       ['bias-corrected kl', { lossType: 'grpo', importanceSamplingLevel: 'sequence', beta: 0.04, biasCorrectionKl: true }],

@@ -33,6 +33,11 @@ export interface GrpoLossOptions {
    * loss; null: off.
    */
   readonly offPolicyMaskThreshold?: number | null;
+  /**
+   * TRL's `entropy_coef`: minus this times the mean token entropy joins the loss (an exploration
+   * bonus, the same for every loss type); 0: off.
+   */
+  readonly entropyCoef?: number;
 }
 
 export interface GrpoLossInputs {
@@ -52,6 +57,8 @@ export interface GrpoLossInputs {
    * count divided by the number of micro-batches, which gives the same step.
    */
   readonly tokenNormalizer?: Tensor | number;
+  /** Entropy of the policy's next-token distribution at each position, [B, T]; needed when entropyCoef ≠ 0. */
+  readonly entropy?: Tensor;
 }
 
 export interface GrpoLossOutput {
@@ -76,18 +83,34 @@ const REDUCTIONS: Readonly<Record<GrpoLossType, (r: Reduction) => Tensor>> = {
   // Dr. GRPO: a constant denominator, so no length bias.
   dr_grpo: ({ perTokenLoss, mask, options }) => perTokenLoss.mul(mask).sum().div(mask.dim(0) * options.maxCompletionLength),
   // DAPO: one token mean over the whole generation batch.
-  dapo: ({ perTokenLoss, mask, inputs }) => {
-    const n = inputs.tokenNormalizer;
-    if (n === undefined) throw new Error("grpo loss: loss_type 'dapo' needs the generation batch's token count (tokenNormalizer)");
-    return perTokenLoss.mul(mask).sum().div(typeof n === 'number' ? Math.max(n, 1) : n.maximum(1));
-  },
+  dapo: ({ perTokenLoss, mask, inputs }) => overBatchTokens(perTokenLoss, mask, inputs),
+};
+
+/** Σ(x·mask) over the micro-batch ÷ its share of the generation batch's tokens (DAPO's normaliser). */
+function overBatchTokens(x: Tensor, mask: Tensor, inputs: GrpoLossInputs): Tensor {
+  const n = inputs.tokenNormalizer;
+  if (n === undefined) throw new Error("grpo loss: loss_type 'dapo' needs the generation batch's token count (tokenNormalizer)");
+  return x.mul(mask).sum().div(typeof n === 'number' ? Math.max(n, 1) : n.maximum(1));
+}
+
+/**
+ * The mean token entropy as each loss type's micro-batch loss carries it, so that the optimizer
+ * step sees the mean over the generation batch whatever the type: DAPO's micro-batches divide by
+ * their share of the batch's tokens, the others' are averaged by the trainer.
+ */
+const ENTROPY_BONUS: Readonly<Record<GrpoLossType, (entropy: Tensor, mask: Tensor, inputs: GrpoLossInputs) => Tensor>> = {
+  dapo: overBatchTokens,
+  grpo: (entropy, mask) => maskedMean(entropy, mask),
+  bnpo: (entropy, mask) => maskedMean(entropy, mask),
+  dr_grpo: (entropy, mask) => maskedMean(entropy, mask),
 };
 
 /**
  * The clipped surrogate of GRPO and its variants, as TRL 1.9's GRPOTrainer computes it, over
  * per-token log-probs: ratio ρ = exp(log π − log π_old) per token (or per sequence), token loss
  * −min(min(ρ, δ)·A, clip(ρ, 1 − ε, 1 + ε_high)·A) (no δ unless set), times the off-policy mask
- * where set, plus β·k3(π, π_ref) (times ρ with the bias correction), reduced by `loss_type`.
+ * where set, plus β·k3(π, π_ref) (times ρ with the bias correction), reduced by `loss_type`, minus
+ * `entropyCoef` times the mean token entropy where set.
  */
 export function grpoLoss(inputs: GrpoLossInputs, options: GrpoLossOptions): GrpoLossOutput {
   const { logps, mask } = inputs;
@@ -116,7 +139,14 @@ export function grpoLoss(inputs: GrpoLossInputs, options: GrpoLossOptions): Grpo
     perTokenLoss = perTokenLoss.add(kl.mul(options.beta));
     metrics.kl = maskedMean(kl, mask).detach();
   }
-  const loss = REDUCTIONS[options.lossType]({ perTokenLoss, mask, inputs, options });
+  let loss = REDUCTIONS[options.lossType]({ perTokenLoss, mask, inputs, options });
+  const entropyCoef = options.entropyCoef ?? 0;
+  if (entropyCoef !== 0) {
+    if (!inputs.entropy) throw new Error('grpo loss: entropyCoef needs the token entropies');
+    metrics.policy_loss = loss.detach();
+    metrics.entropy_coef = Tensor.scalar(entropyCoef);
+    loss = loss.sub(ENTROPY_BONUS[options.lossType](inputs.entropy, mask, inputs).mul(entropyCoef));
+  }
 
   // Clip fractions as TRL logs them (of the ratio after any delta cap): over tokens, or over
   // completions for sequence-level ratios.

@@ -82,11 +82,15 @@ describe('GRPO in the trainer', () => {
     }
   });
 
-  it("reaches the update with TRL's further options: delta, use_bias_correction_kl and off_policy_mask_threshold from the reused rollout on, normalize_then_sum through the advantages", async () => {
+  it("reaches the update with TRL's further options: entropy_coef from the first step, delta, use_bias_correction_kl and off_policy_mask_threshold from the reused rollout on, normalize_then_sum through the advantages", async () => {
     const config = { ...BASE, num_iterations: 2, beta: 0.04, loss_type: 'grpo' };
     const base = await run(config, tempDir());
     const loss = (logs: typeof base) => logs.map((l) => l.loss as number);
     // Step 1 samples and updates with ratio 1 (nothing to cap, mask or reweigh); step 2 reuses those completions.
+    // The entropy bonus changes the loss from the first step.
+    const bonus = await run({ ...config, entropy_coef: 0.01 }, tempDir());
+    expect(bonus[0].loss).toBeCloseTo(base[0].loss! - 0.01 * base[0].entropy!, 6);
+    expect(bonus[0].policy_loss).toBeCloseTo(base[0].loss!, 9);
     for (const over of [{ delta: 1.000001 }, { use_bias_correction_kl: true }, { off_policy_mask_threshold: 0 }]) {
       const [first, second] = loss(await run({ ...config, ...over }, tempDir()));
       expect(first, JSON.stringify(over)).toBeCloseTo(loss(base)[0], 9);
@@ -115,7 +119,8 @@ describe('grpo config', () => {
     expect(parseGrpoConfig({ scale_rewards: false }).scale_rewards).toBe('none');
     expect(() => parseGrpoConfig({ num_generation: 4 })).toThrow('grpo config: unknown option "num_generation" (did you mean "num_generations"?)');
     expect(() => parseGrpoConfig({ loss_type: 'cispo' })).toThrow('grpo config: loss_type: expected one of dapo|grpo|dr_grpo|bnpo, got "cispo"');
-    expect(() => parseGrpoConfig({ entropy_coef: 0.01 })).toThrow("entropy_coef: expected 0 (TRL's default): TuneKit has no entropy bonus, got 0.01");
+    expect(() => parseGrpoConfig({ use_adaptive_entropy: true })).toThrow("use_adaptive_entropy: expected false (TRL's default): TuneKit has no adaptive entropy control, got true");
+    expect(parseGrpoConfig({ entropy_target: 0.2 }).entropy_coef).toBe(0);
     expect([c.delta, c.use_bias_correction_kl, c.off_policy_mask_threshold, c.multi_objective_aggregation, c.min_p]).toEqual([null, false, null, 'sum_then_normalize', null]);
     const set = parseGrpoConfig({ delta: 1.5, use_bias_correction_kl: true, off_policy_mask_threshold: 0.5, multi_objective_aggregation: 'normalize_then_sum', min_p: 0.1 });
     expect([set.delta, set.use_bias_correction_kl, set.off_policy_mask_threshold, set.multi_objective_aggregation, set.min_p]).toEqual([1.5, true, 0.5, 'normalize_then_sum', 0.1]);

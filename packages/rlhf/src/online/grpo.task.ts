@@ -55,6 +55,7 @@ export class GrpoTask extends OnlineTask<GrpoConfig> implements Task {
         ...(t.old_logps ? { oldLogps: inputOf('old_logps', t.old_logps) } : {}),
         ...(t.ref_logps ? { refLogps: inputOf('ref_logps', t.ref_logps) } : {}),
         tokenNormalizer: inputOf('token_normalizer', t.token_normalizer),
+        entropy: policy.entropy,
       },
       {
         lossType: c.loss_type,
@@ -66,6 +67,7 @@ export class GrpoTask extends OnlineTask<GrpoConfig> implements Task {
         delta: c.delta,
         biasCorrectionKl: c.use_bias_correction_kl,
         offPolicyMaskThreshold: c.off_policy_mask_threshold,
+        entropyCoef: c.entropy_coef,
       },
     );
   }
