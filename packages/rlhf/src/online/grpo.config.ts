@@ -20,6 +20,8 @@ export interface GrpoConfig extends OnlineConfig {
   readonly multi_objective_aggregation: MultiObjectiveAggregation;
   /** Weight of the entropy bonus (minus it times the mean token entropy joins the loss); 0 is off. */
   readonly entropy_coef: number;
+  /** Only this top fraction of each micro-batch's tokens by entropy carries the policy loss; 1 is every token. */
+  readonly top_entropy_quantile: number;
 }
 
 const FIELDS: FieldTable<GrpoConfig> = {
@@ -32,11 +34,11 @@ const FIELDS: FieldTable<GrpoConfig> = {
   off_policy_mask_threshold: { check: checks.range({ min: 0 }), default: null },
   multi_objective_aggregation: { check: checks.oneOf(MULTI_OBJECTIVE_AGGREGATIONS), default: 'sum_then_normalize' },
   entropy_coef: { check: checks.range({ min: 0 }), default: 0.0 },
+  top_entropy_quantile: { check: checks.range({ above: 0, max: 1 }), default: 1.0 },
 };
 
 /** GRPOConfig options that change the math and that TuneKit does not implement. */
 const REFUSED: Readonly<Record<string, Check>> = {
-  top_entropy_quantile: onlyTrlDefault(1.0, 'high-entropy token selection'),
   use_adaptive_entropy: onlyTrlDefault(false, 'adaptive entropy control'),
   entropy_coef_min: onlyTrlDefault(0.0, 'adaptive entropy control'),
   entropy_coef_max: onlyTrlDefault(1.0, 'adaptive entropy control'),

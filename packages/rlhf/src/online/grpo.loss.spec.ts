@@ -1,7 +1,8 @@
-import { OrtExecutor, type Tensor } from '@tunekit/core';
+import { OrtExecutor, ReferenceExecutor, type Tensor } from '@tunekit/core';
 import { checkOp } from '@tunekit/core/testing';
 import { describe, expect, it } from 'vitest';
 import { GRPO_LOSS_TYPES, type GrpoLossOptions, type GrpoLossType, type ImportanceSamplingLevel, grpoLoss } from './grpo.loss.js';
+import { highEntropyMask } from './entropy-mask.js';
 import { constant, evaluate } from './online-loss.test-support.js';
 
 // Two completions of three tokens; the first has two tokens, the second three.
@@ -20,6 +21,9 @@ const options = (lossType: GrpoLossType, level: ImportanceSamplingLevel, beta: n
   importanceSamplingLevel: level,
   maxCompletionLength: 4,
 });
+
+/** Every value of a lazy tensor, run in float64 on the reference executor. */
+const evaluateAll = (t: Tensor) => [...new ReferenceExecutor({ precision: 'f64' }).compile([t]).runValues({})[0].data].map(Number);
 
 const lossOf = (logps: Tensor, o: GrpoLossOptions) =>
   grpoLoss({ logps, oldLogps: constant(OLD), refLogps: constant(REF), advantages: constant(ADVANTAGES), mask: constant(MASK), tokenNormalizer: NUM_ITEMS }, o);
@@ -121,6 +125,41 @@ describe('grpoLoss (TRL 1.9 loss types)', () => {
         expect(coef).toBeCloseTo(0.01, 9);
       }
       expect(() => lossOf(constant(LOGPS), { ...options('bnpo', 'token', 0), entropyCoef: 0.01 })).toThrow(/entropyCoef needs the token entropies/);
+    });
+
+    it('top_entropy_quantile keeps the policy loss (and the entropy bonus) on the top fraction of tokens by entropy, as torch.quantile ranks them', () => {
+      // Counted entropies 2.1, 0.4 | 1.3, 0.9, 2.6 (3.0 is padding): the 0.6-quantile is 1.62, so only 2.1 and 2.6 count at 0.4.
+      const ENTROPY = [[2.1, 0.4, 3.0], [1.3, 0.9, 2.6]];
+      const at = (lossType: GrpoLossType, beta: number, topEntropyQuantile: number, entropyCoef: number) =>
+        evaluate(
+          grpoLoss(
+            { logps: constant(LOGPS), oldLogps: constant(OLD), refLogps: constant(REF), advantages: constant(ADVANTAGES), mask: constant(MASK), tokenNormalizer: NUM_ITEMS, entropy: constant(ENTROPY) },
+            { ...options(lossType, 'token', beta), topEntropyQuantile, entropyCoef },
+          ).loss,
+        )[0];
+      expect(at('dapo', 0.04, 0.4, 0.01)).toBeCloseTo(0.06515100582356981, 6);
+      expect(at('grpo', 0.04, 0.4, 0.01)).toBeCloseTo(0.005848257176286391, 6);
+      expect(at('dapo', 0, 0.2, 0)).toBeCloseTo(0.16519974371623233, 6);
+      expect(at('dapo', 0.04, 1, 0)).toBeCloseTo(EXPECTED.token.dapo[0], 6);
+    });
+
+    it('the high-entropy mask interpolates between ranks, ignores padding and is empty when nothing counts, on ORT as on the reference', async () => {
+      const ENTROPY = constant([[2.1, 0.4, 3.0], [1.3, 0.9, 2.6]]);
+      const ort = new OrtExecutor();
+      const maskOf = async (quantile: number, mask: number[][] = MASK) => {
+        const traced = highEntropyMask(ENTROPY, constant(mask), quantile);
+        const [onOrt] = await ort.compile([traced]).run({});
+        expect([...onOrt.toFloat32()]).toEqual(evaluateAll(traced));
+        return evaluateAll(traced);
+      };
+      expect(await maskOf(0.6)).toEqual([1, 0, 0, 0, 0, 1]);
+      // numpy.quantile(…, 1/3 → 0.6667) = 1.8333; 0.8 → 2.2; 0.1 → 0.6.
+      expect(await maskOf(2 / 3)).toEqual([1, 0, 0, 0, 0, 1]);
+      expect(await maskOf(0.8)).toEqual([0, 0, 0, 0, 0, 1]);
+      expect(await maskOf(0.1)).toEqual([1, 0, 0, 1, 1, 1]);
+      expect(await maskOf(0.5, [[0, 0, 0], [0, 0, 0]])).toEqual([0, 0, 0, 0, 0, 0]);
+      expect(await maskOf(0.5, [[0, 0, 0], [0, 0, 1]])).toEqual([0, 0, 0, 0, 0, 1]);
+      await ort.dispose();
     });
 
     it('entropy_coef: gradient with respect to the entropies matches finite differences, on ORT too', async () => {

@@ -1,4 +1,5 @@
 import { Tensor } from '@tunekit/core';
+import { highEntropyMask } from './entropy-mask.js';
 import { KL_ESTIMATORS, clamp, maskedMean, maskedRowMean } from './masked.js';
 
 /** TRL 1.9's `loss_type`s of the clipped surrogate: they differ only in how token losses are averaged. */
@@ -38,6 +39,11 @@ export interface GrpoLossOptions {
    * bonus, the same for every loss type); 0: off.
    */
   readonly entropyCoef?: number;
+  /**
+   * TRL's `top_entropy_quantile`: only this top fraction of the micro-batch's tokens by entropy
+   * carries the policy loss (and the entropy bonus); 1: every token.
+   */
+  readonly topEntropyQuantile?: number;
 }
 
 export interface GrpoLossInputs {
@@ -108,8 +114,8 @@ const ENTROPY_BONUS: Readonly<Record<GrpoLossType, (entropy: Tensor, mask: Tenso
 /**
  * The clipped surrogate of GRPO and its variants, as TRL 1.9's GRPOTrainer computes it, over
  * per-token log-probs: ratio ρ = exp(log π − log π_old) per token (or per sequence), token loss
- * −min(min(ρ, δ)·A, clip(ρ, 1 − ε, 1 + ε_high)·A) (no δ unless set), times the off-policy mask
- * where set, plus β·k3(π, π_ref) (times ρ with the bias correction), reduced by `loss_type`, minus
+ * −min(min(ρ, δ)·A, clip(ρ, 1 − ε, 1 + ε_high)·A) (no δ unless set), times the off-policy and
+ * high-entropy masks where set, plus β·k3(π, π_ref) (times ρ with the bias correction), reduced by `loss_type`, minus
  * `entropyCoef` times the mean token entropy where set.
  */
 export function grpoLoss(inputs: GrpoLossInputs, options: GrpoLossOptions): GrpoLossOutput {
@@ -131,6 +137,15 @@ export function grpoLoss(inputs: GrpoLossInputs, options: GrpoLossOptions): Grpo
     perTokenLoss = perTokenLoss.mul(advantages.ge(0).or(drift.le(threshold)).float());
   }
 
+  const quantile = options.topEntropyQuantile ?? 1;
+  let bonusMask = mask;
+  if (quantile < 1) {
+    if (!inputs.entropy) throw new Error('grpo loss: topEntropyQuantile needs the token entropies');
+    const highEntropy = highEntropyMask(inputs.entropy, mask, 1 - quantile);
+    perTokenLoss = perTokenLoss.mul(highEntropy);
+    bonusMask = mask.mul(highEntropy);
+  }
+
   const metrics: Record<string, Tensor> = {};
   if (options.beta !== 0) {
     if (!inputs.refLogps) throw new Error('grpo loss: beta > 0 needs the reference log-probs');
@@ -145,7 +160,7 @@ export function grpoLoss(inputs: GrpoLossInputs, options: GrpoLossOptions): Grpo
     if (!inputs.entropy) throw new Error('grpo loss: entropyCoef needs the token entropies');
     metrics.policy_loss = loss.detach();
     metrics.entropy_coef = Tensor.scalar(entropyCoef);
-    loss = loss.sub(ENTROPY_BONUS[options.lossType](inputs.entropy, mask, inputs).mul(entropyCoef));
+    loss = loss.sub(ENTROPY_BONUS[options.lossType](inputs.entropy, bonusMask, inputs).mul(entropyCoef));
   }
 
   // Clip fractions as TRL logs them (of the ratio after any delta cap): over tokens, or over

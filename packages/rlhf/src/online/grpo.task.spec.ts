@@ -82,7 +82,7 @@ describe('GRPO in the trainer', () => {
     }
   });
 
-  it("reaches the update with TRL's further options: entropy_coef from the first step, delta, use_bias_correction_kl and off_policy_mask_threshold from the reused rollout on, normalize_then_sum through the advantages", async () => {
+  it("reaches the update with TRL's further options: entropy_coef from the first step, top_entropy_quantile, delta, use_bias_correction_kl and off_policy_mask_threshold from the reused rollout on, normalize_then_sum through the advantages", async () => {
     const config = { ...BASE, num_iterations: 2, beta: 0.04, loss_type: 'grpo' };
     const base = await run(config, tempDir());
     const loss = (logs: typeof base) => logs.map((l) => l.loss as number);
@@ -91,6 +91,9 @@ describe('GRPO in the trainer', () => {
     const bonus = await run({ ...config, entropy_coef: 0.01 }, tempDir());
     expect(bonus[0].loss).toBeCloseTo(base[0].loss! - 0.01 * base[0].entropy!, 6);
     expect(bonus[0].policy_loss).toBeCloseTo(base[0].loss!, 9);
+    // Half the tokens carry the policy loss: the first update differs.
+    const topHalf = await run({ ...config, top_entropy_quantile: 0.5 }, tempDir());
+    expect(Math.abs(topHalf[1].loss! - base[1].loss!)).toBeGreaterThan(1e-6);
     for (const over of [{ delta: 1.000001 }, { use_bias_correction_kl: true }, { off_policy_mask_threshold: 0 }]) {
       const [first, second] = loss(await run({ ...config, ...over }, tempDir()));
       expect(first, JSON.stringify(over)).toBeCloseTo(loss(base)[0], 9);
@@ -121,7 +124,8 @@ describe('grpo config', () => {
     expect(() => parseGrpoConfig({ loss_type: 'cispo' })).toThrow('grpo config: loss_type: expected one of dapo|grpo|dr_grpo|bnpo, got "cispo"');
     expect(() => parseGrpoConfig({ use_adaptive_entropy: true })).toThrow("use_adaptive_entropy: expected false (TRL's default): TuneKit has no adaptive entropy control, got true");
     expect(parseGrpoConfig({ entropy_target: 0.2 }).entropy_coef).toBe(0);
-    expect([c.delta, c.use_bias_correction_kl, c.off_policy_mask_threshold, c.multi_objective_aggregation, c.min_p]).toEqual([null, false, null, 'sum_then_normalize', null]);
+    expect([c.delta, c.use_bias_correction_kl, c.off_policy_mask_threshold, c.multi_objective_aggregation, c.min_p, c.entropy_coef, c.top_entropy_quantile]).toEqual([null, false, null, 'sum_then_normalize', null, 0, 1]);
+    expect(() => parseGrpoConfig({ top_entropy_quantile: 0 })).toThrow('top_entropy_quantile: expected a number > 0 and <= 1, got 0');
     const set = parseGrpoConfig({ delta: 1.5, use_bias_correction_kl: true, off_policy_mask_threshold: 0.5, multi_objective_aggregation: 'normalize_then_sum', min_p: 0.1 });
     expect([set.delta, set.use_bias_correction_kl, set.off_policy_mask_threshold, set.multi_objective_aggregation, set.min_p]).toEqual([1.5, true, 0.5, 'normalize_then_sum', 0.1]);
     expect(() => parseGrpoConfig({ delta: 0 })).toThrow(/delta: expected a number > 0, got 0/);

@@ -68,6 +68,7 @@ export class GrpoTask extends OnlineTask<GrpoConfig> implements Task {
         biasCorrectionKl: c.use_bias_correction_kl,
         offPolicyMaskThreshold: c.off_policy_mask_threshold,
         entropyCoef: c.entropy_coef,
+        topEntropyQuantile: c.top_entropy_quantile,
       },
     );
   }
