@@ -2,7 +2,7 @@ import type { Check, FieldTable } from '@tunekit/core';
 import { checks } from '@tunekit/core';
 import { MULTI_OBJECTIVE_AGGREGATIONS, type MultiObjectiveAggregation, SCALE_REWARDS, type ScaleRewards } from './advantages.js';
 import { GRPO_LOSS_TYPES, type GrpoLossType, IMPORTANCE_SAMPLING_LEVELS, type ImportanceSamplingLevel } from './grpo.loss.js';
-import { type OnlineConfig, onlineFields, parseOnlineSection, onlyTrlDefault } from './online.config.js';
+import { type OnlineConfig, SHARED_TRL_DEFAULTS_ONLY, onlineFields, onlyTrlDefault, parseOnlineSection } from './online.config.js';
 
 /** The `grpo:` section: TRL 1.9's GRPOConfig names and defaults. */
 export interface GrpoConfig extends OnlineConfig {
@@ -37,15 +37,14 @@ const FIELDS: FieldTable<GrpoConfig> = {
   top_entropy_quantile: { check: checks.range({ above: 0, max: 1 }), default: 1.0 },
 };
 
-/** GRPOConfig options that change the math and that TuneKit does not implement. */
+/** GRPOConfig options TuneKit does not implement: accepted at TRL's default only. */
 const REFUSED: Readonly<Record<string, Check>> = {
   use_adaptive_entropy: onlyTrlDefault(false, 'adaptive entropy control'),
   entropy_coef_min: onlyTrlDefault(0.0, 'adaptive entropy control'),
   entropy_coef_max: onlyTrlDefault(1.0, 'adaptive entropy control'),
   entropy_coef_delta: onlyTrlDefault(0.005, 'adaptive entropy control'),
   entropy_target: onlyTrlDefault(0.2, 'adaptive entropy control'),
-  sync_ref_model: onlyTrlDefault(false, 'reference model syncing'),
-  use_vllm: onlyTrlDefault(false, 'vLLM generation'),
+  ...SHARED_TRL_DEFAULTS_ONLY,
 };
 
 export function parseGrpoConfig(raw: Record<string, unknown>): GrpoConfig {

@@ -2,10 +2,12 @@ import { OrtExecutor, Trainer, parseTrainingArguments } from '@tunekit/core';
 import { generate } from '@tunekit/models';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseGrpoConfig } from './grpo.config.js';
+import { parseRlooConfig } from './rloo.config.js';
 import { GrpoTask } from './grpo.task.js';
 import { EOS, evenLength, onlineContext, tempDir, tinyPolicy, tinyPrompts } from './online.test-support.js';
 import { ROLLOUT_SAMPLER } from './online-task.base.js';
 import { sampleRollout } from './rollout.js';
+import type { NamedRewardFunction } from './reward-functions.js';
 import { expectTimings } from './rollout-metrics.test-support.js';
 
 const executor = new OrtExecutor();
@@ -107,6 +109,30 @@ describe('GRPO in the trainer', () => {
     expect(gdpo[0].reward).toBeCloseTo(base[0].reward as number, 9);
   });
 
+  it("takes TRL's generation_batch_size as completions per rollout: steps_per_generation = it ÷ per_device_train_batch_size", () => {
+    const policy = tinyPolicy();
+    const task = (over: Record<string, unknown>) => new GrpoTask(onlineContext(policy, executor), parseGrpoConfig({ reward_funcs: ['./r.ts#hitsTarget'], num_generations: 4, ...over }));
+    // onlineContext: per_device_train_batch_size 4, gradient_accumulation_steps 2.
+    expect(task({}).plan.stepsPerGeneration).toBe(2);
+    expect(task({ generation_batch_size: 16 }).plan.stepsPerGeneration).toBe(4);
+    expect(task({ steps_per_generation: 3 }).plan.stepsPerGeneration).toBe(3);
+    expect(() => task({ generation_batch_size: 10 })).toThrow('generation_batch_size 10 is not a multiple of per_device_train_batch_size 4');
+    expect(() => parseGrpoConfig({ generation_batch_size: 16, steps_per_generation: 2 })).toThrow('generation_batch_size: set beside steps_per_generation; give one of the two');
+  });
+
+  it('shuffle_dataset false takes the prompts in the file order; by default each epoch has its own seeded order', async () => {
+    const firstRollout = async (over: Record<string, unknown>) => {
+      const seen: string[] = [];
+      const recorder: NamedRewardFunction = { name: 'hitsTarget', fn: ({ prompts }) => (seen.push(...prompts.map(String)), prompts.map(() => 0)) };
+      const task = new GrpoTask(onlineContext(tinyPolicy(), executor, { rewardFunctions: [recorder] }), parseGrpoConfig({ reward_funcs: ['./r.ts#hitsTarget'], num_generations: 4, ...over }));
+      await task.data.batch(0, 0);
+      return [...new Set(seen)];
+    };
+    // 4 completions per micro-batch × 2 micro-batches ÷ 4 generations: 2 prompts per rollout.
+    expect(await firstRollout({ shuffle_dataset: false })).toEqual(['prompt 0', 'prompt 1']);
+    expect(await firstRollout({})).not.toEqual(['prompt 0', 'prompt 1']);
+  });
+
   it('lists the sampler among the generators a checkpoint saves, and refuses beta > 0 without a reference', () => {
     const policy = tinyPolicy();
     const task = new GrpoTask(onlineContext(policy, executor), parseGrpoConfig({ reward_funcs: ['./r.ts#hitsTarget'] }));
@@ -124,6 +150,11 @@ describe('grpo config', () => {
     expect(() => parseGrpoConfig({ loss_type: 'cispo' })).toThrow('grpo config: loss_type: expected one of dapo|grpo|dr_grpo|bnpo, got "cispo"');
     expect(() => parseGrpoConfig({ use_adaptive_entropy: true })).toThrow("use_adaptive_entropy: expected false (TRL's default): TuneKit has no adaptive entropy control, got true");
     expect(parseGrpoConfig({ entropy_target: 0.2 }).entropy_coef).toBe(0);
+    // A TRL config with its defaults spelt out parses; a setting TuneKit lacks is refused by name.
+    const spelt = { shuffle_dataset: true, disable_dropout: false, log_completions: false, num_completions_to_print: null, generation_kwargs: null, remove_unused_columns: false, sync_ref_model: false, ref_model_mixup_alpha: 0.6, ref_model_sync_steps: 512, use_vllm: false };
+    expect(parseGrpoConfig(spelt).shuffle_dataset).toBe(true);
+    expect(parseRlooConfig(spelt).shuffle_dataset).toBe(true);
+    expect(() => parseGrpoConfig({ log_completions: true })).toThrow("log_completions: expected false (TRL's default): TuneKit has no completion logging, got true");
     expect([c.delta, c.use_bias_correction_kl, c.off_policy_mask_threshold, c.multi_objective_aggregation, c.min_p, c.entropy_coef, c.top_entropy_quantile]).toEqual([null, false, null, 'sum_then_normalize', null, 0, 1]);
     expect(() => parseGrpoConfig({ top_entropy_quantile: 0 })).toThrow('top_entropy_quantile: expected a number > 0 and <= 1, got 0');
     const set = parseGrpoConfig({ delta: 1.5, use_bias_correction_kl: true, off_policy_mask_threshold: 0.5, multi_objective_aggregation: 'normalize_then_sum', min_p: 0.1 });

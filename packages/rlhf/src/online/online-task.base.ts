@@ -39,6 +39,16 @@ export interface ScoredRollout {
 /** The sampler's generator among the task's generators (saved in every checkpoint). */
 export const ROLLOUT_SAMPLER = 'rollout_sampler';
 
+/** Micro-batches per rollout: TRL's steps_per_generation, or its generation_batch_size ÷ the per-device batch. */
+function stepsPerGeneration(config: OnlineConfig, batch: number, accumulation: number): number {
+  if (config.steps_per_generation !== null) return config.steps_per_generation;
+  if (config.generation_batch_size === null) return accumulation;
+  if (config.generation_batch_size % batch !== 0) {
+    throw new Error(`online training: generation_batch_size ${config.generation_batch_size} is not a multiple of per_device_train_batch_size ${batch}`);
+  }
+  return config.generation_batch_size / batch;
+}
+
 /**
  * What GRPO and RLOO share: a data source whose batches are rollouts of this task's policy, the
  * policy's generators plus the sampler's, and the policy forward over a rollout micro-batch. A
@@ -59,7 +69,7 @@ export abstract class OnlineTask<C extends OnlineConfig> {
     readonly config: C,
   ) {
     const { per_device_train_batch_size: batch, gradient_accumulation_steps: accumulation } = ctx.training;
-    this.plan = { completionsPerBatch: batch, stepsPerGeneration: config.steps_per_generation ?? accumulation, numIterations: config.num_iterations, numGenerations: config.num_generations };
+    this.plan = { completionsPerBatch: batch, stepsPerGeneration: stepsPerGeneration(config, batch, accumulation), numIterations: config.num_iterations, numGenerations: config.num_generations, shuffle: config.shuffle_dataset };
     this.data = new RolloutDataSource(ctx.prompts, this.plan, (prompts, seed) => this.timedProduce(prompts, seed), ctx.training.seed);
     this.generators = collectModuleRngs(ctx.model);
     this.generators.set(ROLLOUT_SAMPLER, this.data.rng);

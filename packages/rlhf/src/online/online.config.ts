@@ -11,8 +11,12 @@ export interface OnlineConfig {
   readonly repetition_penalty: number;
   /** Min-p sampling; null (TRL's default) is off. */
   readonly min_p: number | null;
-  /** Micro-batches each rollout is split into; null = gradient_accumulation_steps. */
+  /** Micro-batches each rollout is split into; null = gradient_accumulation_steps (or from generation_batch_size). */
   readonly steps_per_generation: number | null;
+  /** Completions per rollout, the other way to say steps_per_generation (× per_device_train_batch_size); null: from it. */
+  readonly generation_batch_size: number | null;
+  /** A fresh order of the prompts each epoch; false keeps the file's order. */
+  readonly shuffle_dataset: boolean;
   /** Updates per rollout (μ in the GRPO paper): importance sampling over reused completions. */
   readonly num_iterations: number;
   readonly beta: number;
@@ -53,6 +57,8 @@ export function onlineFields(defaults: { num_generations: number; beta: number }
     repetition_penalty: { check: checks.range({ above: 0 }), default: 1.0 },
     min_p: { check: checks.range({ min: 0, max: 1 }), default: null },
     steps_per_generation: { check: positive, default: null },
+    generation_batch_size: { check: positive, default: null },
+    shuffle_dataset: { check: checks.bool, default: true },
     num_iterations: { check: positive, default: 1 },
     beta: { check: checks.range({ min: 0 }), default: defaults.beta },
     epsilon: { check: checks.range({ min: 0, below: 1 }), default: 0.2 },
@@ -74,6 +80,23 @@ export function onlyTrlDefault(defaultValue: unknown, feature: string): Check {
   return rule((v) => JSON.stringify(v) === JSON.stringify(defaultValue), `${shown} (TRL's default): TuneKit has no ${feature}`);
 }
 
+/**
+ * GRPOConfig and RLOOConfig options TuneKit has no counterpart for, accepted at TRL's default so
+ * that a config written for TRL with them spelt out still parses.
+ */
+export const SHARED_TRL_DEFAULTS_ONLY: Readonly<Record<string, Check>> = {
+  sync_ref_model: onlyTrlDefault(false, 'reference model syncing'),
+  ref_model_mixup_alpha: onlyTrlDefault(0.6, 'reference model syncing'),
+  ref_model_sync_steps: onlyTrlDefault(512, 'reference model syncing'),
+  use_vllm: onlyTrlDefault(false, 'vLLM generation'),
+  disable_dropout: onlyTrlDefault(false, 'disable_dropout (rollouts sample without dropout; the update keeps the method\'s own)'),
+  generation_kwargs: onlyTrlDefault(null, 'generation_kwargs (set the sampling options by their own names)'),
+  num_generations_eval: onlyTrlDefault(null, 'evaluation rollouts'),
+  remove_unused_columns: onlyTrlDefault(false, 'column removal (every dataset column reaches the reward functions)'),
+  log_completions: onlyTrlDefault(false, 'completion logging'),
+  num_completions_to_print: onlyTrlDefault(null, 'completion logging'),
+};
+
 /** Checks `raw` against `table` and `refused` (with did-you-mean for unknown keys), returning it over the defaults. */
 export function parseOnlineSection<T extends object>(task: string, raw: Record<string, unknown>, table: FieldTable<T>, refused: Readonly<Record<string, Check>>): T {
   const where = `${task} config`;
@@ -81,6 +104,9 @@ export function parseOnlineSection<T extends object>(task: string, raw: Record<s
   const config = withDefaults(defaultsOf(table), raw);
   const extra = [...problems];
   const c = config as unknown as OnlineConfig;
+  if (c.steps_per_generation != null && c.generation_batch_size != null) {
+    extra.push({ path: ['generation_batch_size'], detail: 'set beside steps_per_generation; give one of the two' });
+  }
   if (c.reward_weights !== null && c.reward_weights !== undefined && c.reward_weights.length !== c.reward_funcs.length) {
     extra.push({ path: ['reward_weights'], detail: `has ${c.reward_weights.length} weights for ${c.reward_funcs.length} reward_funcs` });
   }

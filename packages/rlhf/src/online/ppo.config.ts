@@ -106,6 +106,8 @@ export function parsePpoConfig(raw: Record<string, unknown>): PpoConfig {
     repetition_penalty: 1.0,
     min_p: null,
     steps_per_generation: null,
+    generation_batch_size: null,
+    shuffle_dataset: true,
     num_iterations: options.num_ppo_epochs,
     beta: options.kl_coef,
     epsilon: options.cliprange,

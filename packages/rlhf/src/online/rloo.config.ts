@@ -1,5 +1,5 @@
-import { type Check, type FieldTable, checks, rule } from '@tunekit/core';
-import { type OnlineConfig, onlineFields, parseOnlineSection, onlyTrlDefault } from './online.config.js';
+import { type FieldTable, checks, rule } from '@tunekit/core';
+import { type OnlineConfig, SHARED_TRL_DEFAULTS_ONLY, onlineFields, parseOnlineSection } from './online.config.js';
 
 /** The `rloo:` section: TRL 1.9's RLOOConfig names and defaults. */
 export interface RlooConfig extends OnlineConfig {
@@ -17,9 +17,4 @@ const FIELDS: FieldTable<RlooConfig> = {
   reward_clip_range: { check: range, default: null },
 };
 
-const REFUSED: Readonly<Record<string, Check>> = {
-  sync_ref_model: onlyTrlDefault(false, 'reference model syncing'),
-  use_vllm: onlyTrlDefault(false, 'vLLM generation'),
-};
-
-export const parseRlooConfig = (raw: Record<string, unknown>): RlooConfig => parseOnlineSection('rloo', raw, FIELDS, REFUSED);
+export const parseRlooConfig = (raw: Record<string, unknown>): RlooConfig => parseOnlineSection('rloo', raw, FIELDS, SHARED_TRL_DEFAULTS_ONLY);

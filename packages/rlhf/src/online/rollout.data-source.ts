@@ -11,6 +11,8 @@ export interface GenerationPlan {
   /** Passes over each rollout before the next is sampled. */
   readonly numIterations: number;
   readonly numGenerations: number;
+  /** TRL's shuffle_dataset: a fresh order of the prompts each epoch (true unless set false). */
+  readonly shuffle?: boolean;
 }
 
 /** Samples completions of `prompts` with the sampler seeded by `seed` and returns the rollout's micro-batches. */
@@ -69,9 +71,10 @@ export class RolloutDataSource implements TrainDataSource {
     return Math.floor(this.prompts.length / this.perGeneration) * this.span;
   }
 
-  /** TRL's RepeatSampler with shuffle_dataset: a fresh permutation of the prompts each epoch. */
+  /** TRL's RepeatSampler: with shuffle_dataset a fresh permutation of the prompts each epoch, else the file's order. */
   private order(epoch: number): number[] {
-    return new Rng(mixSeed(this.seed, epoch)).shuffle(this.prompts.map((_, i) => i));
+    const order = this.prompts.map((_, i) => i);
+    return this.plan.shuffle === false ? order : new Rng(mixSeed(this.seed, epoch)).shuffle(order);
   }
 
   async batch(epoch: number, index: number): Promise<Batch> {
