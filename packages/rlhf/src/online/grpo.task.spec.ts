@@ -1,11 +1,13 @@
 import { OrtExecutor, Trainer, parseTrainingArguments } from '@tunekit/core';
 import { generate } from '@tunekit/models';
-import { afterAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { parseGrpoConfig } from './grpo.config.js';
 import { parseRlooConfig } from './rloo.config.js';
 import { GrpoTask } from './grpo.task.js';
-import { EOS, evenLength, onlineContext, tempDir, tinyPolicy, tinyPrompts } from './online.test-support.js';
-import { ROLLOUT_SAMPLER } from './online-task.base.js';
+import { EOS, evenLength, hitsTarget, onlineContext, tempDir, tinyPolicy, tinyPrompts } from './online.test-support.js';
+import { COMPLETIONS_FILE, ROLLOUT_SAMPLER } from './online-task.base.js';
 import { sampleRollout } from './rollout.js';
 import type { NamedRewardFunction } from './reward-functions.js';
 import { expectTimings } from './rollout-metrics.test-support.js';
@@ -133,6 +135,39 @@ describe('GRPO in the trainer', () => {
     expect(await firstRollout({})).not.toEqual(['prompt 0', 'prompt 1']);
   });
 
+  it('log_completions appends each rollout to completions.jsonl (prompt, completion, rewards by function, advantage) and prints num_completions_to_print of it', async () => {
+    const policy = tinyPolicy();
+    const dir = tempDir();
+    const config = parseGrpoConfig({ ...BASE, log_completions: true, num_completions_to_print: 2 });
+    const task = new GrpoTask(onlineContext(policy, executor, { rewardFunctions: [hitsTarget, evenLength], outputDir: dir }), config);
+    const printed: string[] = [];
+    const spy = vi.spyOn(console, 'log').mockImplementation((line: string) => void printed.push(line));
+    try {
+      const trainer = Trainer.create({ args: grpoArgs(dir), task, executor, checkpointer: task.data.checkpointer(policy.adapter.checkpointer()) });
+      await trainer.train(task.data);
+    } finally {
+      spy.mockRestore();
+    }
+    const records = readFileSync(join(dir, COMPLETIONS_FILE), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l));
+    // 4 optimizer steps of 2 micro-batches × 4 completions: 4 rollouts of 8 (2 prompts each, 4 per epoch of 8 prompts).
+    expect(records).toHaveLength(32);
+    expect(records.map((r) => r.rollout)).toEqual([0, 1, 2, 3].flatMap((g) => Array(8).fill(g)));
+    expect(records.every((r) => r.epoch === 0)).toBe(true);
+    for (const r of records) {
+      expect(Object.keys(r.rewards)).toEqual(['hitsTarget', 'evenLength']);
+      expect(r.rewards.evenLength === null || r.rewards.evenLength === 1).toBe(true);
+      expect(typeof r.completion).toBe('string');
+      expect(Number.isFinite(r.advantage)).toBe(true);
+    }
+    // A group's advantages are its rewards centred (scale_rewards group divides by the deviation too).
+    const group = records.slice(0, 4);
+    expect(Math.abs(group.reduce((t, r) => t + r.advantage, 0))).toBeLessThan(1e-6);
+    expect(group.every((r) => r.prompt === records[0].prompt)).toBe(true);
+    const lines = printed.filter((l) => typeof l === 'string' && l.startsWith('[rollout '));
+    expect(lines).toHaveLength(8);
+    expect(lines[0]).toContain(`advantage ${+records[0].advantage.toFixed(4)}`);
+  });
+
   it('lists the sampler among the generators a checkpoint saves, and refuses beta > 0 without a reference', () => {
     const policy = tinyPolicy();
     const task = new GrpoTask(onlineContext(policy, executor), parseGrpoConfig({ reward_funcs: ['./r.ts#hitsTarget'] }));
@@ -154,7 +189,7 @@ describe('grpo config', () => {
     const spelt = { shuffle_dataset: true, disable_dropout: false, log_completions: false, num_completions_to_print: null, generation_kwargs: null, remove_unused_columns: false, sync_ref_model: false, ref_model_mixup_alpha: 0.6, ref_model_sync_steps: 512, use_vllm: false };
     expect(parseGrpoConfig(spelt).shuffle_dataset).toBe(true);
     expect(parseRlooConfig(spelt).shuffle_dataset).toBe(true);
-    expect(() => parseGrpoConfig({ log_completions: true })).toThrow("log_completions: expected false (TRL's default): TuneKit has no completion logging, got true");
+    expect(() => parseGrpoConfig({ disable_dropout: true })).toThrow(/disable_dropout: expected false \(TRL's default\): TuneKit has no disable_dropout/);
     expect([c.delta, c.use_bias_correction_kl, c.off_policy_mask_threshold, c.multi_objective_aggregation, c.min_p, c.entropy_coef, c.top_entropy_quantile]).toEqual([null, false, null, 'sum_then_normalize', null, 0, 1]);
     expect(() => parseGrpoConfig({ top_entropy_quantile: 0 })).toThrow('top_entropy_quantile: expected a number > 0 and <= 1, got 0');
     const set = parseGrpoConfig({ delta: 1.5, use_bias_correction_kl: true, off_policy_mask_threshold: 0.5, multi_objective_aggregation: 'normalize_then_sum', min_p: 0.1 });

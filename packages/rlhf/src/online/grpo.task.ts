@@ -35,6 +35,7 @@ export class GrpoTask extends OnlineTask<GrpoConfig> implements Task {
     const { rollout, perFunction, rewards, rows, laidOut, names } = scored;
     const weights = config.reward_weights ?? perFunction.map(() => 1);
     const { advantages, fracZeroStd } = AGGREGATIONS[config.multi_objective_aggregation]({ perFunction, rewards }, config, weights);
+    await this.logCompletions(prompts, scored, advantages);
     const perRow: Record<string, HostTensor> = { advantages: HostTensor.f32([advantages.length], advantages) };
     if (this.needsOldLogps) perRow.old_logps = await this.logpsOf(laidOut);
     if (config.beta > 0) perRow.ref_logps = await this.logpsOf(laidOut, ctx.reference);

@@ -29,4 +29,6 @@ export interface OnlineContext extends RolloutContext {
   readonly rewardFunctions: readonly NamedRewardFunction[];
   /** The trainer's arguments these methods read. */
   readonly training: { readonly per_device_train_batch_size: number; readonly gradient_accumulation_steps: number; readonly seed: number };
+  /** The run's output_dir, where `log_completions` writes; without it nothing is written. */
+  readonly outputDir?: string;
 }

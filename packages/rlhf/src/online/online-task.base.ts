@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { type Batch, type HostTensor, type ModelCheckpointer, type Parameter, type Rng, type Tensor, type TaskOutput, collectModuleRngs } from '@tunekit/core';
 import type { CausalLM } from '@tunekit/models';
 import { maskedMean } from './masked.js';
@@ -5,7 +6,8 @@ import { METRIC_FEED } from './online-batches.js';
 import type { OnlineConfig } from './online.config.js';
 import type { OnlineContext } from './online-context.js';
 import type { PolicyForward, RolloutInputs } from './policy-logps.js';
-import { type GenerationPlan, RolloutDataSource } from './rollout.data-source.js';
+import { type GenerationPlan, RolloutDataSource, type RolloutPlace } from './rollout.data-source.js';
+import { appendCompletions, completionRecords, printableCompletions } from './completion-log.js';
 import { type Rollout, sampleRollout } from './rollout.js';
 import { samplingSettings } from './online.config.js';
 import type { PromptRecord } from '@tunekit/data';
@@ -39,6 +41,9 @@ export interface ScoredRollout {
 /** The sampler's generator among the task's generators (saved in every checkpoint). */
 export const ROLLOUT_SAMPLER = 'rollout_sampler';
 
+/** Where `log_completions` writes, in the run's output_dir. */
+export const COMPLETIONS_FILE = 'completions.jsonl';
+
 /** Micro-batches per rollout: TRL's steps_per_generation, or its generation_batch_size ÷ the per-device batch. */
 function stepsPerGeneration(config: OnlineConfig, batch: number, accumulation: number): number {
   if (config.steps_per_generation !== null) return config.steps_per_generation;
@@ -63,6 +68,8 @@ export abstract class OnlineTask<C extends OnlineConfig> {
   private lastRolloutEnd: number | null = null;
   /** Seconds the trainer spent on the previous rollout's micro-batches (0 before the first), logged with this rollout's. */
   protected previousUpdateS = 0;
+  /** Where the rollout being produced sits in the run. */
+  private place: RolloutPlace = { epoch: 0, generation: 0 };
 
   constructor(
     protected readonly ctx: OnlineContext,
@@ -70,7 +77,7 @@ export abstract class OnlineTask<C extends OnlineConfig> {
   ) {
     const { per_device_train_batch_size: batch, gradient_accumulation_steps: accumulation } = ctx.training;
     this.plan = { completionsPerBatch: batch, stepsPerGeneration: stepsPerGeneration(config, batch, accumulation), numIterations: config.num_iterations, numGenerations: config.num_generations, shuffle: config.shuffle_dataset };
-    this.data = new RolloutDataSource(ctx.prompts, this.plan, (prompts, seed) => this.timedProduce(prompts, seed), ctx.training.seed);
+    this.data = new RolloutDataSource(ctx.prompts, this.plan, (prompts, seed, place) => this.timedProduce(prompts, seed, place), ctx.training.seed);
     this.generators = collectModuleRngs(ctx.model);
     this.generators.set(ROLLOUT_SAMPLER, this.data.rng);
     if (config.beta > 0 && !ctx.reference) throw new Error(`${this.constructor.name}: beta > 0 needs a reference model (a LoRA-family adapter to disable, or a frozen copy of the base)`);
@@ -112,8 +119,9 @@ export abstract class OnlineTask<C extends OnlineConfig> {
     return this.data.checkpointer(inner);
   }
 
-  private async timedProduce(prompts: readonly PromptRecord[], seed: number): Promise<Batch[]> {
+  private async timedProduce(prompts: readonly PromptRecord[], seed: number, place: RolloutPlace): Promise<Batch[]> {
     this.previousUpdateS = this.lastRolloutEnd === null ? 0 : (performance.now() - this.lastRolloutEnd) / 1000;
+    this.place = place;
     const batches = await this.produce(prompts, seed);
     this.lastRolloutEnd = performance.now();
     return batches;
@@ -141,6 +149,19 @@ export abstract class OnlineTask<C extends OnlineConfig> {
     const rows = rolloutRows(rollout, { maskTruncated: config.mask_truncated_completions, multiple: LENGTH_MULTIPLE });
     const laidOut = this.layOut(rollout, rows);
     return { rollout, perFunction, rewards, rows, laidOut, names: ctx.rewardFunctions.map((f) => f.name), scoringStarted };
+  }
+
+  /**
+   * TRL's `log_completions`: the rollout's prompts, completions, rewards per function and
+   * advantages appended to `<output_dir>/completions.jsonl`, and the first
+   * `num_completions_to_print` of them printed.
+   */
+  protected async logCompletions(prompts: readonly PromptRecord[], scored: ScoredRollout, advantages: readonly number[]): Promise<void> {
+    const { config, ctx } = this;
+    if (!config.log_completions || !ctx.outputDir) return;
+    const records = completionRecords({ place: this.place, prompts, rollout: scored.rollout, numGenerations: config.num_generations, names: scored.names, perFunction: scored.perFunction, advantages });
+    await appendCompletions(join(ctx.outputDir, COMPLETIONS_FILE), records);
+    for (const line of printableCompletions(records, config.num_completions_to_print ?? 0)) console.log(line);
   }
 
   protected layOut(rollout: Rollout, rows: RolloutRows): LaidOutRollout {

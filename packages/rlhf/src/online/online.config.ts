@@ -17,6 +17,10 @@ export interface OnlineConfig {
   readonly generation_batch_size: number | null;
   /** A fresh order of the prompts each epoch; false keeps the file's order. */
   readonly shuffle_dataset: boolean;
+  /** Write every rollout's prompts, completions, rewards and advantages to `<output_dir>/completions.jsonl`. */
+  readonly log_completions: boolean;
+  /** With log_completions, print this many of each rollout's completions to the console; null prints none. */
+  readonly num_completions_to_print: number | null;
   /** Updates per rollout (μ in the GRPO paper): importance sampling over reused completions. */
   readonly num_iterations: number;
   readonly beta: number;
@@ -59,6 +63,8 @@ export function onlineFields(defaults: { num_generations: number; beta: number }
     steps_per_generation: { check: positive, default: null },
     generation_batch_size: { check: positive, default: null },
     shuffle_dataset: { check: checks.bool, default: true },
+    log_completions: { check: checks.bool, default: false },
+    num_completions_to_print: { check: positive, default: null },
     num_iterations: { check: positive, default: 1 },
     beta: { check: checks.range({ min: 0 }), default: defaults.beta },
     epsilon: { check: checks.range({ min: 0, below: 1 }), default: 0.2 },
@@ -93,8 +99,6 @@ export const SHARED_TRL_DEFAULTS_ONLY: Readonly<Record<string, Check>> = {
   generation_kwargs: onlyTrlDefault(null, 'generation_kwargs (set the sampling options by their own names)'),
   num_generations_eval: onlyTrlDefault(null, 'evaluation rollouts'),
   remove_unused_columns: onlyTrlDefault(false, 'column removal (every dataset column reaches the reward functions)'),
-  log_completions: onlyTrlDefault(false, 'completion logging'),
-  num_completions_to_print: onlyTrlDefault(null, 'completion logging'),
 };
 
 /** Checks `raw` against `table` and `refused` (with did-you-mean for unknown keys), returning it over the defaults. */

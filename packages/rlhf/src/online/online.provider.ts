@@ -98,6 +98,7 @@ export function onlineTaskProvider<C extends OnlineConfig, E = null>(spec: {
           // Reward models score a rollout's completions as one batch per micro-batch's worth of rows.
           rewardFunctions: run.rewardSources.map((r) => bindRewardSource(r, context.executor, { batchSize: t.per_device_train_batch_size, chatTemplateKwargs: config.chat_template_kwargs })),
           training: { per_device_train_batch_size: t.per_device_train_batch_size, gradient_accumulation_steps: t.gradient_accumulation_steps, seed: t.seed },
+          outputDir: context.outputDir,
         },
         config,
         run.extra,

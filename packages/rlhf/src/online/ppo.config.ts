@@ -108,6 +108,8 @@ export function parsePpoConfig(raw: Record<string, unknown>): PpoConfig {
     steps_per_generation: null,
     generation_batch_size: null,
     shuffle_dataset: true,
+    log_completions: false,
+    num_completions_to_print: null,
     num_iterations: options.num_ppo_epochs,
     beta: options.kl_coef,
     epsilon: options.cliprange,

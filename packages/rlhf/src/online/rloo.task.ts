@@ -41,6 +41,7 @@ export class RlooTask extends OnlineTask<RlooConfig> implements Task {
       metrics.kl = kl.reduce((s, x) => s + x, 0) / Math.max(1, rows.lossTokens);
     }
     const advantages = leaveOneOutAdvantages(rewards, G, config.normalize_advantages);
+    await this.logCompletions(prompts, sampled, advantages);
     Object.assign(metrics, rolloutMetrics(rollout, perFunction, names, scored, groupAdvantages(rewards, G, 'group').fracZeroStd), this.timings(sampled));
     const perRow = { advantages: HostTensor.f32([advantages.length], advantages), old_sequence_logps: HostTensor.f32([oldSums.length], oldSums) };
     return splitRollout({ rows: laidOut, perRow, scalars: {}, metrics }, this.plan.stepsPerGeneration, seed);

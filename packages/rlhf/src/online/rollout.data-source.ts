@@ -15,8 +15,14 @@ export interface GenerationPlan {
   readonly shuffle?: boolean;
 }
 
+/** Where a rollout sits in the run: the epoch over the prompts and the rollout's index in it. */
+export interface RolloutPlace {
+  readonly epoch: number;
+  readonly generation: number;
+}
+
 /** Samples completions of `prompts` with the sampler seeded by `seed` and returns the rollout's micro-batches. */
-export type ProduceRollout = (prompts: readonly PromptRecord[], seed: number) => Promise<Batch[]>;
+export type ProduceRollout = (prompts: readonly PromptRecord[], seed: number, place: RolloutPlace) => Promise<Batch[]>;
 
 /** The prompts one rollout covers: generation batch ÷ completions per prompt. */
 export function promptsPerGeneration(plan: GenerationPlan): number {
@@ -84,6 +90,7 @@ export class RolloutDataSource implements TrainDataSource {
       const batches = await this.produce(
         picked.map((i) => this.prompts[i]),
         this.rng.nextU32(),
+        { epoch, generation },
       );
       // One list served every pass, or one per pass (PPO shuffles the rollout afresh each epoch).
       if (batches.length !== this.plan.stepsPerGeneration && batches.length !== this.span) {
