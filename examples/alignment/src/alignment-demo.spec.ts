@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { QUICKSTART_PARTWAY_STEP, fineTunedQuickstart } from '../../../apps/cli/src/testing/quickstart-run.test-support.js';
+import { QUICKSTART_PARTWAY_STEP, fineTunedQuickstart, partwayCheckpoint } from '../../../apps/cli/src/testing/quickstart-run.test-support.js';
 import { resultLines, runDemo } from './alignment-demo.js';
 import { tunekit } from './tunekit-cli.js';
 
@@ -36,10 +36,12 @@ describe('the alignment demo, shortened', () => {
   it('from the quickstart partway through its SFT (the demo start), DPO in its RPO form and ORPO raise held-out exact match and preference accuracy', async () => {
     const quickstart = await fineTunedQuickstart();
     expect(quickstart.code).toBe(0);
+    const partway = await partwayCheckpoint(quickstart);
+    console.log(`alignment partway start: quickstart step ${partway.step} (${(partway.accuracy * 100).toFixed(1)}% held out; the demo's is step ${QUICKSTART_PARTWAY_STEP})`);
     const runs = mkdtempSync(join(tmpdir(), 'tunekit-alignment-partway-'));
     const start = join(runs, 'start');
-    await tunekit(['merge', '--model', quickstartModel, '--adapter', join(quickstart.dir, `checkpoint-${QUICKSTART_PARTWAY_STEP}`), '--out', start], false);
-    const result = await runDemo({ runs, warmupSteps: QUICKSTART_PARTWAY_STEP, start, steps: STEPS, questions: QUESTIONS, policies: ['dpo (rpo: sigmoid + sft)', 'orpo'], skipReward: true, echo: false });
+    await tunekit(['merge', '--model', quickstartModel, '--adapter', partway.dir, '--out', start], false);
+    const result = await runDemo({ runs, warmupSteps: partway.step, start, steps: STEPS, questions: QUESTIONS, policies: ['dpo (rpo: sigmoid + sft)', 'orpo'], skipReward: true, echo: false });
     console.log(resultLines(result).join('\n'));
     for (const p of result.policies) {
       expect(p.exactMatch.after - p.exactMatch.before, p.name).toBeGreaterThanOrEqual(MIN_GAIN);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { QUICKSTART_PARTWAY_STEP, fineTunedQuickstart } from '../../../apps/cli/src/testing/quickstart-run.test-support.js';
+import { QUICKSTART_PARTWAY_STEP, fineTunedQuickstart, partwayCheckpoint } from '../../../apps/cli/src/testing/quickstart-run.test-support.js';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const BIN = here('../../../apps/cli/bin/tunekit.js');
@@ -55,9 +55,11 @@ describe('the GRPO demo, shortened', () => {
   it('from the demo start (the quickstart partway through its SFT), 300 steps of grpo.yaml raise held-out exact match by at least 10 points', async () => {
     const quickstart = await fineTunedQuickstart();
     expect(quickstart.code).toBe(0);
+    const partway = await partwayCheckpoint(quickstart);
+    console.log(`grpo partway start: quickstart step ${partway.step} (${(partway.accuracy * 100).toFixed(1)}% held out; the demo's is step ${QUICKSTART_PARTWAY_STEP})`);
     const dir = mkdtempSync(join(tmpdir(), 'tunekit-grpo-partway-'));
     const start = join(dir, 'start');
-    const merged = await tunekit(['merge', '--model', here('../../quickstart-model'), '--adapter', join(quickstart.dir, `checkpoint-${QUICKSTART_PARTWAY_STEP}`), '--out', start]);
+    const merged = await tunekit(['merge', '--model', here('../../quickstart-model'), '--adapter', partway.dir, '--out', start]);
     expect(merged.code, merged.stdout).toBe(0);
     const set = (kv: string) => ['--set', kv];
     // The cosine decays over these 300 steps; on the 2-core development machine: 40.5% -> 57.0% in 134 s.
