@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { QUICKSTART_PARTWAY_STEP, fineTunedQuickstart, partwayCheckpoint } from '../../../apps/cli/src/testing/quickstart-run.test-support.js';
+import { QUICKSTART_PARTWAY_STEP, fineTunedQuickstart } from '../../../apps/cli/src/testing/quickstart-run.test-support.js';
 import { resultLines, runDemo } from './alignment-demo.js';
+import { partwayCheckpoint } from './partway-start.js';
 import { tunekit } from './tunekit-cli.js';
 
 const quickstartModel = fileURLToPath(new URL('../../quickstart-model', import.meta.url));
@@ -36,7 +37,7 @@ describe('the alignment demo, shortened', () => {
   it('from the quickstart partway through its SFT (the demo start), DPO in its RPO form and ORPO raise held-out exact match and preference accuracy', async () => {
     const quickstart = await fineTunedQuickstart();
     expect(quickstart.code).toBe(0);
-    const partway = await partwayCheckpoint(quickstart);
+    const partway = await partwayCheckpoint(quickstart.dir, QUICKSTART_PARTWAY_STEP);
     console.log(`alignment partway start: quickstart step ${partway.step} (${(partway.accuracy * 100).toFixed(1)}% held out; the demo's is step ${QUICKSTART_PARTWAY_STEP})`);
     const runs = mkdtempSync(join(tmpdir(), 'tunekit-alignment-partway-'));
     const start = join(runs, 'start');

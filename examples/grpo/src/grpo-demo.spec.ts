@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { QUICKSTART_PARTWAY_STEP, fineTunedQuickstart, partwayCheckpoint } from '../../../apps/cli/src/testing/quickstart-run.test-support.js';
+import { partwayCheckpoint } from '../../alignment/src/partway-start.js';
+import { QUICKSTART_PARTWAY_STEP, fineTunedQuickstart } from '../../../apps/cli/src/testing/quickstart-run.test-support.js';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const BIN = here('../../../apps/cli/bin/tunekit.js');
@@ -55,7 +56,7 @@ describe('the GRPO demo, shortened', () => {
   it('from the demo start (the quickstart partway through its SFT), 300 steps of grpo.yaml raise held-out exact match by at least 10 points', async () => {
     const quickstart = await fineTunedQuickstart();
     expect(quickstart.code).toBe(0);
-    const partway = await partwayCheckpoint(quickstart);
+    const partway = await partwayCheckpoint(quickstart.dir, QUICKSTART_PARTWAY_STEP);
     console.log(`grpo partway start: quickstart step ${partway.step} (${(partway.accuracy * 100).toFixed(1)}% held out; the demo's is step ${QUICKSTART_PARTWAY_STEP})`);
     const dir = mkdtempSync(join(tmpdir(), 'tunekit-grpo-partway-'));
     const start = join(dir, 'start');

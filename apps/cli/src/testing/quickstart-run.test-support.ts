@@ -17,40 +17,13 @@ export interface QuickstartRun {
 }
 
 /**
- * The alignment, GRPO and PPO demos start from the run's checkpoint at this step, where on the
- * machine they were measured on the model has begun to copy the story's colour (40.5% held out;
- * examples/alignment). Where ONNX Runtime's kernels round otherwise, the copy comes earlier and
- * this checkpoint already answers every question (examples/quickstart.yaml), so the run keeps a
- * checkpoint every PARTWAY_EVERY steps and the partway tests start from `partwayCheckpoint`'s.
+ * The alignment, GRPO and PPO demos start from the run's checkpoint at this step, or from the
+ * latest before it that answers under half the held-out questions where the model learns sooner
+ * (examples/alignment/src/partway-start.ts): the run keeps a checkpoint every PARTWAY_EVERY steps
+ * for that choice.
  */
 export const QUICKSTART_PARTWAY_STEP = 2000;
 const PARTWAY_EVERY = 200;
-
-export interface PartwayCheckpoint {
-  /** The checkpoint folder (an adapter in PEFT layout). */
-  readonly dir: string;
-  readonly step: number;
-  /** Its greedy exact match on the 200 held-out questions, 0-1. */
-  readonly accuracy: number;
-}
-
-/**
- * The demos' starting point as the tests need it, a model partway through learning the task: the
- * latest of the run's checkpoints up to QUICKSTART_PARTWAY_STEP whose held-out exact match is
- * under `below` (QUICKSTART_PARTWAY_STEP itself on the machine the demos were measured on).
- */
-export async function partwayCheckpoint(run: QuickstartRun, below = 0.5): Promise<PartwayCheckpoint> {
-  let last: PartwayCheckpoint | null = null;
-  for (let step = QUICKSTART_PARTWAY_STEP; step >= PARTWAY_EVERY; step -= PARTWAY_EVERY) {
-    const dir = join(run.dir, `checkpoint-${step}`);
-    const args = ['eval', '--model', join(EXAMPLES, 'quickstart-model'), '--adapter', dir, '--data', join(EXAMPLES, 'data/quickstart-test.jsonl')];
-    const scored = await runCli([...args, '--metric', 'exact_match', '--max-new-tokens', '4', '--chat', '--json']);
-    if (scored.code !== 0) throw new Error(`tunekit eval of ${dir} failed: ${scored.stderr}`);
-    last = { dir, step, accuracy: (JSON.parse(scored.stdout.trim().split('\n').pop()!) as { exact_match: number }).exact_match };
-    if (last.accuracy < below) return last;
-  }
-  throw new Error(`no quickstart checkpoint up to step ${QUICKSTART_PARTWAY_STEP} answers under ${below * 100}% of the held-out questions (step ${last?.step}: ${last?.accuracy})`);
-}
 
 /**
  * One folder per test run: vitest's forks share their parent (the vitest process), whose start time
