@@ -1,7 +1,8 @@
 // The GRPO demonstration, offline, end to end:
 //   npx tsx examples/grpo/run.ts
-// 1. the starting model, shared with examples/alignment: the quickstart SFT at its step-2000
-//    checkpoint, merged into runs/align/start (built once, then reused);
+// 1. the starting model, shared with examples/alignment: the quickstart SFT at its step-2000 checkpoint
+//    (or the latest earlier one under half right, where the SFT learns sooner: alignment/src/partway-start.ts),
+//    merged into runs/align/start (built once, then reused);
 // 2. GRPO on examples/grpo/grpo.yaml: exact-match reward from rewards.ts, held-out accuracy before and after;
 // 3. the training reward curve's start and end, from the run's trainer_state.json (the last lines).
 import { startModel } from '../alignment/src/alignment-demo.js';
