@@ -115,8 +115,8 @@ const ENTROPY_BONUS: Readonly<Record<GrpoLossType, (entropy: Tensor, mask: Tenso
  * The clipped surrogate of GRPO and its variants, as TRL 1.9's GRPOTrainer computes it, over
  * per-token log-probs: ratio ρ = exp(log π − log π_old) per token (or per sequence), token loss
  * −min(min(ρ, δ)·A, clip(ρ, 1 − ε, 1 + ε_high)·A) (no δ unless set), times the off-policy and
- * high-entropy masks where set, plus β·k3(π, π_ref) (times ρ with the bias correction), reduced by `loss_type`, minus
- * `entropyCoef` times the mean token entropy where set.
+ * high-entropy masks where set, plus β·k3(π, π_ref) (times ρ with the bias correction), reduced
+ * by `loss_type`, minus `entropyCoef` times the mean token entropy where set.
  */
 export function grpoLoss(inputs: GrpoLossInputs, options: GrpoLossOptions): GrpoLossOutput {
   const { logps, mask } = inputs;
