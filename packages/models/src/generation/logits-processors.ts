@@ -1,5 +1,6 @@
 import { Tensor } from '@tunekit/core';
 import type { GenerationConfig } from './generation-config.js';
+import { argmax } from './sampler.js';
 
 /** What a processor may know about the row whose logits it rewrites. */
 export interface RowContext {
@@ -94,8 +95,7 @@ export function topP(p: number): LogitsProcessor {
  */
 export function minP(p: number): LogitsProcessor {
   return (logits) => {
-    let max = -Infinity;
-    for (let i = 0; i < logits.length; i++) if (logits[i] > max) max = logits[i];
+    const max = logits[argmax(logits)];
     for (let i = 0; i < logits.length; i++) if (Math.exp(logits[i] - max) < p) logits[i] = -Infinity;
   };
 }
@@ -133,10 +133,10 @@ export function logitsPipeline(config: GenerationConfig): LogitsProcessor[] {
 
 /**
  * For sampling whose every active processor can be traced (temperature and min-p; temperature
- * alone is TRL's default for online RL): the probabilities softmax(processed logits) [B, V] as traced tensors, for the decode
- * program to compute itself, so the host draws from them with no exp per token (at a 49k
- * vocabulary and 8 rows, those exps were a tenth of a decode step). Null where the host must
- * process logits (greedy, a repetition penalty, top-k or top-p); min-p is traced.
+ * alone is TRL's default for online RL): the probabilities softmax(processed logits) [B, V] as
+ * traced tensors, for the decode program to compute itself, so the host draws from them with no
+ * exp per token (at a 49k vocabulary and 8 rows, those exps were a tenth of a decode step). Null
+ * where the host must process logits (greedy, a repetition penalty, top-k or top-p).
  */
 export function tracedSampling(config: GenerationConfig): ((logits: Tensor) => Tensor) | null {
   if (!config.doSample) return null;

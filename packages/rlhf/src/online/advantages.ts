@@ -98,6 +98,8 @@ export function normalizeThenSumAdvantages(perFunction: readonly (readonly Rewar
     }),
   );
   const n = raw[0]?.length ?? 0;
+  // Not combineRewards over the normalised values: a completion some function judged stays
+  // scorable (a sum of 0) even where every normalised value is NaN, as TRL's nansum leaves it.
   const summed = Array.from({ length: n }, (_, i) => {
     if (raw.every((rewards) => Number.isNaN(rewards[i]))) return NaN;
     return normalised.reduce((sum, values, f) => sum + (Number.isNaN(values[i]) ? 0 : weights[f] * values[i]), 0);

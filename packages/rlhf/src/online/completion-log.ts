@@ -5,6 +5,9 @@ import type { Reward } from './advantages.js';
 import type { Rollout } from './rollout.js';
 import type { RolloutPlace } from './rollout.data-source.js';
 
+/** Where `log_completions` writes, in the run's output_dir. */
+export const COMPLETIONS_FILE = 'completions.jsonl';
+
 /** One completion as `log_completions` writes it: TRL's completions table, one JSON object per line. */
 export interface CompletionRecord {
   readonly epoch: number;

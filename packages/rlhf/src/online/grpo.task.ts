@@ -2,22 +2,16 @@ import { type Batch, HostTensor, type Task, type Tensor } from '@tunekit/core';
 import type { PromptRecord } from '@tunekit/data';
 import type { GrpoConfig } from './grpo.config.js';
 import { grpoLoss } from './grpo.loss.js';
-import { type GroupAdvantages, type MultiObjectiveAggregation, type Reward, groupAdvantages, normalizeThenSumAdvantages } from './advantages.js';
+import { type GroupAdvantages, type MultiObjectiveAggregation, groupAdvantages, normalizeThenSumAdvantages } from './advantages.js';
 import type { PolicyForward } from './policy-logps.js';
 import { splitRollout } from './online-batches.js';
-import { OnlineTask, inputOf } from './online-task.base.js';
+import { OnlineTask, type ScoredRollout, inputOf } from './online-task.base.js';
 import { rolloutMetrics } from './rollout-metrics.js';
 
-interface Scored {
-  readonly perFunction: readonly (readonly Reward[])[];
-  /** Σ weight · reward per completion (NaN where no function judged it). */
-  readonly rewards: readonly number[];
-}
-
 /** Rewards to advantages by `multi_objective_aggregation`. */
-const AGGREGATIONS: Readonly<Record<MultiObjectiveAggregation, (s: Scored, c: GrpoConfig, weights: readonly number[]) => GroupAdvantages>> = {
+const AGGREGATIONS: Readonly<Record<MultiObjectiveAggregation, (s: ScoredRollout, c: GrpoConfig) => GroupAdvantages>> = {
   sum_then_normalize: (s, c) => groupAdvantages(s.rewards, c.num_generations, c.scale_rewards),
-  normalize_then_sum: (s, c, weights) => normalizeThenSumAdvantages(s.perFunction, weights, c.num_generations),
+  normalize_then_sum: (s, c) => normalizeThenSumAdvantages(s.perFunction, s.weights, c.num_generations),
 };
 
 /**
@@ -33,8 +27,7 @@ export class GrpoTask extends OnlineTask<GrpoConfig> implements Task {
     const { config, ctx } = this;
     const scored = await this.scoredRollout(prompts, seed);
     const { rollout, perFunction, rewards, rows, laidOut, names } = scored;
-    const weights = config.reward_weights ?? perFunction.map(() => 1);
-    const { advantages, fracZeroStd } = AGGREGATIONS[config.multi_objective_aggregation]({ perFunction, rewards }, config, weights);
+    const { advantages, fracZeroStd } = AGGREGATIONS[config.multi_objective_aggregation](scored, config);
     await this.logCompletions(prompts, scored, advantages);
     const perRow: Record<string, HostTensor> = { advantages: HostTensor.f32([advantages.length], advantages) };
     if (this.needsOldLogps) perRow.old_logps = await this.logpsOf(laidOut);

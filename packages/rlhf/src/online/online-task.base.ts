@@ -7,7 +7,7 @@ import type { OnlineConfig } from './online.config.js';
 import type { OnlineContext } from './online-context.js';
 import type { PolicyForward, RolloutInputs } from './policy-logps.js';
 import { type GenerationPlan, RolloutDataSource, type RolloutPlace } from './rollout.data-source.js';
-import { appendCompletions, completionRecords, printableCompletions } from './completion-log.js';
+import { COMPLETIONS_FILE, appendCompletions, completionRecords, printableCompletions } from './completion-log.js';
 import { type Rollout, sampleRollout } from './rollout.js';
 import { samplingSettings } from './online.config.js';
 import type { PromptRecord } from '@tunekit/data';
@@ -28,6 +28,8 @@ export { inputOf } from './traced-input.js';
 export interface ScoredRollout {
   readonly rollout: Rollout;
   readonly perFunction: Reward[][];
+  /** One per reward function: `reward_weights`, or all 1. */
+  readonly weights: readonly number[];
   /** Weighted sums; NaN where no function judged the completion. */
   readonly rewards: number[];
   readonly rows: RolloutRows;
@@ -40,9 +42,6 @@ export interface ScoredRollout {
 
 /** The sampler's generator among the task's generators (saved in every checkpoint). */
 export const ROLLOUT_SAMPLER = 'rollout_sampler';
-
-/** Where `log_completions` writes, in the run's output_dir. */
-export const COMPLETIONS_FILE = 'completions.jsonl';
 
 /** Micro-batches per rollout: TRL's steps_per_generation, or its generation_batch_size ÷ the per-device batch. */
 function stepsPerGeneration(config: OnlineConfig, batch: number, accumulation: number): number {
@@ -145,10 +144,11 @@ export abstract class OnlineTask<C extends OnlineConfig> {
     const rollout = await sampleRollout(ctx, prompts.map((p) => p.promptIds), config.num_generations, samplingSettings(config), seed);
     const scoringStarted = performance.now();
     const perFunction = await callRewardFunctions(ctx.rewardFunctions, rewardInputs(prompts, rollout, config.num_generations));
-    const rewards = combineRewards(perFunction, config.reward_weights ?? ctx.rewardFunctions.map(() => 1));
+    const weights = config.reward_weights ?? ctx.rewardFunctions.map(() => 1);
+    const rewards = combineRewards(perFunction, weights);
     const rows = rolloutRows(rollout, { maskTruncated: config.mask_truncated_completions, multiple: LENGTH_MULTIPLE });
     const laidOut = this.layOut(rollout, rows);
-    return { rollout, perFunction, rewards, rows, laidOut, names: ctx.rewardFunctions.map((f) => f.name), scoringStarted };
+    return { rollout, perFunction, weights, rewards, rows, laidOut, names: ctx.rewardFunctions.map((f) => f.name), scoringStarted };
   }
 
   /**
