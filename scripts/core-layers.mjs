@@ -11,6 +11,7 @@ export const CORE_LAYERS = [
   ['autodiff'],
   ['nn'],
   ['executors'],
+  ['quant'], // weights rounded for inference, traced through the executors' programs
   ['optim'],
   ['train'],
   ['distributed'], // collectives and data parallel over several processes (MPI)

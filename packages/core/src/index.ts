@@ -3,7 +3,7 @@ import 'reflect-metadata';
 export { type DType, type FloatDType, DTYPES, DTYPE_INFO, isFloat, numel, toFloat32, fromFloat32, f32ToBf16Bits, bf16BitsToF32, f32ToF16Bits, f16BitsToF32 } from './dtype.js';
 export { HostTensor } from './host-tensor.js';
 
-export { ALL_OPS, OP_GROUPS, type Op, type OpAttrs, type OpGroup } from './ir/ops.js';
+export { ALL_OPS, OP_GROUPS, type MatmulNbitsAttrs, type Op, type OpAttrs, type OpGroup } from './ir/ops.js';
 export { Node } from './ir/node.js';
 export { Graph, topoSort, rewrite } from './ir/graph.js';
 export { decomposeComposites } from './tensor/decompose-composites.js';
@@ -13,6 +13,8 @@ export { DECOMPOSITIONS } from './tensor/decompositions.js';
 
 export { Tensor, type Operand } from './tensor/tensor.js';
 export { F } from './tensor/functional.js';
+export { type NbitsWeight, quantizeNbits } from './quant/quantize-nbits.js';
+export { type LinearQuantization, withQuantizedLinears } from './quant/quantized-linears.js';
 
 export { grad, backpropagate, GRAD_RULES } from './autodiff/index.js';
 export { TrainStep, type StepResult } from './train/index.js';

@@ -1,5 +1,5 @@
 import { isFloat } from '../dtype.js';
-import { attentionProbs, attentionScores, decompose, unpack4bitLevels } from '../tensor/decompositions.js';
+import { attentionProbs, attentionScores, decompose, dequantizeNbits, nbitsCodes, roundActivationBlocks, unpack4bitLevels } from '../tensor/decompositions.js';
 import type { Node } from '../ir/node.js';
 import type { CompositeOp, Op, OpAttrs } from '../ir/ops.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -252,5 +252,17 @@ export const GRAD_RULES: { [O in Op]: GradRule<O> } = {
     if (padded > numel) flat = flat.pad([[0, padded - numel]]);
     const dAbsmax = flat.mul(unpack4bitLevels(packed, attrs)).reshape([nBlocks, attrs.blocksize]).sum(1);
     return [da, null, dAbsmax];
+  },
+  matmul_nbits: (g, { x, attrs }) => {
+    const [a, packed, scales] = x;
+    // Rounding the activations to 8 bits passes the gradient straight through, as quantization-aware training does.
+    const da = g.matmul(dequantizeNbits(packed, scales, attrs));
+    // dScale of a block: dW over the block (against the activations the product saw) times its codes.
+    const seen = attrs.activationBits === 8 ? roundActivationBlocks(a, attrs) : a;
+    const dw = g.reshape(-1, attrs.n).mT.matmul(seen.reshape(-1, attrs.k));
+    const codes = nbitsCodes(packed, attrs);
+    const [blocks, padded] = [codes.dim(1), codes.dim(1) * attrs.blocksize];
+    const dwBlocks = (padded > attrs.k ? dw.pad([[0, 0], [0, padded - attrs.k]]) : dw).reshape(attrs.n, blocks, attrs.blocksize);
+    return [da, null, dwBlocks.mul(codes).sum(2).reshape([attrs.n * blocks])];
   },
 };

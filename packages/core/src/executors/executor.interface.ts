@@ -16,6 +16,12 @@ export interface Program {
 export interface Executor {
   readonly name: string;
   compile(outputs: readonly (Tensor | Node)[]): Program;
+  /**
+   * Drops the compiled form behind `programs`, which will not run again (a graph with weights
+   * baked in as constants, made for one rollout): its native session is released now rather than
+   * kept for an equal graph until `dispose`. Absent where compiling keeps nothing worth freeing.
+   */
+  release?(programs: readonly Program[]): Promise<void>;
   /** Releases cached programs and native resources. */
   dispose(): Promise<void>;
 }

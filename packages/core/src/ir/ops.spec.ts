@@ -178,6 +178,12 @@ const CASES: Record<Op, OpCase[]> = {
     { name: 'fp4 g·W (an input gradient: decomposed in ORT)', fn: (g, p, s) => F.matmul4bit(g, p, s, { n: 16, k: 32, blocksize: 16, levels: BNB_FP4_LEVELS, quantType: 'fp4', transB: false }), inputs: [f(2, 16), u8([256], ALL_BYTES), pos(32)] },
     { name: 'own levels, odd size (decomposed)', fn: (x, p, s) => F.matmul4bit(x, p, s, { n: 3, k: 5, blocksize: 4, levels: Array.from({ length: 16 }, (_, c) => c / 4 - 2) }), inputs: [f(2, 5), u8([8], [0x1f, 0x2e, 0x3d, 0x4c, 0x5b, 0x6a, 0x79, 0x80]), pos(4)] },
   ],
+  // Rounding activations to 8 bits is a step function, so finite differences only see the scales there.
+  matmul_nbits: [
+    { name: 'int4, K 40 in blocks of 16 (fused in ORT)', fn: (x, p, s) => F.matmulNbits(x, p, s, { n: 3, k: 40, bits: 4, blocksize: 16, activationBits: null }), inputs: [f(2, 40), u8([3, 3, 8], Array.from({ length: 72 }, (_, i) => (i * 37) % 256)), pos(9)] },
+    { name: 'int8, int8 activations (x held)', fn: (x, p, s) => F.matmulNbits(x, p, s, { n: 2, k: 32, bits: 8, blocksize: 16, activationBits: 8 }), inputs: [fixed(3, 32), u8([2, 2, 16], Array.from({ length: 64 }, (_, i) => (i * 41 + 3) % 256)), pos(4)] },
+    { name: 'int8, blocks of 12 (decomposed)', fn: (x, p, s) => F.matmulNbits(x, p, s, { n: 2, k: 20, bits: 8, blocksize: 12, activationBits: null }), inputs: [f(2, 20), u8([2, 2, 12], Array.from({ length: 48 }, (_, i) => (i * 53 + 7) % 256)), pos(4)] },
+  ],
 };
 
 describe('every op: executor vs reference forward, rules vs finite differences (f64), executor vs reference gradients', () => {

@@ -53,6 +53,12 @@ import type { Parameter } from './parameter.js';
  *     high nibble; element i is `levels[code_i] · absmax[floor(i / blocksize)]`). `transB` true:
  *     a [..., K] → a·Wᵀ [..., N] (a Linear's forward); false: a [..., N] → a·W [..., K] (its input
  *     gradient). `quantType` names the code table when it is bitsandbytes' nf4 or fp4.
+ *   `matmul_nbits(a [..., K], packed u8 [N, ceil(K/blocksize), blocksize·bits/8], scales f32 [N·ceil(K/blocksize)])`:
+ *     a·Wᵀ [..., N] with W [N, K] stored as symmetric `bits`-bit codes in blocks of `blocksize` along K
+ *     (onnxruntime's MatMulNBits layout, no zero points): W[n, k] = (code − 2^(bits−1)) · scales[n·blocks +
+ *     floor(k / blocksize)]; 4-bit codes go two to a byte, the lower k in the low nibble; codes past K are
+ *     padding. With `activationBits` 8, each block of `a` along K is first rounded to 8 bits on its own
+ *     scale (max |a| / 127, half to even), as int8 kernels do; null multiplies `a` as it is.
  */
 export const OP_GROUPS = {
   leaf: ['input', 'param', 'const'],
@@ -64,7 +70,7 @@ export const OP_GROUPS = {
   indexing: ['gather', 'take_along_axis', 'scatter_add', 'topk', 'range'],
   matmul: ['matmul'],
   normalize: ['softmax', 'log_softmax'],
-  composite: ['rms_norm', 'layer_norm', 'rotary', 'attention', 'cross_entropy', 'matmul_4bit'],
+  composite: ['rms_norm', 'layer_norm', 'rotary', 'attention', 'cross_entropy', 'matmul_4bit', 'matmul_nbits'],
 } as const;
 
 export type OpGroup = keyof typeof OP_GROUPS;
@@ -99,6 +105,16 @@ export interface Matmul4bitAttrs {
   /** bitsandbytes' name for `levels`, when they are its table (lets executors use a fused kernel). */
   quantType: 'nf4' | 'fp4' | null;
   transB: boolean;
+}
+
+export interface MatmulNbitsAttrs {
+  /** Rows (out features) and columns (in features) of the weight. */
+  n: number;
+  k: number;
+  bits: 4 | 8;
+  blocksize: number;
+  /** 8: the activations are rounded to 8 bits per block before the product; null: used as they are. */
+  activationBits: 8 | null;
 }
 
 export interface AttentionAttrs {
@@ -138,6 +154,7 @@ export interface OpAttrMap {
   attention: AttentionAttrs;
   cross_entropy: { ignoreIndex: number; reduction: 'mean' | 'sum' | 'none' };
   matmul_4bit: Matmul4bitAttrs;
+  matmul_nbits: MatmulNbitsAttrs;
 }
 
 export type OpAttrs<O extends Op> = O extends keyof OpAttrMap ? OpAttrMap[O] : NoAttrs;

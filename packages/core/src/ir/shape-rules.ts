@@ -365,6 +365,19 @@ export const SHAPE_RULES: { [O in Op]: ShapeRule<O> } = {
     if (x.rank < 1 || x.shape[x.rank - 1] !== inner) fail(`cannot multiply ${fmt(x.shape)} by a 4-bit [${a.n}, ${a.k}] weight${a.transB ? ' transposed' : ''}`);
     return { shape: [...x.shape.slice(0, -1), outer], dtype: x.dtype };
   },
+  matmul_nbits: (i, a) => {
+    arity(i, 3);
+    const [x, packed, scales] = i;
+    floatInput(x);
+    if (a.bits !== 4 && a.bits !== 8) fail(`bits must be 4 or 8, got ${a.bits}`);
+    if (!(a.blocksize > 0 && Number.isInteger(a.blocksize) && (a.blocksize * a.bits) % 8 === 0)) fail(`blocksize ${a.blocksize} must be a positive integer filling whole bytes`);
+    const blocks = Math.ceil(a.k / a.blocksize);
+    const layout = [a.n, blocks, (a.blocksize * a.bits) / 8];
+    if (packed.dtype !== 'u8' || packed.shape.join() !== layout.join()) fail(`packed codes must be u8 ${fmt(layout)} for a [${a.n}, ${a.k}] weight, got ${packed.dtype} ${fmt(packed.shape)}`);
+    if (scales.dtype !== 'f32' || scales.rank !== 1 || scales.shape[0] !== a.n * blocks) fail(`scales must be f32 [${a.n * blocks}], got ${scales.dtype} ${fmt(scales.shape)}`);
+    if (x.rank < 1 || x.shape[x.rank - 1] !== a.k) fail(`cannot multiply ${fmt(x.shape)} by a ${a.bits}-bit [${a.n}, ${a.k}] weight transposed`);
+    return { shape: [...x.shape.slice(0, -1), a.n], dtype: x.dtype };
+  },
 };
 
 export function inferShape<O extends Op>(op: O, inputs: readonly Node[], attrs: OpAttrs<O>): ShapeInfo {

@@ -92,6 +92,53 @@ export function dequantize4bit(packed: Tensor, absmax: Tensor, attrs: OpAttrs<'m
   return (nBlocks * attrs.blocksize === numel ? scaled : scaled.slice(0, 0, numel)).reshape([attrs.n, attrs.k]);
 }
 
+/** Per-byte code values less the zero point 2^(bits−1): two per byte (low nibble first) at 4 bits, one at 8. */
+function nbitsCodeTable(bits: 4 | 8): HostTensor {
+  if (bits === 8) return HostTensor.f32([256, 1], Float32Array.from({ length: 256 }, (_, b) => b - 128));
+  return HostTensor.f32([256, 2], Float32Array.from({ length: 512 }, (_, i) => (i % 2 ? (i >> 1) >> 4 : (i >> 1) & 15) - 8));
+}
+
+/** The codes of a `matmul_nbits` weight less their zero point, [N, blocks, blocksize] (padding past K included). */
+export function nbitsCodes(packed: Tensor, attrs: OpAttrs<'matmul_nbits'>): Tensor {
+  const [n, blocks] = packed.shape;
+  const bytes = packed.reshape([packed.shape.reduce((a, b) => a * b, 1)]).cast('i32');
+  return Tensor.constant(nbitsCodeTable(attrs.bits)).gather(0, bytes).reshape(n, blocks, attrs.blocksize);
+}
+
+/** W [N, K] of a `matmul_nbits` weight: each code less its zero point, times its block's scale. */
+export function dequantizeNbits(packed: Tensor, scales: Tensor, attrs: OpAttrs<'matmul_nbits'>): Tensor {
+  const [n, blocks] = packed.shape;
+  const w = nbitsCodes(packed, attrs).mul(scales.reshape(n, blocks, 1)).reshape(n, blocks * attrs.blocksize);
+  return blocks * attrs.blocksize === attrs.k ? w : w.slice(1, 0, attrs.k);
+}
+
+/** round(x) with ties to even, from truncation (a cast), so it holds at any precision an executor computes in. */
+function roundHalfEven(x: Tensor): Tensor {
+  const trunc = (y: Tensor) => y.cast('i32').cast(x.dtype);
+  const t = trunc(x);
+  const away = x.sub(t).abs();
+  const odd = t.sub(trunc(t.div(2)).mul(2)).ne(0);
+  const up = away.gt(0.5).or(away.eq(0.5).and(odd));
+  return t.add(Tensor.where(up, Tensor.where(x.lt(0), -1, 1), 0));
+}
+
+/**
+ * `x` as an int8 kernel sees it: each block of `blocksize` along the last axis rounded to 8 bits on
+ * its own scale (max |x| / 127); a block of zeros stays zero.
+ */
+export function roundActivationBlocks(x: Tensor, attrs: OpAttrs<'matmul_nbits'>): Tensor {
+  const lead = x.shape.slice(0, -1);
+  const blocks = Math.ceil(attrs.k / attrs.blocksize);
+  const padded = blocks * attrs.blocksize;
+  const flat = x.reshape(-1, attrs.k);
+  const xb = (padded > attrs.k ? flat.pad([[0, 0], [0, padded - attrs.k]]) : flat).reshape(-1, blocks, attrs.blocksize);
+  const scale = xb.abs().max(-1, true).div(127);
+  // Multiplied by the reciprocal, as the kernels do; the floor keeps an all-zero block's path finite.
+  const inverse = Tensor.where(scale.gt(0), Tensor.scalar(1, x.dtype).div(scale.maximum(1e-30)), 0);
+  const rounded = roundHalfEven(xb.mul(inverse)).mul(scale).reshape(-1, padded);
+  return (padded > attrs.k ? rounded.slice(1, 0, attrs.k) : rounded).reshape(...lead, attrs.k);
+}
+
 /** Each composite op written in primitives; the reference executor runs these. */
 export const DECOMPOSITIONS: { [O in CompositeOp]: Decomposition<O> } = {
   rms_norm: ([x, w], { eps }) => x.mul(x.square().mean(-1, true).add(eps).rsqrt()).mul(w),
@@ -113,6 +160,11 @@ export const DECOMPOSITIONS: { [O in CompositeOp]: Decomposition<O> } = {
   matmul_4bit: ([x, packed, absmax], attrs) => {
     const w = dequantize4bit(packed, absmax, attrs);
     return x.matmul(attrs.transB ? w.mT : w);
+  },
+
+  matmul_nbits: ([x, packed, scales], attrs) => {
+    const a = attrs.activationBits === 8 ? roundActivationBlocks(x, attrs) : x;
+    return a.matmul(dequantizeNbits(packed, scales, attrs).mT);
   },
 
   cross_entropy: ([logits, labels], { ignoreIndex, reduction }) => {

@@ -1,5 +1,7 @@
 import { dequantize4bit } from './decompositions.js';
 import { Tensor } from './tensor.js';
+import type { MatmulNbitsAttrs } from '../ir/ops.js';
+import { overriddenLinear } from './linear-override.js';
 
 type Matmul4bitOptions = { n: number; k: number; blocksize: number; levels: ArrayLike<number>; quantType?: 'nf4' | 'fp4' | null; transB?: boolean };
 
@@ -15,7 +17,7 @@ const matmul4bitAttrs = (o: Matmul4bitOptions) => ({
 /** Composite ops in their user-facing form (PyTorch's torch.nn.functional names where they exist). */
 export const F = {
   linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
-    const y = x.matmul(weight.mT);
+    const y = overriddenLinear(x, weight) ?? x.matmul(weight.mT);
     return bias ? y.add(bias) : y;
   },
 
@@ -65,6 +67,14 @@ export const F = {
    */
   matmul4bit(x: Tensor, packed: Tensor, absmax: Tensor, opts: Matmul4bitOptions): Tensor {
     return Tensor.composite('matmul_4bit', [x, packed, absmax], matmul4bitAttrs(opts));
+  },
+
+  /**
+   * `x·Wᵀ` with W [n, k] stored as symmetric `bits`-bit blocks (see the IR's `matmul_nbits` and
+   * `quantizeNbits`): `packed` u8 [n, blocks, blocksize·bits/8], `scales` [n·blocks].
+   */
+  matmulNbits(x: Tensor, packed: Tensor, scales: Tensor, opts: MatmulNbitsAttrs): Tensor {
+    return Tensor.composite('matmul_nbits', [x, packed, scales], { ...opts });
   },
 
   /** The 4-bit weight W [n, k] itself, in primitives (what DoRA's norms and merges need). */

@@ -267,7 +267,7 @@ export class Tensor {
   }
 
   /** Builds a composite op (see `functional.ts` for the user-facing forms). */
-  static composite<O extends 'rms_norm' | 'layer_norm' | 'rotary' | 'attention' | 'cross_entropy' | 'matmul_4bit'>(
+  static composite<O extends 'rms_norm' | 'layer_norm' | 'rotary' | 'attention' | 'cross_entropy' | 'matmul_4bit' | 'matmul_nbits'>(
     op: O,
     inputs: readonly Tensor[],
     attrs: OpAttrs<O>,

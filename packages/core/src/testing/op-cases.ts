@@ -4,7 +4,7 @@
  * fails to compile until it has a case.
  */
 import type { HostTensor } from '../host-tensor.js';
-import type { Op } from '../ir/ops.js';
+import type { MatmulNbitsAttrs, Op } from '../ir/ops.js';
 import { Parameter } from '../ir/parameter.js';
 import { F } from '../tensor/functional.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -17,6 +17,7 @@ import {
   i32,
   i64,
   map,
+  nd,
   rand,
   reduce,
   softmaxRow,
@@ -126,6 +127,50 @@ function matmul4bitLoops(x: Nd, packed: Nd, absmax: Nd, n: number, k: number, bl
   const [inner, outer] = transB ? [k, n] : [n, k];
   return matmulLoops(x, { shape: [inner, outer], data: wt }, [...x.shape.slice(0, -1), outer]);
 }
+
+/** x·Wᵀ of a `matmul_nbits` weight, each activation block first rounded to 8 bits when `activationBits` is 8. */
+function matmulNbitsLoops(x: Nd, packed: Nd, scales: Nd, a: MatmulNbitsAttrs): number[] {
+  const blocks = Math.ceil(a.k / a.blocksize);
+  const blob = (a.blocksize * a.bits) / 8;
+  const code = (row: number, col: number) => {
+    const [b, j] = [Math.floor(col / a.blocksize), col % a.blocksize];
+    const byte = packed.data[(row * blocks + b) * blob + (a.bits === 8 ? j : j >> 1)];
+    return a.bits === 8 ? byte - 128 : (j % 2 ? byte >> 4 : byte & 15) - 8;
+  };
+  const w = Array.from({ length: a.n * a.k }, (_, i) => code(Math.floor(i / a.k), i % a.k) * scales.data[Math.floor(i / a.k) * blocks + Math.floor((i % a.k) / a.blocksize)]);
+  const rows = x.data.length / a.k;
+  const seen = x.data.slice();
+  if (a.activationBits === 8) {
+    for (let r = 0; r < rows; r++) {
+      for (let b = 0; b < blocks; b++) {
+        const idx = Array.from({ length: Math.min(a.k, (b + 1) * a.blocksize) - b * a.blocksize }, (_, j) => r * a.k + b * a.blocksize + j);
+        const scale = Math.max(...idx.map((i) => Math.abs(x.data[i]))) / 127;
+        for (const i of idx) seen[i] = scale > 0 ? roundHalfEvenLoop(x.data[i] / scale) * scale : 0;
+      }
+    }
+  }
+  const wt = Array.from({ length: a.n * a.k }, (_, i) => w[(i % a.n) * a.k + Math.floor(i / a.n)]);
+  return matmulLoops({ shape: x.shape, data: seen }, { shape: [a.k, a.n], data: wt }, [...x.shape.slice(0, -1), a.n]);
+}
+
+const roundHalfEvenLoop = (v: number) => {
+  const r = Math.round(v);
+  return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+};
+
+/** Every byte value, repeated to fill `count` bytes. */
+const bytes = (count: number) => Array.from({ length: count }, (_, i) => (i * 37 + 11) % 256);
+
+/** matmul_nbits cases: name, attributes, leading shape of the activations. */
+const NBITS_CASES: [string, MatmulNbitsAttrs, number[]][] = [
+  // K 40 pads its last block of 16 (ORT's MatMulNBits).
+  ['int4 x·Wᵀ, K 40 in blocks of 16', { n: 3, k: 40, bits: 4, blocksize: 16, activationBits: null }, [2, 3]],
+  ['int8 x·Wᵀ, int8 activations, blocks of 32', { n: 5, k: 64, bits: 8, blocksize: 32, activationBits: 8 }, [4]],
+  ['int4, int8 activations, K 24 in blocks of 16', { n: 4, k: 24, bits: 4, blocksize: 16, activationBits: 8 }, [3]],
+  ['int8 x·Wᵀ, K 48 in blocks of 32', { n: 3, k: 48, bits: 8, blocksize: 32, activationBits: null }, [2]],
+  // A block size the fused kernel lacks: the decomposition runs.
+  ['int8, blocks of 12 (decomposed)', { n: 2, k: 20, bits: 8, blocksize: 12, activationBits: 8 }, [2]],
+];
 
 const fixedParam = Parameter.fromValues([2, 3], [1, -2, 3, -4, 5, -6]);
 
@@ -426,4 +471,14 @@ export const OP_CASES: Record<Op, OpCase[]> = {
       F.matmul4bit(x, p, s, { n: 3, k: 5, blocksize: 4, levels: Array.from({ length: 16 }, (_, c) => c / 4 - 2) }), (x, p, s) =>
       matmul4bitLoops(x, p, s, 3, 5, 4, Array.from({ length: 16 }, (_, c) => c / 4 - 2), true)),
   ],
+  matmul_nbits: NBITS_CASES.flatMap(([name, attrs, lead]) => {
+    const blocks = Math.ceil(attrs.k / attrs.blocksize);
+    const blob = (attrs.blocksize * attrs.bits) / 8;
+    const [packed, scales] = [u8([attrs.n, blocks, blob], bytes(attrs.n * blocks * blob)), rand([attrs.n * blocks], 0.01, 0.1)];
+    // Fed, and as the constants a sampler bakes in (int8 activations are fused only for constant weights).
+    return [
+      ...one(`${name}, weights fed`, [rand([...lead, attrs.k]), packed, scales], (x, p, s) => F.matmulNbits(x, p, s, attrs), (x, p, s) => matmulNbitsLoops(x, p, s, attrs)),
+      ...one(`${name}, constant weights`, [rand([...lead, attrs.k])], (x) => F.matmulNbits(x, Tensor.constant(packed), Tensor.constant(scales), attrs), (x) => matmulNbitsLoops(x, nd(packed), nd(scales), attrs)),
+    ];
+  }),
 };

@@ -86,6 +86,10 @@ const LOWERINGS: Record<Op, Lower> = {
   attention: composite('attention'),
   cross_entropy: composite('cross_entropy'),
   matmul_4bit: composite('matmul_4bit'),
+  // No hand-written kernel takes it (HAND_WRITTEN has none), so its decomposition is planned instead.
+  matmul_nbits: (_ctx, node) => {
+    throw new Error(`plan-graph: ${node.op} should have been decomposed before planning`);
+  },
 };
 
 /**
@@ -96,7 +100,7 @@ const LOWERINGS: Record<Op, Lower> = {
  */
 export function planGraph(outputs: readonly (Tensor | Node)[]): KernelPlan {
   const roots = outputs.map((o) => ('node' in o ? o.node : o));
-  const graph = new Graph(decomposeComposites(roots, (op, node) => HAND_WRITTEN[op](node)));
+  const graph = new Graph(decomposeComposites(roots, (op, node) => HAND_WRITTEN[op]?.(node) ?? false));
   const position = new Map(graph.nodes.map((n, i) => [n, i]));
   const consumers = new Map<Node, Node[]>(graph.nodes.map((n) => [n, []]));
   for (const n of graph.nodes) for (const x of n.inputs) consumers.get(x)!.push(n);

@@ -193,3 +193,32 @@ describe('generation programs and sampling', () => {
     await expect(generate(model, executor, [[1]], { maxNewTokens: 300 })).rejects.toThrow(/passes gpt2's 256 positions/);
   });
 });
+
+describe('log-probs of the chosen tokens', () => {
+  /** log softmax(logits / temperature) at every generated position, from one forward over the whole sequence. */
+  async function recomputed(model: CausalLM, prompt: readonly number[], output: readonly number[], temperature: number): Promise<number[]> {
+    const { logits } = await runModel(model, executor, { ids: [[...prompt, ...output]] });
+    return output.map((token, i) => {
+      const row = logitsAt(logits, 0, prompt.length - 1 + i);
+      const scaled = Array.from(row, (v) => v / temperature);
+      const max = Math.max(...scaled);
+      return scaled[token] - max - Math.log(scaled.reduce((t, v) => t + Math.exp(v - max), 0));
+    });
+  }
+
+  // Greedy; sampling from the probabilities the decode program computes; and from host-processed logits (top-k).
+  it.each([
+    ['greedy', { doSample: false }, 1],
+    ['sampling at temperature 0.7', { doSample: true, temperature: 0.7, seed: 3 }, 0.7],
+    ['sampling with top-k (processed on the host)', { doSample: true, temperature: 0.7, topK: 20, seed: 3 }, 0.7],
+  ] as const)('%s: each is log softmax(logits / temperature) of the full forward at its position', async (_, options, temperature) => {
+    const { model } = get('llama');
+    const prompt = [5, 77, 140, 9, 200];
+    const result = await generate(model, executor, [prompt, prompt], { maxNewTokens: 8, eosTokenIds: [], outputLogprobs: true, ...options });
+    for (const row of [0, 1]) {
+      expect(result.logprobs![row]).toHaveLength(8);
+      const want = await recomputed(model, prompt, result.outputIds[row], temperature);
+      result.logprobs![row].forEach((lp, i) => expect(lp).toBeCloseTo(want[i], 4));
+    }
+  });
+});

@@ -6,7 +6,7 @@ import { type GenerationConfig, type GenerationOptions, resolveGenerationConfig 
 import { GenerationRow } from './generation-row.js';
 import { StaticKvCache } from './kv-cache.js';
 import { leftPad, roundUp } from './left-padding.js';
-import { type LogitsProcessor, logitsPipeline, tracedSampling } from './logits-processors.js';
+import { type LogitsProcessor, logitsPipeline, temperedOnly, tracedSampling } from './logits-processors.js';
 import { type GenerateInput, checkContext, promptIds } from './prompt-input.js';
 import { type TokenChooser, sampleProbabilities, tokenChooser } from './sampler.js';
 import { distinctPrompts, takeRows } from './shared-prompts.js';
@@ -24,6 +24,13 @@ export interface GenerateOptions extends GenerationOptions {
   promptMultiple?: number;
   /** Cache slots are a multiple of this (default 64), so nearby lengths share a decode program; a full cache grows by whole multiples. */
   cacheMultiple?: number;
+  /**
+   * Also return each chosen token's log-probability under softmax(logits / temperature) (temperature
+   * 1 for greedy), before top-k, top-p, min-p or a repetition penalty: the distribution a policy's
+   * per-token log-probs are computed over in RL (TRL's), which a sampler that differs from the
+   * policy (a quantized one) is compared on.
+   */
+  outputLogprobs?: boolean;
   /** Called with every token as it is chosen (the same events `generateStream` yields). */
   onToken?: (event: TokenEvent) => void;
 }
@@ -47,6 +54,8 @@ export interface GenerateResult {
   /** Decoded `outputIds` (empty strings without a tokenizer). */
   readonly texts: string[];
   readonly finishReasons: FinishReason[];
+  /** With `outputLogprobs`: each generated token's log-probability, per row, aligned with `outputIds`. */
+  readonly logprobs?: number[][];
   readonly config: GenerationConfig;
   /** Prefill covers tracing and, on first use, compiling; decode covers every later step (and the consumer's time between tokens). */
   readonly timings: { readonly prefillMs: number; readonly decodeMs: number; readonly decodeSteps: number };
@@ -58,6 +67,19 @@ interface Picker {
   readonly processors: readonly LogitsProcessor[];
   readonly choose: TokenChooser;
   readonly rng: Rng;
+  /** Scores are the program's probabilities, softmax(logits / temperature), rather than logits. */
+  readonly probabilities: boolean;
+  /** Where chosen tokens' log-probs go (per row), and the temperature they are taken at; null: not kept. */
+  readonly logprobs: { readonly rows: number[][]; readonly temperature: number } | null;
+}
+
+/** log softmax(scores / temperature)[token], from a row before any processor touched it. */
+function logprobOf(scores: Float32Array, token: number, temperature: number): number {
+  let max = -Infinity;
+  for (let i = 0; i < scores.length; i++) max = Math.max(max, scores[i] / temperature);
+  let total = 0;
+  for (let i = 0; i < scores.length; i++) total += Math.exp(scores[i] / temperature - max);
+  return scores[token] / temperature - max - Math.log(total);
 }
 
 /** Chooses a token for every unfinished row from scores [B, V]: logits, or probabilities for a picker without processors. */
@@ -67,8 +89,11 @@ function* pickTokens(p: Picker, output: HostTensor, step: number): Generator<Tok
   for (const [b, row] of p.rows.entries()) {
     if (row.finished) continue;
     const scores = data.subarray(b * vocab, (b + 1) * vocab);
+    // Probabilities already are softmax(logits / temperature); logits are read before any processing.
+    const raw = p.logprobs && !p.probabilities ? scores.slice() : null;
     for (const process of p.processors) process(scores, row);
     const tokenId = p.choose(scores, p.rng);
+    if (p.logprobs) p.logprobs.rows[b].push(raw ? logprobOf(raw, tokenId, p.logprobs.temperature) : Math.log(scores[tokenId]));
     const { text, finishReason } = row.accept(tokenId);
     yield { row: b, step, tokenId, text, finishReason };
   }
@@ -111,10 +136,12 @@ export async function* generateStream(
 
   const stop = stoppingCriteria(config);
   const rows = prompts.map((p) => new GenerationRow(p, stop, tokenizer, options.skipSpecialTokens ?? true));
-  const picker: Picker = { rows, processors: logitsPipeline(config), choose: tokenChooser(config), rng: new Rng(config.seed) };
-  // Decode steps draw from probabilities the program computes where no processor needs the host.
-  const probabilities = tracedSampling(config);
-  const stepPicker: Picker = probabilities ? { ...picker, processors: [], choose: sampleProbabilities } : picker;
+  const logprobs = options.outputLogprobs ? { rows: prompts.map(() => []), temperature: config.doSample ? config.temperature : 1 } : null;
+  const picker: Picker = { rows, processors: logitsPipeline(config), choose: tokenChooser(config), rng: new Rng(config.seed), probabilities: false, logprobs };
+  // Decode steps draw from probabilities the program computes where no processor needs the host
+  // (and, for log-probs, where those probabilities are the tempered softmax itself).
+  const probabilities = logprobs && !temperedOnly(config) ? null : tracedSampling(config);
+  const stepPicker: Picker = probabilities ? { ...picker, processors: [], choose: sampleProbabilities, probabilities: true } : picker;
 
   const { inputIds, positionIds, attentionMask } = prefillRows;
   const prefillProgram = executor.compile(prefill.outputs);
@@ -166,6 +193,7 @@ export async function* generateStream(
     outputIds: rows.map((r) => r.generated),
     texts: rows.map((r) => r.text),
     finishReasons: rows.map((r) => r.finishReason as FinishReason),
+    ...(logprobs ? { logprobs: logprobs.rows } : {}),
     config,
     timings: { prefillMs, decodeMs: performance.now() - decodeStart, decodeSteps: steps },
   };

@@ -109,10 +109,12 @@ interface ProcessorRule {
   readonly traced?: (c: GenerationConfig, logits: Tensor) => Tensor;
 }
 
+const TEMPERATURE: ProcessorRule = { samplingOnly: true, active: (c) => c.temperature !== 1, make: (c) => temperature(c.temperature), traced: (c, logits) => logits.div(c.temperature) };
+
 /** In transformers' order: the repetition penalty, then the warpers temperature → top-k → top-p → min-p. */
 const PIPELINE: readonly ProcessorRule[] = [
   { samplingOnly: false, active: (c) => c.repetitionPenalty !== 1, make: (c) => repetitionPenalty(c.repetitionPenalty) },
-  { samplingOnly: true, active: (c) => c.temperature !== 1, make: (c) => temperature(c.temperature), traced: (c, logits) => logits.div(c.temperature) },
+  TEMPERATURE,
   { samplingOnly: true, active: (c) => c.topK > 0, make: (c) => topK(c.topK) },
   { samplingOnly: true, active: (c) => c.topP < 1, make: (c) => topP(c.topP) },
   {
@@ -143,4 +145,9 @@ export function tracedSampling(config: GenerationConfig): ((logits: Tensor) => T
   const active = PIPELINE.filter((r) => r.active(config));
   if (!active.every((r) => r.traced)) return null;
   return (logits) => active.reduce((l, r) => r.traced!(config, l), logits).softmax(-1);
+}
+
+/** Whether sampling draws from softmax(logits / temperature) itself: no processor but the temperature is on. */
+export function temperedOnly(config: GenerationConfig): boolean {
+  return config.doSample && PIPELINE.every((r) => r === TEMPERATURE || !r.active(config));
 }

@@ -141,7 +141,34 @@ export const MATMUL_NORM_LOWERINGS: LoweringTable<KeptOp> = {
       },
       MS_DOMAIN,
     ),
+  // onnxruntime's MLAS kernel prepacks an initializer's codes at session start; `accuracy_level` 4
+  // rounds each activation block to int8 and multiplies in integers, which activationBits 8 specifies.
+  matmul_nbits: (b, n, x) =>
+    b.op1(
+      'MatMulNBits',
+      x,
+      {
+        K: attr.int(n.attrs.k),
+        N: attr.int(n.attrs.n),
+        bits: attr.int(n.attrs.bits),
+        block_size: attr.int(n.attrs.blocksize),
+        accuracy_level: attr.int(n.attrs.activationBits === 8 ? 4 : 0),
+      },
+      MS_DOMAIN,
+    ),
 };
+
+/**
+ * Whether onnxruntime's `MatMulNBits` computes this node: f32, the power-of-two block sizes from 16
+ * it has, and, for int8 activations, constant codes and scales: its int8 path runs on weights it
+ * packed at session start, and with fed weights (onnxruntime-node 1.30) it gives other values
+ * (the op suite checks both).
+ */
+export function fusedMatmulNbits(node: Node): boolean {
+  const { blocksize, activationBits } = node.attrs as OpAttrs<'matmul_nbits'>;
+  const constantWeights = node.inputs[1].op === 'const' && node.inputs[2].op === 'const';
+  return node.dtype === 'f32' && blocksize >= 16 && (blocksize & (blocksize - 1)) === 0 && (activationBits === null || constantWeights);
+}
 
 /** `MatMulBnb4`'s quant_type codes. */
 const BNB4_QUANT_TYPE = { fp4: 0, nf4: 1 } as const;

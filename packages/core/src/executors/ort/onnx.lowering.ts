@@ -8,7 +8,7 @@ import { rewriteFedCache } from './onnx.fed-cache.js';
 import type { ExternalWriter } from './onnx.proto.js';
 import { BOUNDARY, COMPUTE_ELEM } from './onnx.dtypes.js';
 import { BINARY_LOWERINGS, TERNARY_LOWERINGS, UNARY_LOWERINGS } from './onnx.lowering.elementwise.js';
-import { INDEXING_LOWERINGS, MATMUL_NORM_LOWERINGS, MOVEMENT_LOWERINGS, REDUCE_LOWERINGS, fusedMatmul4bit } from './onnx.lowering.tensor.js';
+import { INDEXING_LOWERINGS, MATMUL_NORM_LOWERINGS, MOVEMENT_LOWERINGS, REDUCE_LOWERINGS, fusedMatmul4bit, fusedMatmulNbits } from './onnx.lowering.tensor.js';
 import { DECOMPOSED, type DecomposedOp, type Lowering, type LoweredOp, type LoweringTable } from './onnx.lowering.types.js';
 
 const LEAF_LOWERINGS: LoweringTable<OpOf<'leaf'>> = {
@@ -65,9 +65,11 @@ export interface LoweredGraph extends Omit<LoweredModel, 'bytes'> {
   encode(external?: ExternalWriter): Uint8Array;
 }
 
-/** Composites ORT runs as one op; the rest (and 4-bit matmuls its fused kernel can't take) go in primitives. */
-const keptWhole = (op: CompositeOp, node: Node): boolean =>
-  !(DECOMPOSED as readonly string[]).includes(op) && (op !== 'matmul_4bit' || fusedMatmul4bit(node));
+/** Composites ORT runs as one op only where its fused kernel takes the node's attributes. */
+const FUSED_WHEN: Partial<Record<CompositeOp, (node: Node) => boolean>> = { matmul_4bit: fusedMatmul4bit, matmul_nbits: fusedMatmulNbits };
+
+/** Composites ORT runs as one op; the rest (and quantized matmuls its fused kernels can't take) go in primitives. */
+const keptWhole = (op: CompositeOp, node: Node): boolean => !(DECOMPOSED as readonly string[]).includes(op) && (FUSED_WHEN[op]?.(node) ?? true);
 
 /**
  * Lowers a traced graph to an ONNX model. Inputs become graph inputs named as in the IR,

@@ -61,6 +61,8 @@ class OrtProgram implements Program {
   constructor(
     readonly graph: Graph,
     private readonly model: Promise<CompiledModel>,
+    /** The session cache's key for it. */
+    readonly signature: string,
   ) {}
 
   async run(feeds: Feeds = {}): Promise<HostTensor[]> {
@@ -128,7 +130,18 @@ export class OrtExecutor implements Executor {
       this.sessions.set(signature, created);
       model = created;
     }
-    return new OrtProgram(graph, model);
+    return new OrtProgram(graph, model, signature);
+  }
+
+  async release(programs: readonly Program[]): Promise<void> {
+    const signatures = new Set(programs.filter((p): p is OrtProgram => p instanceof OrtProgram).map((p) => p.signature));
+    const models = [...signatures].flatMap((s) => {
+      const model = this.sessions.get(s);
+      this.sessions.delete(s);
+      return model ? [model] : [];
+    });
+    const settled = await Promise.allSettled(models);
+    await Promise.all(settled.map((s) => (s.status === 'fulfilled' ? s.value.session.release() : undefined)));
   }
 
   private async createSession({ bytes, ...names }: LoweredModel, keepRecomputation: boolean): Promise<CompiledModel> {
