@@ -3,7 +3,9 @@ import { ReferenceExecutor } from '../executors/reference/index.js';
 import { HostTensor } from '../host-tensor.js';
 import { F } from '../tensor/functional.js';
 import { Tensor } from '../tensor/tensor.js';
-import { quantizeNbits } from './quantize-nbits.js';
+import { OrtExecutor } from '../executors/ort/index.js';
+import { Parameter } from '../ir/parameter.js';
+import { quantizeNbits, quantizeNbitsTraced } from './quantize-nbits.js';
 
 const weight = (n: number, k: number) => Float32Array.from({ length: n * k }, (_, i) => Math.sin(i * 1.7) * (1 + (i % 7)));
 
@@ -42,5 +44,22 @@ describe('quantizeNbits', () => {
     expect(Array.from(q.scales.toFloat32())).toEqual([0, 0]);
     expect(Array.from(q.packed.data as Uint8Array).every((c) => c === 128)).toBe(true);
     expect(() => quantizeNbits(new Float32Array(5), 2, 3, { bits: 8, blocksize: 16 })).toThrow('quantizeNbits: 5 values are not a [2, 3] weight');
+  });
+
+  it.each([
+    [8, 128, 200],
+    [4, 32, 72],
+  ] as const)('int%i in blocks of %i (K %i), traced and run on ORT: the same codes and scales as the host form, ties included', async (bits, blocksize, k) => {
+    const n = 5;
+    // Values on the code grid's halves make ties: each must go to the even code, as ONNX's Round does.
+    const w = weight(n, k).map((v, i) => (i % 11 === 3 ? Math.round(v * 4) / 4 + 0.125 : v));
+    const host = quantizeNbits(w, n, k, { bits, blocksize });
+    const traced = quantizeNbitsTraced(Tensor.param(new Parameter(HostTensor.f32([n, k], w), false)), { bits, blocksize });
+    const executor = new OrtExecutor();
+    const [packed, scales] = await executor.compile([traced.packed, traced.scales]).run();
+    await executor.dispose();
+    expect(packed.shape).toEqual(host.packed.shape);
+    expect(Array.from(packed.data as Uint8Array)).toEqual(Array.from(host.packed.data as Uint8Array));
+    expect(Array.from(scales.toFloat32())).toEqual(Array.from(host.scales.toFloat32()));
   });
 });

@@ -1,52 +1,59 @@
 import type { Executor, Program } from '../executors/executor.interface.js';
 import type { HostTensor } from '../host-tensor.js';
+import { markImmutable } from '../ir/graph.js';
 import type { Parameter } from '../ir/parameter.js';
 import { withLinearOverride } from '../tensor/linear-override.js';
 import { Tensor } from '../tensor/tensor.js';
-import { quantizeNbits } from './quantize-nbits.js';
+import { type NbitsOptions, quantizeNbitsTraced } from './quantize-nbits.js';
 
 /** How `withQuantizedLinears` rounds weights: `matmul_nbits`' bits and block size, and its activations. */
-export interface LinearQuantization {
-  readonly bits: 4 | 8;
-  readonly blocksize: number;
+export interface LinearQuantization extends NbitsOptions {
   readonly activationBits: 8 | null;
 }
 
 interface QuantizedWeight {
-  /** The parameter value it was made from: a new value (merged or updated weights) is rounded again. */
+  /** The parameter value it was rounded from. */
   readonly from: HostTensor;
+  readonly key: string;
   readonly packed: Tensor;
   readonly scales: Tensor;
-  readonly quantization: LinearQuantization;
 }
 
-/** The rounded weights of one scope, made the first time a trace reads each. */
-class QuantizedWeights {
-  private readonly made = new Map<Parameter, QuantizedWeight>();
-
-  constructor(readonly quantization: LinearQuantization) {}
-
-  of(p: Parameter): QuantizedWeight {
-    const known = this.made.get(p);
-    if (known && known.from === p.value) return known;
-    const [n, k] = p.shape;
-    const q = quantizeNbits(p.value.toFloat32(), n, k, this.quantization);
-    const made = { from: p.value, packed: Tensor.constant(q.packed), scales: Tensor.constant(q.scales), quantization: this.quantization };
-    this.made.set(p, made);
-    return made;
-  }
-}
+const keyOf = (q: LinearQuantization) => `${q.bits}/${q.blocksize}/${q.activationBits}`;
 
 /**
- * x·Wᵀ as `matmul_nbits` against W rounded to the scope's bits, baked into the graph as constants
- * (so an executor can pack them once per program). Null where W is not a 2-D f32 parameter (a
- * computed weight, DoRA's rescaled one, say, stays exact).
+ * Rounded copies of frozen weights, kept from one scope to the next while the parameter holds the
+ * same value object: a frozen weight changes only by being assigned a new value (a checkpoint
+ * load, an adapter merge), so a run rounds its embedding and unadapted layers once, not per rollout.
  */
-function quantizedLinear(weights: QuantizedWeights, x: Tensor, weight: Tensor): Tensor | null {
-  if (weight.node.op !== 'param' || weight.dtype !== 'f32' || weight.rank !== 2) return null;
-  const q = weights.of((weight.node.attrs as { param: Parameter }).param);
-  const [n, k] = weight.shape;
-  return Tensor.composite('matmul_nbits', [x, q.packed, q.scales], { n, k, ...q.quantization });
+const frozen = new WeakMap<Parameter, QuantizedWeight>();
+
+/** Rounds every weight not already rounded, in one program on `executor`. */
+async function roundWeights(executor: Executor, weights: readonly Parameter[], quantization: LinearQuantization): Promise<Map<Parameter, QuantizedWeight>> {
+  const key = keyOf(quantization);
+  const out = new Map<Parameter, QuantizedWeight>();
+  const todo: Parameter[] = [];
+  for (const p of weights) {
+    const known = frozen.get(p);
+    if (!p.requiresGrad && known && known.from === p.value && known.key === key) out.set(p, known);
+    else todo.push(p);
+  }
+  if (todo.length) {
+    const traced = todo.map((p) => quantizeNbitsTraced(Tensor.param(p), quantization));
+    const program = executor.compile(traced.flatMap((t) => [t.packed, t.scales]));
+    const values = await program.run({});
+    // The program bakes in nothing: it is compiled once per set of shapes, and kept.
+    todo.forEach((p, i) => {
+      const [packed, scales] = [values[2 * i], values[2 * i + 1]];
+      // Nothing writes to them: programs hash them once, and a frozen weight's program is found again next scope.
+      markImmutable(packed);
+      markImmutable(scales);
+      const made = { from: p.value, key, packed: Tensor.constant(packed), scales: Tensor.constant(scales) };
+      out.set(p, made);
+      if (!p.requiresGrad) frozen.set(p, made);
+    });
+  }
+  return out;
 }
 
 /** An executor that remembers what it compiled, so a scope can release it after. */
@@ -69,25 +76,36 @@ class RecordingExecutor implements Executor {
     return this.inner.release?.(programs) ?? Promise.resolve();
   }
 
-  /** The inner executor outlives the scope; only its programs are released. */
+  /** The inner executor outlives the scope; only the programs compiled through this one are released. */
   dispose(): Promise<void> {
     return this.release(this.compiled);
   }
 }
 
 /**
- * Runs `fn` with every linear layer it traces (every `F.linear` over a 2-D f32 parameter: the
- * projections and an LM head, tied or not) multiplying by its weight rounded to
- * `quantization`, each weight rounded once from its value at first use. `fn` gets the executor to
- * compile with: the programs it compiles hold the rounded weights as constants, and are released
- * when `fn` settles (they are made for this scope's weights only). What it returns is what `fn` does.
+ * Runs `fn` with every `F.linear` it traces over one of `weights` (2-D f32 parameters [out, in]:
+ * the projections, and the embedding where the LM head is tied to it) multiplying by that weight
+ * rounded to `quantization` (`matmul_nbits`); other linears (an adapter's) stay exact. The weights
+ * are rounded at the start, by one program on `executor`. `fn` gets the executor to compile with:
+ * its programs hold the rounded weights as constants, which an executor packs once per program.
+ * Frozen weights are rounded once and kept while unchanged, so when every weight is frozen (the
+ * base under a LoRA adapter) the next scope traces the same constants and finds the same
+ * compiled programs; otherwise the programs are released when `fn` settles.
  */
-export async function withQuantizedLinears<T>(executor: Executor, quantization: LinearQuantization, fn: (executor: Executor) => Promise<T>): Promise<T> {
+export async function withQuantizedLinears<T>(executor: Executor, weights: readonly Parameter[], quantization: LinearQuantization, fn: (executor: Executor) => Promise<T>): Promise<T> {
+  const bad = weights.find((p) => p.dtype !== 'f32' || p.shape.length !== 2);
+  if (bad) throw new Error(`withQuantizedLinears: ${bad.name || `parameter #${bad.id}`} is ${bad.dtype} [${bad.shape.join(', ')}], not an f32 [out, in] weight`);
+  const rounded = await roundWeights(executor, weights, quantization);
   const recording = new RecordingExecutor(executor);
+  const override = (x: Tensor, weight: Tensor): Tensor | null => {
+    const q = weight.node.op === 'param' ? rounded.get((weight.node.attrs as { param: Parameter }).param) : undefined;
+    if (!q) return null;
+    const [n, k] = weight.shape;
+    return Tensor.composite('matmul_nbits', [x, q.packed, q.scales], { n, k, bits: quantization.bits, blocksize: quantization.blocksize, activationBits: quantization.activationBits });
+  };
   try {
-    const weights = new QuantizedWeights(quantization);
-    return await withLinearOverride((x, weight) => quantizedLinear(weights, x, weight), () => fn(recording));
+    return await withLinearOverride(override, () => fn(recording));
   } finally {
-    await recording.dispose();
+    if (weights.some((p) => p.requiresGrad)) await recording.dispose();
   }
 }

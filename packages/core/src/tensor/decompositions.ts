@@ -113,7 +113,7 @@ export function dequantizeNbits(packed: Tensor, scales: Tensor, attrs: OpAttrs<'
 }
 
 /** round(x) with ties to even, from truncation (a cast), so it holds at any precision an executor computes in. */
-function roundHalfEven(x: Tensor): Tensor {
+export function roundHalfEven(x: Tensor): Tensor {
   const trunc = (y: Tensor) => y.cast('i32').cast(x.dtype);
   const t = trunc(x);
   const away = x.sub(t).abs();

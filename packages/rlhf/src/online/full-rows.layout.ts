@@ -1,4 +1,4 @@
-import type { HostTensor } from '@tunekit/core';
+import { HostTensor } from '@tunekit/core';
 import { ROLLOUT_FEEDS, tracePolicy } from './policy-logps.js';
 import { type RolloutLayout, rowTokens } from './rollout-layout.js';
 import { takeRows } from './rollout-rows.js';
@@ -12,6 +12,20 @@ export const FULL_ROWS_LAYOUT: RolloutLayout = {
   layOut: (rollout, rows) => ({
     size: rows.inputIds.shape[0],
     rowTokens: rowTokens(rollout),
+    // Position t scores the row's token t + 1, so completion token j (at p + j) is scored at p + j − 1.
+    completionTokens: (values) => {
+      const [n, length] = rows.inputIds.shape;
+      const out = HostTensor.zeros('f32', [n, length]);
+      rollout.completionIds.forEach((c, row) => c.forEach((_, j) => (out.data[row * length + rollout.promptIds[row].length + j - 1] = values[row][j])));
+      return out;
+    },
+    // sequenceLogps' mask: the completion mask shifted left by one.
+    tokenMask: () => {
+      const [n, length] = rows.inputIds.shape;
+      const out = HostTensor.zeros('f32', [n, length]);
+      for (let row = 0; row < n; row++) for (let t = 0; t + 1 < length; t++) out.data[row * length + t] = rows.completionMask.data[row * length + t + 1];
+      return out;
+    },
     feeds: (picked) => ({
       [ROLLOUT_FEEDS.inputIds]: takeRows(rows.inputIds, picked),
       [ROLLOUT_FEEDS.attentionMask]: takeRows(rows.attentionMask, picked),

@@ -2,6 +2,8 @@ import type { Check, FieldTable } from '@tunekit/core';
 import { checks } from '@tunekit/core';
 import { MULTI_OBJECTIVE_AGGREGATIONS, type MultiObjectiveAggregation, SCALE_REWARDS, type ScaleRewards } from './advantages.js';
 import { GRPO_LOSS_TYPES, type GrpoLossType, IMPORTANCE_SAMPLING_LEVELS, type ImportanceSamplingLevel } from './grpo.loss.js';
+import { ROLLOUT_QUANTIZATIONS, type RolloutQuantization } from './rollout-quantization.js';
+import { SAMPLING_CORRECTION_MODES, type SamplingCorrectionMode } from './sampling-correction.js';
 import { type OnlineConfig, SHARED_TRL_DEFAULTS_ONLY, onlineFields, onlyTrlDefault, parseOnlineSection } from './online.config.js';
 
 /** The `grpo:` section: TRL 1.9's GRPOConfig names and defaults. */
@@ -22,6 +24,17 @@ export interface GrpoConfig extends OnlineConfig {
   readonly entropy_coef: number;
   /** Only this top fraction of each micro-batch's tokens by entropy carries the policy loss; 1 is every token. */
   readonly top_entropy_quantile: number;
+  /**
+   * Sample rollouts with the frozen base weights rounded to 8 (or 4) bits, the adapter exact: a
+   * faster sampler that differs from the policy, corrected for as TRL corrects vLLM's; null samples
+   * with the policy itself.
+   */
+  readonly rollout_quantization: RolloutQuantization | null;
+  /** Weigh the loss by π_old / π_sampler where the sampler is not the policy (TRL's names, kept for its configs). */
+  readonly vllm_importance_sampling_correction: boolean;
+  readonly vllm_importance_sampling_mode: SamplingCorrectionMode;
+  readonly vllm_importance_sampling_clip_max: number | null;
+  readonly vllm_importance_sampling_clip_min: number | null;
 }
 
 const FIELDS: FieldTable<GrpoConfig> = {
@@ -35,6 +48,11 @@ const FIELDS: FieldTable<GrpoConfig> = {
   multi_objective_aggregation: { check: checks.oneOf(MULTI_OBJECTIVE_AGGREGATIONS), default: 'sum_then_normalize' },
   entropy_coef: { check: checks.range({ min: 0 }), default: 0.0 },
   top_entropy_quantile: { check: checks.range({ above: 0, max: 1 }), default: 1.0 },
+  rollout_quantization: { check: checks.oneOf(ROLLOUT_QUANTIZATIONS), default: null },
+  vllm_importance_sampling_correction: { check: checks.bool, default: true },
+  vllm_importance_sampling_mode: { check: checks.oneOf(SAMPLING_CORRECTION_MODES), default: 'sequence_mask' },
+  vllm_importance_sampling_clip_max: { check: checks.range({ above: 0 }), default: 3.0 },
+  vllm_importance_sampling_clip_min: { check: checks.range({ min: 0 }), default: null },
 };
 
 /** GRPOConfig options TuneKit does not implement: accepted at TRL's default only. */

@@ -110,6 +110,32 @@ describe('grpoLoss (TRL 1.9 loss types)', () => {
       expect(at(0.04, { lossType: 'bnpo', importanceSamplingLevel: 'sequence', beta: 0 })).toBeCloseTo(-0.33640675084032773, 6);
     });
 
+    it("a quantized sampler's correction weighs each token loss before the KL joins, and its log-probs are what the off-policy mask measures drift from", () => {
+      const SAMPLING = [[-1.1, -0.8, -2.2], [-0.2, -1.3, -0.65]];
+      const IS = [[0.9, 1.2, 1.0], [1.1, 1.1, 1.1]];
+      const at = (o: Parameters<typeof run>[1], extra: { samplingRatio?: number[][]; samplingLogps?: number[][] }) =>
+        evaluate(
+          grpoLoss(
+            {
+              logps: constant(LOGPS),
+              oldLogps: constant(OLD),
+              refLogps: constant(REF),
+              advantages: constant(ADVANTAGES),
+              mask: constant(MASK),
+              tokenNormalizer: NUM_ITEMS,
+              ...(extra.samplingRatio ? { samplingRatio: constant(extra.samplingRatio) } : {}),
+              ...(extra.samplingLogps ? { samplingLogps: constant(extra.samplingLogps) } : {}),
+            },
+            { ...options(o.lossType, o.importanceSamplingLevel, o.beta), ...o },
+          ).loss,
+        )[0];
+      expect(at({ lossType: 'dapo', importanceSamplingLevel: 'token', beta: 0.04 }, { samplingRatio: IS })).toBeCloseTo(0.27161323699805656, 6);
+      expect(at({ lossType: 'grpo', importanceSamplingLevel: 'sequence', beta: 0 }, { samplingRatio: IS })).toBeCloseTo(0.133959941345002, 6);
+      // Row 1's drift from the sampler is 0.2167 (from π_old, 0.05): dropped at 0.1, kept at 0.3.
+      expect(at({ lossType: 'dapo', importanceSamplingLevel: 'token', beta: 0.04, offPolicyMaskThreshold: 0.1 }, { samplingLogps: SAMPLING })).toBeCloseTo(-0.2396201664640911, 6);
+      expect(at({ lossType: 'dapo', importanceSamplingLevel: 'token', beta: 0.04, offPolicyMaskThreshold: 0.3 }, { samplingLogps: SAMPLING })).toBeCloseTo(EXPECTED.token.dapo[0], 6);
+    });
+
     it('entropy_coef subtracts the mean token entropy times it, as every loss type carries it to the step, and logs the loss before it', () => {
       const ENTROPY = [[2.1, 0.4, 3.0], [1.3, 0.9, 2.6]];
       // TRL: Σ(H·mask) / num_items_in_batch for dapo, the token mean for the others (before their ÷ accumulation steps).

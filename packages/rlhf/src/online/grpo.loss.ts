@@ -65,6 +65,13 @@ export interface GrpoLossInputs {
   readonly tokenNormalizer?: Tensor | number;
   /** Entropy of the policy's next-token distribution at each position, [B, T]; needed when entropyCoef ≠ 0. */
   readonly entropy?: Tensor;
+  /**
+   * Where a sampler other than the policy drew the completions (a quantized one): its own
+   * log-probs [B, T], which the off-policy mask measures drift from, as TRL's does with vLLM's.
+   */
+  readonly samplingLogps?: Tensor;
+  /** The importance-sampling correction for that sampler, [B, T] (`samplingCorrection`): each token loss is weighed by it. */
+  readonly samplingRatio?: Tensor;
 }
 
 export interface GrpoLossOutput {
@@ -115,8 +122,9 @@ const ENTROPY_BONUS: Readonly<Record<GrpoLossType, (entropy: Tensor, mask: Tenso
  * The clipped surrogate of GRPO and its variants, as TRL 1.9's GRPOTrainer computes it, over
  * per-token log-probs: ratio ρ = exp(log π − log π_old) per token (or per sequence), token loss
  * −min(min(ρ, δ)·A, clip(ρ, 1 − ε, 1 + ε_high)·A) (no δ unless set), times the off-policy and
- * high-entropy masks where set, plus β·k3(π, π_ref) (times ρ with the bias correction), reduced
- * by `loss_type`, minus `entropyCoef` times the mean token entropy where set.
+ * high-entropy masks where set and the sampler's importance-sampling correction where given, plus
+ * β·k3(π, π_ref) (times ρ with the bias correction), reduced by `loss_type`, minus `entropyCoef`
+ * times the mean token entropy where set.
  */
 export function grpoLoss(inputs: GrpoLossInputs, options: GrpoLossOptions): GrpoLossOutput {
   const { logps, mask } = inputs;
@@ -132,8 +140,8 @@ export function grpoLoss(inputs: GrpoLossInputs, options: GrpoLossOptions): Grpo
   let perTokenLoss = unclipped.mul(advantages).minimum(clipped.mul(advantages)).neg();
   const threshold = options.offPolicyMaskThreshold ?? null;
   if (threshold !== null) {
-    // π_old sampled the completion; nothing here carries a gradient: the mask only drops terms.
-    const drift = maskedRowMean(old.sub(logps.detach()), mask).unsqueeze(-1);
+    // The sampler drew the completion (π_old, or the quantized sampler); nothing here carries a gradient: the mask only drops terms.
+    const drift = maskedRowMean((inputs.samplingLogps ?? old).sub(logps.detach()), mask).unsqueeze(-1);
     perTokenLoss = perTokenLoss.mul(advantages.ge(0).or(drift.le(threshold)).float());
   }
 
@@ -145,6 +153,7 @@ export function grpoLoss(inputs: GrpoLossInputs, options: GrpoLossOptions): Grpo
     perTokenLoss = perTokenLoss.mul(highEntropy);
     bonusMask = mask.mul(highEntropy);
   }
+  if (inputs.samplingRatio) perTokenLoss = perTokenLoss.mul(inputs.samplingRatio);
 
   const metrics: Record<string, Tensor> = {};
   if (options.beta !== 0) {

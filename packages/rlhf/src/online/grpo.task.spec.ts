@@ -1,4 +1,4 @@
-import { OrtExecutor, Trainer, parseTrainingArguments } from '@tunekit/core';
+import { OrtExecutor, Trainer, parseTrainingArguments, withQuantizedLinears } from '@tunekit/core';
 import { generate } from '@tunekit/models';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -6,10 +6,11 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { parseGrpoConfig } from './grpo.config.js';
 import { parseRlooConfig } from './rloo.config.js';
 import { GrpoTask } from './grpo.task.js';
-import { EOS, evenLength, hitsTarget, onlineContext, tempDir, tinyPolicy, tinyPrompts } from './online.test-support.js';
+import { EOS, evenLength, hitsTarget, onlineContext, tempDir, tinyModel, tinyPolicy, tinyPrompts } from './online.test-support.js';
 import { COMPLETIONS_FILE } from './completion-log.js';
 import { ROLLOUT_SAMPLER } from './online-task.base.js';
 import { sampleRollout } from './rollout.js';
+import { ROLLOUT_QUANTIZATION, frozenLinearWeights } from './rollout-quantization.js';
 import type { NamedRewardFunction } from './reward-functions.js';
 import { expectTimings } from './rollout-metrics.test-support.js';
 
@@ -41,6 +42,19 @@ describe('rollouts', () => {
     expect(onlyBest.completionIds).toEqual(greedy.outputIds);
     const sampled = await sampleRollout(onlineContext(policy, executor), prompts, 2, SETTINGS, 5);
     expect(sampled.completionIds).not.toEqual(greedy.outputIds);
+  });
+
+  it("a quantized rollout (int8 base, exact adapter) is seeded sampling with that base outside training, and carries the sampler's log-probs", async () => {
+    const policy = tinyPolicy();
+    const sampler = { weights: frozenLinearWeights(policy.model), quantization: ROLLOUT_QUANTIZATION.int8 };
+    const rollout = await sampleRollout(onlineContext(policy, executor), prompts, 3, SETTINGS, 1234, sampler);
+    const options = { doSample: true, temperature: 0.9, topP: 0.95, topK: 20, maxNewTokens: 6, seed: 1234, eosTokenIds: [EOS], padTokenId: 0, outputLogprobs: true };
+    const direct = await withQuantizedLinears(executor, sampler.weights, sampler.quantization, (ex) => generate(policy.model, ex, rows, options));
+    expect(rollout.completionIds).toEqual(direct.outputIds);
+    expect(rollout.samplingLogprobs).toEqual(direct.logprobs);
+    // Sampled by the policy itself, a rollout carries no sampler log-probs (there is nothing to correct).
+    const exact = await sampleRollout(onlineContext(policy, executor), prompts, 3, SETTINGS, 1234);
+    expect(exact.samplingLogprobs).toBeUndefined();
   });
 });
 
@@ -169,6 +183,33 @@ describe('GRPO in the trainer', () => {
     expect(lines[0]).toContain(`advantage ${+records[0].advantage.toFixed(4)}`);
   });
 
+  it("rollout_quantization samples with the rounded base and weighs the loss by TRL's importance-sampling correction, logging its sampling/ metrics", async () => {
+    const logs = await run({ ...BASE, rollout_quantization: 'int8' }, tempDir());
+    expect(logs).toHaveLength(4);
+    for (const l of logs) {
+      expect(Number.isFinite(l.loss)).toBe(true);
+      // int8 weights move the sampler's log-probs by little: ratios near 1, inside TRL's default [0, 3] so nothing is masked.
+      expect(l['sampling/sampling_logp_difference/mean']).toBeGreaterThan(0);
+      expect(l['sampling/sampling_logp_difference/mean']).toBeLessThan(0.1);
+      expect(l['sampling/importance_sampling_ratio/min']).toBeGreaterThan(0.5);
+      expect(l['sampling/importance_sampling_ratio/max']).toBeLessThan(2);
+    }
+    // A bound every ratio lies outside masks every completion: the correction reaches the loss, which is then 0.
+    const masked = await run({ ...BASE, rollout_quantization: 'int8', vllm_importance_sampling_clip_max: 0.5 }, tempDir());
+    expect(masked.map((l) => l.loss)).toEqual([0, 0, 0, 0]);
+    expect(masked[0]['sampling/importance_sampling_ratio/max']).toBe(0);
+    const uncorrected = await run({ ...BASE, rollout_quantization: 'int4', vllm_importance_sampling_correction: false }, tempDir());
+    expect(uncorrected[0]['sampling/importance_sampling_ratio/mean']).toBeUndefined();
+    expect(uncorrected.every((l) => Number.isFinite(l.loss))).toBe(true);
+  });
+
+  it('rollout_quantization needs frozen weights to round: full fine-tuning is refused by name', () => {
+    const model = tinyModel();
+    const ctx = { ...onlineContext({ model, adapter: tinyPolicy().adapter }, executor), reference: undefined };
+    const withoutBase = () => new GrpoTask({ ...ctx, withMergedAdapter: undefined }, parseGrpoConfig({ reward_funcs: ['./r.ts#hitsTarget'], rollout_quantization: 'int8' }));
+    expect(withoutBase).toThrow("rollout_quantization rounds the frozen f32 weights of a LoRA-family adapter's base; this model has none");
+  });
+
   it('lists the sampler among the generators a checkpoint saves, and refuses beta > 0 without a reference', () => {
     const policy = tinyPolicy();
     const task = new GrpoTask(onlineContext(policy, executor), parseGrpoConfig({ reward_funcs: ['./r.ts#hitsTarget'] }));
@@ -199,5 +240,9 @@ describe('grpo config', () => {
     expect(() => parseGrpoConfig({ min_p: 2 })).toThrow('min_p: expected a number >= 0 and <= 1, got 2');
     expect(() => parseGrpoConfig({ multi_objective_aggregation: 'mean' })).toThrow('multi_objective_aggregation: expected one of sum_then_normalize|normalize_then_sum, got "mean"');
     expect(() => parseGrpoConfig({ reward_funcs: ['./a.ts#x'], reward_weights: [1, 2] })).toThrow('reward_weights: has 2 weights for 1 reward_funcs');
+    // The sampler and TRL's correction for one that is not the policy, with TRL's defaults.
+    expect([c.rollout_quantization, c.vllm_importance_sampling_correction, c.vllm_importance_sampling_mode, c.vllm_importance_sampling_clip_max, c.vllm_importance_sampling_clip_min]).toEqual([null, true, 'sequence_mask', 3, null]);
+    expect(() => parseGrpoConfig({ rollout_quantization: 'fp8' })).toThrow('rollout_quantization: expected one of int8|int4, got "fp8"');
+    expect(() => parseGrpoConfig({ vllm_importance_sampling_mode: 'sequence' })).toThrow('vllm_importance_sampling_mode: expected one of token_truncate|token_mask|sequence_truncate|sequence_mask, got "sequence"');
   });
 });

@@ -6,6 +6,10 @@ import { type GroupAdvantages, type MultiObjectiveAggregation, groupAdvantages, 
 import type { PolicyForward } from './policy-logps.js';
 import { splitRollout } from './online-batches.js';
 import { OnlineTask, type ScoredRollout, inputOf } from './online-task.base.js';
+import type { OnlineContext } from './online-context.js';
+import type { QuantizedSampler } from './rollout.js';
+import { ROLLOUT_QUANTIZATION, frozenLinearWeights } from './rollout-quantization.js';
+import { samplingCorrection } from './sampling-correction.js';
 import { rolloutMetrics } from './rollout-metrics.js';
 
 /** Rewards to advantages by `multi_objective_aggregation`. */
@@ -22,6 +26,22 @@ const AGGREGATIONS: Readonly<Record<MultiObjectiveAggregation, (s: ScoredRollout
  */
 export class GrpoTask extends OnlineTask<GrpoConfig> implements Task {
   readonly name = 'grpo';
+  private readonly quantizedSampler: QuantizedSampler | null;
+
+  constructor(ctx: OnlineContext, config: GrpoConfig) {
+    super(ctx, config);
+    const q = config.rollout_quantization;
+    this.quantizedSampler = q === null ? null : { weights: frozenLinearWeights(ctx.model), quantization: ROLLOUT_QUANTIZATION[q] };
+  }
+
+  protected override get sampler(): QuantizedSampler | null {
+    return this.quantizedSampler;
+  }
+
+  /** A quantized sampler's completions are scored by the policy too, for the correction (TRL always does with vLLM). */
+  protected override get needsOldLogps(): boolean {
+    return super.needsOldLogps || this.quantizedSampler !== null;
+  }
 
   protected async produce(prompts: readonly PromptRecord[], seed: number): Promise<Batch[]> {
     const { config, ctx } = this;
@@ -32,10 +52,28 @@ export class GrpoTask extends OnlineTask<GrpoConfig> implements Task {
     const perRow: Record<string, HostTensor> = { advantages: HostTensor.f32([advantages.length], advantages) };
     if (this.needsOldLogps) perRow.old_logps = await this.logpsOf(laidOut);
     if (config.beta > 0) perRow.ref_logps = await this.logpsOf(laidOut, ctx.reference);
-    const metrics = { ...rolloutMetrics(rollout, perFunction, names, rewards, fracZeroStd), ...this.timings(scored) };
+    const correction = this.samplerCorrection(scored, perRow);
+    const metrics = { ...rolloutMetrics(rollout, perFunction, names, rewards, fracZeroStd), ...correction, ...this.timings(scored) };
     // DAPO divides by the rollout's loss tokens; the trainer averages its micro-batches, so each gets that count ÷ their number.
     const scalars = { token_normalizer: rows.lossTokens / ctx.training.gradient_accumulation_steps };
     return splitRollout({ rows: laidOut, perRow, scalars, metrics }, this.plan.stepsPerGeneration, seed);
+  }
+
+  /**
+   * For completions a quantized sampler drew: its log-probs (for the off-policy mask) and, with
+   * `vllm_importance_sampling_correction`, the importance weights of TRL's mode, as per-row feeds;
+   * returns TRL's `sampling/…` metrics.
+   */
+  private samplerCorrection({ rollout, laidOut }: ScoredRollout, perRow: Record<string, HostTensor>): Record<string, number> {
+    const c = this.config;
+    if (!rollout.samplingLogprobs) return {};
+    const sampling = laidOut.completionTokens(rollout.samplingLogprobs);
+    perRow.sampling_logps = sampling;
+    if (!c.vllm_importance_sampling_correction) return {};
+    const options = { mode: c.vllm_importance_sampling_mode, clipMin: c.vllm_importance_sampling_clip_min, clipMax: c.vllm_importance_sampling_clip_max };
+    const { ratio, metrics } = samplingCorrection(perRow.old_logps as HostTensor<'f32'>, sampling, laidOut.tokenMask(), options);
+    perRow.sampling_ratio = ratio;
+    return metrics;
   }
 
   protected loss(batch: Batch, policy: PolicyForward): { loss: Tensor; metrics: Record<string, Tensor> } {
@@ -50,6 +88,8 @@ export class GrpoTask extends OnlineTask<GrpoConfig> implements Task {
         ...(t.ref_logps ? { refLogps: inputOf('ref_logps', t.ref_logps) } : {}),
         tokenNormalizer: inputOf('token_normalizer', t.token_normalizer),
         entropy: policy.entropy,
+        ...(t.sampling_logps ? { samplingLogps: inputOf('sampling_logps', t.sampling_logps) } : {}),
+        ...(t.sampling_ratio ? { samplingRatio: inputOf('sampling_ratio', t.sampling_ratio) } : {}),
       },
       {
         lossType: c.loss_type,

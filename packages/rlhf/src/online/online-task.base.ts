@@ -8,7 +8,7 @@ import type { OnlineContext } from './online-context.js';
 import type { PolicyForward, RolloutInputs } from './policy-logps.js';
 import { type GenerationPlan, RolloutDataSource, type RolloutPlace } from './rollout.data-source.js';
 import { COMPLETIONS_FILE, appendCompletions, completionRecords, printableCompletions } from './completion-log.js';
-import { type Rollout, sampleRollout } from './rollout.js';
+import { type QuantizedSampler, type Rollout, sampleRollout } from './rollout.js';
 import { samplingSettings } from './online.config.js';
 import type { PromptRecord } from '@tunekit/data';
 import { type Reward, combineRewards } from './advantages.js';
@@ -141,7 +141,7 @@ export abstract class OnlineTask<C extends OnlineConfig> {
    */
   protected async scoredRollout(prompts: readonly PromptRecord[], seed: number): Promise<ScoredRollout> {
     const { config, ctx } = this;
-    const rollout = await sampleRollout(ctx, prompts.map((p) => p.promptIds), config.num_generations, samplingSettings(config), seed);
+    const rollout = await sampleRollout(ctx, prompts.map((p) => p.promptIds), config.num_generations, samplingSettings(config), seed, this.sampler);
     const scoringStarted = performance.now();
     const perFunction = await callRewardFunctions(ctx.rewardFunctions, rewardInputs(prompts, rollout, config.num_generations));
     const weights = config.reward_weights ?? ctx.rewardFunctions.map(() => 1);
@@ -172,6 +172,11 @@ export abstract class OnlineTask<C extends OnlineConfig> {
   protected logpsOf(rows: LaidOutRollout, reference?: ReferenceScope): Promise<HostTensor<'f32'>> {
     const opts = { layout: this.layout, temperature: this.config.temperature, chunk: this.plan.completionsPerBatch };
     return rowLogps(this.ctx.model, this.ctx.executor, rows, reference ? { ...opts, reference } : opts);
+  }
+
+  /** A sampler other than the policy (a quantized one), set by a task that corrects for it; null samples with the policy. */
+  protected get sampler(): QuantizedSampler | null {
+    return null;
   }
 
   /** Old log-probs are needed when the policy may have moved since sampling (TRL's condition). */

@@ -12,6 +12,13 @@ export interface LaidOutRollout {
   readonly rowTokens: readonly number[];
   /** The feeds of rows `picked`, in that order: one micro-batch or one log-prob chunk. */
   feeds(picked: readonly number[]): Record<string, HostTensor>;
+  /**
+   * A per-token tensor of every row, laid out as the log-prob passes' are, holding `values[row][j]`
+   * where completion token j of the row is scored and 0 elsewhere (a sampler's own log-probs, say).
+   */
+  completionTokens(values: readonly (readonly number[])[]): HostTensor<'f32'>;
+  /** Every row's per-token mask, as the log-prob passes lay it out: 1 on completion tokens that count. */
+  tokenMask(): HostTensor<'f32'>;
 }
 
 /** The policy forward over one laid-out micro-batch. */

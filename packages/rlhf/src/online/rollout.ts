@@ -1,4 +1,4 @@
-import type { Executor } from '@tunekit/core';
+import { type Executor, type LinearQuantization, type Parameter, withQuantizedLinears } from '@tunekit/core';
 import { type CausalLM, type FinishReason, type GenerateResult, type RawConfig, type TextTokenizer, generate } from '@tunekit/models';
 
 /** How completions are sampled: TRL's GRPOConfig names, read by the online tasks' configs. */
@@ -29,6 +29,12 @@ export interface RolloutContext {
   readonly withMergedAdapter?: <T>(executor: Executor, fn: () => Promise<T>) => Promise<T>;
 }
 
+/** A sampler that is the policy with `weights` rounded to `quantization` (see `withQuantizedLinears`). */
+export interface QuantizedSampler {
+  readonly weights: readonly Parameter[];
+  readonly quantization: LinearQuantization;
+}
+
 export interface Rollout {
   /** Prompt ids of each completion row: prompt i repeated `numGenerations` times, in order. */
   readonly promptIds: readonly (readonly number[])[];
@@ -45,6 +51,12 @@ export interface Rollout {
   readonly generationMs: number;
   /** The generator's own split of that time (prefill, decode steps); the rest is the merge and restore. */
   readonly generatorTimings: GenerateResult['timings'];
+  /**
+   * Where a quantized sampler drew the completions: its log-prob of each sampled token under
+   * softmax(logits / temperature), per row, for the importance-sampling correction. Absent where the
+   * policy itself sampled.
+   */
+  readonly samplingLogprobs?: readonly (readonly number[])[];
 }
 
 /**
@@ -54,21 +66,34 @@ export interface Rollout {
  * merged, the same up to float rounding of the merged weights). The model is traced
  * in eval mode (no dropout), as TRL samples under `unwrap_model_for_generation`.
  */
-export async function sampleRollout(ctx: RolloutContext, prompts: readonly (readonly number[])[], numGenerations: number, settings: SamplingSettings, seed: number): Promise<Rollout> {
+export async function sampleRollout(
+  ctx: RolloutContext,
+  prompts: readonly (readonly number[])[],
+  numGenerations: number,
+  settings: SamplingSettings,
+  seed: number,
+  sampler: QuantizedSampler | null = null,
+): Promise<Rollout> {
   const rows = prompts.flatMap((p) => Array.from({ length: numGenerations }, () => p));
   const wasTraining = ctx.model.training;
   ctx.model.train(false);
   const started = performance.now();
-  const sample = () =>
-    generate(ctx.model, ctx.executor, rows, {
+  const sample = (executor: Executor) =>
+    generate(ctx.model, executor, rows, {
       ...(ctx.tokenizer ? { tokenizer: ctx.tokenizer } : {}),
       generationConfig: ctx.generationConfig ?? null,
       ...generationOptions(settings),
       seed,
+      outputLogprobs: sampler !== null,
     });
   try {
-    // The merge (host work, once per rollout) counts as generation time.
-    const out = await (ctx.withMergedAdapter ? ctx.withMergedAdapter(ctx.executor, sample) : sample());
+    // The merge or the rounding (once per rollout) counts as generation time. A quantized sampler
+    // keeps the adapter unmerged: its rounded base is then the same every rollout, packed once.
+    const out = await (sampler
+      ? withQuantizedLinears(ctx.executor, sampler.weights, sampler.quantization, sample)
+      : ctx.withMergedAdapter
+        ? ctx.withMergedAdapter(ctx.executor, () => sample(ctx.executor))
+        : sample(ctx.executor));
     return {
       promptIds: rows,
       completionIds: out.outputIds,
@@ -79,6 +104,7 @@ export async function sampleRollout(ctx: RolloutContext, prompts: readonly (read
       eosTokenIds: out.config.eosTokenIds,
       generationMs: performance.now() - started,
       generatorTimings: out.timings,
+      ...(sampler ? { samplingLogprobs: out.logprobs! } : {}),
     };
   } finally {
     ctx.model.train(wasTraining);

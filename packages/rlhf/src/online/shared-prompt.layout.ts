@@ -48,9 +48,19 @@ export const SHARED_PROMPT_LAYOUT: RolloutLayout = {
     // Every micro-batch of a rollout gets one shape, so the update compiles once per rollout shape.
     const width = Math.max(longest, Math.min(maxCompletionLength, roundUp(longest, LENGTH_MULTIPLE)));
     const rowLength = rows.inputIds.shape[1];
+    // Column j scores completion token j; whether it counts is the full rows' mask at the token.
+    const counts = (row: number, j: number) => rows.completionMask.data[row * rowLength + rollout.promptIds[row].length + j];
+    const completionTokens = (value: (row: number, j: number) => number) => {
+      const n = rollout.promptIds.length;
+      const out = HostTensor.zeros('f32', [n, width]);
+      rollout.completionIds.forEach((c, row) => c.forEach((_, j) => (out.data[row * width + j] = value(row, j))));
+      return out;
+    };
     return {
       size: rollout.promptIds.length,
       rowTokens: rowTokens(rollout),
+      completionTokens: (values) => completionTokens((row, j) => values[row][j]),
+      tokenMask: () => completionTokens(counts),
       feeds: (picked) => {
         const used = [...new Set(picked.map((r) => promptOf[r]))];
         const slot = new Map(used.map((p, i) => [p, i]));
@@ -72,7 +82,7 @@ export const SHARED_PROMPT_LAYOUT: RolloutLayout = {
             attention.data[at] = 1;
             positions.data[at] = BigInt(start + j);
             // The full rows' completion mask says which tokens count (truncated rows may not).
-            mask.data[at] = rows.completionMask.data[row * rowLength + start + j];
+            mask.data[at] = counts(row, j);
           });
         });
         return {
