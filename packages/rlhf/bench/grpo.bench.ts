@@ -2,8 +2,10 @@
  * `npm run bench:grpo`: GRPO steps on a SmolLM2-135M-shaped random checkpoint (all 30 layers, f32)
  * with LoRA r16 on every linear layer: prompts of 128 tokens, 8 completions of 128 tokens each
  * (no EOS, so every completion runs to the limit), one optimizer step of 8 completions per prompt.
- * Two cases: one prompt per rollout (8 rows decode together), and two (TRL's steps_per_generation
- * 2: 16 rows decode together, then two optimizer steps). Rollouts sample
+ * Three cases: one prompt per rollout (8 rows decode together), two (TRL's steps_per_generation
+ * 2: 16 rows decode together, then two optimizer steps), and one with `rollout_quantization: int8`
+ * (the frozen base rounded to int8 once, the adapter exact; the loss importance-sampling corrected,
+ * whose sampler-to-policy log-prob gaps it reports). Exact rollouts sample
  * with the adapter merged into the base weights, as a run does. Reports rollout tokens/s (all 8 rows
  * together and per row; merge, prefill and sampling included), update tokens/s and peak RSS, and the
  * issue's bar measured in the same process under the same load: bench:generate's batched decode per
@@ -25,7 +27,7 @@ import { OrtExecutor, Trainer, parseTrainingArguments } from '@tunekit/core';
 import { generate, loadModel } from '@tunekit/models';
 import { createTinyModel } from '@tunekit/models/testing';
 import { LORA_METHOD, parseLoraConfig } from '@tunekit/peft-lora';
-import { GrpoTask, parseGrpoConfig } from '../src/index.js';
+import { GrpoTask, type RolloutQuantization, parseGrpoConfig } from '../src/index.js';
 import { samplingSettings } from '../src/online/online.config.js';
 import { generationOptions, type Rollout } from '../src/online/rollout.js';
 import type { PromptRecord } from '@tunekit/data';
@@ -67,8 +69,8 @@ try {
   const generationConfig = { eos_token_id: [], pad_token_id: 0 };
 
   /** ROLLOUTS rollouts of `promptsPerRollout` prompts each, with their updates; the mean of those after WARMUP. */
-  async function grpoSteps(promptsPerRollout: number) {
-    const grpo = parseGrpoConfig({ reward_funcs: ['bench#length'], num_generations: GENERATIONS, max_completion_length: COMPLETION, steps_per_generation: promptsPerRollout });
+  async function grpoSteps(promptsPerRollout: number, quantization: RolloutQuantization | null = null) {
+    const grpo = parseGrpoConfig({ reward_funcs: ['bench#length'], num_generations: GENERATIONS, max_completion_length: COMPLETION, steps_per_generation: promptsPerRollout, rollout_quantization: quantization });
     const task = new TimedGrpoTask(
       {
         model,
@@ -81,7 +83,7 @@ try {
       },
       grpo,
     );
-    const args = parseTrainingArguments({ output_dir: join(dir, `run-${promptsPerRollout}`), per_device_train_batch_size: GENERATIONS, max_steps: ROLLOUTS * promptsPerRollout, logging_steps: 1, save_strategy: 'no', learning_rate: 1e-5 });
+    const args = parseTrainingArguments({ output_dir: join(dir, `run-${promptsPerRollout}-${quantization}`), per_device_train_batch_size: GENERATIONS, max_steps: ROLLOUTS * promptsPerRollout, logging_steps: 1, save_strategy: 'no', learning_rate: 1e-5 });
     const trainer = Trainer.create({ args, task, executor, checkpointer: task.wrapCheckpointer(adapter.checkpointer()) });
     const steps: { ms: number; tokens: number }[] = [];
     trainer.bus.on('step').subscribe((e) => steps.push({ ms: e.elapsedMs, tokens: e.tokens }));
@@ -99,11 +101,20 @@ try {
     const generationS = mean(measured.map((m) => m.generationS));
     const inside = { prefillMs: mean(measured.map((m) => m.inside.prefillMs)), decodeMs: mean(measured.map((m) => m.inside.decodeMs)), decodeSteps: measured[0].inside.decodeSteps };
     const sum = (key: 'updateS' | 'updateTokens') => measured.reduce((t, m) => t + m[key], 0);
-    return { rows: GENERATIONS * promptsPerRollout, rolloutPerRow: COMPLETION / generationS, generationS, scoringS: mean(measured.map((m) => m.scoringS)), updateS: sum('updateS') / measured.length, updateTokensPerS: sum('updateTokens') / sum('updateS'), inside };
+    // What the correction saw: how far the sampler's log-probs were from the policy's, and the weights it gave.
+    const sampling = quantization
+      ? Object.fromEntries(
+          ['sampling/sampling_logp_difference/mean', 'sampling/sampling_logp_difference/max', 'sampling/importance_sampling_ratio/min', 'sampling/importance_sampling_ratio/max'].map((k) => [
+            k,
+            round(mean(measured.map((_, i) => logged[(WARMUP + i) * promptsPerRollout][k] as number)), 4),
+          ]),
+        )
+      : null;
+    return { rows: GENERATIONS * promptsPerRollout, quantization, rolloutPerRow: COMPLETION / generationS, generationS, scoringS: mean(measured.map((m) => m.scoringS)), updateS: sum('updateS') / measured.length, updateTokensPerS: sum('updateTokens') / sum('updateS'), inside, sampling };
   }
 
   const loadBefore = loadavg()[0];
-  const cases = [await grpoSteps(1), await grpoSteps(2)];
+  const cases = [await grpoSteps(1), await grpoSteps(2), await grpoSteps(1, 'int8')];
   // The bar under the same load, right after: bench:generate's batched case on this model. The
   // merged model decodes the base model's program, which is what bench:generate runs.
   const mergeStart = performance.now();
@@ -134,7 +145,7 @@ try {
     console.log(
       JSON.stringify({
         bench: 'grpo',
-        case: `smollm2-135m lora r16, ${prompts} prompt${prompts > 1 ? 's' : ''} × ${GENERATIONS} generations × ${COMPLETION} tokens per rollout (${c.rows} rows decode together), prompt ${PROMPT}`,
+        case: `smollm2-135m lora r16, ${prompts} prompt${prompts > 1 ? 's' : ''} × ${GENERATIONS} generations × ${COMPLETION} tokens per rollout (${c.rows} rows decode together), prompt ${PROMPT}${c.quantization ? `, rollout_quantization ${c.quantization} (base rounded, adapter exact, importance-sampling corrected)` : ''}`,
         rollout_tokens_per_s: round(c.rolloutPerRow * c.rows),
         rollout_tokens_per_s_per_row: round(c.rolloutPerRow),
         target: `rollout_tokens_per_s_per_row ≥ bench:generate's batched decode per row (smollm2-135m-b8: ${GENERATE_B8.rows} rows, ${GENERATE_B8.newTokens} new tokens), measured here after the steps`,
@@ -144,7 +155,8 @@ try {
         rollout_decode_vs_target: round((c.inside.decodeSteps / c.inside.decodeMs) * 1000 / barPerRow),
         rollout_prefill_s: round(c.inside.prefillMs / 1000),
         rollout_outside_generate_s: round(c.generationS - (c.inside.prefillMs + c.inside.decodeMs) / 1000),
-        ...(c.rows === GENERATIONS
+        ...(c.sampling ?? {}),
+        ...(c.rows === GENERATIONS && !c.quantization
           ? {
               generator_alone: `generate() on the plain model with the adapter merged, ${GENERATIONS} rows of the prompt, ${COMPLETION} sampled new tokens, timed like the rollout (merge + prefill + decode + restore)`,
               generator_alone_tokens_per_s_per_row: round(alonePerRow),

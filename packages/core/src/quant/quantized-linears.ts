@@ -1,5 +1,5 @@
 import type { Executor, Program } from '../executors/executor.interface.js';
-import type { HostTensor } from '../host-tensor.js';
+import { HostTensor } from '../host-tensor.js';
 import { markImmutable } from '../ir/graph.js';
 import type { Parameter } from '../ir/parameter.js';
 import { withLinearOverride } from '../tensor/linear-override.js';
@@ -28,30 +28,45 @@ const keyOf = (q: LinearQuantization) => `${q.bits}/${q.blocksize}/${q.activatio
  */
 const frozen = new WeakMap<Parameter, QuantizedWeight>();
 
-/** Rounds every weight not already rounded, in one program on `executor`. */
+/** Rows rounded per run: a program's buffers stay a few MB (the whole of a 135M model in one run held 1 GB). */
+const ROUNDING_ELEMENTS = 1 << 22;
+
+/** `p`'s codes and scales, rounded on `executor` a block of rows at a time (rows are rounded independently). */
+async function roundWeight(executor: Executor, p: Parameter, quantization: LinearQuantization): Promise<[HostTensor, HostTensor]> {
+  const [n, k] = p.shape;
+  const data = p.value.data as Float32Array;
+  const blocks = Math.ceil(k / quantization.blocksize);
+  const blob = (quantization.blocksize * quantization.bits) / 8;
+  const [packed, scales] = [new Uint8Array(n * blocks * blob), new Float32Array(n * blocks)];
+  const rows = Math.max(1, Math.min(n, Math.floor(ROUNDING_ELEMENTS / k)));
+  for (let start = 0; start < n; start += rows) {
+    const count = Math.min(rows, n - start);
+    const t = quantizeNbitsTraced(Tensor.input('w', [count, k]), quantization);
+    // Programs are per chunk shape, so a model's weights share a handful of them.
+    const [codes, scale] = await executor.compile([t.packed, t.scales]).run({ w: HostTensor.f32([count, k], data.subarray(start * k, (start + count) * k)) });
+    packed.set(codes.data as Uint8Array, start * blocks * blob);
+    scales.set(scale.data as Float32Array, start * blocks);
+  }
+  return [new HostTensor('u8', [n, blocks, blob], packed), HostTensor.f32([n * blocks], scales)];
+}
+
+/** Rounds every weight not already rounded, on `executor`. */
 async function roundWeights(executor: Executor, weights: readonly Parameter[], quantization: LinearQuantization): Promise<Map<Parameter, QuantizedWeight>> {
   const key = keyOf(quantization);
   const out = new Map<Parameter, QuantizedWeight>();
-  const todo: Parameter[] = [];
   for (const p of weights) {
     const known = frozen.get(p);
-    if (!p.requiresGrad && known && known.from === p.value && known.key === key) out.set(p, known);
-    else todo.push(p);
-  }
-  if (todo.length) {
-    const traced = todo.map((p) => quantizeNbitsTraced(Tensor.param(p), quantization));
-    const program = executor.compile(traced.flatMap((t) => [t.packed, t.scales]));
-    const values = await program.run({});
-    // The program bakes in nothing: it is compiled once per set of shapes, and kept.
-    todo.forEach((p, i) => {
-      const [packed, scales] = [values[2 * i], values[2 * i + 1]];
-      // Nothing writes to them: programs hash them once, and a frozen weight's program is found again next scope.
-      markImmutable(packed);
-      markImmutable(scales);
-      const made = { from: p.value, key, packed: Tensor.constant(packed), scales: Tensor.constant(scales) };
-      out.set(p, made);
-      if (!p.requiresGrad) frozen.set(p, made);
-    });
+    if (!p.requiresGrad && known && known.from === p.value && known.key === key) {
+      out.set(p, known);
+      continue;
+    }
+    const [packed, scales] = await roundWeight(executor, p, quantization);
+    // Nothing writes to them: programs hash them once, and a frozen weight's program is found again next scope.
+    markImmutable(packed);
+    markImmutable(scales);
+    const made = { from: p.value, key, packed: Tensor.constant(packed), scales: Tensor.constant(scales) };
+    out.set(p, made);
+    if (!p.requiresGrad) frozen.set(p, made);
   }
   return out;
 }

@@ -1,4 +1,4 @@
-import { OrtExecutor, type Parameter, quantizeNbits, withQuantizedLinears } from '@tunekit/core';
+import { HostTensor, OrtExecutor, type Parameter, quantizeNbits, withQuantizedLinears } from '@tunekit/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadModel } from '../loading/load-model.js';
 import { tempDirs } from '../testing/checkpoint.test-support.js';
@@ -59,5 +59,25 @@ describe('generation with every linear layer quantized (withQuantizedLinears)', 
     // And rounding moved the model: the log-probs differ from the unrounded model's.
     const plain = await generate(model, executor, [prompt, prompt], { ...options, doSample: false });
     expect(plain.logprobs!.flat().some((lp, i) => Math.abs(lp - quantized.logprobs!.flat()[i]) > 1e-4) || plain.outputIds.join() !== quantized.outputIds.join()).toBe(true);
+  });
+
+  it('frozen weights are rounded once: a later scope traces the same constants and compiles nothing new', async () => {
+    const tiny = await createTinyModel({ arch: 'llama', dir: await dirs.make('frozen'), seed: 11, vocab: TINY_TOKENIZER_SIZE, config: { initializer_range: 0.2 } });
+    const { model } = await loadModel(tiny.dir);
+    const weights = model.namedParameters().filter(([name]) => name.endsWith('proj.weight') || name === 'model.embed_tokens.weight').map(([, p]) => p);
+    for (const p of weights) p.requiresGrad = false;
+    const spec = { bits: 8 as const, blocksize: 32, activationBits: 8 as const };
+    const options = { maxNewTokens: 6, eosTokenIds: [], outputLogprobs: true };
+    const first = await withQuantizedLinears(executor, weights, spec, (scoped) => generate(model, scoped, [[5, 77, 140]], options));
+    const created = executor.sessionsCreated;
+    const again = await withQuantizedLinears(executor, weights, spec, (scoped) => generate(model, scoped, [[5, 77, 140]], options));
+    expect(executor.sessionsCreated).toBe(created);
+    expect(again.outputIds).toEqual(first.outputIds);
+    expect(again.logprobs).toEqual(first.logprobs);
+    // A new value (an adapter merged in, a checkpoint loaded) is rounded again: the tokens' log-probs move.
+    const head = weights.find((p) => p.name === 'model.embed_tokens.weight')!;
+    head.assign(HostTensor.f32(head.shape, (head.value.data as Float32Array).map((v) => v * 1.5)));
+    const moved = await withQuantizedLinears(executor, weights, spec, (scoped) => generate(model, scoped, [[5, 77, 140]], options));
+    expect(moved.logprobs![0]).not.toEqual(first.logprobs![0]);
   });
 });
