@@ -101,7 +101,7 @@ class RecordingExecutor implements Executor {
  * Runs `fn` with every `F.linear` it traces over one of `weights` (2-D f32 parameters [out, in]:
  * the projections, and the embedding where the LM head is tied to it) multiplying by that weight
  * rounded to `quantization` (`matmul_nbits`); other linears (an adapter's) stay exact. The weights
- * are rounded at the start, by one program on `executor`. `fn` gets the executor to compile with:
+ * are rounded at the start, by programs on `executor`. `fn` gets the executor to compile with:
  * its programs hold the rounded weights as constants, which an executor packs once per program.
  * Frozen weights are rounded once and kept while unchanged, so when every weight is frozen (the
  * base under a LoRA adapter) the next scope traces the same constants and finds the same

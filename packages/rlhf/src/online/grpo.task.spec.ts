@@ -1,3 +1,4 @@
+import { LORA_METHOD, parseLoraConfig } from '@tunekit/peft-lora';
 import { OrtExecutor, Trainer, parseTrainingArguments, withQuantizedLinears } from '@tunekit/core';
 import { generate } from '@tunekit/models';
 import { readFileSync } from 'node:fs';
@@ -61,8 +62,7 @@ describe('rollouts', () => {
 const grpoArgs = (output_dir: string, over: Record<string, unknown> = {}) =>
   parseTrainingArguments({ output_dir, per_device_train_batch_size: 4, gradient_accumulation_steps: 2, learning_rate: 5e-2, logging_steps: 1, max_steps: 4, save_steps: 1, seed: 42, ...over });
 
-async function run(config: Record<string, unknown>, output_dir: string, resume: string | null = null) {
-  const policy = tinyPolicy();
+async function run(config: Record<string, unknown>, output_dir: string, resume: string | null = null, policy = tinyPolicy()) {
   const task = new GrpoTask(onlineContext(policy, executor, { rewardFunctions: [{ name: 'hitsTarget', fn: (await import('./online.test-support.js')).hitsTarget.fn }, evenLength] }), parseGrpoConfig(config));
   const trainer = Trainer.create({ args: grpoArgs(output_dir), task, executor, checkpointer: task.data.checkpointer(policy.adapter.checkpointer()) });
   await trainer.train(task.data, { resumeFromCheckpoint: resume });
@@ -203,6 +203,20 @@ describe('GRPO in the trainer', () => {
     expect(uncorrected.every((l) => Number.isFinite(l.loss))).toBe(true);
   });
 
+  it('disable_dropout trains without dropout: the update scores the rollout as a model without any would', async () => {
+    // An adapter that changes the model from the start, with heavy dropout on its input (or none).
+    const policy = (dropout: number) => {
+      const model = tinyModel();
+      return { model, adapter: LORA_METHOD.apply(model, parseLoraConfig({ r: 4, lora_alpha: 8, lora_dropout: dropout, target_modules: 'all-linear', init_lora_weights: false }), { seed: 3 }) };
+    };
+    const first = async (dropout: number, config: Record<string, unknown>) => (await run({ ...BASE, ...config }, tempDir(), null, policy(dropout)))[0];
+    const [none, disabled, active] = [await first(0, {}), await first(0.5, { disable_dropout: true }), await first(0.5, {})];
+    // The same rollout (sampling never drops), then the same first update where dropout is off.
+    expect(disabled.reward).toBe(none.reward);
+    expect([disabled.loss, disabled.entropy]).toEqual([none.loss, none.entropy]);
+    expect(active.entropy).not.toBe(none.entropy);
+  });
+
   it('rollout_quantization needs frozen weights to round: full fine-tuning is refused by name', () => {
     const model = tinyModel();
     const ctx = { ...onlineContext({ model, adapter: tinyPolicy().adapter }, executor), reference: undefined };
@@ -228,10 +242,11 @@ describe('grpo config', () => {
     expect(() => parseGrpoConfig({ use_adaptive_entropy: true })).toThrow("use_adaptive_entropy: expected false (TRL's default): TuneKit has no adaptive entropy control, got true");
     expect(parseGrpoConfig({ entropy_target: 0.2 }).entropy_coef).toBe(0);
     // A TRL config with its defaults spelt out parses; a setting TuneKit lacks is refused by name.
-    const spelt = { shuffle_dataset: true, disable_dropout: false, log_completions: false, num_completions_to_print: null, generation_kwargs: null, remove_unused_columns: false, sync_ref_model: false, ref_model_mixup_alpha: 0.6, ref_model_sync_steps: 512, use_vllm: false };
+    const spelt = { shuffle_dataset: true, disable_dropout: true, log_completions: false, num_completions_to_print: null, generation_kwargs: null, remove_unused_columns: false, sync_ref_model: false, ref_model_mixup_alpha: 0.6, ref_model_sync_steps: 512, use_vllm: false };
     expect(parseGrpoConfig(spelt).shuffle_dataset).toBe(true);
     expect(parseRlooConfig(spelt).shuffle_dataset).toBe(true);
-    expect(() => parseGrpoConfig({ disable_dropout: true })).toThrow(/disable_dropout: expected false \(TRL's default\): TuneKit has no disable_dropout/);
+    expect([c.disable_dropout, parseGrpoConfig(spelt).disable_dropout]).toEqual([false, true]);
+    expect(() => parseGrpoConfig({ disable_dropout: 'yes' })).toThrow(/disable_dropout: expected true or false/);
     expect([c.delta, c.use_bias_correction_kl, c.off_policy_mask_threshold, c.multi_objective_aggregation, c.min_p, c.entropy_coef, c.top_entropy_quantile]).toEqual([null, false, null, 'sum_then_normalize', null, 0, 1]);
     expect(() => parseGrpoConfig({ top_entropy_quantile: 0 })).toThrow('top_entropy_quantile: expected a number > 0 and <= 1, got 0');
     const set = parseGrpoConfig({ delta: 1.5, use_bias_correction_kl: true, off_policy_mask_threshold: 0.5, multi_objective_aggregation: 'normalize_then_sum', min_p: 0.1 });

@@ -105,8 +105,9 @@ export abstract class OnlineTask<C extends OnlineConfig> {
     return this.generators;
   }
 
+  /** Rollouts always sample without dropout; with `disable_dropout` the update runs without it too, as TRL's does. */
   setTraining(training: boolean): void {
-    this.ctx.model.train(training);
+    this.ctx.model.train(training && !this.config.disable_dropout);
   }
 
   setGradientCheckpointing(enabled: boolean): void {

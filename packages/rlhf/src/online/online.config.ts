@@ -23,6 +23,8 @@ export interface OnlineConfig {
   readonly num_completions_to_print: number | null;
   /** Updates per rollout (μ in the GRPO paper): importance sampling over reused completions. */
   readonly num_iterations: number;
+  /** Train without dropout (the method's own, LoRA's included), so the update scores completions as the sampler did. */
+  readonly disable_dropout: boolean;
   readonly beta: number;
   readonly epsilon: number;
   /** null = epsilon. */
@@ -66,6 +68,7 @@ export function onlineFields(defaults: { num_generations: number; beta: number }
     log_completions: { check: checks.bool, default: false },
     num_completions_to_print: { check: positive, default: null },
     num_iterations: { check: positive, default: 1 },
+    disable_dropout: { check: checks.bool, default: false },
     beta: { check: checks.range({ min: 0 }), default: defaults.beta },
     epsilon: { check: checks.range({ min: 0, below: 1 }), default: 0.2 },
     epsilon_high: { check: checks.range({ min: 0 }), default: null },
@@ -95,7 +98,6 @@ export const SHARED_TRL_DEFAULTS_ONLY: Readonly<Record<string, Check>> = {
   ref_model_mixup_alpha: onlyTrlDefault(0.6, 'reference model syncing'),
   ref_model_sync_steps: onlyTrlDefault(512, 'reference model syncing'),
   use_vllm: onlyTrlDefault(false, 'vLLM generation'),
-  disable_dropout: onlyTrlDefault(false, 'disable_dropout (rollouts sample without dropout; the update keeps the method\'s own)'),
   generation_kwargs: onlyTrlDefault(null, 'generation_kwargs (set the sampling options by their own names)'),
   num_generations_eval: onlyTrlDefault(null, 'evaluation rollouts'),
   remove_unused_columns: onlyTrlDefault(false, 'column removal (every dataset column reaches the reward functions)'),

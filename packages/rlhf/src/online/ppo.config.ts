@@ -111,6 +111,8 @@ export function parsePpoConfig(raw: Record<string, unknown>): PpoConfig {
     log_completions: false,
     num_completions_to_print: null,
     num_iterations: options.num_ppo_epochs,
+    // TRL's PPO trains every model without dropout (PpoTask.setTraining).
+    disable_dropout: true,
     beta: options.kl_coef,
     epsilon: options.cliprange,
     epsilon_high: null,
