@@ -217,6 +217,20 @@ describe('GRPO in the trainer', () => {
     expect(active.entropy).not.toBe(none.entropy);
   });
 
+  it('with rollout_quantization too, resuming mid-rollout gives the rewards, corrections and losses of the run that did not stop', async () => {
+    const config = { ...BASE, num_iterations: 2, rollout_quantization: 'int8', vllm_importance_sampling_mode: 'token_truncate' };
+    const dir = tempDir();
+    const straight = await run(config, dir);
+    const resumed = (await run(config, tempDir(), `${dir}/checkpoint-1`)).filter((l) => l.step > 1);
+    expect(resumed.map((l) => l.step)).toEqual([2, 3, 4]);
+    for (const [i, entry] of resumed.entries()) {
+      const want = straight[i + 1];
+      for (const key of ['loss', 'reward', 'entropy', 'sampling/importance_sampling_ratio/mean', 'sampling/sampling_logp_difference/max']) {
+        expect(entry[key], `step ${entry.step} ${key}`).toBeCloseTo(want[key] as number, 6);
+      }
+    }
+  });
+
   it('rollout_quantization needs frozen weights to round: full fine-tuning is refused by name', () => {
     const model = tinyModel();
     const ctx = { ...onlineContext({ model, adapter: tinyPolicy().adapter }, executor), reference: undefined };
