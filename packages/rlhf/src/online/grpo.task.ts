@@ -9,7 +9,7 @@ import { OnlineTask, type ScoredRollout, inputOf } from './online-task.base.js';
 import type { OnlineContext } from './online-context.js';
 import type { QuantizedSampler } from './rollout.js';
 import { ROLLOUT_QUANTIZATION, frozenLinearWeights } from './rollout-quantization.js';
-import { samplingCorrection } from './sampling-correction.js';
+import { type SamplingCorrectionOptions, samplingCorrection, samplingCorrectionTraced } from './sampling-correction.js';
 import { rolloutMetrics } from './rollout-metrics.js';
 
 /** Rewards to advantages by `multi_objective_aggregation`. */
@@ -38,11 +38,6 @@ export class GrpoTask extends OnlineTask<GrpoConfig> implements Task {
     return this.quantizedSampler;
   }
 
-  /** A quantized sampler's completions are scored by the policy too, for the correction (TRL always does with vLLM). */
-  protected override get needsOldLogps(): boolean {
-    return super.needsOldLogps || this.quantizedSampler !== null;
-  }
-
   protected async produce(prompts: readonly PromptRecord[], seed: number): Promise<Batch[]> {
     const { config, ctx } = this;
     const scored = await this.scoredRollout(prompts, seed);
@@ -59,19 +54,24 @@ export class GrpoTask extends OnlineTask<GrpoConfig> implements Task {
     return splitRollout({ rows: laidOut, perRow, scalars, metrics }, this.plan.stepsPerGeneration, seed);
   }
 
+  private get correctionOptions(): SamplingCorrectionOptions {
+    const c = this.config;
+    return { mode: c.vllm_importance_sampling_mode, clipMin: c.vllm_importance_sampling_clip_min, clipMax: c.vllm_importance_sampling_clip_max };
+  }
+
   /**
-   * For completions a quantized sampler drew: its log-probs (for the off-policy mask) and, with
-   * `vllm_importance_sampling_correction`, the importance weights of TRL's mode, as per-row feeds;
-   * returns TRL's `sampling/…` metrics.
+   * For completions a quantized sampler drew: its log-probs as per-row feeds (for the off-policy
+   * mask, and the correction). Where the policy may have moved since sampling, the old log-probs
+   * were computed, and the importance weights of TRL's mode are computed here with TRL's
+   * `sampling/…` metrics; otherwise the update's own log-probs are the old ones, and `loss` weighs
+   * them in the step, sparing the pass over the rollout that TRL runs for them.
    */
   private samplerCorrection({ rollout, laidOut }: ScoredRollout, perRow: Record<string, HostTensor>): Record<string, number> {
-    const c = this.config;
     if (!rollout.samplingLogprobs) return {};
     const sampling = laidOut.completionTokens(rollout.samplingLogprobs);
     perRow.sampling_logps = sampling;
-    if (!c.vllm_importance_sampling_correction) return {};
-    const options = { mode: c.vllm_importance_sampling_mode, clipMin: c.vllm_importance_sampling_clip_min, clipMax: c.vllm_importance_sampling_clip_max };
-    const { ratio, metrics } = samplingCorrection(perRow.old_logps as HostTensor<'f32'>, sampling, laidOut.tokenMask(), options);
+    if (!this.config.vllm_importance_sampling_correction || !perRow.old_logps) return {};
+    const { ratio, metrics } = samplingCorrection(perRow.old_logps as HostTensor<'f32'>, sampling, laidOut.tokenMask(), this.correctionOptions);
     perRow.sampling_ratio = ratio;
     return metrics;
   }
@@ -79,7 +79,11 @@ export class GrpoTask extends OnlineTask<GrpoConfig> implements Task {
   protected loss(batch: Batch, policy: PolicyForward): { loss: Tensor; metrics: Record<string, Tensor> } {
     const t = batch.tensors;
     const c = this.config;
-    return grpoLoss(
+    const samplingLogps = t.sampling_logps ? inputOf('sampling_logps', t.sampling_logps) : undefined;
+    // The policy has not moved since sampling: its log-probs here are the old ones the correction compares.
+    const traced = samplingLogps && !t.sampling_ratio && !t.old_logps && c.vllm_importance_sampling_correction ? samplingCorrectionTraced(policy.perToken.detach(), samplingLogps, policy.mask, this.correctionOptions) : null;
+    const samplingRatio = t.sampling_ratio ? inputOf('sampling_ratio', t.sampling_ratio) : traced?.ratio;
+    const out = grpoLoss(
       {
         logps: policy.perToken,
         mask: policy.mask,
@@ -88,8 +92,8 @@ export class GrpoTask extends OnlineTask<GrpoConfig> implements Task {
         ...(t.ref_logps ? { refLogps: inputOf('ref_logps', t.ref_logps) } : {}),
         tokenNormalizer: inputOf('token_normalizer', t.token_normalizer),
         entropy: policy.entropy,
-        ...(t.sampling_logps ? { samplingLogps: inputOf('sampling_logps', t.sampling_logps) } : {}),
-        ...(t.sampling_ratio ? { samplingRatio: inputOf('sampling_ratio', t.sampling_ratio) } : {}),
+        ...(samplingLogps ? { samplingLogps } : {}),
+        ...(samplingRatio ? { samplingRatio } : {}),
       },
       {
         lossType: c.loss_type,
@@ -105,5 +109,6 @@ export class GrpoTask extends OnlineTask<GrpoConfig> implements Task {
         topEntropyQuantile: c.top_entropy_quantile,
       },
     );
+    return traced ? { loss: out.loss, metrics: { ...out.metrics, ...traced.metrics } } : out;
   }
 }

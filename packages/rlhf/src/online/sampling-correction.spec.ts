@@ -1,6 +1,7 @@
 import { HostTensor } from '@tunekit/core';
 import { describe, expect, it } from 'vitest';
-import { SAMPLING_CORRECTION_MODES, samplingCorrection } from './sampling-correction.js';
+import { OrtExecutor, Tensor } from '@tunekit/core';
+import { SAMPLING_CORRECTION_MODES, samplingCorrection, samplingCorrectionTraced } from './sampling-correction.js';
 
 // Two rows of three token slots; row 0 counts all three, row 1 its first two.
 const old = HostTensor.f32([2, 3], [-1.0, -2.0, -0.5, -0.3, -1.2, -9]);
@@ -37,5 +38,20 @@ describe("the sampler's importance-sampling correction (TRL's vllm_importance_sa
     const sequence = samplingCorrection(old, sampler, mask, { mode: 'sequence_mask', clipMin: null, clipMax: 3 });
     expect(sequence.metrics['sampling/importance_sampling_ratio/mean']).toBeCloseTo((seq0 + seq1) / 2, 6);
     expect(sequence.metrics['sampling/importance_sampling_ratio/min']).toBeCloseTo(seq0, 6);
+  });
+
+  it.each(SAMPLING_CORRECTION_MODES)('%s traced (the update weighs its own detached log-probs): the host form\'s ratios and metrics, on ORT', async (mode) => {
+    const opts = { mode, clipMin: 0.5, clipMax: 1.5 };
+    const host = samplingCorrection(old, sampler, mask, opts);
+    const traced = samplingCorrectionTraced(Tensor.constant(old), Tensor.constant(sampler), Tensor.constant(mask), opts);
+    const names = Object.keys(host.metrics);
+    const executor = new OrtExecutor();
+    const [ratio, ...metrics] = await executor.compile([traced.ratio, ...names.map((n) => traced.metrics[n])]).run();
+    await executor.dispose();
+    // A sequence ratio is [N, 1], broadcast over the row's tokens.
+    const perToken = Array.from(host.ratio.toFloat32());
+    const got = Array.from(ratio.toFloat32());
+    perToken.forEach((r, i) => expect(got[mode.startsWith('token') ? i : Math.floor(i / 3)]).toBeCloseTo(r, 5));
+    names.forEach((n, i) => expect(metrics[i].toFloat32()[0], n).toBeCloseTo(host.metrics[n], 5));
   });
 });

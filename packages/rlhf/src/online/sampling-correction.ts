@@ -1,4 +1,5 @@
-import { HostTensor } from '@tunekit/core';
+import { HostTensor, Tensor } from '@tunekit/core';
+import { maskedMean } from './masked.js';
 
 /** TRL's `vllm_importance_sampling_mode`s: a ratio per token or per sequence, clipped or masked outside its bounds. */
 export const SAMPLING_CORRECTION_MODES = ['token_truncate', 'token_mask', 'sequence_truncate', 'sequence_mask'] as const;
@@ -67,6 +68,43 @@ export function samplingCorrection(old: HostTensor<'f32'>, sampling: HostTensor<
       'sampling/importance_sampling_ratio/min': extreme(ratios, Math.min),
       'sampling/importance_sampling_ratio/mean': mean(ratios),
       'sampling/importance_sampling_ratio/max': extreme(ratios, Math.max),
+    },
+  };
+}
+
+/**
+ * `samplingCorrection` traced, for a micro-batch whose policy has not moved since the rollout was
+ * sampled: `old` is then the update's own log-probs, detached, and no separate pass computes them.
+ * Rows are whole in a micro-batch, so sequence ratios are the host form's. The metrics are the
+ * micro-batch's (the trainer averages them over a logging step; with one micro-batch per rollout
+ * they are the rollout's).
+ */
+export function samplingCorrectionTraced(old: Tensor, sampling: Tensor, mask: Tensor, opts: SamplingCorrectionOptions): { ratio: Tensor; metrics: Record<string, Tensor> } {
+  const [kind, how] = opts.mode.split('_') as ['token' | 'sequence', 'truncate' | 'mask'];
+  const [min, max] = [opts.clipMin ?? -Infinity, opts.clipMax ?? Infinity];
+  const diff = old.sub(sampling).mul(mask);
+  const raw = kind === 'token' ? diff.exp() : diff.sum(-1, true).exp();
+  const ratio = how === 'truncate' ? raw.maximum(min).minimum(max) : Tensor.where(raw.lt(min).or(raw.gt(max)), 0, raw);
+  // What the metrics range over: counted tokens, or every row.
+  const over = kind === 'token' ? mask : Tensor.where(mask.sum(-1, true).ge(0), 1, 0);
+  const counted = over.gt(0);
+  const some = over.sum().gt(0);
+  const extreme = (x: Tensor, pick: 'min' | 'max') => {
+    const hidden = pick === 'min' ? Infinity : -Infinity;
+    const reduced = pick === 'min' ? Tensor.where(counted, x, hidden).neg().max().neg() : Tensor.where(counted, x, hidden).max();
+    return Tensor.where(some, reduced, 0);
+  };
+  const gap = old.sub(sampling).abs();
+  const tokens = mask.gt(0);
+  const anyToken = mask.sum().gt(0);
+  return {
+    ratio,
+    metrics: {
+      'sampling/sampling_logp_difference/mean': maskedMean(gap, mask).detach(),
+      'sampling/sampling_logp_difference/max': Tensor.where(anyToken, Tensor.where(tokens, gap, -Infinity).max(), 0).detach(),
+      'sampling/importance_sampling_ratio/min': extreme(ratio, 'min').detach(),
+      'sampling/importance_sampling_ratio/mean': maskedMean(ratio, over).detach(),
+      'sampling/importance_sampling_ratio/max': extreme(ratio, 'max').detach(),
     },
   };
 }
